@@ -1,0 +1,41 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
+import { AppModule } from './app.module.js';
+import { AppConfig } from './config/app-config.js';
+import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
+
+/** The HTTP adapter and the logger every application instance is created with. */
+export function createAppParts(config: AppConfig) {
+  const root = createRootLogger(config);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    loggerInstance: root,
+    // One line per response comes from registerRequestLogging instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
+  });
+  const options = { rawBody: true, logger: new PinoLoggerService(root), abortOnError: false } as const;
+  return { adapter, options };
+}
+
+export async function createApp(config: AppConfig, mongodbUri: string): Promise<NestFastifyApplication> {
+  const { adapter, options } = createAppParts(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, mongodbUri }), adapter, options);
+  return configureApp(app);
+}
+
+/**
+ * Everything that is configured on the application object rather than in AppModule. The e2e
+ * tests build their app from a TestingModule and pass it through here, so they run exactly
+ * this code.
+ */
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  // Fastify's own errors (malformed JSON, wrong content type, oversized body) already reach
+  // Nest's exception filters, so AllExceptionsFilter gives them the envelope too.
+  registerRequestLogging(app.getHttpAdapter().getInstance());
+
+  setupSwaggerUi(app, buildOpenApiDocument(app));
+  return app;
+}

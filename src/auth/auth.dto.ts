@@ -1,0 +1,23 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { UserResponseDto } from '../users/user.dto.js';
+
+export class LoginDto {
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email: string;
+
+  @IsString()
+  @IsNotEmpty({ message: 'password is required' })
+  @MaxLength(256)
+  password: string;
+}
+
+export class LoginResponseDto {
+  /** Send as `Authorization: Bearer <accessToken>`. */
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** Seconds until the token expires. */
+  expiresIn: number;
+  user: UserResponseDto;
+}

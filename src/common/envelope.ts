@@ -1,0 +1,33 @@
+/** The seeds' response envelope: every JSON answer is `{ success, data }` or `{ success, message }`. */
+export interface SuccessEnvelope<T> {
+  success: true;
+  message?: string;
+  data: T;
+}
+
+export interface ErrorEnvelope {
+  success: false;
+  message: string;
+  errors?: FieldError[];
+  errorId?: string;
+}
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+export function ok<T>(data: T, message?: string): SuccessEnvelope<T> {
+  return message === undefined ? { success: true, data } : { success: true, message, data };
+}
+
+export interface Pagination {
+  page: number;
+  limit: number;
+  total: number;
+  totalPages: number;
+}
+
+export function pagination(page: number, limit: number, total: number): Pagination {
+  return { page, limit, total, totalPages: Math.ceil(total / limit) };
+}

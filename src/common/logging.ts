@@ -1,0 +1,116 @@
+import { LoggerService } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { pino, Logger as Pino } from 'pino';
+import { AppConfig } from '../config/app-config.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const requestContext = new AsyncLocalStorage<{ reqId: string }>();
+
+/** Headers and body fields that must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers.signature',
+  'req.headers["x-heygen-signature"]',
+  'req.headers["heygen-signature"]',
+  'req.headers["webhook-signature"]',
+  'req.headers["x-rck-signature"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passwordHash',
+  '*.accessToken',
+  '*.secret',
+  '*.token',
+];
+
+/** JSON lines in production and tests; readable lines in development. */
+export function createRootLogger(config: AppConfig): Pino {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    transport:
+      config.nodeEnv === 'development'
+        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+        : undefined,
+  });
+}
+
+/** An incoming `X-Request-Id` is kept when it is sane; otherwise a new one is made. */
+export function requestIdFor(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * Request logging at the Fastify level, so it sees every request, including those rejected
+ * before Nest (malformed JSON, oversized bodies): the id is echoed in `X-Request-Id`, carried
+ * into every log line written while handling the request, and one line is logged per response.
+ */
+export function registerRequestLogging(instance: FastifyInstance): void {
+  instance.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    requestContext.enterWith({ reqId: request.id });
+    done();
+  });
+  instance.addHook('onResponse', (request, reply, done) => {
+    if (request.url !== '/health') {
+      const level = reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'warn' : 'info';
+      request.log[level](
+        {
+          req: { method: request.method, url: request.url, headers: request.headers, remoteAddress: request.ip },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
+
+/** Nest's logger interface over pino, tagging each line with its context and request id. */
+export class PinoLoggerService implements LoggerService {
+  constructor(private readonly logger: Pino) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]) {
+    // Nest passes the context as the last string parameter (and a stack before it for errors).
+    const context = typeof params.at(-1) === 'string' ? (params.pop() as string) : undefined;
+    const reqId = requestContext.getStore()?.reqId;
+    const bindings: Record<string, unknown> = { ...(context && { context }), ...(reqId && { reqId }) };
+    if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+      const { msg, ...fields } = message as Record<string, unknown>;
+      const text = typeof params[0] === 'string' ? params[0] : typeof msg === 'string' ? msg : undefined;
+      this.logger[level]({ ...bindings, ...fields }, text);
+      return;
+    }
+    if (message instanceof Error) {
+      this.logger[level]({ ...bindings, err: message }, message.message);
+      return;
+    }
+    const stack = level === 'error' && typeof params[0] === 'string' ? params[0] : undefined;
+    this.logger[level]({ ...bindings, ...(stack && { stack }) }, String(message));
+  }
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { EnvironmentVariables, NodeEnv, validateEnvironment } from './environment.js';
+
+export interface ConfigWarning {
+  variable: string;
+  message: string;
+}
+
+/**
+ * The typed configuration every provider reads (never `process.env`). Built once at start-up
+ * from validated environment variables; development fallbacks are applied here and reported as
+ * warnings so `main.ts` can print them loudly.
+ */
+export class AppConfig {
+  readonly nodeEnv: NodeEnv;
+  readonly isProduction: boolean;
+  readonly port: number;
+  readonly host: string;
+  /** Undefined means "start the embedded database" (see src/database/embedded-database.ts). */
+  readonly mongodbUri?: string;
+  readonly dataDir: string;
+  readonly embeddedDb: 'auto' | 'mongod' | 'wire';
+  readonly jwt: { secret: string; expiresInSeconds: number };
+  readonly webhooks: { rckSecret?: string; heygenSecret?: string };
+  readonly superadmin?: { email: string; password: string };
+  readonly serverUrl: string;
+  readonly rckDescriptionServerUrl: string;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  readonly warnings: ConfigWarning[] = [];
+
+  constructor(env: EnvironmentVariables) {
+    this.nodeEnv = env.NODE_ENV;
+    this.isProduction = env.NODE_ENV === 'production';
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.mongodbUri = env.MONGODB_URI;
+    this.dataDir = env.DATA_DIR;
+    this.embeddedDb = env.EMBEDDED_DB;
+    this.serverUrl = env.SERVER_URL.replace(/\/+$/, '');
+    this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
+    this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
+    this.logLevel = env.LOG_LEVEL;
+
+    let jwtSecret = env.JWT_SECRET;
+    if (!jwtSecret) {
+      // A per-process random secret: tokens stop working on restart, which is loud enough to
+      // notice and can never be guessed from the source code.
+      jwtSecret = randomBytes(32).toString('hex');
+      this.warn('JWT_SECRET', 'not set: using a random secret for this process; tokens will not survive a restart');
+    }
+    this.jwt = { secret: jwtSecret, expiresInSeconds: env.JWT_EXPIRES_IN_SECONDS };
+
+    this.webhooks = { rckSecret: env.RCK_WEBHOOK_SECRET, heygenSecret: env.HEYGEN_WEBHOOK_SECRET };
+    if (!env.RCK_WEBHOOK_SECRET) {
+      this.warn('RCK_WEBHOOK_SECRET', 'not set: RCK webhook signatures are NOT verified (development only)');
+    }
+    if (!env.HEYGEN_WEBHOOK_SECRET) {
+      this.warn('HEYGEN_WEBHOOK_SECRET', 'not set: HeyGen webhook signatures are NOT verified (development only)');
+    }
+
+    if (env.SUPERADMIN_EMAIL && env.SUPERADMIN_PASSWORD) {
+      this.superadmin = { email: env.SUPERADMIN_EMAIL.toLowerCase(), password: env.SUPERADMIN_PASSWORD };
+    } else if (env.SUPERADMIN_EMAIL || env.SUPERADMIN_PASSWORD) {
+      this.warn('SUPERADMIN_EMAIL', 'SUPERADMIN_EMAIL and SUPERADMIN_PASSWORD must be set together; no superadmin is seeded');
+    }
+  }
+
+  static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {
+    return new AppConfig(validateEnvironment(raw));
+  }
+
+  private warn(variable: string, message: string): void {
+    this.warnings.push({ variable, message: `${variable} ${message}` });
+  }
+}

@@ -1,0 +1,74 @@
+import { describe, it } from 'node:test';
+import { expect } from 'expect';
+import { AppConfig } from './app-config.js';
+import { ConfigValidationError, validateEnvironment } from './environment.js';
+
+const secrets = {
+  JWT_SECRET: 'j'.repeat(40),
+  RCK_WEBHOOK_SECRET: 'r'.repeat(20),
+  HEYGEN_WEBHOOK_SECRET: 'h'.repeat(20),
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    validateEnvironment(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('applies documented defaults in development', () => {
+    const config = AppConfig.fromEnvironment({});
+    expect(config).toEqual(expect.objectContaining({ nodeEnv: 'development', port: 5000, mongodbUri: undefined, bodyLimitBytes: 1048576 }));
+  });
+
+  it('requires every secret in production and names each missing one', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'JWT_SECRET is required when NODE_ENV=production',
+      'RCK_WEBHOOK_SECRET is required when NODE_ENV=production',
+      'HEYGEN_WEBHOOK_SECRET is required when NODE_ENV=production',
+    ]);
+    expect(problemsOf({ NODE_ENV: 'production', ...secrets })).toEqual([]);
+  });
+
+  it('warns loudly in development when secrets are missing, and uses a random JWT secret', () => {
+    const first = AppConfig.fromEnvironment({});
+    const second = AppConfig.fromEnvironment({});
+    expect(first.warnings.map((w) => w.variable)).toEqual(['JWT_SECRET', 'RCK_WEBHOOK_SECRET', 'HEYGEN_WEBHOOK_SECRET']);
+    expect(first.jwt.secret).toHaveLength(64);
+    expect(first.jwt.secret).not.toBe(second.jwt.secret);
+    expect(AppConfig.fromEnvironment(secrets).warnings).toEqual([]);
+  });
+
+  for (const [env, variable] of [
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ SERVER_URL: 'not a url' }, 'SERVER_URL'],
+    [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ] as const) {
+    it(`rejects ${JSON.stringify(env)} with a message naming ${variable}`, () => {
+      const problems = problemsOf(env as Record<string, string>);
+      expect(problems).toHaveLength(1);
+      expect(problems[0].startsWith(variable)).toBe(true);
+    });
+  }
+
+  it('treats blank values as unset', () => {
+    expect(AppConfig.fromEnvironment({ MONGODB_URI: '  ', PORT: '' })).toEqual(expect.objectContaining({ mongodbUri: undefined, port: 5000 }));
+  });
+
+  it('seeds a superadmin only when email and password are both set', () => {
+    expect(AppConfig.fromEnvironment({ SUPERADMIN_EMAIL: 'A@B.co', SUPERADMIN_PASSWORD: 'long-enough-pass' }).superadmin)
+      .toEqual({ email: 'a@b.co', password: 'long-enough-pass' });
+    const half = AppConfig.fromEnvironment({ SUPERADMIN_EMAIL: 'a@b.co' });
+    expect(half.superadmin).toBeUndefined();
+    expect(half.warnings.map((w) => w.variable)).toContain('SUPERADMIN_EMAIL');
+  });
+});

@@ -1,0 +1,123 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every variable the service reads. `.env.example` documents each one; the names here are the
+ * names people set, so a validation message points straight at the variable to fix.
+ */
+export class EnvironmentVariables {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: NodeEnv = 'development';
+
+  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @Min(0)
+  @Max(65535)
+  @IsInt()
+  PORT = 5000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsOptional()
+  @IsString()
+  MONGODB_URI?: string;
+
+  @IsString()
+  DATA_DIR = '.data';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
+  JWT_SECRET?: string;
+
+  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @Min(60)
+  @IsInt()
+  JWT_EXPIRES_IN_SECONDS = 3600;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'RCK_WEBHOOK_SECRET must be at least 16 characters long' })
+  RCK_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'HEYGEN_WEBHOOK_SECRET must be at least 8 characters long' })
+  HEYGEN_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @IsEmail()
+  SUPERADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'SUPERADMIN_PASSWORD must be at least 12 characters long' })
+  SUPERADMIN_PASSWORD?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  SERVER_URL = 'http://localhost:5000';
+
+  @IsUrl({ require_tld: false, require_protocol: true })
+  RCK_DESCRIPTION_SERVER_URL = 'http://localhost:8000';
+
+  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
+  @IsInt()
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @IsIn(['auto', 'mongod', 'wire'])
+  EMBEDDED_DB: 'auto' | 'mongod' | 'wire' = 'auto';
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Secrets that must be set in production; development falls back to documented behaviour. */
+export const PRODUCTION_SECRETS = ['JWT_SECRET', 'RCK_WEBHOOK_SECRET', 'HEYGEN_WEBHOOK_SECRET'] as const;
+
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  // A blank value (`PORT=` in a .env file) means "not set", so the default applies.
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const problems = validateSync(env, { stopAtFirstError: true }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((text) =>
+      text.startsWith(error.property) ? text : `${error.property}: ${text}`,
+    ),
+  );
+  if (env.MONGODB_URI !== undefined && !/^mongodb(\+srv)?:\/\//.test(env.MONGODB_URI)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const key of PRODUCTION_SECRETS) {
+      if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}

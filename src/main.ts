@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { config as loadDotEnv } from 'dotenv';
+import { createApp } from './app.factory.js';
+import { AppConfig } from './config/app-config.js';
+import { ConfigValidationError } from './config/environment.js';
+import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database.js';
+
+async function main(): Promise<void> {
+  loadDotEnv({ quiet: true });
+  const config = loadConfigOrExit();
+  const logger = new Logger('Bootstrap');
+  for (const warning of config.warnings) logger.warn(`⚠ ${warning.message}`);
+
+  let embedded: EmbeddedDatabase | undefined;
+  let mongodbUri = config.mongodbUri;
+  if (!mongodbUri) {
+    embedded = await startEmbeddedDatabase(config.dataDir, config.embeddedDb);
+    mongodbUri = embedded.uri;
+  }
+
+  const app = await createApp(config, mongodbUri);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: finishing in-flight requests`);
+    // Fastify stops accepting connections and waits for in-flight requests; then Mongoose closes.
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.log(`Listening on http://${config.host}:${config.port} (docs at /docs)`);
+}
+
+function loadConfigOrExit(): AppConfig {
+  try {
+    return AppConfig.fromEnvironment(process.env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('Fatal start-up error:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

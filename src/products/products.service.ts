@@ -1,0 +1,29 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { CreateProductDto } from './product.dto.js';
+import { ProductRecord, ProductRepository } from './product.repository.js';
+
+@Injectable()
+export class ProductsService {
+  constructor(private readonly products: ProductRepository) {}
+
+  async create(workspaceId: string, dto: CreateProductDto): Promise<ProductRecord> {
+    try {
+      return await this.products.create(workspaceId, { title: dto.title, sku: dto.sku, imageUrls: dto.imageUrls });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new ConflictException(`A product with sku ${dto.sku} already exists`);
+      throw error;
+    }
+  }
+
+  /** A product of another workspace is "not found", exactly like one that does not exist. */
+  async get(workspaceId: string, productId: string): Promise<ProductRecord> {
+    const product = await this.products.findInWorkspace(workspaceId, productId);
+    if (!product) throw new NotFoundException('Product not found');
+    return product;
+  }
+
+  list(workspaceId: string, skip: number, limit: number) {
+    return this.products.listInWorkspace(workspaceId, skip, limit);
+  }
+}

@@ -1,0 +1,39 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Role } from '../auth/role.enum.js';
+import { AppConfig } from '../config/app-config.js';
+import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { PasswordHasher } from './password-hasher.js';
+import { UserRepository } from './user.repository.js';
+
+/** Creates the first superadmin from SUPERADMIN_EMAIL / SUPERADMIN_PASSWORD when none exists. */
+@Injectable()
+export class SuperadminSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SuperadminSeeder.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const seed = this.config.superadmin;
+    if (await this.users.existsWithRole(Role.SuperAdmin)) return;
+    if (!seed) {
+      this.logger.warn('No superadmin exists and SUPERADMIN_EMAIL / SUPERADMIN_PASSWORD are not set');
+      return;
+    }
+    try {
+      await this.users.create({
+        email: seed.email,
+        name: 'Superadmin',
+        role: Role.SuperAdmin,
+        passwordHash: await this.hasher.hash(seed.password),
+      });
+      this.logger.log(`Created the first superadmin ${seed.email}`);
+    } catch (error) {
+      // Two instances starting together: the other one created it first.
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+}

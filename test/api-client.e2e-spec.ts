@@ -1,0 +1,75 @@
+import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { createClient } from '../openapi/client/client/index.js';
+import {
+  authLogin,
+  productsCreate,
+  productsFindOne,
+  productsList,
+  workspacesCreate,
+  workspacesCurrent,
+  usersCreate,
+} from '../openapi/client/index.js';
+import { Role } from '../src/auth/role.enum.js';
+import { createTestApp, TestApp } from './utils/test-app.js';
+
+/** A black-box test: the running app, driven only through the client generated for the React app. */
+describe('Generated TypeScript client (black box)', () => {
+  let t: TestApp;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = await t.app.getUrl();
+  });
+  afterAll(() => t.close());
+
+  const clientFor = (token?: string) => createClient({ baseUrl, ...(token && { auth: () => token }) });
+
+  it('logs in, sets up a workspace and a user, and manages products', async () => {
+    const admin = await t.given.user({ role: Role.SuperAdmin });
+    const anonymous = clientFor();
+    const adminLogin = await authLogin({ client: anonymous, body: { email: admin.email, password: admin.password } });
+    expect(adminLogin.response?.status).toBe(200);
+    const adminClient = clientFor(adminLogin.data!.data.accessToken);
+
+    const workspace = await workspacesCreate({
+      client: adminClient,
+      body: { name: 'Client workspace', plan: { name: 'pro', monthlyVideoLimit: 25 } },
+    });
+    expect(workspace.response?.status).toBe(201);
+    const workspaceId = workspace.data!.data.id;
+
+    const created = await usersCreate({
+      client: adminClient,
+      body: { email: 'client-user@example.com', name: 'Client User', password: 'client-password-1', role: 'producer', workspaceId },
+    });
+    expect(created.data!.data).toEqual(expect.objectContaining({ role: 'producer', workspaceId }));
+
+    const login = await authLogin({ client: anonymous, body: { email: 'client-user@example.com', password: 'client-password-1' } });
+    const user = clientFor(login.data!.data.accessToken);
+
+    const current = await workspacesCurrent({ client: user });
+    expect(current.data!.data.usage).toEqual(expect.objectContaining({ monthlyVideoLimit: 25, remaining: 25 }));
+
+    const product = await productsCreate({ client: user, body: { title: 'Camiseta', sku: 'TSHIRT-1', imageUrls: ['https://example.com/t.jpg'] } });
+    expect(product.response?.status).toBe(201);
+    const found = await productsFindOne({ client: user, path: { id: product.data!.data.id } });
+    expect(found.data!.data).toEqual(expect.objectContaining({ sku: 'TSHIRT-1', videos: [] }));
+
+    const list = await productsList({ client: user, query: { page: 1, limit: 10 } });
+    expect(list.data!.data.pagination).toEqual({ page: 1, limit: 10, total: 1, totalPages: 1 });
+    expect(list.data!.data.products.map((p) => p.sku)).toEqual(['TSHIRT-1']);
+  });
+
+  it('surfaces the error envelope as typed errors', async () => {
+    const unauthorized = await productsList({ client: clientFor() });
+    expect(unauthorized.response?.status).toBe(401);
+    expect(unauthorized.error).toEqual({ success: false, message: 'Invalid or expired token' });
+
+    const badLogin = await authLogin({ client: clientFor(), body: { email: 'nobody@example.com', password: 'x' } });
+    expect(badLogin.response?.status).toBe(401);
+    expect(badLogin.error).toEqual({ success: false, message: 'Invalid email or password' });
+  });
+});

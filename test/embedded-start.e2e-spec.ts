@@ -1,0 +1,89 @@
+import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMPILED_MAIN, ServiceProcess } from './utils/service-process.js';
+
+/**
+ * `npm start` on a machine without MongoDB: the compiled service (what `nest start` runs after
+ * building; `npm test` builds first) with no MONGODB_URI must start its embedded database, answer
+ * /health, keep its data across a restart and shut down cleanly on SIGTERM.
+ */
+describe('Start-up on the embedded default (process level)', () => {
+  let dataDir: string;
+  const started: ServiceProcess[] = [];
+
+  beforeAll(() => {
+    if (!existsSync(COMPILED_MAIN)) throw new Error(`${COMPILED_MAIN} is missing: run \`npm run build\` (npm test does)`);
+    dataDir = mkdtempSync(join(tmpdir(), 'videogen-embedded-'));
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((service) => service.stop('SIGKILL')));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async (env: Record<string, string>) => {
+    const service = await ServiceProcess.start(env);
+    started.push(service);
+    return service;
+  };
+  const env = () => ({
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    SUPERADMIN_EMAIL: 'owner@example.com',
+    SUPERADMIN_PASSWORD: 'owner-password-123',
+  });
+  const login = async (service: ServiceProcess) => {
+    const response = await service.fetchJson('/api/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'owner@example.com', password: 'owner-password-123' }),
+    });
+    expect(response.status).toBe(200);
+    return { Authorization: `Bearer ${response.body.data.accessToken}` };
+  };
+
+  it('starts with no MONGODB_URI, keeps its data across a restart, and finishes in-flight requests on SIGTERM', { timeout: 240_000 }, async () => {
+    const first = await start(env());
+    const health = await first.waitForHealth(90_000);
+    expect(health.body).toEqual({ success: true, data: expect.objectContaining({ status: 'ok', info: { mongodb: expect.objectContaining({ status: 'up' }) } }) });
+    expect(first.logs).toMatch(/MONGODB_URI is not set: started an embedded (mongod|MongoDB wire-protocol server)/);
+    expect(first.logs).toContain(dataDir);
+    expect(first.logs).toMatch(/JWT_SECRET not set/);
+
+    const created = await first.fetchJson('/api/workspaces', {
+      method: 'POST',
+      headers: await login(first),
+      body: JSON.stringify({ name: 'Survives restarts', plan: { name: 'starter', monthlyVideoLimit: 10 } }),
+    });
+    expect(created.status).toBe(201);
+
+    // Requests already being handled when SIGTERM arrives still get their answers.
+    const inFlight = Array.from({ length: 4 }, () => login(first));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await first.stop('SIGTERM')).toBe(0);
+    await Promise.all(inFlight);
+
+    const second = await start(env());
+    await second.waitForHealth(90_000);
+    const list = await second.fetchJson('/api/workspaces', { headers: await login(second) });
+    expect(list.status).toBe(200);
+    expect(list.body.data.workspaces).toEqual([expect.objectContaining({ id: created.body.data.id, name: 'Survives restarts' })]);
+    expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  it('refuses to start in production without its secrets, naming each variable', async () => {
+    const service = await start({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/never' });
+    expect(await service.exited).toBe(1);
+    for (const variable of ['JWT_SECRET', 'RCK_WEBHOOK_SECRET', 'HEYGEN_WEBHOOK_SECRET']) {
+      expect(service.logs).toContain(`${variable} is required when NODE_ENV=production`);
+    }
+  });
+
+  it('refuses to start on an invalid value, naming the variable', async () => {
+    const service = await start({ NODE_ENV: 'development', PORT: 'eighty' });
+    expect(await service.exited).toBe(1);
+    expect(service.logs).toMatch(/PORT must be an integer number/);
+  });
+});

@@ -1,0 +1,62 @@
+import { Type } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { getConnectionToken } from '@nestjs/mongoose';
+import { Connection } from 'mongoose';
+import request from 'supertest';
+import { configureApp, createAppParts } from '../../src/app.factory.js';
+import { AppModule } from '../../src/app.module.js';
+import { AppConfig } from '../../src/config/app-config.js';
+import { Factories } from './factories.js';
+import { testMongoUri, uniqueDatabaseName, withDatabase } from './mongo-uri.js';
+
+export const TEST_SECRETS = {
+  JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
+  RCK_WEBHOOK_SECRET: 'test-rck-webhook-secret-0123456789',
+  HEYGEN_WEBHOOK_SECRET: 'test-heygen-webhook-secret-0123456789',
+};
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  http: () => ReturnType<typeof request>;
+  given: Factories;
+  connection: Connection;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  /** Extra controllers mounted beside the real ones (only for pipeline tests, e.g. a route that throws). */
+  controllers?: Type<unknown>[];
+}
+
+/**
+ * The real application (AppModule with its APP_* pipeline, configureApp, Fastify) on a database
+ * of its own, served over real HTTP through supertest.
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_SECRETS, ...options.env });
+  const mongodbUri = withDatabase(testMongoUri(), uniqueDatabaseName('e2e'));
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ config, mongodbUri })],
+    controllers: options.controllers ?? [],
+  }).compile();
+  const { adapter, options: appOptions } = createAppParts(config);
+  const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const connection = app.get<Connection>(getConnectionToken());
+  await Promise.all(Object.values(connection.models).map((model) => model.init()));
+  return {
+    app,
+    config,
+    connection,
+    http: () => request(app.getHttpServer()),
+    given: new Factories(app),
+    close: async () => {
+      await connection.dropDatabase().catch(() => undefined);
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Snapshots of the data directory.
+ *
+ * Format: one file per database, `<dataDir>/<encodeURIComponent(db)>.wsnap`, a plain sequence
+ * of BSON documents (each self-delimited by its int32 length, the same framing as mongodump's
+ * .bson files):
+ *   { format: 'mongo-wire-server-snapshot', version: 1, db }
+ *   then per collection: { collection, options, indexes: [specs without _id_], count }
+ *   followed by `count` raw documents.
+ * Documents are written with their stored BSON types, so Int32/Double/Long/Decimal128 survive.
+ * Each file is written to a temp file, fsynced and renamed over the old one (atomic on POSIX).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { deserialize, serialize as bsonSerialize } from 'bson';
+import { normalizeIncoming, type Doc } from './bson-types.js';
+import type { Engine } from './engine.js';
+import type { IndexSpec } from './collection.js';
+
+const EXT = '.wsnap';
+const FORMAT = 'mongo-wire-server-snapshot';
+
+const serialize = (d: Doc): Buffer => {
+  const u = bsonSerialize(d);
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+};
+
+function fileFor(dataDir: string, db: string): string {
+  return path.join(dataDir, encodeURIComponent(db) + EXT);
+}
+
+function readDocs(buf: Buffer): Doc[] {
+  const out: Doc[] = [];
+  let off = 0;
+  while (off + 4 <= buf.length) {
+    const len = buf.readInt32LE(off);
+    if (len < 5 || off + len > buf.length) throw new Error(`truncated snapshot at byte ${off}`);
+    out.push(normalizeIncoming(deserialize(buf.subarray(off, off + len), { promoteValues: false })));
+    off += len;
+  }
+  return out;
+}
+
+export function loadSnapshots(engine: Engine, dataDir: string, log: (m: string) => void): void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  for (const name of fs.readdirSync(dataDir)) {
+    if (!name.endsWith(EXT)) continue;
+    const docs = readDocs(fs.readFileSync(path.join(dataDir, name)));
+    const header = docs[0];
+    if (!header || header.format !== FORMAT) {
+      log(`persistence: skipping ${name} (not a snapshot)`);
+      continue;
+    }
+    const db = String(header.db);
+    let i = 1;
+    while (i < docs.length) {
+      const c = docs[i++];
+      const count = Number(c.count);
+      const collDocs = docs.slice(i, i + count);
+      i += count;
+      engine.restoreCollection(db, String(c.collection), c.options ?? {}, (c.indexes ?? []) as IndexSpec[], collDocs);
+    }
+    log(`persistence: loaded database ${db}`);
+  }
+  engine.dirty.clear();
+}
+
+function writeAtomic(file: string, chunks: Buffer[]): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    for (const c of chunks) fs.writeSync(fd, c);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** Write every database changed since the last snapshot. */
+export function writeSnapshots(engine: Engine, dataDir: string, log: (m: string) => void): void {
+  if (engine.dirty.size === 0) return;
+  fs.mkdirSync(dataDir, { recursive: true });
+  const dirtyDbs = [...engine.dirty];
+  engine.dirty.clear();
+  for (const db of dirtyDbs) {
+    const file = fileFor(dataDir, db);
+    const colls = engine.dbs.get(db);
+    if (!colls || colls.size === 0) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    const chunks: Buffer[] = [serialize({ format: FORMAT, version: 1, db })];
+    for (const coll of colls.values()) {
+      chunks.push(
+        serialize({
+          collection: coll.name,
+          options: coll.options,
+          indexes: coll.indexes.filter((ix) => ix.spec.name !== '_id_').map((ix) => ix.spec),
+          count: coll.size,
+        }),
+      );
+      for (const d of coll.docs()) chunks.push(serialize(d));
+    }
+    try {
+      writeAtomic(file, chunks);
+    } catch (e) {
+      engine.dirty.add(db); // retry at the next interval
+      throw e;
+    }
+  }
+  try {
+    const dfd = fs.openSync(dataDir, 'r');
+    fs.fsyncSync(dfd);
+    fs.closeSync(dfd);
+  } catch {
+    /* directory fsync is not supported everywhere */
+  }
+  log(`persistence: wrote ${dirtyDbs.length} database snapshot(s)`);
+}
