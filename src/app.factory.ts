@@ -1,14 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
 
 /** The HTTP adapter and the logger every application instance is created with. */
-export function createAppParts(config: AppConfig) {
-  const root = createRootLogger(config);
+export function createAppParts(config: AppConfig, logDestination?: DestinationStream) {
+  const root = createRootLogger(config, logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     loggerInstance: root,

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { pino, Logger as Pino } from 'pino';
+import { DestinationStream, pino, Logger as Pino } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -27,16 +27,23 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
-/** JSON lines in production and tests; readable lines in development. */
-export function createRootLogger(config: AppConfig): Pino {
-  return pino({
+/**
+ * JSON lines in production and tests; readable lines in development. `destination` is for tests
+ * that read what was logged.
+ */
+export function createRootLogger(config: AppConfig, destination?: DestinationStream): Pino {
+  const options = {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    transport:
-      config.nodeEnv === 'development'
-        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
-        : undefined,
-  });
+  };
+  if (destination) return pino(options, destination);
+  if (config.nodeEnv === 'development') {
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
+    });
+  }
+  return pino(options);
 }
 
 /** An incoming `X-Request-Id` is kept when it is sane; otherwise a new one is made. */

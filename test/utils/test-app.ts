@@ -3,6 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { configureApp, createAppParts } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
@@ -29,6 +30,8 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   /** Extra controllers mounted beside the real ones (only for pipeline tests, e.g. a route that throws). */
   controllers?: Type<unknown>[];
+  /** Where log lines go (JSON, one per line); silent by default. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     imports: [AppModule.forRoot({ config, mongodbUri })],
     controllers: options.controllers ?? [],
   }).compile();
-  const { adapter, options: appOptions } = createAppParts(config);
+  const { adapter, options: appOptions } = createAppParts(config, options.logDestination);
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions));
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

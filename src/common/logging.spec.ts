@@ -1,0 +1,45 @@
+import { describe, it } from 'node:test';
+import { expect } from 'expect';
+import { AppConfig } from '../config/app-config.js';
+import { createRootLogger, PinoLoggerService } from './logging.js';
+
+function capture() {
+  const lines: Array<Record<string, any>> = [];
+  return { lines, write: (chunk: string) => lines.push(JSON.parse(chunk)) };
+}
+
+describe('logging', () => {
+  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'debug' });
+
+  it('redacts credentials wherever they appear in a logged object', () => {
+    const out = capture();
+    createRootLogger(config, out).info(
+      {
+        req: { headers: { authorization: 'Bearer abc.def', 'x-heygen-signature': 'deadbeef', host: 'x' } },
+        body: { email: 'a@b.co', password: 'hunter2-long', accessToken: 'tok' },
+        endpoint: { secret: 'whsec_123' },
+      },
+      'something happened',
+    );
+    expect(out.lines[0]).toEqual(expect.objectContaining({
+      req: { headers: { authorization: '[REDACTED]', 'x-heygen-signature': '[REDACTED]', host: 'x' } },
+      body: { email: 'a@b.co', password: '[REDACTED]', accessToken: '[REDACTED]' },
+      endpoint: { secret: '[REDACTED]' },
+    }));
+  });
+
+  it('maps Nest log calls to pino levels with their context', () => {
+    const out = capture();
+    const logger = new PinoLoggerService(createRootLogger(config, out));
+    logger.log('started', 'Bootstrap');
+    logger.warn({ videoId: 'v1' }, '[Internal Webhook] late delivery', 'WebhooksService');
+    logger.error('failed', 'stack trace here', 'VideoService');
+    expect(out.lines.map(({ level, msg, context }) => ({ level, msg, context }))).toEqual([
+      { level: 30, msg: 'started', context: 'Bootstrap' },
+      { level: 40, msg: '[Internal Webhook] late delivery', context: 'WebhooksService' },
+      { level: 50, msg: 'failed', context: 'VideoService' },
+    ]);
+    expect(out.lines[1].videoId).toBe('v1');
+    expect(out.lines[2].stack).toBe('stack trace here');
+  });
+});

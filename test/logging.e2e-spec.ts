@@ -1,0 +1,75 @@
+import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { Controller, Get, Logger } from '@nestjs/common';
+import { Public } from '../src/auth/auth.decorators.js';
+import { createTestApp, TestApp } from './utils/test-app.js';
+
+/** A handler that logs the way services do, to see the request id reach its line. */
+@Controller('test-only')
+class ChattyController {
+  private readonly logger = new Logger('ChattyController');
+
+  @Get('chatty')
+  @Public()
+  async chatty(): Promise<{ ok: true }> {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.logger.log('[VideoService] handled after an await');
+    return { ok: true };
+  }
+}
+
+/** Collects the JSON log lines the app writes. */
+class LogCapture {
+  readonly lines: Array<Record<string, any>> = [];
+  write(chunk: string): void {
+    for (const line of chunk.split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
+  }
+  get text(): string {
+    return JSON.stringify(this.lines);
+  }
+}
+
+describe('Structured logs (e2e)', () => {
+  const logs = new LogCapture();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LOG_LEVEL: 'info' }, logDestination: logs, controllers: [ChattyController] });
+  });
+  afterAll(() => t.close());
+
+  it('logs one JSON line per request with its request id, and never the token or the password', async () => {
+    const user = await t.given.user();
+    const login = await t.http().post('/api/auth/login').set('X-Request-Id', 'login-req-1')
+      .send({ email: user.email, password: user.password }).expect(200);
+    const token: string = login.body.data.accessToken;
+    await t.http().get('/api/auth/me').set('Authorization', `Bearer ${token}`).set('X-Request-Id', 'me-req-1').expect(200);
+
+    const me = logs.lines.find((line) => line.reqId === 'me-req-1' && line.msg === 'request completed');
+    expect(me).toEqual(expect.objectContaining({
+      level: 30,
+      req: expect.objectContaining({ method: 'GET', url: '/api/auth/me' }),
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    }));
+    expect(logs.lines.find((line) => line.reqId === 'login-req-1')).toBeDefined();
+    expect(logs.text).not.toContain(token);
+    expect(logs.text).not.toContain(user.password);
+  });
+
+  it('logs client errors as warnings', async () => {
+    await t.http().get('/api/products').set('X-Request-Id', 'anon-req-1').expect(401);
+    expect(logs.lines.find((line) => line.reqId === 'anon-req-1' && line.msg === 'request completed'))
+      .toEqual(expect.objectContaining({ level: 40, res: { statusCode: 401 } }));
+  });
+
+  it('tags application log lines written while handling a request with its request id', async () => {
+    await Promise.all([
+      t.http().get('/test-only/chatty').set('X-Request-Id', 'chatty-1').expect(200),
+      t.http().get('/test-only/chatty').set('X-Request-Id', 'chatty-2').expect(200),
+    ]);
+    const appLines = logs.lines.filter((line) => line.msg === '[VideoService] handled after an await');
+    expect(appLines.map((line) => line.reqId).sort()).toEqual(['chatty-1', 'chatty-2']);
+    expect(appLines[0].context).toBe('ChattyController');
+  });
+});
