@@ -77,36 +77,23 @@ function writeAtomic(file: string, chunks: Buffer[]): void {
   fs.renameSync(tmp, file);
 }
 
-/** Write every database changed since the last snapshot. */
+/**
+ * Write every database changed since the last snapshot. A database stays marked dirty until its
+ * own file is written, so one failed write neither loses the others nor is forgotten: it is
+ * retried at the next interval and on stop, and the first error is rethrown after the others.
+ */
 export function writeSnapshots(engine: Engine, dataDir: string, log: (m: string) => void): void {
   if (engine.dirty.size === 0) return;
   fs.mkdirSync(dataDir, { recursive: true });
-  const dirtyDbs = [...engine.dirty];
-  engine.dirty.clear();
-  for (const db of dirtyDbs) {
-    const file = fileFor(dataDir, db);
-    const colls = engine.dbs.get(db);
-    if (!colls || colls.size === 0) {
-      fs.rmSync(file, { force: true });
-      continue;
-    }
-    const chunks: Buffer[] = [serialize({ format: FORMAT, version: 1, db })];
-    for (const coll of colls.values()) {
-      chunks.push(
-        serialize({
-          collection: coll.name,
-          options: coll.options,
-          indexes: coll.indexes.filter((ix) => ix.spec.name !== '_id_').map((ix) => ix.spec),
-          count: coll.size,
-        }),
-      );
-      for (const d of coll.docs()) chunks.push(serialize(d));
-    }
+  let written = 0;
+  let firstError: unknown;
+  for (const db of [...engine.dirty]) {
     try {
-      writeAtomic(file, chunks);
+      writeDatabase(engine, dataDir, db);
+      engine.dirty.delete(db);
+      written += 1;
     } catch (e) {
-      engine.dirty.add(db); // retry at the next interval
-      throw e;
+      firstError ??= e;
     }
   }
   try {
@@ -116,5 +103,70 @@ export function writeSnapshots(engine: Engine, dataDir: string, log: (m: string)
   } catch {
     /* directory fsync is not supported everywhere */
   }
-  log(`persistence: wrote ${dirtyDbs.length} database snapshot(s)`);
+  log(`persistence: wrote ${written} database snapshot(s)`);
+  if (firstError !== undefined) throw firstError;
+}
+
+function writeDatabase(engine: Engine, dataDir: string, db: string): void {
+  const file = fileFor(dataDir, db);
+  const colls = engine.dbs.get(db);
+  if (!colls || colls.size === 0) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  const chunks: Buffer[] = [serialize({ format: FORMAT, version: 1, db })];
+  for (const coll of colls.values()) {
+    chunks.push(
+      serialize({
+        collection: coll.name,
+        options: coll.options,
+        indexes: coll.indexes.filter((ix) => ix.spec.name !== '_id_').map((ix) => ix.spec),
+        count: coll.size,
+      }),
+    );
+    for (const d of coll.docs()) chunks.push(serialize(d));
+  }
+  writeAtomic(file, chunks);
+}
+
+const LOCK_FILE = 'wire-server.lock';
+/** Data directories this process holds (a second server in the same process is refused too). */
+const heldDirs = new Set<string>();
+
+/**
+ * Takes the data directory for this process, as mongod's `mongod.lock` does: two servers on one
+ * directory would overwrite each other's snapshots. A lock left by a process that no longer runs
+ * is taken over. Returns the release function.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const dir = path.resolve(dataDir);
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      if (heldDirs.has(dir)) throw Object.assign(new Error('held'), { code: 'EEXIST' });
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      heldDirs.add(dir);
+      return () => {
+        heldDirs.delete(dir);
+        fs.rmSync(file, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = heldDirs.has(dir) ? process.pid : Number(fs.readFileSync(file, 'utf8'));
+      const alive = owner === process.pid ? heldDirs.has(dir) : Number.isInteger(owner) && owner > 0 && isRunning(owner);
+      if (alive) throw new Error(`data directory ${dataDir} is in use by process ${owner} (${file})`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock data directory ${dataDir}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

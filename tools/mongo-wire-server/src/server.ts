@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { runCommand, type ConnectionInfo, type ServerContext } from './commands.js';
 import { CursorManager } from './cursors.js';
 import { Engine } from './engine.js';
-import { loadSnapshots, writeSnapshots } from './persistence.js';
+import { loadSnapshots, lockDataDir, writeSnapshots } from './persistence.js';
 import { encodeReply, FrameReader, parseRequest } from './protocol.js';
 
 export interface MongoWireServerOptions {
@@ -37,7 +37,13 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
   const log = opts.log ?? (() => undefined);
   const engine = new Engine(log);
   const cursors = new CursorManager();
-  if (opts.dataDir) loadSnapshots(engine, opts.dataDir, log);
+  const releaseLock = opts.dataDir ? lockDataDir(opts.dataDir) : undefined;
+  try {
+    if (opts.dataDir) loadSnapshots(engine, opts.dataDir, log);
+  } catch (e) {
+    releaseLock?.();
+    throw e;
+  }
 
   const sockets = new Set<net.Socket>();
   let totalConnections = 0;
@@ -88,9 +94,12 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => {
+      releaseLock?.();
+      reject(e);
+    });
     server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -124,7 +133,11 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
         for (const s of sockets) s.destroy();
         await closed;
         cursors.clear();
-        if (opts.dataDir) writeSnapshots(engine, opts.dataDir, log);
+        try {
+          if (opts.dataDir) writeSnapshots(engine, opts.dataDir, log);
+        } finally {
+          releaseLock?.();
+        }
         log('stopped');
       })();
       return stopped;

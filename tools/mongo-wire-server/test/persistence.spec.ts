@@ -6,7 +6,7 @@
  */
 import { after as afterAll, before as beforeAll, it } from 'node:test';
 import { expect } from 'expect';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal128, Double, Int32, Long, MongoClient, ObjectId } from 'mongodb';
@@ -135,6 +135,51 @@ describeWireOnly('persistence with dataDir (wire server only)', () => {
       });
     } finally {
       await second.stop();
+    }
+  });
+
+  // manual: reference/configuration-options#storage.dbPath — one mongod per dbPath (mongod.lock)
+  it('refuses a second server on a data directory in use, and allows it once the first stopped', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'mongo-wire-lock-'));
+    try {
+      const first = await startWireServer({ dataDir: own });
+      try {
+        await expect(startWireServer({ dataDir: own })).rejects.toThrow(/is in use by process/);
+      } finally {
+        await first.stop();
+      }
+      const second = await startWireServer({ dataDir: own });
+      await second.stop();
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  it('a snapshot that cannot be written is retried on stop without losing the other databases', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'mongo-wire-retry-'));
+    try {
+      const server = await startWireServer({ dataDir: own, persistIntervalMs: 50 });
+      // A directory where db "blocked"'s snapshot file goes makes its atomic rename fail.
+      await mkdir(join(own, 'blocked.wsnap'), { recursive: true });
+      await withClient(server.uri, async (c) => {
+        await c.db('blocked').collection('x').insertOne({ n: 1 });
+        await c.db('fine').collection('y').insertOne({ n: 2 });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await rm(join(own, 'blocked.wsnap'), { recursive: true });
+      await server.stop();
+
+      const again = await startWireServer({ dataDir: own });
+      try {
+        await withClient(again.uri, async (c) => {
+          expect(await c.db('blocked').collection('x').countDocuments()).toBe(1);
+          expect(await c.db('fine').collection('y').countDocuments()).toBe(1);
+        });
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await rm(own, { recursive: true, force: true });
     }
   });
 });
