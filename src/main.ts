@@ -1,10 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { config as loadDotEnv } from 'dotenv';
+import type { Server } from 'node:http';
 import { createApp } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigValidationError } from './config/environment.js';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database.js';
+
+/** How long in-flight requests get to finish after SIGTERM before connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   loadDotEnv({ quiet: true });
@@ -25,10 +29,25 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.log(`${signal} received: finishing in-flight requests`);
-    // Fastify stops accepting connections and waits for in-flight requests; then Mongoose closes.
-    await app.close();
-    await embedded?.stop();
-    process.exit(0);
+    // Fastify stops accepting connections and waits for in-flight requests. Keep-alive
+    // connections that go idle meanwhile are closed at once instead of after their timeout, and
+    // whatever is still open after the grace period is cut.
+    const server = app.getHttpServer() as Server;
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    let exitCode = 0;
+    try {
+      await app.close();
+    } catch (error) {
+      exitCode = 1;
+      logger.error(error instanceof Error ? error.message : String(error), 'shutdown');
+    } finally {
+      clearInterval(idle);
+      clearTimeout(deadline);
+      // The embedded database writes its last snapshot here, whatever happened above.
+      await embedded?.stop();
+    }
+    process.exit(exitCode);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,6 +1,9 @@
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, mock } from 'node:test';
 import { expect } from 'expect';
+import { Controller, Get, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { Auth, Public } from '../src/auth/auth.decorators.js';
+import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
 import { Role } from '../src/auth/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
@@ -127,6 +130,17 @@ describe('Authentication and roles (e2e)', () => {
       expect(duplicate.body).toEqual({ success: false, message: 'A user with this email already exists' });
     });
 
+    it('refuses a workspace without a plan, or with a bad one, naming the field', async () => {
+      const { token } = await t.given.loggedIn({ role: Role.SuperAdmin });
+      const auth = { Authorization: `Bearer ${token}` };
+      const missing = await t.http().post('/api/workspaces').set(auth).send({ name: 'No plan' }).expect(400);
+      expect(missing.body.message).toBe('plan is required');
+      const bad = await t.http().post('/api/workspaces').set(auth).send({ name: 'Bad plan', plan: { name: 'x', monthlyVideoLimit: -1 } }).expect(400);
+      expect(bad.body.errors).toEqual([{ field: 'plan.monthlyVideoLimit', messages: ['monthlyVideoLimit must not be less than 0'] }]);
+      const list = await t.http().get('/api/workspaces?limit=100').set(auth).expect(200);
+      expect(list.body.data.workspaces.map((w: { name: string }) => w.name)).not.toContain('No plan');
+    });
+
     it('cannot create a non-superadmin without an existing workspace', async () => {
       const { token } = await t.given.loggedIn({ role: Role.SuperAdmin });
       const auth = { Authorization: `Bearer ${token}` };
@@ -138,5 +152,86 @@ describe('Authentication and roles (e2e)', () => {
       const invalid = await t.http().post('/api/users').set(auth).send({ ...base, workspaceId: 'abc' }).expect(400);
       expect(invalid.body.message).toBe('workspaceId must be a valid ObjectId');
     });
+  });
+});
+
+/** Controllers that combine the access decorators the way a future module might. */
+@Controller('test-only/public-class')
+@Public()
+class PublicClassController {
+  @Get('open')
+  open() {
+    return { ok: true };
+  }
+
+  @Get('guarded')
+  @Auth(Role.SuperAdmin)
+  guarded() {
+    return { ok: true };
+  }
+}
+
+@Controller('test-only/admin-class')
+@Auth(Role.SuperAdmin)
+class AdminClassController {
+  @Get('bare')
+  @Auth()
+  bare() {
+    return { ok: true };
+  }
+}
+
+describe('Access decorators combined on class and method (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ controllers: [PublicClassController, AdminClassController] });
+  });
+  afterAll(() => t.close());
+
+  it('@Auth on a method wins over @Public() on its class', async () => {
+    await t.http().get('/test-only/public-class/open').expect(200);
+    await t.http().get('/test-only/public-class/guarded').expect(401);
+    const { token } = await t.given.loggedIn({ role: Role.User });
+    await t.http().get('/test-only/public-class/guarded').set('Authorization', `Bearer ${token}`).expect(403);
+  });
+
+  it('a bare @Auth() on a method keeps the roles its class requires', async () => {
+    const user = await t.given.loggedIn({ role: Role.Producer });
+    await t.http().get('/test-only/admin-class/bare').set('Authorization', `Bearer ${user.token}`).expect(403);
+    const admin = await t.given.loggedIn({ role: Role.SuperAdmin });
+    await t.http().get('/test-only/admin-class/bare').set('Authorization', `Bearer ${admin.token}`).expect(200);
+  });
+});
+
+describe('When the database is down (e2e)', () => {
+  let t: TestApp;
+  let server: MongoWireServer;
+
+  beforeAll(async () => {
+    server = await startMongoWireServer();
+    t = await createTestApp({ mongoServerUri: server.uri });
+  });
+  afterAll(async () => {
+    await t.app.close();
+    await server.stop();
+  });
+
+  it('answers a valid token with a 500 and an errorId, not a 401 that would log the user out', { timeout: 60_000 }, async () => {
+    const { token } = await t.given.loggedIn();
+    await server.stop();
+    const health = await t.http().get('/health').expect(503);
+    expect(health.body).toEqual({
+      success: false,
+      message: 'Service unavailable: mongodb down',
+      details: { mongodb: expect.objectContaining({ status: 'down' }) },
+    });
+    const logged = mock.method(Logger.prototype, 'error', () => undefined);
+    try {
+      const me = await t.http().get('/api/auth/me').set('Authorization', `Bearer ${token}`).expect(500);
+      expect(me.body).toEqual({ success: false, message: 'Internal server error', errorId: expect.any(String) });
+    } finally {
+      logged.mock.restore();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPILED_MAIN, ServiceProcess } from './utils/service-process.js';
@@ -30,7 +30,7 @@ describe('Start-up on the embedded default (process level)', () => {
   };
   const env = () => ({
     NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: 'debug',
     DATA_DIR: dataDir,
     SUPERADMIN_EMAIL: 'owner@example.com',
     SUPERADMIN_PASSWORD: 'owner-password-123',
@@ -59,18 +59,38 @@ describe('Start-up on the embedded default (process level)', () => {
     });
     expect(created.status).toBe(201);
 
-    // Requests already being handled when SIGTERM arrives still get their answers.
+    expect(JSON.parse(readFileSync(join(dataDir, 'embedded-db.json'), 'utf8')).kind).toMatch(/^(mongod|wire)$/);
+
+    // Requests already being handled when SIGTERM arrives still get their answers, and the
+    // process exits promptly (keep-alive connections do not hold it open).
+    const before = first.logs.length;
     const inFlight = Array.from({ length: 4 }, () => login(first));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await first.waitForOutput(/request received.*\/api\/auth\/login/, 4, before);
+    const signalledAt = Date.now();
     expect(await first.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(5000);
     await Promise.all(inFlight);
 
     const second = await start(env());
     await second.waitForHealth(90_000);
+    // The store chosen on the first start is kept: no second attempt at a mongod download.
+    expect(second.logs).not.toMatch(/No mongod binary could be had/);
     const list = await second.fetchJson('/api/workspaces', { headers: await login(second) });
     expect(list.status).toBe(200);
     expect(list.body.data.workspaces).toEqual([expect.objectContaining({ id: created.body.data.id, name: 'Survives restarts' })]);
     expect(await second.stop('SIGTERM')).toBe(0);
+  });
+
+  it('refuses to switch a data directory to the other embedded database', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'videogen-embedded-switch-'));
+    try {
+      writeFileSync(join(own, 'embedded-db.json'), JSON.stringify({ kind: 'wire' }));
+      const service = await start({ NODE_ENV: 'development', DATA_DIR: own, EMBEDDED_DB: 'mongod' });
+      expect(await service.exited).toBe(1);
+      expect(service.logs).toContain(`EMBEDDED_DB=mongod, but ${own} holds the data of an embedded wire`);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start in production without its secrets, naming each variable', async () => {

@@ -49,7 +49,7 @@ export type ErrorEnvelopeDto = {
 };
 
 export type MeResponseDto = {
-    [key: string]: unknown;
+    role: Role;
 };
 
 export type CreateUserDto = {

@@ -13,7 +13,14 @@ export const ROLES_KEY = 'auth:roles';
  */
 export function Auth(...roles: Role[]): MethodDecorator & ClassDecorator {
   const statuses = roles.length > 0 ? [HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN] : [HttpStatus.UNAUTHORIZED];
-  return applyDecorators(SetMetadata(ROLES_KEY, roles), ApiBearerAuth(), ApiErrorResponses(...statuses));
+  return applyDecorators(
+    // Explicitly not public, so @Auth on a method wins over @Public() on its class.
+    SetMetadata(IS_PUBLIC_KEY, false),
+    // Only with roles: a bare @Auth() on a method must not clear the roles its class requires.
+    ...(roles.length > 0 ? [SetMetadata(ROLES_KEY, roles)] : []),
+    ApiBearerAuth(),
+    ApiErrorResponses(...statuses),
+  );
 }
 
 /** No bearer token needed (login, health, webhooks that carry their own signature). */

@@ -17,7 +17,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     return super.canActivate(context);
   }
 
+  /**
+   * A bad token is a 401; anything else that failed while checking it (the database is down) is
+   * not the caller's fault and must not log every user out, so it goes on as a 500.
+   */
   override handleRequest<TUser = AuthenticatedUser>(err: unknown, user: TUser | false): TUser {
+    if (err && !(err instanceof UnauthorizedException)) throw err;
     if (err || !user) throw new UnauthorizedException('Invalid or expired token');
     return user;
   }

@@ -4,7 +4,9 @@ import type { FastifyReply } from 'fastify';
 import { ErrorEnvelope, FieldError } from './envelope.js';
 
 /**
- * The one place an error becomes an HTTP answer. Known errors keep their status and message;
+ * The one place an error becomes an HTTP answer. Known errors keep their status and message
+ * (Nest turns Fastify's own body-parsing errors — malformed JSON, wrong content type, oversized
+ * body — into HttpExceptions before they get here);
  * anything else is a 500 whose `errorId` is logged with the stack, so a client can quote it
  * without us leaking internals (stack traces, database error text) in the body.
  */
@@ -26,10 +28,14 @@ export function toErrorResponse(exception: unknown, logger: Logger): { status: n
     const body: ErrorEnvelope = { success: false, message: messageOf(response, exception.message) };
     const errors = fieldErrorsOf(response);
     if (errors) body.errors = errors;
+    const details = healthDetailsOf(response);
+    if (details) {
+      const down = Object.keys(details).filter((name) => (details[name] as { status?: string })?.status !== 'up');
+      body.message = `Service unavailable: ${down.join(', ')} down`;
+      body.details = details;
+    }
     return { status, body };
   }
-  const framework = frameworkError(exception);
-  if (framework) return framework;
   const errorId = randomUUID();
   logger.error({ errorId, err: exception }, `Unhandled error ${errorId}`);
   return {
@@ -38,28 +44,19 @@ export function toErrorResponse(exception: unknown, logger: Logger): { status: n
   };
 }
 
-/** Fastify's own errors (body parsing, content type, size) carry a status code and a FST_ code. */
-function frameworkError(exception: unknown): { status: number; body: ErrorEnvelope } | undefined {
-  if (typeof exception !== 'object' || exception === null) return undefined;
-  const { statusCode, code } = exception as { statusCode?: number; code?: string };
-  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
-  const messages: Record<string, string> = {
-    FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body',
-    FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body must not be empty when Content-Type is application/json',
-    FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
-    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type; send application/json',
-    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Request body size did not match Content-Length',
-  };
-  const fallback = statusCode === 413 ? messages.FST_ERR_CTP_BODY_TOO_LARGE : 'Bad request';
-  return { status: statusCode, body: { success: false, message: (code && messages[code]) || fallback } };
-}
-
 function messageOf(response: string | object, fallback: string): string {
   if (typeof response === 'string') return response;
   const message = (response as { message?: unknown }).message;
   if (typeof message === 'string') return message;
   if (Array.isArray(message) && message.length > 0) return String(message[0]);
   return fallback;
+}
+
+/** A failed health check (Terminus) says which dependency is down; that is the point of it. */
+function healthDetailsOf(response: string | object): Record<string, unknown> | undefined {
+  if (typeof response !== 'object' || (response as { status?: unknown }).status !== 'error') return undefined;
+  const details = (response as { details?: unknown }).details;
+  return typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : undefined;
 }
 
 function fieldErrorsOf(response: string | object): FieldError[] | undefined {

@@ -10,6 +10,8 @@ export interface ErrorEnvelope {
   message: string;
   errors?: FieldError[];
   errorId?: string;
+  /** Only on a failed health check: the state of each dependency. */
+  details?: Record<string, unknown>;
 }
 
 export interface FieldError {

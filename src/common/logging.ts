@@ -61,6 +61,7 @@ export function registerRequestLogging(instance: FastifyInstance): void {
   instance.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     requestContext.enterWith({ reqId: request.id });
+    request.log.debug({ req: { method: request.method, url: request.url } }, 'request received');
     done();
   });
   instance.addHook('onResponse', (request, reply, done) => {

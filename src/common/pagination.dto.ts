@@ -8,6 +8,7 @@ export class PaginationQueryDto {
   @IsOptional()
   @Type(() => Number)
   @Min(1)
+  @Max(100_000)
   @IsInt()
   page?: number = 1;
 

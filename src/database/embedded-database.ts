@@ -3,61 +3,87 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startMongoWireServer } from '../../tools/mongo-wire-server/src/index.js';
 
+export type EmbeddedKind = 'mongod' | 'wire';
+
 export interface EmbeddedDatabase {
-  kind: 'mongod' | 'wire';
+  kind: EmbeddedKind;
   uri: string;
   dataPath: string;
   stop(): Promise<void>;
 }
 
 const DB_NAME = 'videogen';
-const DOWNLOAD_FAILED_MARKER = 'mongod-download-failed';
-const RETRY_DOWNLOAD_AFTER_MS = 24 * 60 * 60 * 1000;
+const CHOICE_FILE = 'embedded-db.json';
+const MONGOD_START_TIMEOUT_MS = 60_000;
 
 /**
  * The offline default when MONGODB_URI is not set: a real `mongod` (mongodb-memory-server-core)
  * with a persistent data directory when a binary can be had, otherwise our MongoDB wire-protocol
  * server with a data directory. Either way the service starts with no manual step and keeps its
- * data across restarts. Only main.ts calls this; the rest of the app just sees a MongoDB URI.
+ * data across restarts.
+ *
+ * The first start records which one it chose in DATA_DIR and later starts keep to it: switching
+ * would leave the data behind in the other store and look like data loss. Only main.ts calls
+ * this; the rest of the app just sees a MongoDB URI.
  */
 export async function startEmbeddedDatabase(
   dataDir: string,
-  preference: 'auto' | 'mongod' | 'wire',
+  preference: 'auto' | EmbeddedKind,
   logger = new Logger('EmbeddedDatabase'),
 ): Promise<EmbeddedDatabase> {
   const root = resolve(dataDir);
   mkdirSync(root, { recursive: true });
-
-  if (preference !== 'wire') {
-    const mongod = await tryStartMongod(root, logger, preference === 'mongod');
-    if (mongod) return mongod;
-    if (preference === 'mongod') throw new Error('EMBEDDED_DB=mongod but no mongod binary could be started');
+  const recorded = readChoice(root);
+  if (recorded && preference !== 'auto' && preference !== recorded) {
+    throw new Error(
+      `EMBEDDED_DB=${preference}, but ${root} holds the data of an embedded ${recorded}; ` +
+        `use another DATA_DIR or set EMBEDDED_DB=${recorded}`,
+    );
   }
 
-  const dataPath = join(root, 'mongo-wire');
-  const server = await startMongoWireServer({ dataDir: dataPath });
+  const wanted = recorded ?? (preference === 'auto' ? undefined : preference);
+  let database: EmbeddedDatabase | undefined;
+  if (wanted !== 'wire') {
+    try {
+      database = await startMongod(root);
+    } catch (error) {
+      // A recorded or requested mongod must not silently become an empty wire server.
+      if (wanted === 'mongod') throw new Error(`The embedded mongod could not start: ${firstLine(error)}`);
+      logger.warn(`No mongod binary could be had (${firstLine(error)}); using the wire-protocol server`);
+    }
+  }
+  database ??= await startWire(root);
+  if (!recorded) writeChoice(root, database.kind);
+
+  const what = database.kind === 'mongod' ? 'mongod (mongodb-memory-server)' : 'MongoDB wire-protocol server';
   logger.warn(
-    `MONGODB_URI is not set: started an embedded MongoDB wire-protocol server (no mongod binary available); ` +
-      `data lives in ${dataPath}. Set MONGODB_URI to use a real MongoDB.`,
+    `MONGODB_URI is not set: started an embedded ${what}; data lives in ${database.dataPath}. ` +
+      'Set MONGODB_URI to use your own MongoDB.',
   );
-  return { kind: 'wire', uri: `${server.uri.replace(/\/$/, '')}/${DB_NAME}`, dataPath, stop: () => server.stop() };
+  return database;
 }
 
-async function tryStartMongod(root: string, logger: Logger, force: boolean): Promise<EmbeddedDatabase | undefined> {
-  const marker = join(root, DOWNLOAD_FAILED_MARKER);
-  const hasSystemBinary = Boolean(process.env.MONGOMS_SYSTEM_BINARY);
-  if (!force && !hasSystemBinary && recentlyFailed(marker)) return undefined;
+async function startWire(root: string): Promise<EmbeddedDatabase> {
+  const dataPath = join(root, 'mongo-wire');
+  const server = await startMongoWireServer({ dataDir: dataPath });
+  return { kind: 'wire', uri: `${server.uri}${DB_NAME}`, dataPath, stop: () => server.stop() };
+}
+
+async function startMongod(root: string): Promise<EmbeddedDatabase> {
   const dataPath = join(root, 'mongod');
   mkdirSync(dataPath, { recursive: true });
+  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const starting = MongoMemoryServer.create({ instance: { dbPath: dataPath, storageEngine: 'wiredTiger' } });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // A mongod that comes up after we gave up must not keep running beside the fallback.
+      void starting.then((late) => late.stop({ doCleanup: false })).catch(() => undefined);
+      reject(new Error(`mongod did not start within ${MONGOD_START_TIMEOUT_MS} ms`));
+    }, MONGOD_START_TIMEOUT_MS);
+  });
   try {
-    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-    const server = await withTimeout(
-      MongoMemoryServer.create({ instance: { dbPath: dataPath, storageEngine: 'wiredTiger' } }),
-      60_000,
-    );
-    logger.warn(
-      `MONGODB_URI is not set: started an embedded mongod (mongodb-memory-server); data lives in ${dataPath}.`,
-    );
+    const server = await Promise.race([starting, timeout]);
     return {
       kind: 'mongod',
       uri: `${server.getUri().replace(/\/$/, '')}/${DB_NAME}`,
@@ -66,30 +92,21 @@ async function tryStartMongod(root: string, logger: Logger, force: boolean): Pro
         await server.stop({ doCleanup: false });
       },
     };
-  } catch (error) {
-    // Offline machines fail the binary download; remember it so every start is not 8 s slower.
-    writeFileSync(marker, JSON.stringify({ at: new Date().toISOString(), error: String(error) }));
-    logger.warn(`No mongod binary could be had (${firstLine(error)}); falling back to the wire-protocol server`);
-    return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-function recentlyFailed(marker: string): boolean {
-  if (!existsSync(marker)) return false;
-  try {
-    const { at } = JSON.parse(readFileSync(marker, 'utf8')) as { at: string };
-    return Date.now() - Date.parse(at) < RETRY_DOWNLOAD_AFTER_MS;
-  } catch {
-    return false;
-  }
+function readChoice(root: string): EmbeddedKind | undefined {
+  const file = join(root, CHOICE_FILE);
+  if (!existsSync(file)) return undefined;
+  const { kind } = JSON.parse(readFileSync(file, 'utf8')) as { kind?: unknown };
+  if (kind === 'mongod' || kind === 'wire') return kind;
+  throw new Error(`${file} is corrupt: expected {"kind": "mongod" | "wire"}`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+function writeChoice(root: string, kind: EmbeddedKind): void {
+  writeFileSync(join(root, CHOICE_FILE), `${JSON.stringify({ kind, chosenAt: new Date().toISOString() })}\n`);
 }
 
 function firstLine(error: unknown): string {

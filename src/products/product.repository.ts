@@ -57,8 +57,9 @@ export class ProductRepository {
 
   /** The subset of `productIds` that exist in the workspace (ids of other workspaces drop out). */
   async findManyInWorkspace(workspaceId: string, productIds: string[]): Promise<ProductRecord[]> {
+    const ids = productIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
     const products = await this.model
-      .find({ _id: { $in: productIds.map((id) => new Types.ObjectId(id)) }, workspaceId: new Types.ObjectId(workspaceId) })
+      .find({ _id: { $in: ids }, workspaceId: new Types.ObjectId(workspaceId) })
       .lean<LeanProduct[]>()
       .exec();
     return products.map(toRecord);

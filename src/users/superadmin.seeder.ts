@@ -32,8 +32,12 @@ export class SuperadminSeeder implements OnApplicationBootstrap {
       });
       this.logger.log(`Created the first superadmin ${seed.email}`);
     } catch (error) {
-      // Two instances starting together: the other one created it first.
       if (!isDuplicateKeyError(error)) throw error;
+      // Either another instance starting at the same time created it first, or the address
+      // already belongs to an ordinary user, who is not promoted.
+      if (!(await this.users.existsWithRole(Role.SuperAdmin))) {
+        this.logger.warn(`SUPERADMIN_EMAIL ${seed.email} belongs to an existing user; no superadmin was created`);
+      }
     }
   }
 }

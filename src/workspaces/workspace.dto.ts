@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsInt, IsNotEmpty, IsObject, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PaginationDto } from '../common/pagination.dto.js';
 import { usagePeriodOf } from './usage-period.js';
 import { WorkspaceRecord } from './workspace.repository.js';
@@ -24,6 +24,8 @@ export class CreateWorkspaceDto {
   @MaxLength(120)
   name: string;
 
+  @IsDefined({ message: 'plan is required' })
+  @IsObject({ message: 'plan must be an object' })
   @ValidateNested()
   @Type(() => SubscriptionPlanDto)
   plan: SubscriptionPlanDto;

@@ -53,6 +53,7 @@ export class WorkspaceRepository {
    * past the plan's limit; a request in a new month resets the counter in that same update.
    */
   async reserveVideoQuota(workspaceId: string, count: number, now = new Date()): Promise<QuotaReservation> {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
     if (!Types.ObjectId.isValid(workspaceId)) return { reserved: false, reason: 'workspace_not_found' };
     const _id = new Types.ObjectId(workspaceId);
     let period = usagePeriodOf(now);
@@ -107,6 +108,8 @@ export class WorkspaceRepository {
 
   /** Gives back a reservation that was not used (e.g. the generator refused the job). */
   async releaseVideoQuota(workspaceId: string, period: string, count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
+    if (!Types.ObjectId.isValid(workspaceId)) return;
     await this.model
       .updateOne(
         { _id: new Types.ObjectId(workspaceId), 'usage.period': period, 'usage.videosGenerated': { $gte: count } },

@@ -44,6 +44,16 @@ export class ServiceProcess {
     return this.output;
   }
 
+  /** Resolves once `pattern` has matched `count` times in the output written after `from`. */
+  async waitForOutput(pattern: RegExp, count: number, from: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+    while ((this.output.slice(from).match(global)?.length ?? 0) < count) {
+      if (Date.now() > deadline) throw new Error(`${pattern} not seen ${count} times within ${timeoutMs} ms:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   async waitForHealth(timeoutMs = 60_000): Promise<{ status: number; body: unknown }> {
     const deadline = Date.now() + timeoutMs;
     let exitCode: number | null | undefined;

@@ -32,6 +32,8 @@ export interface TestAppOptions {
   controllers?: Type<unknown>[];
   /** Where log lines go (JSON, one per line); silent by default. */
   logDestination?: DestinationStream;
+  /** A server of the test's own instead of the run's shared one (e.g. to stop it mid-test). */
+  mongoServerUri?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface TestAppOptions {
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_SECRETS, ...options.env });
-  const mongodbUri = withDatabase(testMongoUri(), uniqueDatabaseName('e2e'));
+  const mongodbUri = withDatabase(options.mongoServerUri ?? testMongoUri(), uniqueDatabaseName('e2e'));
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, mongodbUri })],
     controllers: options.controllers ?? [],
