@@ -268,6 +268,10 @@ export type AuthLoginErrors = {
      * Missing or invalid bearer token
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type AuthLoginError = AuthLoginErrors[keyof AuthLoginErrors];

@@ -26,7 +26,7 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.OK)
   @ApiEnvelopeResponse(LoginResponseDto)
-  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS)
   async login(@Body() dto: LoginDto): Promise<SuccessEnvelope<LoginResponseDto>> {
     return ok(await this.auth.login(dto.email, dto.password));
   }

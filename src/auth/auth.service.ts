@@ -4,7 +4,9 @@ import { AppConfig } from '../config/app-config.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toUserResponse } from '../users/user.dto.js';
 import { UserRepository } from '../users/user.repository.js';
+import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
 import { JwtPayload } from './authenticated-user.js';
+import { LoginAttemptRepository } from './login-attempt.repository.js';
 import { LoginResponseDto } from './auth.dto.js';
 
 @Injectable()
@@ -14,13 +16,28 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly attempts: LoginAttemptRepository,
   ) {}
 
-  /** One message for unknown email and wrong password, so the answer does not reveal which. */
-  async login(email: string, password: string): Promise<LoginResponseDto> {
+  /**
+   * One message for unknown email and wrong password, so the answer does not reveal which. Failed
+   * attempts are counted per email (known or not); once an email has used up its failures in the
+   * window it gets 429 until the window ends, without its password even being checked.
+   */
+  async login(email: string, password: string, now = new Date()): Promise<LoginResponseDto> {
+    const { maxFailures, windowMs } = this.config.loginThrottle;
+    const lockedUntil = await this.attempts.lockedUntil(email, maxFailures, now);
+    if (lockedUntil) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+      throw new TooManyRequestsException('Too many failed login attempts; try again later', retryAfterSeconds);
+    }
     const user = await this.users.findForLogin(email);
     const valid = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !valid) throw new UnauthorizedException('Invalid email or password');
+    if (!user || !valid) {
+      await this.attempts.recordFailure(email, windowMs, now);
+      throw new UnauthorizedException('Invalid email or password');
+    }
+    await this.attempts.clear(email);
     const payload: JwtPayload = { sub: user.id, email: user.email, role: user.role, workspaceId: user.workspaceId };
     return {
       accessToken: await this.jwt.signAsync(payload),

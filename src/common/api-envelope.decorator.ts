@@ -62,6 +62,7 @@ function describe(status: HttpStatus): string {
     [HttpStatus.CONFLICT]: 'Conflicts with existing data',
     [HttpStatus.PAYLOAD_TOO_LARGE]: 'Request body too large',
     [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported Content-Type',
+    [HttpStatus.TOO_MANY_REQUESTS]: 'Too many attempts; see the Retry-After header',
   };
   return texts[status] ?? 'Error';
 }

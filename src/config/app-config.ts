@@ -21,6 +21,8 @@ export class AppConfig {
   readonly dataDir: string;
   readonly embeddedDb: 'auto' | 'mongod' | 'wire';
   readonly jwt: { secret: string; expiresInSeconds: number };
+  /** Failed logins for one email within the window lock that email out until the window ends. */
+  readonly loginThrottle: { maxFailures: number; windowMs: number };
   readonly webhooks: { rckSecret?: string; heygenSecret?: string };
   readonly superadmin?: { email: string; password: string };
   readonly serverUrl: string;
@@ -50,6 +52,7 @@ export class AppConfig {
       this.warn('JWT_SECRET', 'not set: using a random secret for this process; tokens will not survive a restart');
     }
     this.jwt = { secret: jwtSecret, expiresInSeconds: env.JWT_EXPIRES_IN_SECONDS };
+    this.loginThrottle = { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 };
 
     this.webhooks = { rckSecret: env.RCK_WEBHOOK_SECRET, heygenSecret: env.HEYGEN_WEBHOOK_SECRET };
     if (!env.RCK_WEBHOOK_SECRET) {

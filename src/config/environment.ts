@@ -15,6 +15,9 @@ import {
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
+/** Environment values are strings; numeric settings are converted before validation. */
+const AsNumber = () => Transform(({ value }) => (value === undefined ? value : Number(value)));
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -25,7 +28,7 @@ export class EnvironmentVariables {
   @IsIn(NODE_ENVS)
   NODE_ENV: NodeEnv = 'development';
 
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @AsNumber()
   @Min(0)
   @Max(65535)
   @IsInt()
@@ -46,7 +49,7 @@ export class EnvironmentVariables {
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
   JWT_SECRET?: string;
 
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @AsNumber()
   @Min(60)
   @IsInt()
   JWT_EXPIRES_IN_SECONDS = 3600;
@@ -76,7 +79,19 @@ export class EnvironmentVariables {
   @IsUrl({ require_tld: false, require_protocol: true })
   RCK_DESCRIPTION_SERVER_URL = 'http://localhost:8000';
 
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @AsNumber()
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  LOGIN_MAX_FAILURES = 5;
+
+  @AsNumber()
+  @Min(1)
+  @Max(24 * 60)
+  @IsInt()
+  LOGIN_LOCKOUT_MINUTES = 15;
+
+  @AsNumber()
   @Min(1024)
   @Max(50 * 1024 * 1024)
   @IsInt()
