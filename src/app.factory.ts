@@ -33,6 +33,16 @@ export async function createApp(config: AppConfig, mongodbUri: string): Promise<
  * this code.
  */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  const config = app.get(AppConfig);
+  // The React app calls from the browser; only its origins get CORS headers. Bearer tokens, not
+  // cookies, so no credentials mode.
+  app.enableCors({
+    origin: config.corsOrigins,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+  });
   // Fastify's own errors (malformed JSON, wrong content type, oversized body) already reach
   // Nest's exception filters, so AllExceptionsFilter gives them the envelope too.
   registerRequestLogging(app.getHttpAdapter().getInstance());

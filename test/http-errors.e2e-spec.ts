@@ -65,6 +65,22 @@ describe('Error envelope for bad input (e2e)', () => {
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('allows the React app origins through CORS and nobody else', async () => {
+    const preflight = await t.http().options('/api/products')
+      .set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization').expect(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
+
+    const foreign = await t.http().options('/api/products')
+      .set('Origin', 'https://evil.example.com').set('Access-Control-Request-Method', 'GET');
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+
+    const simple = await t.http().get('/health').set('Origin', 'http://localhost:3000').expect(200);
+    expect(simple.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+    expect(simple.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
+  });
+
   it('reports the database state on /health', async () => {
     const response = await t.http().get('/health').expect(200);
     expect(response.body).toEqual({ success: true, data: expect.objectContaining({ status: 'ok', info: { mongodb: expect.objectContaining({ status: 'up' }) } }) });

@@ -28,6 +28,8 @@ export class AppConfig {
   readonly serverUrl: string;
   readonly rckDescriptionServerUrl: string;
   readonly bodyLimitBytes: number;
+  /** Browser origins allowed by CORS; anything else gets no CORS headers. */
+  readonly corsOrigins: string[];
   readonly logLevel: string;
   readonly warnings: ConfigWarning[] = [];
 
@@ -42,6 +44,9 @@ export class AppConfig {
     this.serverUrl = env.SERVER_URL.replace(/\/+$/, '');
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
+    this.corsOrigins = env.CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, ''))
+      .filter(Boolean);
     this.logLevel = env.LOG_LEVEL;
 
     let jwtSecret = env.JWT_SECRET;

@@ -53,6 +53,7 @@ describe('configuration', () => {
     [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES'],
+    [{ CORS_ORIGINS: 'http://ok.example.com, *.example.com' }, 'CORS_ORIGINS'],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} with a message naming ${variable}`, () => {
       const problems = problemsOf(env as Record<string, string>);
