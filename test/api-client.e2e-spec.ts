@@ -3,6 +3,7 @@ import { expect } from 'expect';
 import { createClient } from '../openapi/client/client/index.js';
 import {
   authLogin,
+  authMe,
   productsCreate,
   productsFindOne,
   productsList,
@@ -49,6 +50,9 @@ describe('Generated TypeScript client (black box)', () => {
 
     const login = await authLogin({ client: anonymous, body: { email: 'client-user@example.com', password: 'client-password-1' } });
     const user = clientFor(login.data!.data.accessToken);
+
+    const me = await authMe({ client: user });
+    expect(me.data!.data).toEqual({ userId: created.data!.data.id, email: 'client-user@example.com', role: 'producer', workspaceId });
 
     const current = await workspacesCurrent({ client: user });
     expect(current.data!.data.usage).toEqual(expect.objectContaining({ monthlyVideoLimit: 25, remaining: 25 }));

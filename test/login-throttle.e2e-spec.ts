@@ -25,6 +25,15 @@ describe('Login brute-force protection (e2e)', () => {
     await attempt(other.email, other.password).expect(200);
   });
 
+  it('lets no more than the allowed guesses through a parallel burst', async () => {
+    const user = await t.given.user();
+    const burst = await Promise.all(Array.from({ length: 12 }, () => attempt(user.email, 'wrong-password')));
+    const statuses = burst.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(9);
+    await attempt(user.email, user.password).expect(429);
+  });
+
   it('counts concurrent failures, and unknown emails too', async () => {
     const user = await t.given.user();
     await Promise.all(Array.from({ length: 3 }, () => attempt(user.email, 'wrong-password').expect(401)));

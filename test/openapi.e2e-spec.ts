@@ -45,6 +45,8 @@ describe('API document and Swagger UI', () => {
       // Fields only the plugin (classValidatorShim) can describe: required, formats, limits.
       expect(document.components.schemas.LoginDto.required).toEqual(expect.arrayContaining(['email', 'password']));
       expect(document.components.schemas.CreateUserDto.properties.password.minLength).toBe(12);
+      expect(document.components.schemas.MeResponseDto.required).toEqual(expect.arrayContaining(['userId', 'email', 'role']));
+      expect(document.paths['/api/auth/login'].post.responses['429'].headers['Retry-After']).toBeDefined();
       const ok = document.paths['/api/products/{id}'].get.responses['200'].content['application/json'].schema;
       expect(ok.properties.data).toEqual({ $ref: '#/components/schemas/ProductResponseDto' });
       expect(document.paths['/api/products/{id}'].get.responses['404'].content['application/json'].schema).toEqual({

@@ -50,6 +50,12 @@ export type ErrorEnvelopeDto = {
 
 export type MeResponseDto = {
     role: Role;
+    userId: string;
+    email: string;
+    /**
+     * Absent only for a superadmin without a workspace.
+     */
+    workspaceId?: string;
 };
 
 export type CreateUserDto = {

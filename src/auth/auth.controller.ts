@@ -1,20 +1,11 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { AuthenticatedUser } from './authenticated-user.js';
 import { Auth, CurrentUser, Public } from './auth.decorators.js';
-import { LoginDto, LoginResponseDto } from './auth.dto.js';
+import { LoginDto, LoginResponseDto, MeResponseDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
-import { Role } from './role.enum.js';
-
-export class MeResponseDto {
-  userId: string;
-  email: string;
-  @ApiProperty({ enum: Role, enumName: 'Role' })
-  role: Role;
-  workspaceId?: string;
-}
 
 @ApiTags('auth')
 @Controller('api/auth')

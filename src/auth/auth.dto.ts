@@ -1,6 +1,8 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { UserResponseDto } from '../users/user.dto.js';
+import { Role } from './role.enum.js';
 
 export class LoginDto {
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
@@ -20,4 +22,14 @@ export class LoginResponseDto {
   /** Seconds until the token expires. */
   expiresIn: number;
   user: UserResponseDto;
+}
+
+/** Who a bearer token belongs to. */
+export class MeResponseDto {
+  userId: string;
+  email: string;
+  @ApiProperty({ enum: Role, enumName: 'Role' })
+  role: Role;
+  /** Absent only for a superadmin without a workspace. */
+  workspaceId?: string;
 }

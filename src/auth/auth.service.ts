@@ -20,23 +20,21 @@ export class AuthService {
   ) {}
 
   /**
-   * One message for unknown email and wrong password, so the answer does not reveal which. Failed
-   * attempts are counted per email (known or not); once an email has used up its failures in the
-   * window it gets 429 until the window ends, without its password even being checked.
+   * One message for unknown email and wrong password, so the answer does not reveal which.
+   * Attempts are counted per email (known or not) before the password is checked; once an email
+   * has used up its failures in the window it gets 429 until the window ends, without its
+   * password being checked. A successful login clears the count.
    */
   async login(email: string, password: string, now = new Date()): Promise<LoginResponseDto> {
     const { maxFailures, windowMs } = this.config.loginThrottle;
-    const lockedUntil = await this.attempts.lockedUntil(email, maxFailures, now);
-    if (lockedUntil) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+    const { attempts, windowEndsAt } = await this.attempts.countAttempt(email, windowMs, now);
+    if (attempts > maxFailures) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000));
       throw new TooManyRequestsException('Too many failed login attempts; try again later', retryAfterSeconds);
     }
     const user = await this.users.findForLogin(email);
     const valid = await this.hasher.verify(user?.passwordHash, password);
-    if (!user || !valid) {
-      await this.attempts.recordFailure(email, windowMs, now);
-      throw new UnauthorizedException('Invalid email or password');
-    }
+    if (!user || !valid) throw new UnauthorizedException('Invalid email or password');
     await this.attempts.clear(email);
     const payload: JwtPayload = { sub: user.id, email: user.email, role: user.role, workspaceId: user.workspaceId };
     return {

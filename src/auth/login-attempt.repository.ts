@@ -7,24 +7,17 @@ import { LoginAttempt } from './login-attempt.schema.js';
 export class LoginAttemptRepository {
   constructor(@InjectModel(LoginAttempt.name) private readonly model: Model<LoginAttempt>) {}
 
-  /** When the email has used up its failures in the current window: when that window ends. */
-  async lockedUntil(email: string, maxFailures: number, now: Date): Promise<Date | undefined> {
-    const attempt = await this.model
-      .findOne({ _id: email, failures: { $gte: maxFailures }, windowEndsAt: { $gt: now } })
-      .lean()
-      .exec();
-    return attempt?.windowEndsAt;
-  }
-
   /**
-   * Counts one failure in one atomic pipeline update: inside a running window it adds one,
-   * otherwise (no document, or an expired window the TTL monitor has not removed yet) it opens a
-   * new window with a count of one. Concurrent failures are all counted.
+   * Counts one attempt and returns the count in the current window, in one atomic pipeline
+   * upsert: inside a running window it adds one, otherwise (no document, or an ended window the
+   * TTL monitor has not removed yet) it opens a new window with a count of one. The attempt is
+   * counted before the password is checked, so a burst of parallel guesses cannot all slip in
+   * before the first failure is recorded.
    */
-  async recordFailure(email: string, windowMs: number, now: Date): Promise<void> {
+  async countAttempt(email: string, windowMs: number, now: Date): Promise<{ attempts: number; windowEndsAt: Date }> {
     const running = { $gt: ['$windowEndsAt', now] };
-    await this.model
-      .updateOne(
+    const attempt = await this.model
+      .findOneAndUpdate(
         { _id: email },
         [
           {
@@ -34,9 +27,11 @@ export class LoginAttemptRepository {
             },
           },
         ],
-        { upsert: true, updatePipeline: true },
+        { upsert: true, new: true, updatePipeline: true },
       )
+      .lean()
       .exec();
+    return { attempts: attempt!.failures, windowEndsAt: attempt!.windowEndsAt };
   }
 
   async clear(email: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 /**
- * Failed logins for one email in the current window. Kept in MongoDB rather than in memory so
+ * Login attempts for one email in the current window (a successful login deletes the document,
+ * so what remains counts failures). Kept in MongoDB rather than in memory so
  * every instance of the service sees the same count; the TTL index removes a window once it ends.
  */
 @Schema({ collection: 'login_attempts', versionKey: false })

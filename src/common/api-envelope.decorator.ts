@@ -49,7 +49,16 @@ export function ApiEnvelopeResponse(model: Type<unknown>, options: EnvelopeOptio
 /** Documents the error envelope for the given statuses. */
 export function ApiErrorResponses(...statuses: HttpStatus[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, type: ErrorEnvelopeDto, description: describe(status) })),
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        type: ErrorEnvelopeDto,
+        description: describe(status),
+        ...(status === HttpStatus.TOO_MANY_REQUESTS && {
+          headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } },
+        }),
+      }),
+    ),
   );
 }
 
