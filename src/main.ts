@@ -35,17 +35,27 @@ async function main(): Promise<void> {
     const server = app.getHttpServer() as Server;
     const idle = setInterval(() => server.closeIdleConnections(), 50);
     const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    // Something else hanging (a database that does not answer) must not keep the process alive.
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${SHUTDOWN_GRACE_MS + 5000} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS + 5000).unref();
     let exitCode = 0;
     try {
       await app.close();
     } catch (error) {
       exitCode = 1;
-      logger.error(error instanceof Error ? error.message : String(error), 'shutdown');
+      logger.error(`Closing the application failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       clearInterval(idle);
       clearTimeout(deadline);
+    }
+    try {
       // The embedded database writes its last snapshot here, whatever happened above.
       await embedded?.stop();
+    } catch (error) {
+      exitCode = 1;
+      logger.error(`Stopping the embedded database failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     process.exit(exitCode);
   };

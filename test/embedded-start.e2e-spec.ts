@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPILED_MAIN, ServiceProcess } from './utils/service-process.js';
@@ -88,6 +88,19 @@ describe('Start-up on the embedded default (process level)', () => {
       const service = await start({ NODE_ENV: 'development', DATA_DIR: own, EMBEDDED_DB: 'mongod' });
       expect(await service.exited).toBe(1);
       expect(service.logs).toContain(`EMBEDDED_DB=mongod, but ${own} holds the data of an embedded wire`);
+
+      // Without the record, the store that holds data decides.
+      rmSync(join(own, 'embedded-db.json'));
+      mkdirSync(join(own, 'mongo-wire'));
+      writeFileSync(join(own, 'mongo-wire', 'videogen.wsnap'), '');
+      const inferred = await start({ NODE_ENV: 'development', DATA_DIR: own, EMBEDDED_DB: 'mongod' });
+      expect(await inferred.exited).toBe(1);
+      expect(inferred.logs).toContain(`EMBEDDED_DB=mongod, but ${own} holds the data of an embedded wire`);
+
+      writeFileSync(join(own, 'embedded-db.json'), '{"kind":');
+      const corrupt = await start({ NODE_ENV: 'development', DATA_DIR: own });
+      expect(await corrupt.exited).toBe(1);
+      expect(corrupt.logs).toContain(`${join(own, 'embedded-db.json')} is corrupt`);
     } finally {
       rmSync(own, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startMongoWireServer } from '../../tools/mongo-wire-server/src/index.js';
 
@@ -22,8 +22,9 @@ const MONGOD_START_TIMEOUT_MS = 60_000;
  * server with a data directory. Either way the service starts with no manual step and keeps its
  * data across restarts.
  *
- * The first start records which one it chose in DATA_DIR and later starts keep to it: switching
- * would leave the data behind in the other store and look like data loss. Only main.ts calls
+ * The first start records which one it chose in DATA_DIR and later starts keep to it (a directory
+ * without the record keeps to whichever store holds data): switching would leave the data behind
+ * in the other store and look like data loss. Only main.ts calls
  * this; the rest of the app just sees a MongoDB URI.
  */
 export async function startEmbeddedDatabase(
@@ -97,16 +98,36 @@ async function startMongod(root: string): Promise<EmbeddedDatabase> {
   }
 }
 
+/** The recorded choice; without a record, whichever store already holds data (both: refuse). */
 function readChoice(root: string): EmbeddedKind | undefined {
   const file = join(root, CHOICE_FILE);
-  if (!existsSync(file)) return undefined;
-  const { kind } = JSON.parse(readFileSync(file, 'utf8')) as { kind?: unknown };
-  if (kind === 'mongod' || kind === 'wire') return kind;
-  throw new Error(`${file} is corrupt: expected {"kind": "mongod" | "wire"}`);
+  if (existsSync(file)) {
+    let kind: unknown;
+    try {
+      kind = (JSON.parse(readFileSync(file, 'utf8')) as { kind?: unknown }).kind;
+    } catch {
+      kind = undefined;
+    }
+    if (kind === 'mongod' || kind === 'wire') return kind;
+    throw new Error(`${file} is corrupt: expected {"kind": "mongod" | "wire"}; fix or remove it`);
+  }
+  const wireHasData = hasFile(join(root, 'mongo-wire'), (name) => name.endsWith('.wsnap'));
+  const mongodHasData = hasFile(join(root, 'mongod'), (name) => name.startsWith('WiredTiger'));
+  if (wireHasData && mongodHasData) {
+    throw new Error(`${root} holds data of both an embedded mongod and the wire server; keep one of them`);
+  }
+  return wireHasData ? 'wire' : mongodHasData ? 'mongod' : undefined;
 }
 
+function hasFile(dir: string, matches: (name: string) => boolean): boolean {
+  return existsSync(dir) && readdirSync(dir).some(matches);
+}
+
+/** Written to a temporary file and renamed, so a crash never leaves half a record. */
 function writeChoice(root: string, kind: EmbeddedKind): void {
-  writeFileSync(join(root, CHOICE_FILE), `${JSON.stringify({ kind, chosenAt: new Date().toISOString() })}\n`);
+  const file = join(root, CHOICE_FILE);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify({ kind, chosenAt: new Date().toISOString() })}\n`);
+  renameSync(`${file}.tmp`, file);
 }
 
 function firstLine(error: unknown): string {
