@@ -6,7 +6,9 @@
  */
 import { after as afterAll, before as beforeAll, it } from 'node:test';
 import { expect } from 'expect';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal128, Double, Int32, Long, MongoClient, ObjectId } from 'mongodb';
@@ -150,6 +152,35 @@ describeWireOnly('persistence with dataDir (wire server only)', () => {
       }
       const second = await startWireServer({ dataDir: own });
       await second.stop();
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a data directory locked by another running process', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'mongo-wire-live-'));
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      await writeFile(join(own, 'wire-server.lock'), String(other.pid));
+      await expect(startWireServer({ dataDir: own })).rejects.toThrow(`is in use by process ${other.pid}`);
+    } finally {
+      other.kill();
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
+  it('takes over a lock left by a process that no longer runs', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'mongo-wire-stale-'));
+    try {
+      const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      await writeFile(join(own, 'wire-server.lock'), gone.stdout);
+      const server = await startWireServer({ dataDir: own });
+      try {
+        expect(await readFile(join(own, 'wire-server.lock'), 'utf8')).toBe(String(process.pid));
+      } finally {
+        await server.stop();
+      }
+      expect(existsSync(join(own, 'wire-server.lock'))).toBe(false);
     } finally {
       await rm(own, { recursive: true, force: true });
     }
