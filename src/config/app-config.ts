@@ -44,8 +44,11 @@ export class AppConfig {
     this.serverUrl = env.SERVER_URL.replace(/\/+$/, '');
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
-    this.corsOrigins = env.CORS_ORIGINS.split(',')
-      .map((origin) => origin.trim().replace(/\/+$/, ''))
+    // Browsers send the origin's scheme and host in lower case.
+    const origins = env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173');
+    this.corsOrigins = origins
+      .split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, '').toLowerCase())
       .filter(Boolean);
     this.logLevel = env.LOG_LEVEL;
 

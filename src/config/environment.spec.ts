@@ -62,6 +62,13 @@ describe('configuration', () => {
     });
   }
 
+  it('allows the local dev servers by CORS in development only, and normalises origins', () => {
+    expect(AppConfig.fromEnvironment({}).corsOrigins).toEqual(['http://localhost:3000', 'http://localhost:5173']);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).corsOrigins).toEqual([]);
+    expect(AppConfig.fromEnvironment({ CORS_ORIGINS: ' https://App.Example.com/ ,http://x.test:8080' }).corsOrigins)
+      .toEqual(['https://app.example.com', 'http://x.test:8080']);
+  });
+
   it('treats blank values as unset', () => {
     expect(AppConfig.fromEnvironment({ MONGODB_URI: '  ', PORT: '' })).toEqual(expect.objectContaining({ mongodbUri: undefined, port: 5000 }));
   });

@@ -97,9 +97,13 @@ export class EnvironmentVariables {
   @IsInt()
   BODY_LIMIT_BYTES = 1024 * 1024;
 
-  /** Comma-separated browser origins allowed to call the API (the React app). */
+  /**
+   * Comma-separated browser origins allowed to call the API (the React app). Unset: the usual
+   * local dev-server origins in development, none in production.
+   */
+  @IsOptional()
   @IsString()
-  CORS_ORIGINS = 'http://localhost:3000,http://localhost:5173';
+  CORS_ORIGINS?: string;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
@@ -129,7 +133,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       text.startsWith(error.property) ? text : `${error.property}: ${text}`,
     ),
   );
-  for (const origin of env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)) {
+  for (const origin of (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
     if (!/^https?:\/\/[^/\s]+\/?$/.test(origin)) problems.push(`CORS_ORIGINS: ${origin} is not an origin like https://app.example.com`);
   }
   if (env.MONGODB_URI !== undefined && !/^mongodb(\+srv)?:\/\//.test(env.MONGODB_URI)) {
