@@ -22,7 +22,7 @@ export class LoginAttemptRepository {
         [
           {
             $set: {
-              failures: { $cond: [running, { $add: ['$failures', 1] }, 1] },
+              attempts: { $cond: [running, { $add: ['$attempts', 1] }, 1] },
               windowEndsAt: { $cond: [running, '$windowEndsAt', new Date(now.getTime() + windowMs)] },
             },
           },
@@ -31,7 +31,7 @@ export class LoginAttemptRepository {
       )
       .lean()
       .exec();
-    return { attempts: attempt!.failures, windowEndsAt: attempt!.windowEndsAt };
+    return { attempts: attempt!.attempts, windowEndsAt: attempt!.windowEndsAt };
   }
 
   async clear(email: string): Promise<void> {

@@ -1,9 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 /**
- * Login attempts for one email in the current window (a successful login deletes the document,
- * so what remains counts failures). Kept in MongoDB rather than in memory so
- * every instance of the service sees the same count; the TTL index removes a window once it ends.
+ * Login attempts for one email in the current window; a successful login deletes the document,
+ * so what remains counts failures. Kept in MongoDB rather than in memory so every instance of the
+ * service sees the same count; the TTL index removes a window once it ends.
  */
 @Schema({ collection: 'login_attempts', versionKey: false })
 export class LoginAttempt {
@@ -12,7 +12,7 @@ export class LoginAttempt {
   _id: string;
 
   @Prop({ required: true })
-  failures: number;
+  attempts: number;
 
   @Prop({ required: true, expires: 0 })
   windowEndsAt: Date;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EnvironmentVariables, NodeEnv, validateEnvironment } from './environment.js';
+import { EnvironmentVariables, NodeEnv, parseOrigins, validateEnvironment } from './environment.js';
 
 export interface ConfigWarning {
   variable: string;
@@ -44,12 +44,9 @@ export class AppConfig {
     this.serverUrl = env.SERVER_URL.replace(/\/+$/, '');
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
-    // Browsers send the origin's scheme and host in lower case.
-    const origins = env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173');
-    this.corsOrigins = origins
-      .split(',')
-      .map((origin) => origin.trim().replace(/\/+$/, '').toLowerCase())
-      .filter(Boolean);
+    this.corsOrigins = parseOrigins(
+      env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),
+    );
     this.logLevel = env.LOG_LEVEL;
 
     let jwtSecret = env.JWT_SECRET;

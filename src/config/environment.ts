@@ -133,8 +133,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       text.startsWith(error.property) ? text : `${error.property}: ${text}`,
     ),
   );
-  for (const origin of (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
-    if (!/^https?:\/\/[^/\s]+\/?$/.test(origin)) problems.push(`CORS_ORIGINS: ${origin} is not an origin like https://app.example.com`);
+  for (const origin of parseOrigins(env.CORS_ORIGINS ?? '')) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: ${origin} is not an origin like https://app.example.com`);
   }
   if (env.MONGODB_URI !== undefined && !/^mongodb(\+srv)?:\/\//.test(env.MONGODB_URI)) {
     problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
@@ -146,4 +146,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
+}
+
+/** A comma-separated origin list as browsers send origins: trimmed, no trailing slash, lower case. */
+export function parseOrigins(list: string): string[] {
+  return list
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, '').toLowerCase())
+    .filter(Boolean);
 }
