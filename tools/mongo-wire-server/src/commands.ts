@@ -10,6 +10,7 @@ import { defaultIndexName } from './collection.js';
 import type { CursorManager } from './cursors.js';
 import type { Engine } from './engine.js';
 import { CommandError } from './errors.js';
+import { explainAggregate, explainCommand, type ExplainDeps } from './explain.js';
 import { projectDocs } from './projection.js';
 import { compileFilter, runMingoPipeline, sortDocs } from './query.js';
 import { applyUpdate, buildUpsertDoc, idFirst, isOperatorUpdate, isPlainObject, normalizeTimezones } from './update.js';
@@ -74,6 +75,22 @@ function helloReply(ctx: ServerContext, conn: ConnectionInfo, legacyName: boolea
   };
 }
 
+/** $lookup and friends read other collections of the same database through this. */
+function resolverFor(ctx: ServerContext, db: string) {
+  return (name: string) => {
+    const c = ctx.engine.collection(db, name);
+    return c ? [...c.docs()].map((d) => cloneDoc(toView(d))) : [];
+  };
+}
+
+function explainDeps(ctx: ServerContext): ExplainDeps {
+  return {
+    engine: ctx.engine,
+    version: VERSION,
+    runStages: (db, docs, stages) => runMingoPipeline(docs, stages, { collectionResolver: resolverFor(ctx, db) }),
+  };
+}
+
 /** Leading $match / $sort / $skip / $limit stages run on the typed documents (index-aware, BSON order). */
 function runAggregate(ctx: ServerContext, db: string, coll: Collection | undefined, pipeline: Doc[]): Doc[] {
   let i = 0;
@@ -90,11 +107,7 @@ function runAggregate(ctx: ServerContext, db: string, coll: Collection | undefin
   const last = rest[rest.length - 1];
   const out = last.$out ?? last.$merge;
   const stages = out !== undefined ? rest.slice(0, -1) : rest;
-  const resolver = (name: string) => {
-    const c = ctx.engine.collection(db, name);
-    return c ? [...c.docs()].map((d) => cloneDoc(toView(d))) : [];
-  };
-  const result = stages.length ? runMingoPipeline(docs, stages, { collectionResolver: resolver }) : docs;
+  const result = stages.length ? runMingoPipeline(docs, stages, { collectionResolver: resolverFor(ctx, db) }) : docs;
   if (out !== undefined) {
     // $out / $merge (simplified): $out replaces the target; $merge upserts by _id.
     const target = typeof out === 'string' ? out : typeof out.into === 'string' ? out.into : out.coll ?? out.into?.coll;
@@ -341,13 +354,17 @@ const handlers: Record<string, Handler> = {
     const pipeline = normalizeTimezones(cmd.pipeline ?? []) as Doc[];
     if (!Array.isArray(pipeline)) throw new CommandError(14, "'pipeline' option must be specified as an array", 'TypeMismatch');
     const name = typeof cmd.aggregate === 'string' ? cmd.aggregate : undefined;
+    // The legacy form { aggregate, pipeline, explain: true } answers at queryPlanner verbosity.
+    if (cmd.explain) return explainAggregate(explainDeps(ctx), db, cmd, 'queryPlanner');
     const coll = name ? ctx.engine.collection(db, name) : undefined;
     const docs = runAggregate(ctx, db, coll, pipeline);
     const ns = `${db}.${name ?? '$cmd.aggregate'}`;
-    if (cmd.explain) return { stages: [], ok: 1 };
     const { id, batch } = ctx.cursors.open(ns, docs, num(cmd.cursor?.batchSize), false);
     return cursorReply(ns, id, batch, true);
   },
+
+  // mingo gap (query plans): see explain.ts and planner.ts.
+  explain: (ctx, cmd, db) => explainCommand(explainDeps(ctx), cmd, db),
 
   count: (ctx, cmd, db) => {
     const coll = ctx.engine.collection(db, collName(cmd, 'count'));

@@ -1,7 +1,8 @@
 /**
- * White-box: what the wire protocol cannot show (a real mongod would show it in explain()), the
- * collection can: an equality filter on an indexed field is answered from the index's hash map,
- * and the map follows every insert, replace and remove.
+ * White-box: explain() reports the plan a mongod would choose (planner.ts, explain.spec.ts); how
+ * this server itself executes the query it cannot show. The collection can: an equality filter
+ * on an indexed field is answered from the index's hash map, and the map follows every insert,
+ * replace and remove.
  */
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
