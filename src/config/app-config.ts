@@ -31,6 +31,8 @@ export class AppConfig {
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
   readonly corsOrigins: string[];
   readonly logLevel: string;
+  /** The durable job runner (src/jobs/). */
+  readonly jobs: { processEveryMs: number; lockLifetimeMs: number; concurrency: number; shutdownGraceMs: number };
   readonly warnings: ConfigWarning[] = [];
 
   constructor(env: EnvironmentVariables) {
@@ -48,6 +50,12 @@ export class AppConfig {
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),
     );
     this.logLevel = env.LOG_LEVEL;
+    this.jobs = {
+      processEveryMs: env.JOBS_PROCESS_EVERY_MS,
+      lockLifetimeMs: env.JOBS_LOCK_LIFETIME_MS,
+      concurrency: env.JOBS_CONCURRENCY,
+      shutdownGraceMs: env.JOBS_SHUTDOWN_GRACE_MS,
+    };
 
     let jwtSecret = env.JWT_SECRET;
     if (!jwtSecret) {

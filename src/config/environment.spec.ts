@@ -54,6 +54,11 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES'],
     [{ CORS_ORIGINS: 'http://ok.example.com, *.example.com' }, 'CORS_ORIGINS'],
+    // agenda reads '200 milliseconds' as 200 seconds, so only a plain number is accepted.
+    [{ JOBS_PROCESS_EVERY_MS: '200 milliseconds' }, 'JOBS_PROCESS_EVERY_MS'],
+    [{ JOBS_LOCK_LIFETIME_MS: '10' }, 'JOBS_LOCK_LIFETIME_MS'],
+    [{ JOBS_CONCURRENCY: '0' }, 'JOBS_CONCURRENCY'],
+    [{ JOBS_SHUTDOWN_GRACE_MS: '60000' }, 'JOBS_SHUTDOWN_GRACE_MS'],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} with a message naming ${variable}`, () => {
       const problems = problemsOf(env as Record<string, string>);
@@ -67,6 +72,12 @@ describe('configuration', () => {
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).corsOrigins).toEqual([]);
     expect(AppConfig.fromEnvironment({ CORS_ORIGINS: ' https://App.Example.com/ ,http://x.test:8080' }).corsOrigins)
       .toEqual(['https://app.example.com', 'http://x.test:8080']);
+  });
+
+  it('gives the job runner its documented defaults, overridable in milliseconds', () => {
+    expect(AppConfig.fromEnvironment({}).jobs).toEqual({ processEveryMs: 1000, lockLifetimeMs: 60_000, concurrency: 10, shutdownGraceMs: 5000 });
+    expect(AppConfig.fromEnvironment({ JOBS_PROCESS_EVERY_MS: '50', JOBS_LOCK_LIFETIME_MS: '500', JOBS_CONCURRENCY: '3' }).jobs)
+      .toEqual({ processEveryMs: 50, lockLifetimeMs: 500, concurrency: 3, shutdownGraceMs: 5000 });
   });
 
   it('treats blank values as unset', () => {

@@ -105,6 +105,37 @@ export class EnvironmentVariables {
   @IsString()
   CORS_ORIGINS?: string;
 
+  /** How often each instance looks for due jobs (ms). A number: agenda misreads strings like '200 ms'. */
+  @AsNumber()
+  @Min(10)
+  @Max(60_000)
+  @IsInt()
+  JOBS_PROCESS_EVERY_MS = 1000;
+
+  /** How long a claimed job stays locked without finishing before another instance may take it over (ms). */
+  @AsNumber()
+  @Min(100)
+  @Max(24 * 60 * 60_000)
+  @IsInt()
+  JOBS_LOCK_LIFETIME_MS = 60_000;
+
+  /** Jobs one instance runs at once (all names together), and the default per job name. */
+  @AsNumber()
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  JOBS_CONCURRENCY = 10;
+
+  /**
+   * How long shutdown waits for running jobs to finish (ms). Capped below main.ts's 15 s hard
+   * exit; a job still running then keeps its lock until JOBS_LOCK_LIFETIME_MS ends.
+   */
+  @AsNumber()
+  @Min(0)
+  @Max(10_000)
+  @IsInt()
+  JOBS_SHUTDOWN_GRACE_MS = 5000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 

@@ -1,4 +1,4 @@
-import { Type } from '@nestjs/common';
+import { Provider, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
@@ -15,6 +15,17 @@ export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
   RCK_WEBHOOK_SECRET: 'test-rck-webhook-secret-0123456789',
   HEYGEN_WEBHOOK_SECRET: 'test-heygen-webhook-secret-0123456789',
+};
+
+/**
+ * Jobs are picked up within 50 ms. The short lock lifetime is for the test process's sake: agenda
+ * starts a timer of lockLifetime / 2 for every run and never clears it, so with the 60 s default
+ * each spec file that ran a job would stay alive 30 s after its last test.
+ */
+export const TEST_JOBS = {
+  JOBS_PROCESS_EVERY_MS: '50',
+  JOBS_LOCK_LIFETIME_MS: '5000',
+  JOBS_SHUTDOWN_GRACE_MS: '500',
 };
 
 export interface TestApp {
@@ -34,6 +45,13 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
   /** A server of the test's own instead of the run's shared one (e.g. to stop it mid-test). */
   mongoServerUri?: string;
+  /**
+   * A database shared with other instances (several service instances on one database). The
+   * caller owns it: close() leaves it in place; drop it with `connection.dropDatabase()` first.
+   */
+  dbName?: string;
+  /** Extra providers beside the real ones (e.g. test-only job definitions that inject JobRunner). */
+  providers?: Provider[];
 }
 
 /**
@@ -41,11 +59,12 @@ export interface TestAppOptions {
  * of its own, served over real HTTP through supertest.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_SECRETS, ...options.env });
-  const mongodbUri = withDatabase(options.mongoServerUri ?? testMongoUri(), uniqueDatabaseName('e2e'));
+  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_SECRETS, ...TEST_JOBS, ...options.env });
+  const mongodbUri = withDatabase(options.mongoServerUri ?? testMongoUri(), options.dbName ?? uniqueDatabaseName('e2e'));
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, mongodbUri })],
     controllers: options.controllers ?? [],
+    providers: options.providers ?? [],
   }).compile();
   const { adapter, options: appOptions } = createAppParts(config, options.logDestination);
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions));
@@ -60,7 +79,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     http: () => request(app.getHttpServer()),
     given: new Factories(app),
     close: async () => {
-      await connection.dropDatabase().catch(() => undefined);
+      if (!options.dbName) await connection.dropDatabase().catch(() => undefined);
       await app.close();
     },
   };
