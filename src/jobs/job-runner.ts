@@ -63,7 +63,7 @@ export interface DrainOptions {
 }
 
 export interface JobCounts {
-  /** Due or scheduled, not locked. */
+  /** One-off jobs due or scheduled, not locked (recurring jobs are always scheduled: not counted). */
   waiting: number;
   /** Locked by an instance (running, or claimed and about to run). */
   running: number;

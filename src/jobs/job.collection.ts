@@ -76,7 +76,8 @@ export class JobCollection {
 
   async counts(): Promise<{ waiting: number; running: number; failed: number }> {
     const [waiting, running, failed] = await Promise.all([
-      this.collection.countDocuments({ nextRunAt: { $ne: null }, lockedAt: null, disabled: { $ne: true } }),
+      // A recurring job (a sweep) is always scheduled; it is not work waiting in the queue.
+      this.collection.countDocuments({ nextRunAt: { $ne: null }, lockedAt: null, disabled: { $ne: true }, repeatInterval: null }),
       this.collection.countDocuments({ lockedAt: { $ne: null } }),
       // agenda keeps failedAt and failReason after a later success but resets failCount, and a
       // job that will be retried still has a nextRunAt: neither counts as failed for good.
