@@ -24,7 +24,7 @@ async function renderDocument(): Promise<string> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'openapi-generation-only-secret-0123456789',
-    RCK_WEBHOOK_SECRET: 'openapi-generation-only',
+    RCK_WEBHOOK_SECRET: 'whsec_b3BlbmFwaS1nZW5lcmF0aW9uLW9ubHktMDEyMzQ1Njc4OQ==',
     HEYGEN_WEBHOOK_SECRET: 'openapi-generation-only',
   });
   const app = await createApp(config, `${server.uri}openapi`);

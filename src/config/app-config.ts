@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { EnvironmentVariables, NodeEnv, parseOrigins, validateEnvironment } from './environment.js';
+import {
+  EnvironmentVariables,
+  NodeEnv,
+  parseOrigins,
+  splitSecrets,
+  standardWebhookKey,
+  validateEnvironment,
+} from './environment.js';
 
 export interface ConfigWarning {
   variable: string;
@@ -23,7 +30,18 @@ export class AppConfig {
   readonly jwt: { secret: string; expiresInSeconds: number };
   /** Failed logins for one email within the window lock that email out until the window ends. */
   readonly loginThrottle: { maxFailures: number; windowMs: number };
-  readonly webhooks: { rckSecret?: string; heygenSecret?: string };
+  /** RCK's Standard Webhooks keys (decoded; several during a rotation) and HeyGen's secret. */
+  readonly webhooks: { rckKeys: Buffer[]; heygenSecret?: string };
+  readonly videos: {
+    bulkMaxProducts: number;
+    rckBatchSize: number;
+    rckTimeoutMs: number;
+    dispatchBackoffMs: number;
+    dispatchMaxAttempts: number;
+    orphanTimeoutMs: number;
+    maintenanceIntervalMs: number;
+    maxRetries: number;
+  };
   readonly superadmin?: { email: string; password: string };
   readonly serverUrl: string;
   readonly rckDescriptionServerUrl: string;
@@ -67,7 +85,20 @@ export class AppConfig {
     this.jwt = { secret: jwtSecret, expiresInSeconds: env.JWT_EXPIRES_IN_SECONDS };
     this.loginThrottle = { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 };
 
-    this.webhooks = { rckSecret: env.RCK_WEBHOOK_SECRET, heygenSecret: env.HEYGEN_WEBHOOK_SECRET };
+    this.webhooks = {
+      rckKeys: splitSecrets(env.RCK_WEBHOOK_SECRET ?? '').map((secret) => standardWebhookKey(secret)!),
+      heygenSecret: env.HEYGEN_WEBHOOK_SECRET,
+    };
+    this.videos = {
+      bulkMaxProducts: env.BULK_GENERATE_MAX_PRODUCTS,
+      rckBatchSize: env.RCK_BATCH_SIZE,
+      rckTimeoutMs: env.RCK_REQUEST_TIMEOUT_MS,
+      dispatchBackoffMs: env.RCK_DISPATCH_BACKOFF_MS,
+      dispatchMaxAttempts: env.RCK_DISPATCH_MAX_ATTEMPTS,
+      orphanTimeoutMs: env.VIDEO_ORPHAN_TIMEOUT_MINUTES * 60_000,
+      maintenanceIntervalMs: env.VIDEO_MAINTENANCE_INTERVAL_MS,
+      maxRetries: env.VIDEO_MAX_RETRIES,
+    };
     if (!env.RCK_WEBHOOK_SECRET) {
       this.warn('RCK_WEBHOOK_SECRET', 'not set: RCK webhook signatures are NOT verified (development only)');
     }

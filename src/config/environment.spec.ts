@@ -5,7 +5,7 @@ import { ConfigValidationError, validateEnvironment } from './environment.js';
 
 const secrets = {
   JWT_SECRET: 'j'.repeat(40),
-  RCK_WEBHOOK_SECRET: 'r'.repeat(20),
+  RCK_WEBHOOK_SECRET: 'whsec_' + Buffer.from('r'.repeat(24)).toString('base64'),
   HEYGEN_WEBHOOK_SECRET: 'h'.repeat(20),
 };
 
@@ -78,6 +78,22 @@ describe('configuration', () => {
     expect(AppConfig.fromEnvironment({}).jobs).toEqual({ processEveryMs: 1000, lockLifetimeMs: 60_000, concurrency: 10, shutdownGraceMs: 5000 });
     expect(AppConfig.fromEnvironment({ JOBS_PROCESS_EVERY_MS: '50', JOBS_LOCK_LIFETIME_MS: '500', JOBS_CONCURRENCY: '3' }).jobs)
       .toEqual({ processEveryMs: 50, lockLifetimeMs: 500, concurrency: 3, shutdownGraceMs: 5000 });
+  });
+
+  it('takes several RCK secrets for a rotation, with or without whsec_, and refuses what is not base64', () => {
+    const a = Buffer.from('a'.repeat(24));
+    const b = Buffer.from('b'.repeat(32));
+    const config = AppConfig.fromEnvironment({ RCK_WEBHOOK_SECRET: `whsec_${a.toString('base64')}, ${b.toString('base64')}` });
+    expect(config.webhooks.rckKeys).toEqual([a, b]);
+    expect(problemsOf({ RCK_WEBHOOK_SECRET: 'not-base64-secret-of-length' })[0]).toMatch(/^RCK_WEBHOOK_SECRET: each secret must be whsec_<base64>/);
+    expect(problemsOf({ RCK_WEBHOOK_SECRET: `whsec_${Buffer.from('short').toString('base64')}` })).toHaveLength(1);
+  });
+
+  it('gives the RCK flow its documented defaults', () => {
+    expect(AppConfig.fromEnvironment({}).videos).toEqual({
+      bulkMaxProducts: 1000, rckBatchSize: 50, rckTimeoutMs: 15_000, dispatchBackoffMs: 5000, dispatchMaxAttempts: 6,
+      orphanTimeoutMs: 120 * 60_000, maintenanceIntervalMs: 60_000, maxRetries: 3,
+    });
   });
 
   it('treats blank values as unset', () => {

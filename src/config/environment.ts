@@ -54,9 +54,12 @@ export class EnvironmentVariables {
   @IsInt()
   JWT_EXPIRES_IN_SECONDS = 3600;
 
+  /**
+   * Standard Webhooks secrets RCK signs with: `whsec_<base64>` (the prefix is optional), several
+   * separated by spaces or commas while a secret is being rotated.
+   */
   @IsOptional()
   @IsString()
-  @MinLength(16, { message: 'RCK_WEBHOOK_SECRET must be at least 16 characters long' })
   RCK_WEBHOOK_SECRET?: string;
 
   @IsOptional()
@@ -78,6 +81,62 @@ export class EnvironmentVariables {
 
   @IsUrl({ require_tld: false, require_protocol: true })
   RCK_DESCRIPTION_SERVER_URL = 'http://localhost:8000';
+
+  /** Most products one bulk-generate request may name. */
+  @AsNumber()
+  @Min(1)
+  @Max(100_000)
+  @IsInt()
+  BULK_GENERATE_MAX_PRODUCTS = 1000;
+
+  /** Products per create-images-batch request to RCK. */
+  @AsNumber()
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  RCK_BATCH_SIZE = 50;
+
+  /** How long one request to RCK may take before it counts as failed. */
+  @AsNumber()
+  @Min(100)
+  @Max(300_000)
+  @IsInt()
+  RCK_REQUEST_TIMEOUT_MS = 15_000;
+
+  /** First delay before sending a batch RCK refused again; it doubles each attempt, with jitter. */
+  @AsNumber()
+  @Min(10)
+  @Max(24 * 3600_000)
+  @IsInt()
+  RCK_DISPATCH_BACKOFF_MS = 5000;
+
+  /** Sends of one batch to RCK (the first included) before its videos are marked failed. */
+  @AsNumber()
+  @Min(1)
+  @Max(50)
+  @IsInt()
+  RCK_DISPATCH_MAX_ATTEMPTS = 6;
+
+  /** A video still `generating` this long after RCK took it is marked failed (an orphan). */
+  @AsNumber()
+  @Min(1)
+  @Max(30 * 24 * 60)
+  @IsInt()
+  VIDEO_ORPHAN_TIMEOUT_MINUTES = 120;
+
+  /** How often the orphan sweep and the product-copy repair run. */
+  @AsNumber()
+  @Min(50)
+  @Max(24 * 3600_000)
+  @IsInt()
+  VIDEO_MAINTENANCE_INTERVAL_MS = 60_000;
+
+  /** Times a user may retry one failed video. */
+  @AsNumber()
+  @Min(0)
+  @Max(100)
+  @IsInt()
+  VIDEO_MAX_RETRIES = 3;
 
   @AsNumber()
   @Min(1)
@@ -167,6 +226,13 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   for (const origin of parseOrigins(env.CORS_ORIGINS ?? '')) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: ${origin} is not an origin like https://app.example.com`);
   }
+  for (const secret of splitSecrets(env.RCK_WEBHOOK_SECRET ?? '')) {
+    const key = standardWebhookKey(secret);
+    if (!key || key.length < 16) {
+      problems.push('RCK_WEBHOOK_SECRET: each secret must be whsec_<base64> (the prefix is optional) of at least 16 bytes');
+      break;
+    }
+  }
   if (env.MONGODB_URI !== undefined && !/^mongodb(\+srv)?:\/\//.test(env.MONGODB_URI)) {
     problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
   }
@@ -185,4 +251,19 @@ export function parseOrigins(list: string): string[] {
     .split(',')
     .map((origin) => origin.trim().replace(/\/+$/, '').toLowerCase())
     .filter(Boolean);
+}
+
+/** A list of secrets as configured for rotation: separated by spaces or commas. */
+export function splitSecrets(list: string): string[] {
+  return list.split(/[\s,]+/).filter(Boolean);
+}
+
+/**
+ * The HMAC key of a Standard Webhooks secret: the base64 after an optional `whsec_` prefix,
+ * decoded. Undefined when it is not base64 (Node's decoder would silently skip bad characters).
+ */
+export function standardWebhookKey(secret: string): Buffer | undefined {
+  const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) return undefined;
+  return Buffer.from(encoded, 'base64');
 }
