@@ -11,6 +11,8 @@ import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { ProductsModule } from './products/products.module.js';
 import { UsersModule } from './users/users.module.js';
+import { VideosModule } from './videos/videos.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
 export interface AppModuleOptions {
@@ -37,6 +39,8 @@ export class AppModule {
         UsersModule,
         WorkspacesModule,
         ProductsModule,
+        VideosModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },

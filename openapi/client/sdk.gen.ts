@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -135,4 +135,82 @@ export const productsFindOne = <ThrowOnError extends boolean = false>(options: O
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/products/{id}',
     ...options
+});
+
+/**
+ * Ask RCK for one video per product. All products must be in the caller's workspace and the
+ * month's allowance must cover the whole batch; the answer does not wait for retries.
+ */
+export const videosBulkGenerate = <ThrowOnError extends boolean = false>(options: Options<VideosBulkGenerateData, ThrowOnError>): RequestResult<VideosBulkGenerateResponses, VideosBulkGenerateErrors, ThrowOnError> => (options.client ?? client).post<VideosBulkGenerateResponses, VideosBulkGenerateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/videos/bulk-generate',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The workspace's videos, newest first; a superadmin passes `workspaceId`.
+ */
+export const videosList = <ThrowOnError extends boolean = false>(options?: Options<VideosListData, ThrowOnError>): RequestResult<VideosListResponses, VideosListErrors, ThrowOnError> => (options?.client ?? client).get<VideosListResponses, VideosListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/videos',
+    ...options
+});
+
+/**
+ * One video (the seed's AIVideo shape); another workspace's video is a 404.
+ */
+export const videosFindOne = <ThrowOnError extends boolean = false>(options: Options<VideosFindOneData, ThrowOnError>): RequestResult<VideosFindOneResponses, VideosFindOneErrors, ThrowOnError> => (options.client ?? client).get<VideosFindOneResponses, VideosFindOneErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/videos/{videoId}',
+    ...options
+});
+
+/**
+ * Mark a video that is still pending or generating as failed, with a reason (superadmin).
+ */
+export const videosFail = <ThrowOnError extends boolean = false>(options: Options<VideosFailData, ThrowOnError>): RequestResult<VideosFailResponses, VideosFailErrors, ThrowOnError> => (options.client ?? client).post<VideosFailResponses, VideosFailErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/videos/{videoId}/fail',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Try a failed video again (up to VIDEO_MAX_RETRIES times).
+ */
+export const videosRetry = <ThrowOnError extends boolean = false>(options: Options<VideosRetryData, ThrowOnError>): RequestResult<VideosRetryResponses, VideosRetryErrors, ThrowOnError> => (options.client ?? client).post<VideosRetryResponses, VideosRetryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/videos/{videoId}/retry',
+    ...options
+});
+
+/**
+ * RCK generated the video. Repeating it changes nothing and answers the same.
+ */
+export const rckWebhooksSuccess = <ThrowOnError extends boolean = false>(options: Options<RckWebhooksSuccessData, ThrowOnError>): RequestResult<RckWebhooksSuccessResponses, RckWebhooksSuccessErrors, ThrowOnError> => (options.client ?? client).post<RckWebhooksSuccessResponses, RckWebhooksSuccessErrors, ThrowOnError>({
+    url: '/internal/videos/success',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * RCK could not generate the video. After a success it is ignored (still 200).
+ */
+export const rckWebhooksFailure = <ThrowOnError extends boolean = false>(options: Options<RckWebhooksFailureData, ThrowOnError>): RequestResult<RckWebhooksFailureResponses, RckWebhooksFailureErrors, ThrowOnError> => (options.client ?? client).post<RckWebhooksFailureResponses, RckWebhooksFailureErrors, ThrowOnError>({
+    url: '/internal/videos/failure',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });

@@ -167,6 +167,139 @@ export type ProductListDto = {
     pagination: PaginationDto;
 };
 
+export type BulkGeneratedVideoDto = {
+    videoId: string;
+    productId: string;
+    /**
+     * `generating` once RCK took it, `pending` while it waits for a later send.
+     */
+    status: VideoStatus;
+};
+
+export type BulkGenerateResponseDto = {
+    videoIds: Array<string>;
+    videos: Array<BulkGeneratedVideoDto>;
+};
+
+export type BulkGenerateDto = {
+    /**
+     * Products of the caller's workspace, one video each (distinct ids).
+     */
+    productIds: Array<string>;
+    templateId: string;
+    templateName: string;
+    aspect_ratio?: '9:16' | '16:9' | '1:1' | '4:5';
+};
+
+export type VideoMetadataDto = {
+    aspect_ratio: '9:16' | '16:9' | '1:1' | '4:5';
+    templateId: string;
+    templateName?: string;
+    /**
+     * RCK's job id for this video.
+     */
+    externalJobId?: string;
+    queuedAt: string;
+    /**
+     * The bulk request this video came from.
+     */
+    batchId: string;
+    /**
+     * Sends to RCK in the current attempt.
+     */
+    dispatchAttempts: number;
+    /**
+     * Why the last send to RCK failed, while the video waits as `pending`.
+     */
+    lastDispatchError?: string;
+    dispatchedAt?: string;
+    /**
+     * User retries so far.
+     */
+    retryCount: number;
+    youtubeVideoId?: string;
+    localFilename?: string;
+    videoUrl?: string;
+    imgS3Url?: string;
+    completedAt?: string;
+    failedAt?: string;
+    /**
+     * The superadmin who marked it failed by hand.
+     */
+    failedBy?: string;
+};
+
+export type VideoResponseDto = {
+    _id: string;
+    status: VideoStatus;
+    userId: string;
+    workspaceId: string;
+    productId: string;
+    /**
+     * The template's name.
+     */
+    template: string;
+    error?: string;
+    metadata: VideoMetadataDto;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type VideoListDto = {
+    videos: Array<VideoResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type FailVideoDto = {
+    reason: string;
+};
+
+export type RckSuccessDataDto = {
+    videoId: string;
+    youtubeVideoId?: string;
+    localFilename?: string;
+    videoUrl?: string;
+    imgS3Url?: string;
+    productId: string;
+};
+
+export type RckSuccessCallbackDto = {
+    /**
+     * The AIVideo id (24 hex digits).
+     */
+    videoId: string;
+    youtubeVideoId?: string;
+    localFilename?: string;
+    video_url?: string;
+    img_s3_url?: string;
+    /**
+     * Alias of video_url
+     */
+    videoUrl?: string;
+    /**
+     * Alias of img_s3_url
+     */
+    imgS3Url?: string;
+};
+
+export type RckFailureDataDto = {
+    videoId: string;
+    productId: string;
+    error?: string;
+    /**
+     * Only when the failure was ignored: the video's state, `completed`.
+     */
+    status?: string;
+};
+
+export type RckFailureCallbackDto = {
+    /**
+     * The AIVideo id (24 hex digits).
+     */
+    videoId: string;
+    error?: string;
+};
+
 export type HealthCheckData = {
     body?: never;
     path?: never;
@@ -680,3 +813,334 @@ export type ProductsFindOneResponses = {
 };
 
 export type ProductsFindOneResponse = ProductsFindOneResponses[keyof ProductsFindOneResponses];
+
+export type VideosBulkGenerateData = {
+    body: BulkGenerateDto;
+    path?: never;
+    query?: never;
+    url: '/api/videos/bulk-generate';
+};
+
+export type VideosBulkGenerateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Error
+     */
+    402: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type VideosBulkGenerateError = VideosBulkGenerateErrors[keyof VideosBulkGenerateErrors];
+
+export type VideosBulkGenerateResponses = {
+    /**
+     * Success
+     */
+    201: {
+        success: true;
+        data: BulkGenerateResponseDto;
+    };
+};
+
+export type VideosBulkGenerateResponse = VideosBulkGenerateResponses[keyof VideosBulkGenerateResponses];
+
+export type VideosListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        status?: VideoStatus;
+        productId?: string;
+        /**
+         * Superadmins only: whose videos to list.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/videos';
+};
+
+export type VideosListErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type VideosListError = VideosListErrors[keyof VideosListErrors];
+
+export type VideosListResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: VideoListDto;
+    };
+};
+
+export type VideosListResponse = VideosListResponses[keyof VideosListResponses];
+
+export type VideosFindOneData = {
+    body?: never;
+    path: {
+        videoId: string;
+    };
+    query?: never;
+    url: '/api/videos/{videoId}';
+};
+
+export type VideosFindOneErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type VideosFindOneError = VideosFindOneErrors[keyof VideosFindOneErrors];
+
+export type VideosFindOneResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: VideoResponseDto;
+    };
+};
+
+export type VideosFindOneResponse = VideosFindOneResponses[keyof VideosFindOneResponses];
+
+export type VideosFailData = {
+    body: FailVideoDto;
+    path: {
+        videoId: string;
+    };
+    query?: never;
+    url: '/api/videos/{videoId}/fail';
+};
+
+export type VideosFailErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type VideosFailError = VideosFailErrors[keyof VideosFailErrors];
+
+export type VideosFailResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: VideoResponseDto;
+    };
+};
+
+export type VideosFailResponse = VideosFailResponses[keyof VideosFailResponses];
+
+export type VideosRetryData = {
+    body?: never;
+    path: {
+        videoId: string;
+    };
+    query?: never;
+    url: '/api/videos/{videoId}/retry';
+};
+
+export type VideosRetryErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Error
+     */
+    402: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type VideosRetryError = VideosRetryErrors[keyof VideosRetryErrors];
+
+export type VideosRetryResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: VideoResponseDto;
+    };
+};
+
+export type VideosRetryResponse = VideosRetryResponses[keyof VideosRetryResponses];
+
+export type RckWebhooksSuccessData = {
+    body: RckSuccessCallbackDto;
+    headers?: {
+        /**
+         * Standard Webhooks delivery id
+         */
+        'webhook-id'?: string;
+        /**
+         * Unix seconds
+         */
+        'webhook-timestamp'?: string;
+        /**
+         * v1,<base64 HMAC-SHA256 of "id.timestamp.body">
+         */
+        'webhook-signature'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/internal/videos/success';
+};
+
+export type RckWebhooksSuccessErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type RckWebhooksSuccessError = RckWebhooksSuccessErrors[keyof RckWebhooksSuccessErrors];
+
+export type RckWebhooksSuccessResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: RckSuccessDataDto;
+        message?: string;
+    };
+};
+
+export type RckWebhooksSuccessResponse = RckWebhooksSuccessResponses[keyof RckWebhooksSuccessResponses];
+
+export type RckWebhooksFailureData = {
+    body: RckFailureCallbackDto;
+    headers?: {
+        /**
+         * Standard Webhooks delivery id
+         */
+        'webhook-id'?: string;
+        /**
+         * Unix seconds
+         */
+        'webhook-timestamp'?: string;
+        /**
+         * v1,<base64 HMAC-SHA256 of "id.timestamp.body">
+         */
+        'webhook-signature'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/internal/videos/failure';
+};
+
+export type RckWebhooksFailureErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type RckWebhooksFailureError = RckWebhooksFailureErrors[keyof RckWebhooksFailureErrors];
+
+export type RckWebhooksFailureResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: RckFailureDataDto;
+        message?: string;
+    };
+};
+
+export type RckWebhooksFailureResponse = RckWebhooksFailureResponses[keyof RckWebhooksFailureResponses];

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, ValidationError, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { FieldError } from './envelope.js';
 
 /**
@@ -7,7 +7,12 @@ import { FieldError } from './envelope.js';
  * listing every field problem in `errors`.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ValidationPipe(validationOptions());
+}
+
+/** The global pipe's options, for a route-level pipe that needs one of them changed. */
+export function validationOptions(): ValidationPipeOptions {
+  return {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -16,7 +21,7 @@ export function createValidationPipe(): ValidationPipe {
       const first = fieldErrors[0]?.messages[0] ?? 'Validation failed';
       return new BadRequestException({ message: first, errors: fieldErrors });
     },
-  });
+  };
 }
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {

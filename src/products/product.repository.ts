@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
+import { AnyBulkWriteOperation, Model, Types } from 'mongoose';
 import { Product, VideoStatus } from './product.schema.js';
 
 export interface ProductVideoRecord {
@@ -15,6 +15,14 @@ export interface ProductVideoRecord {
   createdAt: Date;
   completedAt?: Date;
   failedAt?: Date;
+}
+
+/** A product's copy of one video, as a whole, at the video's `version`. */
+export interface VideoEntrySync {
+  productId: string;
+  videoId: string;
+  version: number;
+  entry: Omit<ProductVideoRecord, 'videoId'>;
 }
 
 export interface ProductRecord {
@@ -60,6 +68,8 @@ export class ProductRepository {
     const ids = productIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
     const products = await this.model
       .find({ _id: { $in: ids }, workspaceId: new Types.ObjectId(workspaceId) })
+      // All of them in the first batch: one round trip however many ids (the default is 101).
+      .batchSize(Math.max(ids.length, 1))
       .lean<LeanProduct[]>()
       .exec();
     return products.map(toRecord);
@@ -77,6 +87,30 @@ export class ProductRepository {
     ]);
     return { products: products.map(toRecord), total };
   }
+
+  /**
+   * Brings each product's entry for each video to the given state, in one `bulkWrite`: the entry
+   * is added when missing (a crash after the videos were created) and replaced only by a newer
+   * version, so writes that arrive out of order (a callback racing the repair) never go back.
+   */
+  async syncVideoEntries(syncs: VideoEntrySync[]): Promise<void> {
+    if (syncs.length === 0) return;
+    const operations: AnyBulkWriteOperation<Product>[] = syncs.flatMap(({ productId, videoId, version, entry }) => {
+      const _id = new Types.ObjectId(productId);
+      const oid = new Types.ObjectId(videoId);
+      const full = { ...entry, videoId: oid, version };
+      return [
+        { updateOne: { filter: { _id, 'videos.videoId': { $ne: oid } }, update: { $push: { videos: full } } } },
+        {
+          updateOne: {
+            filter: { _id, videos: { $elemMatch: { videoId: oid, version: { $lt: version } } } },
+            update: { $set: { 'videos.$': full } },
+          },
+        },
+      ];
+    });
+    await this.model.bulkWrite(operations, { ordered: true });
+  }
 }
 
 function toRecord(product: LeanProduct): ProductRecord {
@@ -86,7 +120,7 @@ function toRecord(product: LeanProduct): ProductRecord {
     title: product.title,
     sku: product.sku,
     imageUrls: product.imageUrls ?? [],
-    videos: (product.videos ?? []).map((video) => ({ ...video, videoId: video.videoId?.toHexString() })),
+    videos: (product.videos ?? []).map(({ version: _version, ...video }) => ({ ...video, videoId: video.videoId?.toHexString() })),
     createdAt: product.createdAt,
     updatedAt: product.updatedAt,
   };

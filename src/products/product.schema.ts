@@ -43,6 +43,10 @@ export class ProductVideo {
 
   @Prop()
   failedAt?: Date;
+
+  /** The AIVideo `metadata.version` this entry shows: an older state never overwrites a newer one. */
+  @Prop()
+  version?: number;
 }
 
 @Schema({ collection: 'products', timestamps: true })

@@ -1,0 +1,370 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { AnyBulkWriteOperation, Model, Types } from 'mongoose';
+import { VideoStatus } from '../products/product.schema.js';
+import { AIVideo, AIVideoMetadata } from './ai-video.schema.js';
+
+export type AIVideoMetadataRecord = AIVideoMetadata;
+
+/** The seed's AIVideo shape, as plain data. */
+export interface AIVideoRecord {
+  id: string;
+  userId: string;
+  workspaceId: string;
+  productId: string;
+  template: string;
+  status: VideoStatus;
+  error?: string;
+  metadata: AIVideoMetadataRecord;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewAIVideo {
+  userId: string;
+  workspaceId: string;
+  productId: string;
+  templateId: string;
+  templateName: string;
+  aspectRatio: string;
+  batchId: string;
+  quotaPeriod: string;
+  queuedAt: Date;
+}
+
+export interface CompletionResult {
+  youtubeVideoId?: string;
+  localFilename?: string;
+  videoUrl?: string;
+  imgS3Url?: string;
+}
+
+export interface VideoListFilter {
+  status?: VideoStatus;
+  productId?: string;
+}
+
+type LeanVideo = AIVideo & { _id: Types.ObjectId };
+
+const IN_FLIGHT: VideoStatus[] = ['pending', 'generating'];
+
+/**
+ * Every state change of a video is one conditional update on its document (so concurrent
+ * callbacks, sweeps and retries cannot both win), bumps `metadata.version` and clears
+ * `metadata.productSynced`: the product-side copy is then brought in step, guarded by that
+ * version, and a crash in between is repaired from `findUnsynced`.
+ */
+@Injectable()
+export class AIVideoRepository {
+  constructor(@InjectModel(AIVideo.name) private readonly model: Model<AIVideo>) {}
+
+  /** One `insertMany` for the whole batch; status `generating`, as the seed creates them. */
+  async insertBatch(videos: NewAIVideo[], now = new Date()): Promise<AIVideoRecord[]> {
+    const docs = videos.map((video) => ({
+      _id: new Types.ObjectId(),
+      userId: new Types.ObjectId(video.userId),
+      workspaceId: new Types.ObjectId(video.workspaceId),
+      productId: new Types.ObjectId(video.productId),
+      template: video.templateName,
+      status: 'generating' as const,
+      metadata: {
+        templateId: video.templateId,
+        templateName: video.templateName,
+        queuedAt: video.queuedAt,
+        aspect_ratio: video.aspectRatio,
+        batchId: video.batchId,
+        dispatchAttempts: 0,
+        retryCount: 0,
+        quotaPeriod: video.quotaPeriod,
+        quotaHeld: true,
+        // Not yet mirrored on the products: the batch's product write sets this.
+        productSynced: false,
+        version: 0,
+      },
+      // A lean insertMany skips Mongoose's hydration, validation and timestamps; the documents
+      // are complete here, so it only saves time.
+      createdAt: now,
+      updatedAt: now,
+    }));
+    const inserted = await this.model.insertMany(docs, { lean: true });
+    return (inserted as unknown as LeanVideo[]).map(toRecord);
+  }
+
+  async findById(id: string): Promise<AIVideoRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const video = await this.model.findById(id).lean<LeanVideo>().exec();
+    return video ? toRecord(video) : null;
+  }
+
+  async findInWorkspace(workspaceId: string, id: string): Promise<AIVideoRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const video = await this.model
+      .findOne({ _id: new Types.ObjectId(id), workspaceId: new Types.ObjectId(workspaceId) })
+      .lean<LeanVideo>()
+      .exec();
+    return video ? toRecord(video) : null;
+  }
+
+  async findManyByIds(ids: string[]): Promise<AIVideoRecord[]> {
+    const videos = await this.model
+      .find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } })
+      .lean<LeanVideo[]>()
+      .exec();
+    return videos.map(toRecord);
+  }
+
+  async listInWorkspace(
+    workspaceId: string,
+    filter: VideoListFilter,
+    skip: number,
+    limit: number,
+  ): Promise<{ videos: AIVideoRecord[]; total: number }> {
+    const query: Record<string, unknown> = { workspaceId: new Types.ObjectId(workspaceId) };
+    if (filter.status) query.status = filter.status;
+    if (filter.productId) query.productId = new Types.ObjectId(filter.productId);
+    const [videos, total] = await Promise.all([
+      this.model.find(query).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).lean<LeanVideo[]>().exec(),
+      this.model.countDocuments(query).exec(),
+    ]);
+    return { videos: videos.map(toRecord), total };
+  }
+
+  /**
+   * RCK took these videos: record each job id and move the ones still in flight to `generating`.
+   * A callback may already have arrived (a fast generator); its state is never overwritten.
+   */
+  async markDispatched(assignments: Array<{ id: string; externalJobId?: string }>, now = new Date()): Promise<void> {
+    if (assignments.length === 0) return;
+    const operations: AnyBulkWriteOperation<AIVideo>[] = assignments.flatMap(({ id, externalJobId }) => {
+      const _id = new Types.ObjectId(id);
+      return [
+        {
+          updateOne: {
+            filter: { _id },
+            update: {
+              $set: { 'metadata.dispatchedAt': now, ...(externalJobId !== undefined && { 'metadata.externalJobId': externalJobId }) },
+              $inc: { 'metadata.dispatchAttempts': 1 },
+            },
+          },
+        },
+        {
+          updateOne: {
+            filter: { _id, status: 'pending' },
+            update: {
+              $set: { status: 'generating', 'metadata.productSynced': false },
+              $unset: { 'metadata.lastDispatchError': 1 },
+              $inc: { 'metadata.version': 1 },
+            },
+          },
+        },
+      ];
+    });
+    await this.model.bulkWrite(operations, { ordered: true });
+  }
+
+  /**
+   * Sends to RCK failed: the videos wait as `pending` (not yet sent) with the reason. One
+   * bulkWrite for every refused chunk, each with its own reason.
+   */
+  async markDispatchFailed(refusals: Array<{ ids: string[]; reason: string }>): Promise<void> {
+    if (refusals.length === 0) return;
+    const operations: AnyBulkWriteOperation<AIVideo>[] = refusals.flatMap(({ ids, reason }) => {
+      const _ids = ids.map((id) => new Types.ObjectId(id));
+      return [
+        {
+          updateMany: {
+            filter: { _id: { $in: _ids }, status: { $in: IN_FLIGHT } },
+            update: { $set: { 'metadata.lastDispatchError': reason }, $inc: { 'metadata.dispatchAttempts': 1 } },
+          },
+        },
+        {
+          updateMany: {
+            filter: { _id: { $in: _ids }, status: 'generating' },
+            update: { $set: { status: 'pending', 'metadata.productSynced': false }, $inc: { 'metadata.version': 1 } },
+          },
+        },
+      ];
+    });
+    await this.model.bulkWrite(operations, { ordered: true });
+  }
+
+  /** Pending videos among `ids` (those a dispatch attempt should still send). */
+  async findPending(ids: string[]): Promise<AIVideoRecord[]> {
+    const videos = await this.model
+      .find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, status: 'pending' })
+      .lean<LeanVideo[]>()
+      .exec();
+    return videos.map(toRecord);
+  }
+
+  /**
+   * RCK never took these videos: they fail and give their quota unit back. Answers how many units
+   * to release per workspace and month, counted from the documents this call changed.
+   */
+  async abandonPending(ids: string[], reason: string, now = new Date()): Promise<AIVideoRecord[]> {
+    const _ids = ids.map((id) => new Types.ObjectId(id));
+    const candidates = await this.model.find({ _id: { $in: _ids }, status: 'pending' }).lean<LeanVideo[]>().exec();
+    const changed: AIVideoRecord[] = [];
+    for (const candidate of candidates) {
+      // One conditional update each: a callback or a manual fail racing this one wins cleanly.
+      const updated = await this.model
+        .findOneAndUpdate(
+          { _id: candidate._id, status: 'pending' },
+          {
+            $set: {
+              status: 'failed',
+              error: reason,
+              'metadata.failedAt': now,
+              'metadata.quotaHeld': false,
+              'metadata.productSynced': false,
+            },
+            $inc: { 'metadata.version': 1 },
+          },
+          { returnDocument: 'before' },
+        )
+        .lean<LeanVideo>()
+        .exec();
+      if (updated) changed.push(toRecord(updated));
+    }
+    return changed;
+  }
+
+  /** RCK's success callback; null when the video was already completed. */
+  async complete(id: string, result: CompletionResult, now = new Date()): Promise<AIVideoRecord | null> {
+    const set: Record<string, unknown> = {
+      status: 'completed',
+      'metadata.completedAt': now,
+      'metadata.productSynced': false,
+    };
+    for (const [key, value] of Object.entries(result)) if (value !== undefined) set[`metadata.${key}`] = value;
+    const video = await this.model
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), status: { $ne: 'completed' } },
+        { $set: set, $unset: { error: 1 }, $inc: { 'metadata.version': 1 } },
+        { returnDocument: 'after' },
+      )
+      .lean<LeanVideo>()
+      .exec();
+    return video ? toRecord(video) : null;
+  }
+
+  /**
+   * A failure (RCK's callback, a superadmin, the orphan sweep) of a video still in flight; null
+   * when it had already reached a final state.
+   */
+  async fail(
+    id: string,
+    error: string,
+    options: { now?: Date; failedBy?: string; onlyStatus?: VideoStatus; dispatchedBefore?: Date } = {},
+  ): Promise<AIVideoRecord | null> {
+    const video = await this.model
+      .findOneAndUpdate(
+        {
+          _id: new Types.ObjectId(id),
+          status: options.onlyStatus ?? { $in: IN_FLIGHT },
+          ...(options.dispatchedBefore && { 'metadata.dispatchedAt': { $lt: options.dispatchedBefore } }),
+        },
+        {
+          $set: {
+            status: 'failed',
+            error,
+            'metadata.failedAt': options.now ?? new Date(),
+            'metadata.productSynced': false,
+            ...(options.failedBy && { 'metadata.failedBy': options.failedBy }),
+          },
+          $inc: { 'metadata.version': 1 },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<LeanVideo>()
+      .exec();
+    return video ? toRecord(video) : null;
+  }
+
+  /** Videos RCK took before `cutoff` and never called back about. */
+  async findOrphans(cutoff: Date, limit: number): Promise<AIVideoRecord[]> {
+    const videos = await this.model
+      .find({ status: 'generating', 'metadata.dispatchedAt': { $lt: cutoff } })
+      .limit(limit)
+      .lean<LeanVideo[]>()
+      .exec();
+    return videos.map(toRecord);
+  }
+
+  /**
+   * A user's retry of a failed video: back to `pending` as a new attempt, unless it is past the
+   * retry limit or something else changed it first. `takesQuota` says a unit was reserved for it.
+   */
+  async startRetry(id: string, maxRetries: number, quota: { period: string } | undefined): Promise<AIVideoRecord | null> {
+    const video = await this.model
+      .findOneAndUpdate(
+        {
+          _id: new Types.ObjectId(id),
+          status: 'failed',
+          'metadata.retryCount': { $lt: maxRetries },
+          'metadata.quotaHeld': quota ? false : true,
+        },
+        {
+          $set: {
+            status: 'pending',
+            'metadata.dispatchAttempts': 0,
+            'metadata.productSynced': false,
+            ...(quota && { 'metadata.quotaHeld': true, 'metadata.quotaPeriod': quota.period }),
+          },
+          $unset: {
+            error: 1,
+            'metadata.failedAt': 1,
+            'metadata.failedBy': 1,
+            'metadata.lastDispatchError': 1,
+            'metadata.externalJobId': 1,
+            'metadata.dispatchedAt': 1,
+          },
+          $inc: { 'metadata.retryCount': 1, 'metadata.version': 1 },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<LeanVideo>()
+      .exec();
+    return video ? toRecord(video) : null;
+  }
+
+  /** The product copies now show these versions (a video changed since stays unsynced). */
+  async markProductsSynced(synced: Array<{ id: string; version: number }>): Promise<void> {
+    if (synced.length === 0) return;
+    await this.model.bulkWrite(
+      synced.map(({ id, version }) => ({
+        updateOne: {
+          filter: { _id: new Types.ObjectId(id), 'metadata.version': version },
+          update: { $set: { 'metadata.productSynced': true } },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /** Videos whose product copy may lag behind (a crash between the two writes). */
+  async findUnsynced(updatedBefore: Date, limit: number): Promise<AIVideoRecord[]> {
+    const videos = await this.model
+      .find({ 'metadata.productSynced': false, updatedAt: { $lt: updatedBefore } })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean<LeanVideo[]>()
+      .exec();
+    return videos.map(toRecord);
+  }
+}
+
+export function toRecord(video: LeanVideo): AIVideoRecord {
+  return {
+    id: video._id.toHexString(),
+    userId: video.userId.toHexString(),
+    workspaceId: video.workspaceId.toHexString(),
+    productId: video.productId.toHexString(),
+    template: video.template,
+    status: video.status,
+    ...(video.error !== undefined && { error: video.error }),
+    metadata: { ...video.metadata, version: video.metadata.version ?? 0 },
+    createdAt: video.createdAt,
+    updatedAt: video.updatedAt,
+  };
+}

@@ -1,0 +1,123 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { HydratedDocument, Types } from 'mongoose';
+import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+
+/**
+ * What the seed keeps in `AIVideo.metadata`, plus what makes dispatch durable: the batch a video
+ * was asked for in, how often it was sent to RCK and why the last send failed, whether it holds a
+ * unit of its workspace's monthly quota, and whether the product-side copy is in step.
+ */
+@Schema({ _id: false })
+export class AIVideoMetadata {
+  @Prop({ required: true })
+  templateId: string;
+
+  @Prop()
+  templateName?: string;
+
+  @Prop()
+  externalJobId?: string;
+
+  @Prop({ required: true })
+  queuedAt: Date;
+
+  @Prop({ required: true })
+  aspect_ratio: string;
+
+  /** One bulk-generate request: its videos are dispatched and reported together. */
+  @Prop({ required: true })
+  batchId: string;
+
+  /** Sends to RCK of the current attempt (reset by a retry). */
+  @Prop({ default: 0 })
+  dispatchAttempts: number;
+
+  @Prop()
+  lastDispatchError?: string;
+
+  /** When RCK last took this video: the orphan sweep measures from here. */
+  @Prop()
+  dispatchedAt?: Date;
+
+  /** User retries of this video (the seed's "límite de intentos"). */
+  @Prop({ default: 0 })
+  retryCount: number;
+
+  /** The usage month (YYYY-MM) the video's unit was charged to, and whether it still holds it. */
+  @Prop({ required: true })
+  quotaPeriod: string;
+
+  @Prop({ default: true })
+  quotaHeld: boolean;
+
+  /**
+   * False from the moment the AIVideo changes state until the product's `videos` entry shows the
+   * same: a crash between the two writes leaves this false and the repair picks it up.
+   */
+  @Prop({ default: true })
+  productSynced: boolean;
+
+  @Prop()
+  youtubeVideoId?: string;
+
+  @Prop()
+  localFilename?: string;
+
+  @Prop()
+  videoUrl?: string;
+
+  @Prop()
+  imgS3Url?: string;
+
+  @Prop()
+  completedAt?: Date;
+
+  @Prop()
+  failedAt?: Date;
+
+  /** Who marked the video failed by hand (a superadmin's user id). */
+  @Prop()
+  failedBy?: string;
+
+  /** Bumped by every state change; the product copy records the version it shows. */
+  @Prop({ default: 0 })
+  version: number;
+}
+
+@Schema({ collection: 'aivideos', timestamps: true })
+export class AIVideo {
+  @Prop({ type: Types.ObjectId, ref: 'User', required: true })
+  userId: Types.ObjectId;
+
+  @Prop({ type: Types.ObjectId, ref: 'Workspace', required: true })
+  workspaceId: Types.ObjectId;
+
+  @Prop({ type: Types.ObjectId, ref: 'Product', required: true })
+  productId: Types.ObjectId;
+
+  /** The template's name, as the seed stores it. */
+  @Prop({ required: true })
+  template: string;
+
+  @Prop({ required: true, enum: VIDEO_STATUSES, type: String })
+  status: VideoStatus;
+
+  @Prop()
+  error?: string;
+
+  @Prop({ type: SchemaFactory.createForClass(AIVideoMetadata), required: true })
+  metadata: AIVideoMetadata;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type AIVideoDocument = HydratedDocument<AIVideo>;
+export const AIVideoSchema = SchemaFactory.createForClass(AIVideo);
+// The workspace's list, newest first, optionally by status or product.
+AIVideoSchema.index({ workspaceId: 1, createdAt: -1 });
+AIVideoSchema.index({ workspaceId: 1, status: 1, createdAt: -1 });
+AIVideoSchema.index({ workspaceId: 1, productId: 1, createdAt: -1 });
+// The orphan sweep and the product-copy repair.
+AIVideoSchema.index({ status: 1, 'metadata.dispatchedAt': 1 });
+AIVideoSchema.index({ 'metadata.productSynced': 1, updatedAt: 1 });

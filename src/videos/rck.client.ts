@@ -1,0 +1,78 @@
+import { HttpService } from '@nestjs/axios';
+import { Injectable } from '@nestjs/common';
+import { isAxiosError } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import { AppConfig } from '../config/app-config.js';
+
+/** One product as RCK's create-images-batch takes it (field names are RCK's). */
+export interface RckBatchItem {
+  id_product: number;
+  title: string;
+  img_urls: string[];
+  user_id: string;
+  sku: string;
+  template_name: string;
+  videoId: string;
+  aspect_ratio: string;
+}
+
+/** RCK refused, failed or did not answer in time; the message is safe to store and show. */
+export class RckDispatchError extends Error {
+  override readonly name = 'RckDispatchError';
+}
+
+/**
+ * The seed's integer conversion of an ObjectId for RCK's `id_product`: the id's first 4 bytes
+ * (its creation second) read as an unsigned integer, e.g. 507f1f77… → 1350508407. It fits RCK's
+ * 32-bit column but is not unique (two products created in the same second share it), so RCK
+ * correlates callbacks by `videoId`, never by `id_product`.
+ */
+export function rckProductId(objectId: string): number {
+  return Number.parseInt(objectId.slice(0, 8), 16);
+}
+
+/** The RCK Description server's HTTP API, through @nestjs/axios. */
+@Injectable()
+export class RckClient {
+  constructor(
+    private readonly http: HttpService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The callback URLs RCK calls, always built from SERVER_URL (never from a request's Host). */
+  callbackUrls(): { success_callback_url: string; failure_callback_url: string } {
+    return {
+      success_callback_url: `${this.config.serverUrl}/internal/videos/success`,
+      failure_callback_url: `${this.config.serverUrl}/internal/videos/failure`,
+    };
+  }
+
+  /** Sends one batch; answers RCK's job ids in item order. */
+  async createImagesBatch(items: RckBatchItem[]): Promise<string[]> {
+    const url = `${this.config.rckDescriptionServerUrl}/api/v1/create-images-batch`;
+    try {
+      const response = await firstValueFrom(
+        this.http.post<{ job_ids?: unknown }>(
+          url,
+          { items, ...this.callbackUrls() },
+          { timeout: this.config.videos.rckTimeoutMs, headers: { 'content-type': 'application/json' } },
+        ),
+      );
+      const jobIds = response.data?.job_ids;
+      if (!Array.isArray(jobIds)) throw new RckDispatchError('RCK answered without job_ids');
+      return jobIds.map((id) => String(id));
+    } catch (error) {
+      throw toDispatchError(error);
+    }
+  }
+}
+
+function toDispatchError(error: unknown): RckDispatchError {
+  if (error instanceof RckDispatchError) return error;
+  if (isAxiosError(error)) {
+    if (error.response) return new RckDispatchError(`RCK answered ${error.response.status}`);
+    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') return new RckDispatchError('RCK did not answer in time');
+    return new RckDispatchError(`RCK unreachable (${error.code ?? 'network error'})`);
+  }
+  return new RckDispatchError(`RCK request failed: ${error instanceof Error ? error.message : String(error)}`);
+}

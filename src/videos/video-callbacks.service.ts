@@ -1,0 +1,89 @@
+import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { isObjectIdString } from '../common/object-id.js';
+import { AIVideoRecord, AIVideoRepository, CompletionResult } from './ai-video.repository.js';
+import { VideoSyncService } from './video-sync.service.js';
+
+/** What a callback did: applied it, saw it before, or ignored it (a failure after a success). */
+export type CallbackOutcome = 'accepted' | 'duplicate' | 'ignored';
+
+export interface SuccessCallbackData {
+  videoId: string;
+  youtubeVideoId?: string;
+  localFilename?: string;
+  videoUrl?: string;
+  imgS3Url?: string;
+  productId: string;
+}
+
+export interface FailureCallbackData {
+  videoId: string;
+  productId: string;
+  error?: string;
+  status?: string;
+}
+
+export const DEFAULT_FAILURE_MESSAGE = 'Video generation failed';
+
+/**
+ * RCK's callbacks, idempotent and order-tolerant: a repeated success or failure changes nothing
+ * and answers as the first did; a failure after a success is ignored; a success after a failure
+ * is applied (RCK tried again and succeeded). Each state change is one conditional update, so of
+ * fifty concurrent identical callbacks exactly one changes the video.
+ */
+@Injectable()
+export class VideoCallbacksService {
+  private readonly logger = new Logger('VideoService');
+
+  constructor(
+    private readonly videos: AIVideoRepository,
+    private readonly sync: VideoSyncService,
+  ) {}
+
+  async succeeded(videoId: string, result: CompletionResult): Promise<{ outcome: CallbackOutcome; data: SuccessCallbackData }> {
+    const video = await this.find(videoId);
+    const completed = await this.videos.complete(video.id, result);
+    if (completed) {
+      await this.sync.syncProductCopies([completed]);
+      this.logger.log(`[VideoService] Video ${video.id} completed (was ${video.status})`);
+      return { outcome: 'accepted', data: successData(completed) };
+    }
+    // Already completed: answer as the first delivery did, and finish its product write if a
+    // crash interrupted it.
+    const current = await this.find(videoId);
+    await this.sync.syncProductCopies([current]);
+    return { outcome: 'duplicate', data: successData(current) };
+  }
+
+  async failed(videoId: string, error: string | undefined): Promise<{ outcome: CallbackOutcome; data: FailureCallbackData }> {
+    const video = await this.find(videoId);
+    const failed = await this.videos.fail(video.id, error ?? DEFAULT_FAILURE_MESSAGE);
+    if (failed) {
+      await this.sync.syncProductCopies([failed]);
+      this.logger.warn(`[VideoService] Video ${video.id} failed: ${failed.error}`);
+      return { outcome: 'accepted', data: failureData(failed) };
+    }
+    const current = await this.find(videoId);
+    await this.sync.syncProductCopies([current]);
+    if (current.status === 'completed') {
+      return { outcome: 'ignored', data: { videoId: current.id, productId: current.productId, status: current.status } };
+    }
+    return { outcome: 'duplicate', data: failureData(current) };
+  }
+
+  /** The seed's checks, in the seed's order (the DTO already said "videoId is required"). */
+  private async find(videoId: string): Promise<AIVideoRecord> {
+    if (!isObjectIdString(videoId)) throw new BadRequestException('Invalid videoId format');
+    const video = await this.videos.findById(videoId);
+    if (!video) throw new NotFoundException('Video not found');
+    return video;
+  }
+}
+
+function successData(video: AIVideoRecord): SuccessCallbackData {
+  const { youtubeVideoId, localFilename, videoUrl, imgS3Url } = video.metadata;
+  return { videoId: video.id, youtubeVideoId, localFilename, videoUrl, imgS3Url, productId: video.productId };
+}
+
+function failureData(video: AIVideoRecord): FailureCallbackData {
+  return { videoId: video.id, productId: video.productId, error: video.error };
+}

@@ -1,0 +1,194 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { ProductRecord, ProductRepository } from '../products/product.repository.js';
+import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
+import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
+import { RckBatchItem, RckClient, RckDispatchError, rckProductId } from './rck.client.js';
+import { VideoSyncService } from './video-sync.service.js';
+
+export const DISPATCH_JOB = 'videos.dispatch';
+export const MAINTENANCE_JOB = 'videos.maintenance';
+
+interface DispatchJobData {
+  videoIds: string[];
+}
+
+/**
+ * Sends videos to RCK in batches of RCK_BATCH_SIZE. The first send happens inside the request
+ * that asked for the videos; a batch RCK refuses (down, slow, an error) waits as `pending` and
+ * is sent again by the job runner with exponential backoff and jitter, until
+ * RCK_DISPATCH_MAX_ATTEMPTS sends have failed: then its videos fail and give their quota back.
+ * Also owns the periodic maintenance: the orphan sweep and the product-copy repair.
+ */
+@Injectable()
+export class VideoDispatchService implements OnModuleInit {
+  private readonly logger = new Logger('VideoService');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly jobs: JobRunner,
+    private readonly rck: RckClient,
+    private readonly videos: AIVideoRepository,
+    private readonly products: ProductRepository,
+    private readonly workspaces: WorkspaceRepository,
+    private readonly sync: VideoSyncService,
+  ) {}
+
+  onModuleInit(): void {
+    const { dispatchBackoffMs, dispatchMaxAttempts } = this.config.videos;
+    this.jobs.define<DispatchJobData>(DISPATCH_JOB, (data) => this.redispatch(data.videoIds), {
+      // The request made the first send and the job's first run is the second; each run after
+      // waits twice as long as the one before.
+      backoff: { delayMs: dispatchBackoffMs * 2, factor: 2, maxRetries: Math.max(0, dispatchMaxAttempts - 2), jitter: 0.2 },
+      onFinalFailure: (data, error) => this.abandon(data.videoIds, error.message),
+    });
+    this.jobs.define(MAINTENANCE_JOB, () => this.maintain().then(() => undefined), { concurrency: 1 });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.every(MAINTENANCE_JOB, this.config.videos.maintenanceIntervalMs);
+  }
+
+  /**
+   * First send of freshly created (or retried) videos, in chunks, a few at a time. Database work
+   * does not grow with the number of chunks: one bulkWrite records every accepted chunk and one
+   * every refused chunk. Answers each video's status afterwards.
+   */
+  async dispatchNow(videos: AIVideoRecord[], products: Map<string, ProductRecord>): Promise<Map<string, 'generating' | 'pending' | 'failed'>> {
+    const chunks = chunk(videos, this.config.videos.rckBatchSize);
+    const results = await mapLimited(chunks, 4, async (videosOfChunk) => {
+      try {
+        const jobIds = await this.rck.createImagesBatch(videosOfChunk.map((video) => toItem(video, products.get(video.productId)!)));
+        return { videos: videosOfChunk, jobIds };
+      } catch (error) {
+        return { videos: videosOfChunk, error: error instanceof RckDispatchError ? error.message : 'RCK request failed' };
+      }
+    });
+
+    const accepted = results.flatMap((result) =>
+      result.jobIds ? result.videos.map((video, index) => ({ id: video.id, externalJobId: result.jobIds[index] })) : [],
+    );
+    const refused = results.filter((result): result is { videos: AIVideoRecord[]; error: string } => 'error' in result);
+    await this.videos.markDispatched(accepted);
+    const statuses = new Map<string, 'generating' | 'pending' | 'failed'>(accepted.map(({ id }) => [id, 'generating']));
+    if (refused.length === 0) {
+      await this.sync.syncByIds(videos.filter((video) => video.status === 'pending').map((video) => video.id));
+      return statuses;
+    }
+
+    await this.videos.markDispatchFailed(refused.map((result) => ({ ids: result.videos.map((video) => video.id), reason: result.error })));
+    for (const result of refused) {
+      const ids = result.videos.map((video) => video.id);
+      this.logger.warn(`[Bulk Video Generation] RCK refused ${ids.length} video(s): ${result.error}; they wait as pending`);
+      if (this.config.videos.dispatchMaxAttempts <= 1) {
+        await this.abandon(ids, result.error);
+        for (const id of ids) statuses.set(id, 'failed');
+        continue;
+      }
+      await this.jobs.enqueue<DispatchJobData>(DISPATCH_JOB, { videoIds: ids }, { runAt: new Date(Date.now() + jittered(this.config.videos.dispatchBackoffMs)) });
+      for (const id of ids) statuses.set(id, 'pending');
+    }
+    await this.sync.syncByIds(videos.map((video) => video.id));
+    return statuses;
+  }
+
+  /** A job run: sends the batch's videos that still wait; throws so the runner retries. */
+  private async redispatch(videoIds: string[]): Promise<void> {
+    const pending = await this.videos.findPending(videoIds);
+    if (pending.length === 0) return;
+    const productIds = [...new Set(pending.map((video) => video.productId))];
+    const products = await this.products.findManyInWorkspace(pending[0].workspaceId, productIds);
+    const byId = new Map(products.map((product) => [product.id, product]));
+    const sendable = pending.filter((video) => byId.has(video.productId));
+    const gone = pending.filter((video) => !byId.has(video.productId)).map((video) => video.id);
+    if (gone.length > 0) await this.abandon(gone, 'The product no longer exists');
+    if (sendable.length === 0) return;
+    try {
+      const jobIds = await this.rck.createImagesBatch(sendable.map((video) => toItem(video, byId.get(video.productId)!)));
+      await this.videos.markDispatched(sendable.map((video, index) => ({ id: video.id, externalJobId: jobIds[index] })));
+      this.logger.log(`[VideoService] RCK took ${sendable.length} pending video(s) on a later attempt`);
+    } catch (error) {
+      const reason = error instanceof RckDispatchError ? error.message : 'RCK request failed';
+      await this.videos.markDispatchFailed([{ ids: sendable.map((video) => video.id), reason }]);
+      throw new RckDispatchError(reason);
+    } finally {
+      await this.sync.syncByIds(sendable.map((video) => video.id));
+    }
+  }
+
+  /** RCK never took these videos: they fail with the reason and give their quota unit back. */
+  private async abandon(videoIds: string[], lastError: string): Promise<void> {
+    const reason = `RCK did not accept the video after ${this.config.videos.dispatchMaxAttempts} attempt(s): ${lastError}`;
+    const abandoned = await this.videos.abandonPending(videoIds, reason);
+    const units = new Map<string, { workspaceId: string; period: string; count: number }>();
+    for (const video of abandoned) {
+      if (!video.metadata.quotaHeld) continue;
+      const key = `${video.workspaceId}:${video.metadata.quotaPeriod}`;
+      const entry = units.get(key) ?? { workspaceId: video.workspaceId, period: video.metadata.quotaPeriod, count: 0 };
+      entry.count++;
+      units.set(key, entry);
+    }
+    for (const { workspaceId, period, count } of units.values()) {
+      await this.workspaces.releaseVideoQuota(workspaceId, period, count);
+    }
+    await this.sync.syncByIds(abandoned.map((video) => video.id));
+    if (abandoned.length > 0) this.logger.error(`[VideoService] ${abandoned.length} video(s) failed: ${reason}`);
+  }
+
+  /** The orphan sweep (the seed's "huérfanos") and the product-copy repair. */
+  async maintain(now = new Date()): Promise<{ orphaned: number; repaired: number }> {
+    const cutoff = new Date(now.getTime() - this.config.videos.orphanTimeoutMs);
+    const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);
+    const orphaned: string[] = [];
+    for (const video of await this.videos.findOrphans(cutoff, 500)) {
+      const failed = await this.videos.fail(video.id, `Orphaned: no callback from RCK within ${minutes} minutes of dispatch`, {
+        now,
+        onlyStatus: 'generating',
+        dispatchedBefore: cutoff,
+      });
+      if (failed) orphaned.push(failed.id);
+    }
+    if (orphaned.length > 0) this.logger.warn(`[VideoService] Marked ${orphaned.length} orphaned video(s) as failed`);
+    await this.sync.syncByIds(orphaned);
+    const repaired = await this.sync.repairUnsynced(now);
+    return { orphaned: orphaned.length, repaired };
+  }
+}
+
+function toItem(video: AIVideoRecord, product: ProductRecord): RckBatchItem {
+  return {
+    id_product: rckProductId(product.id),
+    title: product.title,
+    img_urls: product.imageUrls,
+    user_id: video.userId,
+    sku: product.sku,
+    template_name: video.metadata.templateName ?? video.template,
+    videoId: video.id,
+    aspect_ratio: video.metadata.aspect_ratio,
+  };
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** ±20% so that batches refused together do not all come back at the same moment. */
+function jittered(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

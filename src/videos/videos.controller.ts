@@ -1,0 +1,120 @@
+import { BadRequestException, Body, Controller, ForbiddenException, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentUser } from '../auth/auth.decorators.js';
+import { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { Role } from '../auth/role.enum.js';
+import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
+import { ok, pagination, SuccessEnvelope } from '../common/envelope.js';
+import { ParseObjectIdPipe } from '../common/object-id.js';
+import { pageWindow } from '../common/pagination.dto.js';
+import { WorkspaceId } from '../common/workspace-id.decorator.js';
+import { AppConfig } from '../config/app-config.js';
+import {
+  BulkGenerateDto,
+  BulkGenerateResponseDto,
+  FailVideoDto,
+  ListVideosQueryDto,
+  toVideoResponse,
+  VideoListDto,
+  VideoResponseDto,
+} from './video.dto.js';
+import { VideosService } from './videos.service.js';
+
+const VideoIdPipe = new ParseObjectIdPipe('Invalid videoId format');
+
+@ApiTags('videos')
+@Controller('api/videos')
+@Auth()
+export class VideosController {
+  constructor(
+    private readonly videos: VideosService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Ask RCK for one video per product. All products must be in the caller's workspace and the
+   * month's allowance must cover the whole batch; the answer does not wait for retries.
+   */
+  @Post('bulk-generate')
+  @ApiEnvelopeResponse(BulkGenerateResponseDto, { status: HttpStatus.CREATED })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND, HttpStatus.PAYMENT_REQUIRED)
+  async bulkGenerate(
+    @CurrentUser() user: AuthenticatedUser,
+    @WorkspaceId() workspaceId: string,
+    @Body() dto: BulkGenerateDto,
+  ): Promise<SuccessEnvelope<BulkGenerateResponseDto>> {
+    const max = this.config.videos.bulkMaxProducts;
+    if (dto.productIds.length > max) throw new BadRequestException(`productIds must contain at most ${max} product ids`);
+    const result = await this.videos.bulkGenerate(user, workspaceId, {
+      productIds: dto.productIds.map((id) => id.toLowerCase()),
+      templateId: dto.templateId,
+      templateName: dto.templateName,
+      aspectRatio: dto.aspect_ratio ?? '9:16',
+    });
+    return ok(result as BulkGenerateResponseDto);
+  }
+
+  /** The workspace's videos, newest first; a superadmin passes `workspaceId`. */
+  @Get()
+  @ApiEnvelopeResponse(VideoListDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.FORBIDDEN)
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListVideosQueryDto,
+  ): Promise<SuccessEnvelope<VideoListDto>> {
+    const workspaceId = scopeOf(user, query.workspaceId);
+    const { page, limit, skip } = pageWindow(query);
+    const { videos, total } = await this.videos.list(workspaceId, { status: query.status, productId: query.productId }, skip, limit);
+    return ok({ videos: videos.map(toVideoResponse), pagination: pagination(page, limit, total) });
+  }
+
+  /** One video (the seed's AIVideo shape); another workspace's video is a 404. */
+  @Get(':videoId')
+  @ApiEnvelopeResponse(VideoResponseDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  async findOne(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('videoId', VideoIdPipe) videoId: string,
+  ): Promise<SuccessEnvelope<VideoResponseDto>> {
+    const workspaceId = user.role === Role.SuperAdmin ? undefined : scopeOf(user);
+    return ok(toVideoResponse(await this.videos.get(workspaceId, videoId)));
+  }
+
+  /** Mark a video that is still pending or generating as failed, with a reason (superadmin). */
+  @Post(':videoId/fail')
+  @HttpCode(HttpStatus.OK)
+  @Auth(Role.SuperAdmin)
+  @ApiEnvelopeResponse(VideoResponseDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  async fail(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('videoId', VideoIdPipe) videoId: string,
+    @Body() dto: FailVideoDto,
+  ): Promise<SuccessEnvelope<VideoResponseDto>> {
+    return ok(toVideoResponse(await this.videos.failByHand(videoId, dto.reason, user.userId)), 'Video marked as failed');
+  }
+
+  /** Try a failed video again (up to VIDEO_MAX_RETRIES times). */
+  @Post(':videoId/retry')
+  @HttpCode(HttpStatus.OK)
+  @ApiEnvelopeResponse(VideoResponseDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT, HttpStatus.PAYMENT_REQUIRED)
+  async retry(
+    @WorkspaceId() workspaceId: string,
+    @Param('videoId', VideoIdPipe) videoId: string,
+  ): Promise<SuccessEnvelope<VideoResponseDto>> {
+    return ok(toVideoResponse(await this.videos.retry(workspaceId, videoId)), 'Video retry started');
+  }
+}
+
+/** The workspace a request reads: the caller's own, or any one a superadmin names. */
+function scopeOf(user: AuthenticatedUser, requested?: string): string {
+  if (user.role === Role.SuperAdmin) {
+    const workspaceId = requested ?? user.workspaceId;
+    if (!workspaceId) throw new BadRequestException('workspaceId is required');
+    return workspaceId;
+  }
+  if (requested && requested !== user.workspaceId) throw new ForbiddenException('Only a superadmin may choose the workspace');
+  if (!user.workspaceId) throw new ForbiddenException('This action requires a workspace');
+  return user.workspaceId;
+}

@@ -1,0 +1,27 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ProductsModule } from '../products/products.module.js';
+import { WorkspacesModule } from '../workspaces/workspaces.module.js';
+import { AIVideoRepository } from './ai-video.repository.js';
+import { AIVideo, AIVideoSchema } from './ai-video.schema.js';
+import { RckClient } from './rck.client.js';
+import { VideoCallbacksService } from './video-callbacks.service.js';
+import { VideoDispatchService } from './video-dispatch.service.js';
+import { VideoSyncService } from './video-sync.service.js';
+import { VideosController } from './videos.controller.js';
+import { VideosService } from './videos.service.js';
+
+/** Asking for videos, sending them to RCK, and every state change of an AIVideo. */
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: AIVideo.name, schema: AIVideoSchema }]),
+    HttpModule,
+    ProductsModule,
+    WorkspacesModule,
+  ],
+  controllers: [VideosController],
+  providers: [AIVideoRepository, RckClient, VideoSyncService, VideoDispatchService, VideosService, VideoCallbacksService],
+  exports: [AIVideoRepository, VideoCallbacksService],
+})
+export class VideosModule {}

@@ -1,0 +1,162 @@
+import {
+  ConflictException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { ProductRepository } from '../products/product.repository.js';
+import { AppConfig } from '../config/app-config.js';
+import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
+import { AIVideoRecord, AIVideoRepository, VideoListFilter } from './ai-video.repository.js';
+import { VideoDispatchService } from './video-dispatch.service.js';
+import { VideoSyncService } from './video-sync.service.js';
+
+export interface BulkGenerateRequest {
+  productIds: string[];
+  templateId: string;
+  templateName: string;
+  aspectRatio: string;
+}
+
+export interface BulkGenerateResult {
+  videoIds: string[];
+  videos: Array<{ videoId: string; productId: string; status: string }>;
+}
+
+/** 402: the plan's monthly allowance does not cover the request. */
+export class PaymentRequiredException extends HttpException {
+  constructor(message: string) {
+    super(message, HttpStatus.PAYMENT_REQUIRED);
+  }
+}
+
+@Injectable()
+export class VideosService {
+  private readonly logger = new Logger('VideoService');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly videos: AIVideoRepository,
+    private readonly products: ProductRepository,
+    private readonly workspaces: WorkspaceRepository,
+    private readonly dispatcher: VideoDispatchService,
+    private readonly sync: VideoSyncService,
+  ) {}
+
+  /**
+   * The seed's bulk generation, made safe: every product checked first (nothing is created,
+   * charged or sent otherwise), the whole batch charged in one atomic step, the AIVideos and
+   * their product entries written before RCK is called, then the first send.
+   */
+  async bulkGenerate(user: AuthenticatedUser, workspaceId: string, request: BulkGenerateRequest): Promise<BulkGenerateResult> {
+    const { productIds } = request;
+    const found = await this.products.findManyInWorkspace(workspaceId, productIds);
+    const byId = new Map(found.map((product) => [product.id, product]));
+    const missing = productIds.filter((id) => !byId.has(id));
+    if (missing.length > 0) throw new NotFoundException(`Products not found: ${missing.join(', ')}`);
+
+    const reservation = await this.workspaces.reserveVideoQuota(workspaceId, productIds.length);
+    if (!reservation.reserved) {
+      if (reservation.reason === 'workspace_not_found') throw new NotFoundException('Workspace not found');
+      const remaining = Math.max(0, reservation.monthlyVideoLimit - reservation.videosGenerated);
+      throw new PaymentRequiredException(
+        `Monthly video limit reached: ${remaining} of ${reservation.monthlyVideoLimit} videos remain this month, ` +
+          `${productIds.length} requested`,
+      );
+    }
+
+    const batchId = randomUUID();
+    let created: AIVideoRecord[];
+    try {
+      created = await this.videos.insertBatch(
+        productIds.map((productId) => ({
+          userId: user.userId,
+          workspaceId,
+          productId,
+          templateId: request.templateId,
+          templateName: request.templateName,
+          aspectRatio: request.aspectRatio,
+          batchId,
+          quotaPeriod: reservation.period,
+          queuedAt: new Date(),
+        })),
+      );
+    } catch (error) {
+      await this.workspaces.releaseVideoQuota(workspaceId, reservation.period, productIds.length);
+      throw error;
+    }
+    this.logger.log(`[Bulk Video Generation] Batch ${batchId}: ${created.length} video(s) created for workspace ${workspaceId}`);
+
+    try {
+      await this.sync.syncProductCopies(created);
+    } catch (error) {
+      // The videos exist and are charged: send them anyway; the maintenance job adds the entries.
+      this.logger.error({ err: error }, `[Bulk Video Generation] Batch ${batchId}: product entries not written yet`);
+    }
+
+    const statuses = await this.dispatcher.dispatchNow(created, byId);
+    return {
+      videoIds: created.map((video) => video.id),
+      videos: created.map((video) => ({
+        videoId: video.id,
+        productId: video.productId,
+        status: statuses.get(video.id) ?? video.status,
+      })),
+    };
+  }
+
+  async get(workspaceId: string | undefined, id: string): Promise<AIVideoRecord> {
+    const video = workspaceId ? await this.videos.findInWorkspace(workspaceId, id) : await this.videos.findById(id);
+    if (!video) throw new NotFoundException('Video not found');
+    return video;
+  }
+
+  list(workspaceId: string, filter: VideoListFilter, skip: number, limit: number) {
+    return this.videos.listInWorkspace(workspaceId, filter, skip, limit);
+  }
+
+  /** A superadmin's "marcar como failed desde el admin". */
+  async failByHand(id: string, reason: string, superadminId: string): Promise<AIVideoRecord> {
+    const current = await this.get(undefined, id);
+    const failed = await this.videos.fail(id, reason, { failedBy: superadminId });
+    if (!failed) throw new ConflictException(`Video is already ${(await this.get(undefined, id)).status}`);
+    await this.sync.syncProductCopies([failed]);
+    this.logger.warn(`[VideoService] Video ${id} (was ${current.status}) marked failed by ${superadminId}: ${reason}`);
+    return failed;
+  }
+
+  /**
+   * A new attempt of a failed video. It takes a quota unit only when a terminal dispatch failure
+   * gave its unit back; the first send happens now, like a bulk request's.
+   */
+  async retry(workspaceId: string, id: string): Promise<AIVideoRecord> {
+    const video = await this.get(workspaceId, id);
+    if (video.status !== 'failed') throw new ConflictException(`Only a failed video can be retried; this one is ${video.status}`);
+    const max = this.config.videos.maxRetries;
+    if (video.metadata.retryCount >= max) throw new ConflictException(`Video has reached the retry limit (${max})`);
+    const product = await this.products.findInWorkspace(workspaceId, video.productId);
+    if (!product) throw new NotFoundException('Product not found');
+
+    let quota: { period: string } | undefined;
+    if (!video.metadata.quotaHeld) {
+      const reservation = await this.workspaces.reserveVideoQuota(workspaceId, 1);
+      if (!reservation.reserved) {
+        throw new PaymentRequiredException('Monthly video limit reached: 0 videos remain this month');
+      }
+      quota = { period: reservation.period };
+    }
+    const retried = await this.videos.startRetry(id, max, quota);
+    if (!retried) {
+      if (quota) await this.workspaces.releaseVideoQuota(workspaceId, quota.period, 1);
+      throw new ConflictException('Video changed meanwhile; read it again before retrying');
+    }
+    await this.sync.syncProductCopies([retried]);
+    this.logger.log(`[VideoService] Video ${id}: retry ${retried.metadata.retryCount} of ${max}`);
+    await this.dispatcher.dispatchNow([retried], new Map([[product.id, product]]));
+    return this.get(workspaceId, id);
+  }
+}

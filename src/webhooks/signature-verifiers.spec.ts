@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import { expect } from 'expect';
+import { createHmac } from 'node:crypto';
+import { standardWebhookKey } from '../config/environment.js';
+import { signStandardWebhook, StandardWebhooksVerifier } from './signature-verifiers.js';
+
+// The example from the Standard Webhooks specification (its reference libraries' test vector).
+const SPEC_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const SPEC_ID = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
+const SPEC_TIMESTAMP = 1614265330;
+const SPEC_BODY = '{"test": 2432232314}';
+const SPEC_SIGNATURE = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
+
+describe('StandardWebhooksVerifier', () => {
+  const key = standardWebhookKey(SPEC_SECRET)!;
+  const at = (seconds: number) => seconds * 1000;
+  const headers = (signature = SPEC_SIGNATURE, id = SPEC_ID, timestamp = String(SPEC_TIMESTAMP)) => ({
+    'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature,
+  });
+
+  it('verifies the specification\'s example and signs it identically', () => {
+    const verifier = new StandardWebhooksVerifier([key]);
+    expect(verifier.verify(headers(), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP))).toEqual({ valid: true, deliveryId: SPEC_ID });
+    expect(signStandardWebhook(key, SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY)).toBe(SPEC_SIGNATURE);
+  });
+
+  it('takes the secret with or without the whsec_ prefix, and refuses what is not base64', () => {
+    expect(standardWebhookKey(SPEC_SECRET.slice('whsec_'.length))).toEqual(key);
+    expect(standardWebhookKey('whsec_not base64!')).toBeUndefined();
+    expect(standardWebhookKey('test-secret-with-dashes')).toBeUndefined();
+  });
+
+  it('refuses a body, id or timestamp other than the signed ones, and a stale or future timestamp', () => {
+    const verifier = new StandardWebhooksVerifier([key]);
+    expect(verifier.verify(headers(), Buffer.from('{"test": 2432232315}'), at(SPEC_TIMESTAMP)).valid).toBe(false);
+    expect(verifier.verify(headers(SPEC_SIGNATURE, 'msg_other'), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid).toBe(false);
+    expect(verifier.verify(headers(SPEC_SIGNATURE, SPEC_ID, String(SPEC_TIMESTAMP + 1)), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid).toBe(false);
+    expect(verifier.verify(headers(), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP + 300)).valid).toBe(true);
+    expect(verifier.verify(headers(), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP + 301))).toEqual({
+      valid: false, reason: 'webhook-timestamp outside the tolerance window', deliveryId: SPEC_ID,
+    });
+    expect(verifier.verify(headers(), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP - 301)).valid).toBe(false);
+    expect(verifier.verify({}, Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).reason).toBe('missing webhook-id, webhook-timestamp or webhook-signature');
+  });
+
+  it('accepts any listed signature with any configured key (rotation on both sides)', () => {
+    const old = Buffer.from('the-previous-secret-key-bytes!!');
+    const rotating = new StandardWebhooksVerifier([old, key]);
+    expect(rotating.verify(headers(), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid).toBe(true);
+    const byOld = signStandardWebhook(old, SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY);
+    const onlyNew = new StandardWebhooksVerifier([key]);
+    expect(onlyNew.verify(headers(`${byOld} ${SPEC_SIGNATURE}`), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid).toBe(true);
+    expect(onlyNew.verify(headers(byOld), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid).toBe(false);
+    // A v1a (asymmetric) or unknown version is not an HMAC signature.
+    const hex = createHmac('sha256', key).update(`${SPEC_ID}.${SPEC_TIMESTAMP}.${SPEC_BODY}`).digest('hex');
+    expect(onlyNew.verify(headers(`v1a,${SPEC_SIGNATURE.slice(3)} v0,${hex}`), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid).toBe(false);
+  });
+
+  it('is not configured without keys', () => {
+    expect(new StandardWebhooksVerifier([]).configured).toBe(false);
+  });
+});

@@ -1,0 +1,73 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type WebhookSource = 'rck' | 'heygen';
+
+export interface VerificationResult {
+  valid: boolean;
+  /** Why it failed, for the log (never the signature itself). */
+  reason?: string;
+  /** The sender's delivery id when the scheme has one (Standard Webhooks `webhook-id`). */
+  deliveryId?: string;
+}
+
+/** How one source signs its deliveries. */
+export interface SignatureVerifier {
+  /** False in development without a secret: deliveries are then accepted unverified. */
+  readonly configured: boolean;
+  verify(headers: IncomingHttpHeaders, rawBody: Buffer, nowMs: number): VerificationResult;
+}
+
+/** Equal-length buffers compared in constant time; different lengths are simply unequal. */
+export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Standard Webhooks (https://www.standardwebhooks.com), as RCK signs: `webhook-signature` holds
+ * space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.rawBody">`; any signature matching
+ * any configured key passes (several keys while one is rotated); the timestamp must be within
+ * ±`toleranceSeconds` of now, so a captured delivery cannot be replayed later.
+ */
+export class StandardWebhooksVerifier implements SignatureVerifier {
+  constructor(
+    private readonly keys: Buffer[],
+    private readonly toleranceSeconds = 300,
+  ) {}
+
+  get configured(): boolean {
+    return this.keys.length > 0;
+  }
+
+  verify(headers: IncomingHttpHeaders, rawBody: Buffer, nowMs: number): VerificationResult {
+    const id = header(headers, 'webhook-id');
+    const timestamp = header(headers, 'webhook-timestamp');
+    const signatures = header(headers, 'webhook-signature');
+    if (!id || !timestamp || !signatures) return { valid: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature' };
+    if (!/^\d{1,12}$/.test(timestamp)) return { valid: false, reason: 'malformed webhook-timestamp', deliveryId: id };
+    if (Math.abs(nowMs / 1000 - Number(timestamp)) > this.toleranceSeconds) {
+      return { valid: false, reason: 'webhook-timestamp outside the tolerance window', deliveryId: id };
+    }
+    const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), rawBody]);
+    const expected = this.keys.map((key) => createHmac('sha256', key).update(signed).digest());
+    const offered = signatures
+      .split(' ')
+      .filter((part) => part.startsWith('v1,'))
+      .map((part) => Buffer.from(part.slice(3), 'base64'));
+    // Every pair is compared, so the time taken does not say which key or signature matched.
+    let valid = false;
+    for (const candidate of offered) for (const digest of expected) valid = constantTimeEqual(candidate, digest) || valid;
+    return valid ? { valid, deliveryId: id } : { valid, reason: 'no matching v1 signature', deliveryId: id };
+  }
+}
+
+/** Signs like an RCK server would (for tests, benchmarks and the README's example). */
+export function signStandardWebhook(key: Buffer, id: string, timestampSeconds: number, rawBody: string | Buffer): string {
+  const signed = Buffer.concat([Buffer.from(`${id}.${timestampSeconds}.`), Buffer.from(rawBody)]);
+  return `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
+}

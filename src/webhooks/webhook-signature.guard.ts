@@ -1,0 +1,61 @@
+import { CanActivate, ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config.js';
+import { SignatureVerifier, StandardWebhooksVerifier, WebhookSource } from './signature-verifiers.js';
+
+export const WEBHOOK_SOURCE_METADATA = 'webhook:source';
+
+/** What the guard learnt about a delivery, kept on the request for whoever records it. */
+export interface WebhookDeliveryInfo {
+  source: WebhookSource;
+  /** True when verified, false when refused, undefined when accepted unverified (development). */
+  signatureValid?: boolean;
+  deliveryId?: string;
+  /** Set by the handler: what the delivery did, and the video it concerned. */
+  outcome?: string;
+  videoId?: string;
+}
+
+export type WebhookRequest = FastifyRequest & { rawBody?: Buffer; webhook?: WebhookDeliveryInfo };
+
+/**
+ * One guard for every webhook source, each with its own scheme, verifying the raw request body
+ * (the bytes that were signed, not a re-serialisation) in constant time. A bad signature is a 401
+ * `Invalid signature` and changes nothing. Development without a secret accepts unsigned calls,
+ * with a warning, so the seed's curl examples work; production refuses to start without one.
+ */
+@Injectable()
+export class WebhookSignatureGuard implements CanActivate {
+  private readonly logger = new Logger('Internal Webhook');
+  private readonly verifiers: Record<WebhookSource, SignatureVerifier | undefined>;
+
+  constructor(
+    private readonly reflector: Reflector,
+    config: AppConfig,
+  ) {
+    this.verifiers = { rck: new StandardWebhooksVerifier(config.webhooks.rckKeys), heygen: undefined };
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const source = this.reflector.getAllAndOverride<WebhookSource | undefined>(WEBHOOK_SOURCE_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const request = context.switchToHttp().getRequest<WebhookRequest>();
+    if (!source) throw new Error(`${request.url} uses the signature guard without @WebhookEndpoint(source)`);
+    const verifier = this.verifiers[source];
+    request.webhook = { source };
+    if (!verifier?.configured) {
+      this.logger.warn(`[Internal Webhook] ${source} signature NOT verified: no secret configured (development only)`);
+      return true;
+    }
+    const result = verifier.verify(request.headers, request.rawBody ?? Buffer.alloc(0), Date.now());
+    request.webhook = { source, signatureValid: result.valid, deliveryId: result.deliveryId };
+    if (!result.valid) {
+      this.logger.warn(`[Internal Webhook] Refused a ${source} delivery to ${request.url}: ${result.reason}`);
+      throw new UnauthorizedException('Invalid signature');
+    }
+    return true;
+  }
+}
