@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
@@ -17,7 +18,10 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
   });
-  const options = { rawBody: true, logger: new PinoLoggerService(root), abortOnError: false } as const;
+  // Our own JSON-only parser instead of Nest's (which would also take forms); it keeps the exact
+  // bytes received on `request.rawBody`, as Nest's `rawBody: true` would, for webhook signatures.
+  registerJsonBodyParsing(adapter.getInstance(), { bodyLimitBytes: config.bodyLimitBytes, rules: bodyLimitRules(config) });
+  const options = { bodyParser: false, logger: new PinoLoggerService(root), abortOnError: false } as const;
   return { adapter, options };
 }
 
@@ -43,8 +47,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
-  // Fastify's own errors (malformed JSON, wrong content type, oversized body) already reach
-  // Nest's exception filters, so AllExceptionsFilter gives them the envelope too.
+  // Fastify's own errors (malformed JSON, wrong content type, oversized body, a body of a shape
+  // we refuse) already reach Nest's exception filters, so AllExceptionsFilter gives them the
+  // envelope too.
   registerRequestLogging(app.getHttpAdapter().getInstance());
 
   setupSwaggerUi(app, buildOpenApiDocument(app));

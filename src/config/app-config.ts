@@ -27,7 +27,9 @@ export class AppConfig {
   readonly superadmin?: { email: string; password: string };
   readonly serverUrl: string;
   readonly rckDescriptionServerUrl: string;
+  /** The largest body elsewhere; login and webhooks have their own (src/common/http-body.ts). */
   readonly bodyLimitBytes: number;
+  readonly webhookBodyLimitBytes: number;
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
   readonly corsOrigins: string[];
   readonly logLevel: string;
@@ -44,6 +46,7 @@ export class AppConfig {
     this.serverUrl = env.SERVER_URL.replace(/\/+$/, '');
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
+    this.webhookBodyLimitBytes = env.WEBHOOK_BODY_LIMIT_BYTES;
     this.corsOrigins = parseOrigins(
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),
     );

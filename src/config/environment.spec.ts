@@ -51,6 +51,7 @@ describe('configuration', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ SERVER_URL: 'not a url' }, 'SERVER_URL'],
     [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES'],
+    [{ WEBHOOK_BODY_LIMIT_BYTES: '10' }, 'WEBHOOK_BODY_LIMIT_BYTES'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES'],
     [{ CORS_ORIGINS: 'http://ok.example.com, *.example.com' }, 'CORS_ORIGINS'],

@@ -97,6 +97,13 @@ export class EnvironmentVariables {
   @IsInt()
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Largest body of a webhook call (routes under /internal/ and /api/webhook/). */
+  @AsNumber()
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
+  @IsInt()
+  WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
+
   /**
    * Comma-separated browser origins allowed to call the API (the React app). Unset: the usual
    * local dev-server origins in development, none in production.

@@ -1,0 +1,190 @@
+import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../src/auth/auth.decorators.js';
+import { JSON_SHAPE_LIMITS, LOGIN_BODY_LIMIT_BYTES } from '../src/common/http-body.js';
+import { MAX_FIELD_ERRORS } from '../src/common/validation.pipe.js';
+import { createTestApp, TestApp } from './utils/test-app.js';
+
+/**
+ * What a hostile client can send, through the real HTTP pipeline, on the public login and on an
+ * authenticated route. Each refusal must come back as a 4xx in the envelope, and quickly: the
+ * time bound here is loose (a refusal, not a stall); `npm run bench:hostile` measures how long
+ * the event loop is blocked.
+ */
+const REFUSAL_MS = 2000;
+
+/** Stands in for the webhook routes other branches add: public, reads the raw bytes. */
+@Controller()
+@Public()
+class WebhookStandInController {
+  @Post('internal/videos/stand-in')
+  @HttpCode(200)
+  rck(@Req() request: FastifyRequest & { rawBody?: Buffer }, @Body() body: unknown) {
+    return { rawBody: request.rawBody?.toString('base64'), body };
+  }
+
+  @Post('api/webhook/stand-in')
+  @HttpCode(200)
+  heygen(@Req() request: FastifyRequest & { rawBody?: Buffer }, @Body() body: unknown) {
+    return { rawBody: request.rawBody?.toString('base64'), body };
+  }
+}
+
+/** Collects the JSON log lines the app writes (one per response comes from a Fastify hook). */
+class LogCapture {
+  readonly lines: Array<Record<string, any>> = [];
+  write(chunk: string): void {
+    for (const line of chunk.split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
+  }
+}
+
+async function timed<T>(request: PromiseLike<T>): Promise<{ response: T; ms: number }> {
+  const started = performance.now();
+  const response = await request;
+  return { response, ms: performance.now() - started };
+}
+
+const objectWithKeys = (count: number, prefix = 'k') =>
+  `{${Array.from({ length: count }, (_, i) => `"${prefix}${i}":0`).join(',')}}`;
+
+describe('Hostile input (e2e)', () => {
+  const logs = new LogCapture();
+  let t: TestApp;
+  let auth: { Authorization: string };
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { WEBHOOK_BODY_LIMIT_BYTES: '2048', LOG_LEVEL: 'info' },
+      controllers: [WebhookStandInController],
+      logDestination: logs,
+    });
+    auth = { Authorization: `Bearer ${(await t.given.loggedIn()).token}` };
+  });
+  afterAll(() => t.close());
+
+  const postJson = (path: string, body: string, headers: Record<string, string> = {}) =>
+    t.http().post(path).set({ 'Content-Type': 'application/json', ...headers }).send(body);
+
+  describe('bodies that would stall the service', () => {
+    const limit = 1024 * 1024;
+    const hostile: Array<[string, string, RegExp]> = [
+      ['a hundred thousand unknown keys', objectWithKeys(100_000).slice(0, limit - 10) + ':0}', /more than 200 keys/],
+      ['deep nesting', '['.repeat(limit / 2) + ']'.repeat(limit / 2), /nests deeper than 32 levels/],
+      ['a long array', `{"imageUrls":[${'0,'.repeat(limit / 2 - 20)}0]}`, /array in the body has more than 1000 items/],
+      ['many small objects', `[${Array.from({ length: 100 }, () => objectWithKeys(150)).join(',')}]`, /more than 10000 keys and items/],
+    ];
+    for (const [kind, body, message] of hostile) {
+      it(`refuses ${kind} at the size limit with 413, quickly, on the login and on an authenticated route`, async () => {
+        expect(body.length).toBeLessThanOrEqual(limit);
+        const { response, ms } = await timed(postJson('/api/products', body, auth));
+        expect(response.status).toBe(413);
+        expect(response.body).toEqual({ success: false, message: expect.stringMatching(message) });
+        expect(ms).toBeLessThan(REFUSAL_MS);
+
+        const login = body.slice(0, LOGIN_BODY_LIMIT_BYTES);
+        const small = await timed(postJson('/api/auth/login', login));
+        expect([400, 413]).toContain(small.response.status);
+        expect(small.response.body.success).toBe(false);
+        expect(small.ms).toBeLessThan(REFUSAL_MS);
+      });
+    }
+
+    it('refuses malformed JSON at the size limit with 400', async () => {
+      const { response, ms } = await timed(postJson('/api/products', `{"title":"${'x'.repeat(limit - 20)}`, auth));
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ success: false, message: "Body is not valid JSON but content-type is set to 'application/json'" });
+      expect(ms).toBeLessThan(REFUSAL_MS);
+    });
+
+    it('lists at most a few field errors, however many fields are wrong', async () => {
+      const many = objectWithKeys(JSON_SHAPE_LIMITS.maxKeysPerObject);
+      for (const [path, headers] of [['/api/auth/login', {}], ['/api/products', auth]] as const) {
+        const { response, ms } = await timed(postJson(path, many, headers));
+        expect(response.status).toBe(400);
+        expect(response.body.errors.length).toBeLessThanOrEqual(MAX_FIELD_ERRORS);
+        expect(JSON.stringify(response.body).length).toBeLessThan(2000);
+        expect(ms).toBeLessThan(REFUSAL_MS);
+      }
+    });
+
+    it('accepts a body within the limits', async () => {
+      const imageUrls = Array.from({ length: 20 }, (_, i) => `https://example.com/${i}.jpg`);
+      await t.http().post('/api/products').set(auth).send({ title: 'Fine', sku: 'FINE-1', imageUrls }).expect(201);
+    });
+  });
+
+  describe('body limits per route', () => {
+    it('keeps login bodies to a few KB', async () => {
+      const padded = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(LOGIN_BODY_LIMIT_BYTES) });
+      const response = await postJson('/api/auth/login', padded).expect(413);
+      expect(response.body).toEqual({ success: false, message: 'Request body is too large' });
+    });
+
+    it('gives webhook routes their own limit by path, and keeps their raw bytes exactly', async () => {
+      const big = JSON.stringify({ event: 'x'.repeat(3000) });
+      for (const path of ['/internal/videos/stand-in', '/api/webhook/stand-in']) {
+        await postJson(path, big).expect(413);
+        const raw = '{ "videoId" :"v1",\n  "name":"caf\\u00e9 ☕", "n": 1.50 }  ';
+        const accepted = await postJson(path, raw, { 'Content-Type': 'application/json; charset=utf-8' }).expect(200);
+        expect(Buffer.from(accepted.body.rawBody, 'base64').toString('utf8')).toBe(raw);
+      }
+      // The same body elsewhere is within the global limit and reaches validation.
+      const elsewhere = await postJson('/api/products', big, auth).expect(400);
+      expect(elsewhere.body.message).toBe('property event should not exist');
+    });
+  });
+
+  describe('content types', () => {
+    it('refuses anything but application/json with 415, on the login and on an authenticated route', async () => {
+      for (const [path, headers] of [['/api/auth/login', {}], ['/api/products', auth]] as const) {
+        const form = await t.http().post(path).set(headers).type('form').send('email=a%40b.co&password=x').expect(415);
+        expect(form.body).toEqual({ success: false, message: 'Unsupported Media Type' });
+        await t.http().post(path).set(headers).set('Content-Type', 'text/plain').send('{"email":"a@b.co"}').expect(415);
+        await t.http().post(path).set(headers).set('Content-Type', 'multipart/form-data; boundary=x').send('--x--').expect(415);
+      }
+    });
+
+    it('refuses a body that is not a JSON object', async () => {
+      const response = await postJson('/api/auth/login', '[{"email":"a@b.co","password":"x"}]').expect(400);
+      expect(response.body).toEqual({ success: false, message: 'The request body must be a JSON object' });
+    });
+
+    it('lets refusals made before Nest runs reach the Fastify hooks (they are logged like any response)', async () => {
+      await postJson('/api/auth/login', '{', { 'X-Request-Id': 'hostile-malformed' }).expect(400);
+      await t.http().post('/api/auth/login').set('X-Request-Id', 'hostile-form').type('form').send('a=b').expect(415);
+      await postJson('/api/auth/login', JSON.stringify({ p: 'x'.repeat(5000) }), { 'X-Request-Id': 'hostile-big' }).expect(413);
+      for (const [id, status] of [['hostile-malformed', 400], ['hostile-form', 415], ['hostile-big', 413]] as const) {
+        expect(logs.lines.find((line) => line.reqId === id && line.msg === 'request completed'))
+          .toEqual(expect.objectContaining({ res: { statusCode: status } }));
+      }
+    });
+  });
+
+  describe('fields', () => {
+    it('refuses keys named like Object.prototype members, in bodies and queries', async () => {
+      for (const key of ['constructor', 'toString', 'hasOwnProperty']) {
+        const login = await t.http().post('/api/auth/login').send({ email: 'a@b.co', password: 'x', [key]: 1 }).expect(400);
+        expect(login.body.message).toBe(`property ${key} should not exist`);
+        const query = await t.http().get(`/api/products?${key}=1`).set(auth).expect(400);
+        expect(query.body.message).toBe(`property ${key} should not exist`);
+      }
+      const nested = await t.http().post('/api/products').set(auth).send({ title: 'x', sku: 'y', imageUrls: [], valueOf: { a: 1 } }).expect(400);
+      expect(nested.body.errors).toEqual([{ field: 'valueOf', messages: ['property valueOf should not exist'] }]);
+    });
+
+    it('names the real problem: missing, then wrong type, one message per field', async () => {
+      const missing = await t.http().post('/api/auth/login').send({ email: 'a@b.co' }).expect(400);
+      expect(missing.body).toEqual({ success: false, message: 'password is required', errors: [{ field: 'password', messages: ['password is required'] }] });
+      const wrongType = await t.http().post('/api/auth/login').send({ email: 'a@b.co', password: 5 }).expect(400);
+      expect(wrongType.body.message).toBe('password must be a string');
+      expect(wrongType.body.errors).toEqual([{ field: 'password', messages: ['password must be a string'] }]);
+      const product = await t.http().post('/api/products').set(auth).send({ sku: ['x'] }).expect(400);
+      expect(product.body.errors).toEqual([
+        { field: 'title', messages: ['title is required'] },
+        { field: 'sku', messages: ['sku must be a string'] },
+      ]);
+    });
+  });
+});
