@@ -1,4 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'expect';
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
@@ -186,5 +188,63 @@ describe('Hostile input (e2e)', () => {
         { field: 'sku', messages: ['sku must be a string'] },
       ]);
     });
+  });
+});
+
+/** Sends raw bytes (then, if asked, one more byte every `trickleMs`) and reads until the server closes. */
+function rawRequest(port: number, head: string, trickleMs?: number): Promise<{ status: number; body: any; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    let received = '';
+    const trickle = trickleMs ? setInterval(() => socket.writable && socket.write(' '), trickleMs) : undefined;
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(trickle);
+      const [headers, body] = received.split('\r\n\r\n');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1]);
+      try {
+        resolve({ status, body: body ? JSON.parse(body) : undefined, ms: performance.now() - started });
+      } catch (error) {
+        reject(new Error(`not JSON: ${received}`, { cause: error }));
+      }
+    });
+  });
+}
+
+describe('HTTP-level client errors and slow clients (e2e)', () => {
+  let t: TestApp;
+  let port: number;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { REQUEST_TIMEOUT_MS: '500' } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => t.close());
+
+  it('cuts off a body trickled a byte at a time with 408 in the envelope', async () => {
+    const head = 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{';
+    const { status, body, ms } = await rawRequest(port, head, 50);
+    expect(status).toBe(408);
+    expect(body).toEqual({ success: false, message: 'Request not received in time' });
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it('answers headers that are too large with 431 and a malformed request with 400, in the envelope', async () => {
+    const large = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(large).toEqual(expect.objectContaining({ status: 431, body: { success: false, message: 'Request headers are too large' } }));
+    const malformed = await rawRequest(port, 'NOT AN HTTP REQUEST\r\n\r\n');
+    expect(malformed).toEqual(expect.objectContaining({ status: 400, body: { success: false, message: 'Malformed HTTP request' } }));
+  });
+
+  it('answers a preflight without Origin in the envelope, and lets other OPTIONS requests reach routing', async () => {
+    const preflight = await t.http().options('/api/auth/login').set('Access-Control-Request-Method', 'POST').expect(400);
+    expect(preflight.body).toEqual({ success: false, message: 'A CORS preflight request needs an Origin header' });
+    const plain = await t.http().options('/api/auth/login').expect(404);
+    expect(plain.body).toEqual({ success: false, message: 'Cannot OPTIONS /api/auth/login' });
+    const real = await t.http().options('/api/auth/login').set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'POST').expect(204);
+    expect(real.headers['access-control-allow-origin']).toBe('http://localhost:5173');
   });
 });

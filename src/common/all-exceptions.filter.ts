@@ -25,7 +25,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-export function toErrorResponse(exception: unknown, logger: Logger): { status: number; body: ErrorEnvelope } {
+export function toErrorResponse(exception: unknown, logger = new Logger('ExceptionFilter')): { status: number; body: ErrorEnvelope } {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();

@@ -30,6 +30,8 @@ export class AppConfig {
   /** The largest body elsewhere; login and webhooks have their own (src/common/http-body.ts). */
   readonly bodyLimitBytes: number;
   readonly webhookBodyLimitBytes: number;
+  /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
+  readonly timeouts: { requestMs: number; connectionMs: number };
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
   readonly corsOrigins: string[];
   readonly logLevel: string;
@@ -47,6 +49,7 @@ export class AppConfig {
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
     this.webhookBodyLimitBytes = env.WEBHOOK_BODY_LIMIT_BYTES;
+    this.timeouts = { requestMs: env.REQUEST_TIMEOUT_MS, connectionMs: env.CONNECTION_TIMEOUT_MS };
     this.corsOrigins = parseOrigins(
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),
     );

@@ -105,6 +105,23 @@ export class EnvironmentVariables {
   WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 
   /**
+   * How long a client has to send a whole request, headers and body (408 after that), so a body
+   * trickled a byte at a time cannot hold a connection open.
+   */
+  @AsNumber()
+  @Min(100)
+  @Max(10 * 60_000)
+  @IsInt()
+  REQUEST_TIMEOUT_MS = 30_000;
+
+  /** A connection with no traffic for this long is closed (also bounds a handler's time). */
+  @AsNumber()
+  @Min(1000)
+  @Max(60 * 60_000)
+  @IsInt()
+  CONNECTION_TIMEOUT_MS = 120_000;
+
+  /**
    * Comma-separated browser origins allowed to call the API (the React app). Unset: the usual
    * local dev-server origins in development, none in production.
    */
