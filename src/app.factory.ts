@@ -20,6 +20,9 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
     // One line per response comes from registerRequestLogging instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
+    // The client address (rate limits, login locks, logs) comes from X-Forwarded-For only when
+    // TRUST_PROXY says which proxies to believe.
+    trustProxy: typeof config.trustProxy === 'number' ? hopsToTrust(config.trustProxy) : config.trustProxy,
     // A whole request must arrive in time (408 otherwise); Node checks at the interval given, so
     // the timeout takes effect within a fraction of itself.
     requestTimeout: config.timeouts.requestMs,
@@ -36,6 +39,11 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
   registerJsonBodyParsing(adapter.getInstance(), { bodyLimitBytes: config.bodyLimitBytes, rules: bodyLimitRules(config) });
   const options = { bodyParser: false, logger: new PinoLoggerService(root), abortOnError: false } as const;
   return { adapter, options };
+}
+
+/** A number of proxy hops as Fastify's trust function (its option type has no number). */
+function hopsToTrust(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }
 
 export async function createApp(config: AppConfig, mongodbUri: string): Promise<NestFastifyApplication> {

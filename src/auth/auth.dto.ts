@@ -15,6 +15,19 @@ export class LoginDto {
   password: string;
 }
 
+export class LoginLockParamsDto {
+  /** The email whose locks to lift. */
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email: string;
+}
+
+export class LoginLocksLiftedDto {
+  email: string;
+  /** How many client addresses had this email locked out. */
+  addressesUnlocked: number;
+}
+
 export class LoginResponseDto {
   /** Send as `Authorization: Bearer <accessToken>`. */
   accessToken: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EnvironmentVariables, NodeEnv, parseOrigins, validateEnvironment } from './environment.js';
+import { EnvironmentVariables, NodeEnv, parseOrigins, parseTrustProxy, validateEnvironment } from './environment.js';
 
 export interface ConfigWarning {
   variable: string;
@@ -21,8 +21,15 @@ export class AppConfig {
   readonly dataDir: string;
   readonly embeddedDb: 'auto' | 'mongod' | 'wire';
   readonly jwt: { secret: string; expiresInSeconds: number };
-  /** Failed logins for one email within the window lock that email out until the window ends. */
+  /**
+   * Failed logins for one email from one client address within the window lock that pair out
+   * until the window ends.
+   */
   readonly loginThrottle: { maxFailures: number; windowMs: number };
+  /** Login requests per client address per window, whatever the emails (before any password check). */
+  readonly loginRateLimit: { max: number; windowMs: number };
+  /** Fastify's `trustProxy`: which proxies may tell the client address. */
+  readonly trustProxy: boolean | number | string[];
   readonly webhooks: { rckSecret?: string; heygenSecret?: string };
   readonly superadmin?: { email: string; password: string };
   readonly serverUrl: string;
@@ -64,6 +71,8 @@ export class AppConfig {
     }
     this.jwt = { secret: jwtSecret, expiresInSeconds: env.JWT_EXPIRES_IN_SECONDS };
     this.loginThrottle = { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 };
+    this.loginRateLimit = { max: env.LOGIN_RATE_LIMIT_MAX, windowMs: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000 };
+    this.trustProxy = env.TRUST_PROXY === undefined ? false : parseTrustProxy(env.TRUST_PROXY)!;
 
     this.webhooks = { rckSecret: env.RCK_WEBHOOK_SECRET, heygenSecret: env.HEYGEN_WEBHOOK_SECRET };
     if (!env.RCK_WEBHOOK_SECRET) {

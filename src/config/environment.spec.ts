@@ -53,6 +53,8 @@ describe('configuration', () => {
     [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES'],
     [{ WEBHOOK_BODY_LIMIT_BYTES: '10' }, 'WEBHOOK_BODY_LIMIT_BYTES'],
     [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS'],
+    [{ LOGIN_RATE_LIMIT_MAX: '0' }, 'LOGIN_RATE_LIMIT_MAX'],
+    [{ TRUST_PROXY: 'the load balancer' }, 'TRUST_PROXY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES'],
     [{ CORS_ORIGINS: 'http://ok.example.com, *.example.com' }, 'CORS_ORIGINS'],
@@ -69,6 +71,13 @@ describe('configuration', () => {
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).corsOrigins).toEqual([]);
     expect(AppConfig.fromEnvironment({ CORS_ORIGINS: ' https://App.Example.com/ ,http://x.test:8080' }).corsOrigins)
       .toEqual(['https://app.example.com', 'http://x.test:8080']);
+  });
+
+  it('reads TRUST_PROXY as Fastify takes it', () => {
+    expect(AppConfig.fromEnvironment({}).trustProxy).toBe(false);
+    expect(AppConfig.fromEnvironment({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(AppConfig.fromEnvironment({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(AppConfig.fromEnvironment({ TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
   });
 
   it('treats blank values as unset', () => {

@@ -91,6 +91,28 @@ export class EnvironmentVariables {
   @IsInt()
   LOGIN_LOCKOUT_MINUTES = 15;
 
+  /** Login requests one client address may make per window, whatever the emails. */
+  @AsNumber()
+  @Min(1)
+  @Max(100_000)
+  @IsInt()
+  LOGIN_RATE_LIMIT_MAX = 20;
+
+  @AsNumber()
+  @Min(1)
+  @Max(24 * 60 * 60)
+  @IsInt()
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /**
+   * Which proxies in front of the service to believe about the client address
+   * (X-Forwarded-For): `true` (all), a number of hops, or comma-separated addresses / CIDRs.
+   * Unset: none, the client address is the connection's.
+   */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
   @AsNumber()
   @Min(1024)
   @Max(50 * 1024 * 1024)
@@ -160,6 +182,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   for (const origin of parseOrigins(env.CORS_ORIGINS ?? '')) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: ${origin} is not an origin like https://app.example.com`);
   }
+  if (env.TRUST_PROXY !== undefined && parseTrustProxy(env.TRUST_PROXY) === undefined) {
+    problems.push('TRUST_PROXY must be true, false, a number of hops, or comma-separated addresses / CIDRs');
+  }
   if (env.MONGODB_URI !== undefined && !/^mongodb(\+srv)?:\/\//.test(env.MONGODB_URI)) {
     problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
   }
@@ -178,4 +203,13 @@ export function parseOrigins(list: string): string[] {
     .split(',')
     .map((origin) => origin.trim().replace(/\/+$/, '').toLowerCase())
     .filter(Boolean);
+}
+
+/** Fastify's `trustProxy` from TRUST_PROXY; undefined when the value makes no sense. */
+export function parseTrustProxy(value: string): boolean | number | string[] | undefined {
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  const list = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return list.length > 0 && list.every((entry) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(entry)) ? list : undefined;
 }
