@@ -2,9 +2,11 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'expect';
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { model, Schema } from 'mongoose';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../src/auth/auth.decorators.js';
+import { Role } from '../src/auth/role.enum.js';
 import { JSON_SHAPE_LIMITS, LOGIN_BODY_LIMIT_BYTES } from '../src/common/http-body.js';
 import { MAX_FIELD_ERRORS } from '../src/common/validation.pipe.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
@@ -34,6 +36,17 @@ class WebhookStandInController {
   }
 }
 
+/** A Mongoose validation error that no DTO caught, the way a missed trim once produced one. */
+@Controller('test-only')
+@Public()
+class InvalidDocumentController {
+  @Get('invalid-document')
+  invalid(): never {
+    const Probe = model('HostileProbe', new Schema({ name: { type: String, required: true } }));
+    throw new Probe({}).validateSync();
+  }
+}
+
 /** Collects the JSON log lines the app writes (one per response comes from a Fastify hook). */
 class LogCapture {
   readonly lines: Array<Record<string, any>> = [];
@@ -55,14 +68,16 @@ describe('Hostile input (e2e)', () => {
   const logs = new LogCapture();
   let t: TestApp;
   let auth: { Authorization: string };
+  let admin: { Authorization: string };
 
   beforeAll(async () => {
     t = await createTestApp({
       env: { WEBHOOK_BODY_LIMIT_BYTES: '2048', LOG_LEVEL: 'info' },
-      controllers: [WebhookStandInController],
+      controllers: [WebhookStandInController, InvalidDocumentController],
       logDestination: logs,
     });
     auth = { Authorization: `Bearer ${(await t.given.loggedIn()).token}` };
+    admin = { Authorization: `Bearer ${(await t.given.loggedIn({ role: Role.SuperAdmin })).token}` };
   });
   afterAll(() => t.close());
 
@@ -187,6 +202,54 @@ describe('Hostile input (e2e)', () => {
         { field: 'title', messages: ['title is required'] },
         { field: 'sku', messages: ['sku must be a string'] },
       ]);
+    });
+
+    it('refuses whitespace-only names with 400, and maps a Mongoose validation error that escapes to 400', async () => {
+      const workspace = await t.http().post('/api/workspaces').set(admin).send({ name: '   ', plan: { name: 'pro', monthlyVideoLimit: 1 } }).expect(400);
+      expect(workspace.body.message).toBe('name is required');
+      const plan = await t.http().post('/api/workspaces').set(admin).send({ name: 'Acme', plan: { name: ' \t ', monthlyVideoLimit: 1 } }).expect(400);
+      expect(plan.body.errors).toEqual([{ field: 'plan.name', messages: ['name is required'] }]);
+      const { workspaceId } = await t.given.user();
+      const user = await t.http().post('/api/users').set(admin)
+        .send({ email: 'blank-name@example.com', name: '  ', password: 'a-long-password-1', role: 'user', workspaceId }).expect(400);
+      expect(user.body.message).toBe('name is required');
+
+      const escaped = await t.http().get('/test-only/invalid-document').expect(400);
+      expect(escaped.body).toEqual({ success: false, message: 'name is required', errors: [{ field: 'name', messages: ['name is required'] }] });
+    });
+
+    it('refuses control and invisible characters in names and identifiers, and passwords without a visible character', async () => {
+      const cases: Array<[string, object]> = [
+        ['title', { title: 'Zero\u200Bwidth', sku: 'SKU-ZW' }],
+        ['sku', { title: 'Null byte', sku: 'SKU\u0000' }],
+        ['sku', { title: 'Bidi', sku: 'SKU\u202E1' }],
+      ];
+      for (const [field, body] of cases) {
+        const response = await t.http().post('/api/products').set(auth).send(body).expect(400);
+        expect(response.body.errors).toEqual([{ field, messages: [`${field} must not contain control or invisible characters`] }]);
+      }
+      await t.http().post('/api/workspaces').set(admin).send({ name: 'Acme\nInc', plan: { name: 'pro', monthlyVideoLimit: 1 } }).expect(400);
+      await t.http().post('/api/workspaces').set(admin).send({ name: '\u3164', plan: { name: 'pro', monthlyVideoLimit: 1 } }).expect(400);
+      // Joiners that Persian names need are not refused in names.
+      await t.http().post('/api/workspaces').set(admin).send({ name: 'می\u200Cخواهم', plan: { name: 'pro', monthlyVideoLimit: 1 } }).expect(201);
+
+      const { workspaceId } = await t.given.user();
+      for (const password of [' \t '.repeat(5), '\u0001'.repeat(12), '\u200B'.repeat(12)]) {
+        const response = await t.http().post('/api/users').set(admin)
+          .send({ email: 'blank-password@example.com', name: 'Blank', password, role: 'user', workspaceId }).expect(400);
+        expect(response.body.message).toBe('password must contain visible characters, not only spaces or control characters');
+      }
+      await t.http().post('/api/auth/login').send({ email: 'a@b.co', password: '   ' }).expect(400);
+    });
+
+    it('refuses product image URLs that point at loopback, private or link-local addresses', async () => {
+      for (const url of ['http://127.0.0.1/a.jpg', 'http://2130706433/a.jpg', 'http://[::1]/a.jpg', 'http://[::ffff:127.0.0.1]/a.jpg',
+        'http://169.254.169.254/latest/meta-data', 'https://10.1.2.3/a.jpg', 'http://192.168.0.10/a.jpg', 'http://localhost:8000/a.jpg']) {
+        const response = await t.http().post('/api/products').set(auth).send({ title: 'Internal', sku: 'INT-1', imageUrls: ['https://example.com/ok.jpg', url] }).expect(400);
+        // Some forms are not even URLs to the validator (no TLD); the others are refused by address.
+        expect(response.body.errors).toEqual([{ field: expect.stringMatching(/^imageUrls/), messages: [expect.stringMatching(/^(each imageUrls entry must be an http\(s\) URL|imageUrls must not point at loopback, private or link-local addresses)$/)] }]);
+      }
+      await t.http().post('/api/products').set(auth).send({ title: 'Public', sku: 'PUB-1', imageUrls: ['https://93.184.215.14/a.jpg'] }).expect(201);
     });
   });
 });

@@ -75,7 +75,7 @@ export type CreateUserDto = {
     email: string;
     name: string;
     /**
-     * At least 12 characters.
+     * At least 12 characters, not only whitespace or control characters.
      */
     password: string;
 };
@@ -165,7 +165,8 @@ export type CreateProductDto = {
      */
     sku: string;
     /**
-     * Public image URLs the generator renders from (up to 20).
+     * Public image URLs the generator renders from (up to 20). In production they may not point at
+     * a loopback, private or link-local address (IMAGE_URLS_ALLOW_PRIVATE).
      */
     imageUrls: Array<string>;
 };

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
+import { HasVisibleCharacter } from '../common/text.js';
 import { UserResponseDto } from '../users/user.dto.js';
 import { Role } from './role.enum.js';
 
@@ -11,6 +12,7 @@ export class LoginDto {
 
   @IsString()
   @IsNotEmpty({ message: 'password is required' })
+  @HasVisibleCharacter()
   @MaxLength(256)
   password: string;
 }

@@ -36,6 +36,8 @@ export class AppConfig {
   readonly rckDescriptionServerUrl: string;
   /** The largest body elsewhere; login and webhooks have their own (src/common/http-body.ts). */
   readonly bodyLimitBytes: number;
+  /** Whether product image URLs may name loopback, private or link-local hosts. */
+  readonly allowInternalImageUrls: boolean;
   readonly webhookBodyLimitBytes: number;
   /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
   readonly timeouts: { requestMs: number; connectionMs: number };
@@ -56,6 +58,7 @@ export class AppConfig {
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
     this.webhookBodyLimitBytes = env.WEBHOOK_BODY_LIMIT_BYTES;
+    this.allowInternalImageUrls = (env.IMAGE_URLS_ALLOW_PRIVATE ?? String(this.nodeEnv === 'development')) === 'true';
     this.timeouts = { requestMs: env.REQUEST_TIMEOUT_MS, connectionMs: env.CONNECTION_TIMEOUT_MS };
     this.corsOrigins = parseOrigins(
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),

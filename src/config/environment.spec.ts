@@ -80,6 +80,13 @@ describe('configuration', () => {
     expect(AppConfig.fromEnvironment({ TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
   });
 
+  it('allows image URLs at internal addresses in development only, unless told', () => {
+    expect(AppConfig.fromEnvironment({}).allowInternalImageUrls).toBe(true);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).allowInternalImageUrls).toBe(false);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'test' }).allowInternalImageUrls).toBe(false);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets, IMAGE_URLS_ALLOW_PRIVATE: 'true' }).allowInternalImageUrls).toBe(true);
+  });
+
   it('treats blank values as unset', () => {
     expect(AppConfig.fromEnvironment({ MONGODB_URI: '  ', PORT: '' })).toEqual(expect.objectContaining({ mongodbUri: undefined, port: 5000 }));
   });

@@ -11,6 +11,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { HasVisibleCharacter } from '../common/text.js';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -71,6 +72,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   @MinLength(12, { message: 'SUPERADMIN_PASSWORD must be at least 12 characters long' })
+  @HasVisibleCharacter({ message: 'SUPERADMIN_PASSWORD must not be only whitespace or control characters' })
   SUPERADMIN_PASSWORD?: string;
 
   @IsUrl({ require_tld: false, require_protocol: true })
@@ -90,6 +92,14 @@ export class EnvironmentVariables {
   @Max(24 * 60)
   @IsInt()
   LOGIN_LOCKOUT_MINUTES = 15;
+
+  /**
+   * Whether product image URLs may point at loopback, private or link-local addresses (the
+   * generator fetches them). Unset: allowed in development only.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  IMAGE_URLS_ALLOW_PRIVATE?: 'true' | 'false';
 
   /** Login requests one client address may make per window, whatever the emails. */
   @AsNumber()
