@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger as Pino } from 'pino';
 import { BadRequestException } from '@nestjs/common';
 import { toErrorResponse } from './common/all-exceptions.filter.js';
 import { clientErrorHandler } from './common/client-errors.js';
@@ -12,8 +12,7 @@ import { AppConfig } from './config/app-config.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
 
 /** The HTTP adapter and the logger every application instance is created with. */
-export function createAppParts(config: AppConfig, logDestination?: DestinationStream) {
-  const root = createRootLogger(config, logDestination);
+export function createAppParts(config: AppConfig, logDestination?: DestinationStream, root = createRootLogger(config, logDestination)) {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     loggerInstance: root,
@@ -46,8 +45,8 @@ function hopsToTrust(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-export async function createApp(config: AppConfig, mongodbUri: string): Promise<NestFastifyApplication> {
-  const { adapter, options } = createAppParts(config);
+export async function createApp(config: AppConfig, mongodbUri: string, root?: Pino): Promise<NestFastifyApplication> {
+  const { adapter, options } = createAppParts(config, undefined, root);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, mongodbUri }), adapter, options);
   return configureApp(app);
 }

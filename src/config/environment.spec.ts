@@ -4,6 +4,7 @@ import { AppConfig } from './app-config.js';
 import { ConfigValidationError, validateEnvironment } from './environment.js';
 
 const secrets = {
+  MONGODB_URI: 'mongodb://db.example.com:27017/videogen',
   JWT_SECRET: 'j'.repeat(40),
   RCK_WEBHOOK_SECRET: 'r'.repeat(20),
   HEYGEN_WEBHOOK_SECRET: 'h'.repeat(20),
@@ -30,8 +31,11 @@ describe('configuration', () => {
       'JWT_SECRET is required when NODE_ENV=production',
       'RCK_WEBHOOK_SECRET is required when NODE_ENV=production',
       'HEYGEN_WEBHOOK_SECRET is required when NODE_ENV=production',
+      'MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)',
     ]);
     expect(problemsOf({ NODE_ENV: 'production', ...secrets })).toEqual([]);
+    const { MONGODB_URI: _uri, ...withoutUri } = secrets;
+    expect(problemsOf({ NODE_ENV: 'production', ...withoutUri, ALLOW_EMBEDDED_DB: 'true' })).toEqual([]);
   });
 
   it('warns loudly in development when secrets are missing, and uses a random JWT secret', () => {

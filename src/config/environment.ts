@@ -45,6 +45,14 @@ export class EnvironmentVariables {
   @IsString()
   DATA_DIR = '.data';
 
+  /**
+   * Production needs MONGODB_URI; `true` lets it run on the embedded database instead (a demo on
+   * one machine), knowingly.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  ALLOW_EMBEDDED_DB?: 'true' | 'false';
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
@@ -201,6 +209,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.NODE_ENV === 'production') {
     for (const key of PRODUCTION_SECRETS) {
       if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+    // The embedded database is an unauthenticated, in-process development store.
+    if (!env.MONGODB_URI && env.ALLOW_EMBEDDED_DB !== 'true') {
+      problems.push('MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)');
     }
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
