@@ -36,14 +36,15 @@ class WebhookStandInController {
   }
 }
 
+const Probe = model('HostileProbe', new Schema({ name: { type: String, required: true } }));
+
 /** A Mongoose validation error that no DTO caught, the way a missed trim once produced one. */
 @Controller('test-only')
 @Public()
 class InvalidDocumentController {
   @Get('invalid-document')
-  invalid(): never {
-    const Probe = model('HostileProbe', new Schema({ name: { type: String, required: true } }));
-    throw new Probe({}).validateSync();
+  async invalid(): Promise<void> {
+    await new Probe({}).validate();
   }
 }
 
