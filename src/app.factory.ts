@@ -1,28 +1,52 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger as Pino } from 'pino';
+import { BadRequestException } from '@nestjs/common';
+import { toErrorResponse } from './common/all-exceptions.filter.js';
+import { clientErrorHandler } from './common/client-errors.js';
+import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
 
 /** The HTTP adapter and the logger every application instance is created with. */
-export function createAppParts(config: AppConfig, logDestination?: DestinationStream) {
-  const root = createRootLogger(config, logDestination);
+export function createAppParts(config: AppConfig, logDestination?: DestinationStream, root = createRootLogger(config, logDestination)) {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     loggerInstance: root,
     // One line per response comes from registerRequestLogging instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
+    // The client address (rate limits, login locks, logs) comes from X-Forwarded-For only when
+    // TRUST_PROXY says which proxies to believe.
+    trustProxy: typeof config.trustProxy === 'number' ? hopsToTrust(config.trustProxy) : config.trustProxy,
+    // A whole request must arrive in time (408 otherwise); Node checks at the interval given, so
+    // the timeout takes effect within a fraction of itself.
+    requestTimeout: config.timeouts.requestMs,
+    connectionTimeout: config.timeouts.connectionMs,
+    http: {
+      requestTimeout: config.timeouts.requestMs,
+      headersTimeout: config.timeouts.requestMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.timeouts.requestMs / 4)),
+    },
+    clientErrorHandler,
   });
-  const options = { rawBody: true, logger: new PinoLoggerService(root), abortOnError: false } as const;
+  // Our own JSON-only parser instead of Nest's (which would also take forms); it keeps the exact
+  // bytes received on `request.rawBody`, as Nest's `rawBody: true` would, for webhook signatures.
+  registerJsonBodyParsing(adapter.getInstance(), { bodyLimitBytes: config.bodyLimitBytes, rules: bodyLimitRules(config) });
+  const options = { bodyParser: false, logger: new PinoLoggerService(root), abortOnError: false } as const;
   return { adapter, options };
 }
 
-export async function createApp(config: AppConfig, mongodbUri: string): Promise<NestFastifyApplication> {
-  const { adapter, options } = createAppParts(config);
+/** A number of proxy hops as Fastify's trust function (its option type has no number). */
+function hopsToTrust(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
+export async function createApp(config: AppConfig, mongodbUri: string, root?: Pino): Promise<NestFastifyApplication> {
+  const { adapter, options } = createAppParts(config, undefined, root);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, mongodbUri }), adapter, options);
   return configureApp(app);
 }
@@ -36,16 +60,36 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   const config = app.get(AppConfig);
   // The React app calls from the browser; only its origins get CORS headers. Bearer tokens, not
   // cookies, so no credentials mode.
-  app.enableCors({
+  const cors = {
     origin: config.corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
+  };
+  // Decided per request: an OPTIONS request that is no complete preflight goes on like any other
+  // request (to its route, e.g. a webhook provider's reachability check, or to a 404) instead of
+  // the CORS plugin's plain-text 400; a preflight without an Origin is refused below.
+  app.enableCors({
+    delegator: (request, callback) => {
+      const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'];
+      callback(null, request.method !== 'OPTIONS' || (preflight && request.headers.origin) ? cors : { origin: false });
+    },
   });
-  // Fastify's own errors (malformed JSON, wrong content type, oversized body) already reach
-  // Nest's exception filters, so AllExceptionsFilter gives them the envelope too.
-  registerRequestLogging(app.getHttpAdapter().getInstance());
+  const instance = app.getHttpAdapter().getInstance();
+  instance.addHook('onRequest', (request, reply, done) => {
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] && !request.headers.origin) {
+      // Answered here: the CORS plugin's catch-all OPTIONS route would not reach our filter.
+      const { status, body } = toErrorResponse(new BadRequestException('A CORS preflight request needs an Origin header'));
+      void reply.code(status).send(body);
+      return;
+    }
+    done();
+  });
+  // Fastify's own errors (malformed JSON, wrong content type, oversized body, a body of a shape
+  // we refuse) already reach Nest's exception filters, so AllExceptionsFilter gives them the
+  // envelope too.
+  registerRequestLogging(instance);
 
   setupSwaggerUi(app, buildOpenApiDocument(app));
   return app;

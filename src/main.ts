@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { config as loadDotEnv } from 'dotenv';
 import type { Server } from 'node:http';
+import { pino } from 'pino';
 import { createApp } from './app.factory.js';
+import { createRootLogger, PinoLoggerService } from './common/logging.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigValidationError } from './config/environment.js';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database.js';
@@ -13,7 +15,16 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   loadDotEnv({ quiet: true });
   const config = loadConfigOrExit();
+  // One logger from the first line on, so every line in production is JSON: Nest's static
+  // Logger (used before the app exists, e.g. by the embedded database) writes through it too.
+  const root = createRootLogger(config);
+  Logger.overrideLogger(new PinoLoggerService(root));
   const logger = new Logger('Bootstrap');
+  if (config.isProduction) {
+    // Node's own warnings (deprecations) would otherwise be plain text on stderr.
+    process.removeAllListeners('warning');
+    process.on('warning', (warning) => logger.warn({ warning: { name: warning.name, code: (warning as { code?: string }).code } }, warning.message));
+  }
   for (const warning of config.warnings) logger.warn(`⚠ ${warning.message}`);
 
   let embedded: EmbeddedDatabase | undefined;
@@ -23,7 +34,7 @@ async function main(): Promise<void> {
     mongodbUri = embedded.uri;
   }
 
-  const app = await createApp(config, mongodbUri);
+  const app = await createApp(config, mongodbUri, root);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -71,7 +82,9 @@ function loadConfigOrExit(): AppConfig {
     return AppConfig.fromEnvironment(process.env);
   } catch (error) {
     if (error instanceof ConfigValidationError) {
-      console.error(error.message);
+      // No configuration, so no logger yet: JSON in production, as every other line there.
+      if (process.env.NODE_ENV === 'production') pino().fatal({ problems: error.problems }, error.message);
+      else console.error(error.message);
       process.exit(1);
     }
     throw error;
@@ -79,6 +92,6 @@ function loadConfigOrExit(): AppConfig {
 }
 
 main().catch((error: unknown) => {
-  console.error('Fatal start-up error:', error instanceof Error ? error.message : error);
+  new Logger('Bootstrap').fatal(`Fatal start-up error: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -79,12 +79,24 @@ describe('Authentication and roles (e2e)', () => {
         await t.http().get('/api/auth/me').set('Authorization', `Bearer ${token}`).expect(401);
       }
       // The same payload signed with the right secret works: the 401s above are about the token.
-      const valid = new JwtService({ secret: t.config.jwt.secret }).sign(payload);
+      const valid = new JwtService({ secret: t.config.jwt.secret }).sign(payload, { expiresIn: 60 });
       await t.http().get('/api/auth/me').set('Authorization', `Bearer ${valid}`).expect(200);
     });
 
+    it('answer 401 for a token without exp, and for anything after the token in the header', async () => {
+      const user = await t.given.user();
+      const payload = { sub: user.id, email: user.email, role: user.role, workspaceId: user.workspaceId };
+      const signer = new JwtService({ secret: t.config.jwt.secret });
+      await t.http().get('/api/auth/me').set('Authorization', `Bearer ${signer.sign(payload)}`).expect(401);
+      const expiring = signer.sign(payload, { expiresIn: 60 });
+      await t.http().get('/api/auth/me').set('Authorization', `Bearer ${expiring} trailing`).expect(401);
+      await t.http().get('/api/auth/me').set('Authorization', `Bearer ${expiring},Bearer ${expiring}`).expect(401);
+      await t.http().get('/api/auth/me').set('Authorization', `Bearer  ${expiring}`).expect(401);
+      await t.http().get('/api/auth/me').set('Authorization', `bearer ${expiring}`).expect(200);
+    });
+
     it('answer 401 when the account behind a valid token no longer exists', async () => {
-      const token = new JwtService({ secret: t.config.jwt.secret }).sign({ sub: '507f1f77bcf86cd799439011', email: 'gone@example.com', role: Role.SuperAdmin });
+      const token = new JwtService({ secret: t.config.jwt.secret }).sign({ sub: '507f1f77bcf86cd799439011', email: 'gone@example.com', role: Role.SuperAdmin }, { expiresIn: 60 });
       await t.http().get('/api/workspaces').set('Authorization', `Bearer ${token}`).expect(401);
     });
 

@@ -57,6 +57,21 @@ describe('Structured logs (e2e)', () => {
     expect(logs.text).not.toContain(user.password);
   });
 
+  it('logs the client address and headers, with credentials in headers and query strings redacted', async () => {
+    const { token } = await t.given.loggedIn();
+    await t.http().get('/api/products?password=hunter2-long&access_token=abc.def&Api-Key=k3y&page=1')
+      .set('Authorization', `Bearer ${token}`).set('X-Request-Id', 'query-req-1').expect(400);
+    const line = logs.lines.find((entry) => entry.reqId === 'query-req-1' && entry.msg === 'request completed');
+    expect(line?.req).toEqual(expect.objectContaining({
+      url: '/api/products?password=[REDACTED]&access_token=[REDACTED]&Api-Key=[REDACTED]&page=1',
+      remoteAddress: expect.stringMatching(/127\.0\.0\.1/),
+      headers: expect.objectContaining({ authorization: '[REDACTED]', 'x-request-id': 'query-req-1' }),
+    }));
+    expect(logs.text).not.toContain('hunter2-long');
+    expect(logs.text).not.toContain('abc.def');
+    expect(logs.text).not.toContain(token);
+  });
+
   it('logs client errors as warnings', async () => {
     await t.http().get('/api/products').set('X-Request-Id', 'anon-req-1').expect(401);
     expect(logs.lines.find((line) => line.reqId === 'anon-req-1' && line.msg === 'request completed'))

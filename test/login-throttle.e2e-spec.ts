@@ -1,5 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { Role } from '../src/auth/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 describe('Login brute-force protection (e2e)', () => {
@@ -56,10 +57,63 @@ describe('Login brute-force protection (e2e)', () => {
     for (let i = 0; i < 3; i++) await attempt(user.email, 'wrong-password').expect(401);
     await attempt(user.email, user.password).expect(429);
     const attempts = t.connection.collection('login_attempts');
-    await attempts.updateOne({ _id: user.email as never }, { $set: { windowEndsAt: new Date(Date.now() - 1000) } });
+    await attempts.updateMany({ email: user.email }, { $set: { windowEndsAt: new Date(Date.now() - 1000) } });
     await attempt(user.email, user.password).expect(200);
 
     const indexes = await attempts.indexes();
     expect(indexes).toContainEqual(expect.objectContaining({ key: { windowEndsAt: 1 }, expireAfterSeconds: 0 }));
+  });
+});
+
+describe('Login abuse from many emails and many addresses (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // Behind a trusted proxy, so a test can speak from several client addresses.
+    t = await createTestApp({
+      env: { LOGIN_MAX_FAILURES: '3', LOGIN_RATE_LIMIT_MAX: '6', LOGIN_RATE_LIMIT_WINDOW_SECONDS: '60', TRUST_PROXY: 'true' },
+    });
+  });
+  afterAll(() => t.close());
+
+  const from = (address: string, email: string, password: string) =>
+    t.http().post('/api/auth/login').set('X-Forwarded-For', address).send({ email, password });
+
+  it('limits login requests per client address, whatever the emails, before any password is checked', async () => {
+    const user = await t.given.user();
+    for (let i = 0; i < 6; i++) await from('203.0.113.10', `guess-${i}@example.com`, 'guess').expect(401);
+    const limited = await from('203.0.113.10', user.email, user.password).expect(429);
+    expect(limited.body).toEqual({ success: false, message: 'Too many login attempts from this address; try again later' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Another address is not affected, and the count is kept in MongoDB for every instance.
+    await from('203.0.113.11', user.email, user.password).expect(200);
+    expect(await t.connection.collection('rate_limits').countDocuments()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('locks an email out only for the address that failed, so a stranger cannot lock out its owner', async () => {
+    const user = await t.given.user();
+    for (let i = 0; i < 3; i++) await from('198.51.100.1', user.email, 'wrong-password').expect(401);
+    await from('198.51.100.1', user.email, user.password).expect(429);
+    await from('198.51.100.2', user.email, user.password).expect(200);
+  });
+
+  it('lets a superadmin lift the locks on an email; nobody else', async () => {
+    const user = await t.given.user();
+    for (const address of ['192.0.2.1', '192.0.2.2']) {
+      for (let i = 0; i < 3; i++) await from(address, user.email, 'wrong-password').expect(401);
+      await from(address, user.email, user.password).expect(429);
+    }
+    const path = `/api/auth/login-locks/${encodeURIComponent(user.email.toUpperCase())}`;
+    const producer = await t.given.loggedIn({ role: Role.Producer });
+    await t.http().delete(path).set('Authorization', `Bearer ${producer.token}`).expect(403);
+    await t.http().delete(path).expect(401);
+
+    const admin = await t.given.loggedIn({ role: Role.SuperAdmin });
+    const lifted = await t.http().delete(path).set('Authorization', `Bearer ${admin.token}`).expect(200);
+    expect(lifted.body).toEqual({ success: true, data: { email: user.email, addressesUnlocked: 2 } });
+    await from('192.0.2.1', user.email, user.password).expect(200);
+    await from('192.0.2.2', user.email, user.password).expect(200);
+    await t.http().delete('/api/auth/login-locks/not-an-email').set('Authorization', `Bearer ${admin.token}`).expect(400);
   });
 });

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -24,7 +24,9 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 export const healthCheck = <ThrowOnError extends boolean = false>(options?: Options<HealthCheckData, ThrowOnError>): RequestResult<HealthCheckResponses, HealthCheckErrors, ThrowOnError> => (options?.client ?? client).get<HealthCheckResponses, HealthCheckErrors, ThrowOnError>({ url: '/health', ...options });
 
 /**
- * Exchange email and password for a bearer token.
+ * Exchange email and password for a bearer token. Limited per client address
+ * (LOGIN_RATE_LIMIT_MAX per LOGIN_RATE_LIMIT_WINDOW_SECONDS) before anything else is checked,
+ * and per email and address (LOGIN_MAX_FAILURES) before the password is checked.
  */
 export const authLogin = <ThrowOnError extends boolean = false>(options: Options<AuthLoginData, ThrowOnError>): RequestResult<AuthLoginResponses, AuthLoginErrors, ThrowOnError> => (options.client ?? client).post<AuthLoginResponses, AuthLoginErrors, ThrowOnError>({
     url: '/api/auth/login',
@@ -33,6 +35,15 @@ export const authLogin = <ThrowOnError extends boolean = false>(options: Options
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Lift the failed-login locks on an email, from every address (superadmin only).
+ */
+export const authLiftLoginLocks = <ThrowOnError extends boolean = false>(options: Options<AuthLiftLoginLocksData, ThrowOnError>): RequestResult<AuthLiftLoginLocksResponses, AuthLiftLoginLocksErrors, ThrowOnError> => (options.client ?? client).delete<AuthLiftLoginLocksResponses, AuthLiftLoginLocksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/auth/login-locks/{email}',
+    ...options
 });
 
 /**

@@ -48,6 +48,14 @@ export type ErrorEnvelopeDto = {
     errorId?: string;
 };
 
+export type LoginLocksLiftedDto = {
+    email: string;
+    /**
+     * How many client addresses had this email locked out.
+     */
+    addressesUnlocked: number;
+};
+
 export type MeResponseDto = {
     role: Role;
     userId: string;
@@ -67,7 +75,7 @@ export type CreateUserDto = {
     email: string;
     name: string;
     /**
-     * At least 12 characters.
+     * At least 12 characters, not only whitespace or control characters.
      */
     password: string;
 };
@@ -157,7 +165,8 @@ export type CreateProductDto = {
      */
     sku: string;
     /**
-     * Public image URLs the generator renders from (up to 20).
+     * Public image URLs the generator renders from (up to 20). In production they may not point at
+     * a loopback, private or link-local address (IMAGE_URLS_ALLOW_PRIVATE).
      */
     imageUrls: Array<string>;
 };
@@ -426,6 +435,47 @@ export type AuthLoginResponses = {
 };
 
 export type AuthLoginResponse = AuthLoginResponses[keyof AuthLoginResponses];
+
+export type AuthLiftLoginLocksData = {
+    body?: never;
+    path: {
+        /**
+         * The email whose locks to lift.
+         */
+        email: string;
+    };
+    query?: never;
+    url: '/api/auth/login-locks/{email}';
+};
+
+export type AuthLiftLoginLocksErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type AuthLiftLoginLocksError = AuthLiftLoginLocksErrors[keyof AuthLiftLoginLocksErrors];
+
+export type AuthLiftLoginLocksResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: LoginLocksLiftedDto;
+    };
+};
+
+export type AuthLiftLoginLocksResponse = AuthLiftLoginLocksResponses[keyof AuthLiftLoginLocksResponses];
 
 export type AuthMeData = {
     body?: never;

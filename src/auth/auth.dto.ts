@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
+import { HasVisibleCharacter } from '../common/text.js';
 import { UserResponseDto } from '../users/user.dto.js';
 import { Role } from './role.enum.js';
 
@@ -11,8 +12,22 @@ export class LoginDto {
 
   @IsString()
   @IsNotEmpty({ message: 'password is required' })
+  @HasVisibleCharacter()
   @MaxLength(256)
   password: string;
+}
+
+export class LoginLockParamsDto {
+  /** The email whose locks to lift. */
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email: string;
+}
+
+export class LoginLocksLiftedDto {
+  email: string;
+  /** How many client addresses had this email locked out. */
+  addressesUnlocked: number;
 }
 
 export class LoginResponseDto {

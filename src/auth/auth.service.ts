@@ -21,13 +21,14 @@ export class AuthService {
 
   /**
    * One message for unknown email and wrong password, so the answer does not reveal which.
-   * Attempts are counted per email (known or not) before the password is checked; once an email
-   * has used up its failures in the window it gets 429 until the window ends, without its
-   * password being checked. A successful login clears the count.
+   * Attempts are counted per email (known or not) and client address before the password is
+   * checked; once that pair has used up its failures in the window it gets 429 until the window
+   * ends, without its password being checked. A successful login clears the count. (Guesses
+   * over many emails are bounded per address by the rate limit in front of this.)
    */
-  async login(email: string, password: string, now = new Date()): Promise<LoginResponseDto> {
+  async login(email: string, password: string, clientAddress: string, now = new Date()): Promise<LoginResponseDto> {
     const { maxFailures, windowMs } = this.config.loginThrottle;
-    const { attempts, windowEndsAt } = await this.attempts.countAttempt(email, windowMs, now);
+    const { attempts, windowEndsAt } = await this.attempts.countAttempt(email, clientAddress, windowMs, now);
     if (attempts > maxFailures) {
       const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000));
       throw new TooManyRequestsException('Too many failed login attempts; try again later', retryAfterSeconds);
@@ -35,7 +36,7 @@ export class AuthService {
     const user = await this.users.findForLogin(email);
     const valid = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !valid) throw new UnauthorizedException('Invalid email or password');
-    await this.attempts.clear(email);
+    await this.attempts.clear(email, clientAddress);
     const payload: JwtPayload = { sub: user.id, email: user.email, role: user.role, workspaceId: user.workspaceId };
     return {
       accessToken: await this.jwt.signAsync(payload),
@@ -43,5 +44,10 @@ export class AuthService {
       expiresIn: this.config.jwt.expiresInSeconds,
       user: toUserResponse(user),
     };
+  }
+
+  /** For a superadmin: lets an email in again from every address. */
+  async liftLoginLocks(email: string): Promise<{ email: string; addressesUnlocked: number }> {
+    return { email, addressesUnlocked: await this.attempts.clearAllFor(email) };
   }
 }

@@ -14,27 +14,43 @@ export class LoginAttemptRepository {
    * counted before the password is checked, so a burst of parallel guesses cannot all slip in
    * before the first failure is recorded.
    */
-  async countAttempt(email: string, windowMs: number, now: Date): Promise<{ attempts: number; windowEndsAt: Date }> {
+  async countAttempt(
+    email: string,
+    clientAddress: string,
+    windowMs: number,
+    now: Date,
+  ): Promise<{ attempts: number; windowEndsAt: Date }> {
     const running = { $gt: ['$windowEndsAt', now] };
     const attempt = await this.model
       .findOneAndUpdate(
-        { _id: email },
+        { _id: keyOf(email, clientAddress) },
         [
           {
             $set: {
+              email,
+              clientAddress,
               attempts: { $cond: [running, { $add: ['$attempts', 1] }, 1] },
               windowEndsAt: { $cond: [running, '$windowEndsAt', new Date(now.getTime() + windowMs)] },
             },
           },
         ],
-        { upsert: true, new: true, updatePipeline: true },
+        { upsert: true, returnDocument: 'after', updatePipeline: true },
       )
       .lean()
       .exec();
     return { attempts: attempt!.attempts, windowEndsAt: attempt!.windowEndsAt };
   }
 
-  async clear(email: string): Promise<void> {
-    await this.model.deleteOne({ _id: email }).exec();
+  async clear(email: string, clientAddress: string): Promise<void> {
+    await this.model.deleteOne({ _id: keyOf(email, clientAddress) }).exec();
   }
+
+  /** Lifts the lock on an email from every address; returns how many addresses had one. */
+  async clearAllFor(email: string): Promise<number> {
+    return (await this.model.deleteMany({ email }).exec()).deletedCount;
+  }
+}
+
+function keyOf(email: string, clientAddress: string): string {
+  return `${email} ${clientAddress}`;
 }

@@ -1,8 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
+import { Error as MongooseError } from 'mongoose';
 import { ErrorEnvelope, FieldError } from './envelope.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
+import { MAX_FIELD_ERRORS } from './validation.pipe.js';
 
 /**
  * The one place an error becomes an HTTP answer. Known errors keep their status and message
@@ -25,7 +27,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-export function toErrorResponse(exception: unknown, logger: Logger): { status: number; body: ErrorEnvelope } {
+export function toErrorResponse(exception: unknown, logger = new Logger('ExceptionFilter')): { status: number; body: ErrorEnvelope } {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -39,6 +41,11 @@ export function toErrorResponse(exception: unknown, logger: Logger): { status: n
       body.details = details;
     }
     return { status, body };
+  }
+  if (exception instanceof MongooseError.ValidationError || exception instanceof MongooseError.CastError) {
+    // A DTO should have refused this input; if one did not, it is still the input that is wrong.
+    const errors = mongooseFieldErrors(exception);
+    return { status: HttpStatus.BAD_REQUEST, body: { success: false, message: errors[0].messages[0], errors } };
   }
   const errorId = randomUUID();
   logger.error({ errorId, err: exception }, `Unhandled error ${errorId}`);
@@ -67,4 +74,12 @@ function fieldErrorsOf(response: string | object): FieldError[] | undefined {
   if (typeof response !== 'object') return undefined;
   const errors = (response as { errors?: unknown }).errors;
   return Array.isArray(errors) ? (errors as FieldError[]) : undefined;
+}
+
+function mongooseFieldErrors(error: MongooseError.ValidationError | MongooseError.CastError): FieldError[] {
+  const causes = error instanceof MongooseError.ValidationError ? Object.values(error.errors) : [error];
+  return causes.slice(0, MAX_FIELD_ERRORS).map((cause) => {
+    const kind = (cause as { kind?: string }).kind;
+    return { field: cause.path, messages: [kind === 'required' ? `${cause.path} is required` : `${cause.path} is invalid`] };
+  });
 }

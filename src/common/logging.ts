@@ -27,6 +27,57 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+/** Query parameters logged as `[REDACTED]`, like the body fields above (compared without case, `-` or `_`). */
+const REDACTED_QUERY_PARAMETERS = new Set([
+  'password',
+  'passwordhash',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'secret',
+  'clientsecret',
+  'signature',
+  'apikey',
+]);
+
+/** A URL as it may be logged: the values of credential-like query parameters replaced. */
+export function redactUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const parameters = url
+    .slice(query + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return pair;
+      const name = safeDecode(pair.slice(0, equals)).toLowerCase().replace(/[-_]/g, '');
+      return REDACTED_QUERY_PARAMETERS.has(name) ? `${pair.slice(0, equals)}=[REDACTED]` : pair;
+    });
+  return `${url.slice(0, query + 1)}${parameters.join('&')}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * How a request appears in any log line (Fastify's own serializer would drop the headers and,
+ * for the objects we log, the client address): credentials are then redacted by REDACTED_PATHS.
+ */
+function serializeRequest(req: { method?: string; url?: string; headers?: unknown; remoteAddress?: string; ip?: string }) {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+    remoteAddress: req.remoteAddress ?? req.ip,
+    headers: req.headers,
+  };
+}
+
 /**
  * JSON lines in production and tests; readable lines in development. `destination` is for tests
  * that read what was logged.
@@ -35,6 +86,7 @@ export function createRootLogger(config: AppConfig, destination?: DestinationStr
   const options = {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    serializers: { req: serializeRequest },
   };
   if (destination) return pino(options, destination);
   if (config.nodeEnv === 'development') {
@@ -61,7 +113,7 @@ export function registerRequestLogging(instance: FastifyInstance): void {
   instance.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     requestContext.enterWith({ reqId: request.id });
-    request.log.debug({ req: { method: request.method, url: request.url } }, 'request received');
+    request.log.debug({ req: { method: request.method, url: request.url, remoteAddress: request.ip } }, 'request received');
     done();
   });
   instance.addHook('onResponse', (request, reply, done) => {

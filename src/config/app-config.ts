@@ -3,6 +3,7 @@ import {
   EnvironmentVariables,
   NodeEnv,
   parseOrigins,
+  parseTrustProxy,
   splitSecrets,
   standardWebhookKey,
   validateEnvironment,
@@ -28,8 +29,15 @@ export class AppConfig {
   readonly dataDir: string;
   readonly embeddedDb: 'auto' | 'mongod' | 'wire';
   readonly jwt: { secret: string; expiresInSeconds: number };
-  /** Failed logins for one email within the window lock that email out until the window ends. */
+  /**
+   * Failed logins for one email from one client address within the window lock that pair out
+   * until the window ends.
+   */
   readonly loginThrottle: { maxFailures: number; windowMs: number };
+  /** Login requests per client address per window, whatever the emails (before any password check). */
+  readonly loginRateLimit: { max: number; windowMs: number };
+  /** Fastify's `trustProxy`: which proxies may tell the client address. */
+  readonly trustProxy: boolean | number | string[];
   /** RCK's Standard Webhooks keys (decoded; several during a rotation) and HeyGen's secret. */
   readonly webhooks: { rckKeys: Buffer[]; heygenSecret?: string };
   readonly videos: {
@@ -45,7 +53,13 @@ export class AppConfig {
   readonly superadmin?: { email: string; password: string };
   readonly serverUrl: string;
   readonly rckDescriptionServerUrl: string;
+  /** The largest body elsewhere; login and webhooks have their own (src/common/http-body.ts). */
   readonly bodyLimitBytes: number;
+  /** Whether product image URLs may name loopback, private or link-local hosts. */
+  readonly allowInternalImageUrls: boolean;
+  readonly webhookBodyLimitBytes: number;
+  /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
+  readonly timeouts: { requestMs: number; connectionMs: number };
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
   readonly corsOrigins: string[];
   readonly logLevel: string;
@@ -64,6 +78,9 @@ export class AppConfig {
     this.serverUrl = env.SERVER_URL.replace(/\/+$/, '');
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
+    this.webhookBodyLimitBytes = env.WEBHOOK_BODY_LIMIT_BYTES;
+    this.allowInternalImageUrls = (env.IMAGE_URLS_ALLOW_PRIVATE ?? String(this.nodeEnv === 'development')) === 'true';
+    this.timeouts = { requestMs: env.REQUEST_TIMEOUT_MS, connectionMs: env.CONNECTION_TIMEOUT_MS };
     this.corsOrigins = parseOrigins(
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),
     );
@@ -84,6 +101,8 @@ export class AppConfig {
     }
     this.jwt = { secret: jwtSecret, expiresInSeconds: env.JWT_EXPIRES_IN_SECONDS };
     this.loginThrottle = { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 };
+    this.loginRateLimit = { max: env.LOGIN_RATE_LIMIT_MAX, windowMs: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000 };
+    this.trustProxy = env.TRUST_PROXY === undefined ? false : parseTrustProxy(env.TRUST_PROXY)!;
 
     this.webhooks = {
       rckKeys: splitSecrets(env.RCK_WEBHOOK_SECRET ?? '').map((secret) => standardWebhookKey(secret)!),

@@ -4,6 +4,7 @@ import { AppConfig } from './app-config.js';
 import { ConfigValidationError, validateEnvironment } from './environment.js';
 
 const secrets = {
+  MONGODB_URI: 'mongodb://db.example.com:27017/videogen',
   JWT_SECRET: 'j'.repeat(40),
   RCK_WEBHOOK_SECRET: 'whsec_' + Buffer.from('r'.repeat(24)).toString('base64'),
   HEYGEN_WEBHOOK_SECRET: 'h'.repeat(20),
@@ -30,8 +31,11 @@ describe('configuration', () => {
       'JWT_SECRET is required when NODE_ENV=production',
       'RCK_WEBHOOK_SECRET is required when NODE_ENV=production',
       'HEYGEN_WEBHOOK_SECRET is required when NODE_ENV=production',
+      'MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)',
     ]);
     expect(problemsOf({ NODE_ENV: 'production', ...secrets })).toEqual([]);
+    const { MONGODB_URI: _uri, ...withoutUri } = secrets;
+    expect(problemsOf({ NODE_ENV: 'production', ...withoutUri, ALLOW_EMBEDDED_DB: 'true' })).toEqual([]);
   });
 
   it('warns loudly in development when secrets are missing, and uses a random JWT secret', () => {
@@ -51,6 +55,10 @@ describe('configuration', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ SERVER_URL: 'not a url' }, 'SERVER_URL'],
     [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES'],
+    [{ WEBHOOK_BODY_LIMIT_BYTES: '10' }, 'WEBHOOK_BODY_LIMIT_BYTES'],
+    [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS'],
+    [{ LOGIN_RATE_LIMIT_MAX: '0' }, 'LOGIN_RATE_LIMIT_MAX'],
+    [{ TRUST_PROXY: 'the load balancer' }, 'TRUST_PROXY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES'],
     [{ CORS_ORIGINS: 'http://ok.example.com, *.example.com' }, 'CORS_ORIGINS'],
@@ -94,6 +102,20 @@ describe('configuration', () => {
       bulkMaxProducts: 1000, rckBatchSize: 50, rckTimeoutMs: 15_000, dispatchBackoffMs: 5000, dispatchMaxAttempts: 6,
       orphanTimeoutMs: 120 * 60_000, maintenanceIntervalMs: 60_000, maxRetries: 3,
     });
+  });
+
+  it('reads TRUST_PROXY as Fastify takes it', () => {
+    expect(AppConfig.fromEnvironment({}).trustProxy).toBe(false);
+    expect(AppConfig.fromEnvironment({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(AppConfig.fromEnvironment({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(AppConfig.fromEnvironment({ TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
+  });
+
+  it('allows image URLs at internal addresses in development only, unless told', () => {
+    expect(AppConfig.fromEnvironment({}).allowInternalImageUrls).toBe(true);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).allowInternalImageUrls).toBe(false);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'test' }).allowInternalImageUrls).toBe(false);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets, IMAGE_URLS_ALLOW_PRIVATE: 'true' }).allowInternalImageUrls).toBe(true);
   });
 
   it('treats blank values as unset', () => {

@@ -11,6 +11,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { HasVisibleCharacter } from '../common/text.js';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -44,6 +45,14 @@ export class EnvironmentVariables {
   @IsString()
   DATA_DIR = '.data';
 
+  /**
+   * Production needs MONGODB_URI; `true` lets it run on the embedded database instead (a demo on
+   * one machine), knowingly.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  ALLOW_EMBEDDED_DB?: 'true' | 'false';
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
@@ -74,6 +83,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   @MinLength(12, { message: 'SUPERADMIN_PASSWORD must be at least 12 characters long' })
+  @HasVisibleCharacter({ message: 'SUPERADMIN_PASSWORD must not be only whitespace or control characters' })
   SUPERADMIN_PASSWORD?: string;
 
   @IsUrl({ require_tld: false, require_protocol: true })
@@ -82,10 +92,10 @@ export class EnvironmentVariables {
   @IsUrl({ require_tld: false, require_protocol: true })
   RCK_DESCRIPTION_SERVER_URL = 'http://localhost:8000';
 
-  /** Most products one bulk-generate request may name. */
+  /** Most products one bulk-generate request may name (the JSON shape limit allows 1000). */
   @AsNumber()
   @Min(1)
-  @Max(100_000)
+  @Max(1000)
   @IsInt()
   BULK_GENERATE_MAX_PRODUCTS = 1000;
 
@@ -150,11 +160,65 @@ export class EnvironmentVariables {
   @IsInt()
   LOGIN_LOCKOUT_MINUTES = 15;
 
+  /**
+   * Whether product image URLs may point at loopback, private or link-local addresses (the
+   * generator fetches them). Unset: allowed in development only.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  IMAGE_URLS_ALLOW_PRIVATE?: 'true' | 'false';
+
+  /** Login requests one client address may make per window, whatever the emails. */
+  @AsNumber()
+  @Min(1)
+  @Max(100_000)
+  @IsInt()
+  LOGIN_RATE_LIMIT_MAX = 20;
+
+  @AsNumber()
+  @Min(1)
+  @Max(24 * 60 * 60)
+  @IsInt()
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /**
+   * Which proxies in front of the service to believe about the client address
+   * (X-Forwarded-For): `true` (all), a number of hops, or comma-separated addresses / CIDRs.
+   * Unset: none, the client address is the connection's.
+   */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
   @AsNumber()
   @Min(1024)
   @Max(50 * 1024 * 1024)
   @IsInt()
   BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** Largest body of a webhook call (routes under /internal/ and /api/webhook/). */
+  @AsNumber()
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
+  @IsInt()
+  WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
+
+  /**
+   * How long a client has to send a whole request, headers and body (408 after that), so a body
+   * trickled a byte at a time cannot hold a connection open.
+   */
+  @AsNumber()
+  @Min(100)
+  @Max(10 * 60_000)
+  @IsInt()
+  REQUEST_TIMEOUT_MS = 30_000;
+
+  /** A connection with no traffic for this long is closed (also bounds a handler's time). */
+  @AsNumber()
+  @Min(1000)
+  @Max(60 * 60_000)
+  @IsInt()
+  CONNECTION_TIMEOUT_MS = 120_000;
 
   /**
    * Comma-separated browser origins allowed to call the API (the React app). Unset: the usual
@@ -233,12 +297,19 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       break;
     }
   }
+  if (env.TRUST_PROXY !== undefined && parseTrustProxy(env.TRUST_PROXY) === undefined) {
+    problems.push('TRUST_PROXY must be true, false, a number of hops, or comma-separated addresses / CIDRs');
+  }
   if (env.MONGODB_URI !== undefined && !/^mongodb(\+srv)?:\/\//.test(env.MONGODB_URI)) {
     problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
   }
   if (env.NODE_ENV === 'production') {
     for (const key of PRODUCTION_SECRETS) {
       if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+    // The embedded database is an unauthenticated, in-process development store.
+    if (!env.MONGODB_URI && env.ALLOW_EMBEDDED_DB !== 'true') {
+      problems.push('MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)');
     }
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
@@ -266,4 +337,13 @@ export function standardWebhookKey(secret: string): Buffer | undefined {
   const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) return undefined;
   return Buffer.from(encoded, 'base64');
+}
+
+/** Fastify's `trustProxy` from TRUST_PROXY; undefined when the value makes no sense. */
+export function parseTrustProxy(value: string): boolean | number | string[] | undefined {
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  const list = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return list.length > 0 && list.every((entry) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(entry)) ? list : undefined;
 }

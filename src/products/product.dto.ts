@@ -1,27 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsNotEmpty, IsString, IsUrl, MaxLength } from 'class-validator';
 import { PaginationDto } from '../common/pagination.dto.js';
+import { IsPlainIdentifier, IsPlainName, Trim } from '../common/text.js';
 import { ProductRecord } from './product.repository.js';
 import { VIDEO_STATUSES, VideoStatus } from './product.schema.js';
 
-const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
-
 export class CreateProductDto {
-  @trim()
+  @Trim()
   @IsString()
   @IsNotEmpty({ message: 'title is required' })
+  @IsPlainName()
   @MaxLength(300)
   title: string;
 
   /** Unique within the workspace. */
-  @trim()
+  @Trim()
   @IsString()
   @IsNotEmpty({ message: 'sku is required' })
+  @IsPlainIdentifier()
   @MaxLength(100)
   sku: string;
 
-  /** Public image URLs the generator renders from (up to 20). */
+  /**
+   * Public image URLs the generator renders from (up to 20). In production they may not point at
+   * a loopback, private or link-local address (IMAGE_URLS_ALLOW_PRIVATE).
+   */
   @IsArray()
   @ArrayMaxSize(20)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { each: true, message: 'each imageUrls entry must be an http(s) URL' })

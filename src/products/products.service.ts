@@ -1,13 +1,25 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
 import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { pointsAtInternalAddress } from './image-url.js';
 import { CreateProductDto } from './product.dto.js';
 import { ProductRecord, ProductRepository } from './product.repository.js';
 
 @Injectable()
 export class ProductsService {
-  constructor(private readonly products: ProductRepository) {}
+  constructor(
+    private readonly products: ProductRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   async create(workspaceId: string, dto: CreateProductDto): Promise<ProductRecord> {
+    if (!this.config.allowInternalImageUrls) {
+      const internal = dto.imageUrls.findIndex(pointsAtInternalAddress);
+      if (internal !== -1) {
+        const message = 'imageUrls must not point at loopback, private or link-local addresses';
+        throw new BadRequestException({ message, errors: [{ field: `imageUrls.${internal}`, messages: [message] }] });
+      }
+    }
     try {
       return await this.products.create(workspaceId, { title: dto.title, sku: dto.sku, imageUrls: dto.imageUrls });
     } catch (error) {

@@ -4,6 +4,7 @@ import { IsEmail, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength
 import { Role } from '../auth/role.enum.js';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto } from '../common/pagination.dto.js';
+import { HasVisibleCharacter, IsPlainName, Trim } from '../common/text.js';
 import { UserRecord } from './user.repository.js';
 
 export class CreateUserDto {
@@ -11,13 +12,16 @@ export class CreateUserDto {
   @IsEmail({}, { message: 'email must be a valid email address' })
   email: string;
 
+  @Trim()
   @IsString()
-  @IsNotEmpty()
+  @IsNotEmpty({ message: 'name is required' })
+  @IsPlainName()
   @MaxLength(120)
   name: string;
 
-  /** At least 12 characters. */
+  /** At least 12 characters, not only whitespace or control characters. */
   @IsString()
+  @HasVisibleCharacter()
   @MinLength(12)
   @MaxLength(256)
   password: string;

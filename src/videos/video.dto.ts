@@ -18,8 +18,11 @@ import { AIVideoRecord } from './ai-video.repository.js';
 
 export const ASPECT_RATIOS = ['9:16', '16:9', '1:1', '4:5'] as const;
 
-/** The absolute ceiling; BULK_GENERATE_MAX_PRODUCTS (checked in the controller) may be lower. */
-export const BULK_GENERATE_HARD_LIMIT = 100_000;
+/**
+ * The absolute ceiling, the JSON shape limit's longest array (src/common/http-body.ts);
+ * BULK_GENERATE_MAX_PRODUCTS (checked in the controller) may be lower.
+ */
+export const BULK_GENERATE_HARD_LIMIT = 1000;
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 

@@ -1,8 +1,8 @@
-import { Body, Controller, HttpCode, HttpStatus, Logger, Post, Req, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Logger, Post, Req, Type } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
-import { validationOptions } from '../common/validation.pipe.js';
+import { createValidationPipe } from '../common/validation.pipe.js';
 import { VideoCallbacksService } from '../videos/video-callbacks.service.js';
 import { RckFailureCallbackDto, RckFailureDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
 import { WebhookEndpoint } from './webhook-endpoint.decorator.js';
@@ -12,8 +12,7 @@ import { WebhookRequest } from './webhook-signature.guard.js';
  * The body is declared as a plain record so the global pipe (which refuses unknown fields) leaves
  * it alone; this pipe validates it against the DTO and drops fields RCK may add later.
  */
-const lenientBody = (expectedType: new () => object) =>
-  new ValidationPipe({ ...validationOptions(), forbidNonWhitelisted: false, expectedType });
+const lenientBody = (expectedType: Type<unknown>) => createValidationPipe({ forbidUnknownFields: false, expectedType });
 
 /** RCK Description's callbacks (the seed's "Endpoints de Webhook Internos"), signed. */
 @Controller('internal/videos')

@@ -1,13 +1,16 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsInt, IsNotEmpty, IsObject, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PaginationDto } from '../common/pagination.dto.js';
+import { IsPlainName, Trim } from '../common/text.js';
 import { usagePeriodOf } from './usage-period.js';
 import { WorkspaceRecord } from './workspace.repository.js';
 
 export class SubscriptionPlanDto {
   /** Plan name shown to people, e.g. "starter". */
+  @Trim()
   @IsString()
-  @IsNotEmpty()
+  @IsNotEmpty({ message: 'name is required' })
+  @IsPlainName()
   @MaxLength(60)
   name: string;
 
@@ -19,8 +22,10 @@ export class SubscriptionPlanDto {
 }
 
 export class CreateWorkspaceDto {
+  @Trim()
   @IsString()
-  @IsNotEmpty()
+  @IsNotEmpty({ message: 'name is required' })
+  @IsPlainName()
   @MaxLength(120)
   name: string;
 

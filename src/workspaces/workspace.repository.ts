@@ -68,7 +68,7 @@ export class WorkspaceRepository {
             $expr: { $lte: [{ $add: ['$usage.videosGenerated', count] }, '$plan.monthlyVideoLimit'] },
           },
           { $inc: { 'usage.videosGenerated': count } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<LeanWorkspace>()
         .exec();
@@ -78,7 +78,7 @@ export class WorkspaceRepository {
         .findOneAndUpdate(
           { _id, 'usage.period': { $lt: period }, 'plan.monthlyVideoLimit': { $gte: count } },
           { $set: { 'usage.period': period, 'usage.videosGenerated': count } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean<LeanWorkspace>()
         .exec();

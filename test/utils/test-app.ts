@@ -59,7 +59,15 @@ export interface TestAppOptions {
  * of its own, served over real HTTP through supertest.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_SECRETS, ...TEST_JOBS, ...options.env });
+  // Every test logs in from the same address; specs about the per-address limit set their own.
+  const config = AppConfig.fromEnvironment({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    LOGIN_RATE_LIMIT_MAX: '10000',
+    ...TEST_SECRETS,
+    ...TEST_JOBS,
+    ...options.env,
+  });
   const mongodbUri = withDatabase(options.mongoServerUri ?? testMongoUri(), options.dbName ?? uniqueDatabaseName('e2e'));
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, mongodbUri })],
