@@ -260,6 +260,21 @@ describe('RCK callbacks (e2e)', () => {
       await eventually(async () => expect((await entriesOf(workspace.id, products[0].id))[0].status).toBe('failed'));
     });
 
+    it('also fails a video whose send was never recorded, and one left pending with nothing to send it', async () => {
+      const { workspace, ids } = await givenVideos(2, 2);
+      const old = new Date(Date.now() - 121 * 60_000);
+      // A crash after RCK's answer but before we recorded it; a crash before the retry job.
+      // (Through the driver: Mongoose treats createdAt as immutable.)
+      await videoModel().collection.updateOne({ _id: new Types.ObjectId(ids[0]) }, { $unset: { 'metadata.dispatchedAt': 1 }, $set: { createdAt: old } });
+      await videoModel().updateOne({ _id: ids[1] }, { $set: { status: 'pending', updatedAt: old } }, { timestamps: false });
+      await eventually(async () => {
+        expect((await videos().findById(ids[0]))!.error).toBe('Orphaned: no callback from RCK within 120 minutes of dispatch');
+        expect((await videos().findById(ids[1]))!.error).toBe('Orphaned: waiting to be sent to RCK for 120 minutes');
+      });
+      // RCK never had the pending one: its unit is given back; the other keeps its unit.
+      expect((await t.app.get(WorkspaceRepository).findById(workspace.id))!.usage.videosGenerated).toBe(1);
+    });
+
     it('lets a superadmin mark a video failed with a reason; others get 403', async () => {
       const { token, ids } = await givenVideos(1);
       await t.http().post(`/api/videos/${ids[0]}/fail`).set('Authorization', `Bearer ${token}`).send({ reason: 'x' }).expect(403);

@@ -96,6 +96,7 @@ describe('Bulk video generation through RCK (e2e)', () => {
       [{ ...base, productIds: [] }, 'productIds must contain at least 1 product id'],
       [{ ...base, productIds: 'x' }, 'productIds must be an array of product ids'],
       [{ ...base, productIds: [products[0].id, products[0].id] }, 'productIds must not contain the same id twice'],
+      [{ ...base, productIds: [products[0].id, products[0].id.toUpperCase()] }, 'productIds must not contain the same id twice'],
       [{ ...base, productIds: ['65abc123def456789012'] }, 'each productIds entry must be a valid ObjectId'],
       [{ ...base, templateId: '  ' }, 'templateId is required'],
       [{ productIds: base.productIds, templateId: 't' }, 'templateName is required'],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { AnyBulkWriteOperation, Model, Types } from 'mongoose';
+import { AnyBulkWriteOperation, Model, QueryFilter, Types } from 'mongoose';
 import { VideoStatus } from '../products/product.schema.js';
 import { AIVideo, AIVideoMetadata } from './ai-video.schema.js';
 
@@ -201,15 +201,17 @@ export class AIVideoRepository {
    * RCK never took these videos: they fail and give their quota unit back. Answers how many units
    * to release per workspace and month, counted from the documents this call changed.
    */
-  async abandonPending(ids: string[], reason: string, now = new Date()): Promise<AIVideoRecord[]> {
+  async abandonPending(ids: string[], reason: string, options: { now?: Date; idleSince?: Date } = {}): Promise<AIVideoRecord[]> {
+    const now = options.now ?? new Date();
+    const pending = { status: 'pending' as const, ...(options.idleSince && { updatedAt: { $lt: options.idleSince } }) };
     const _ids = ids.map((id) => new Types.ObjectId(id));
-    const candidates = await this.model.find({ _id: { $in: _ids }, status: 'pending' }).lean<LeanVideo[]>().exec();
+    const candidates = await this.model.find({ _id: { $in: _ids }, ...pending }).lean<LeanVideo[]>().exec();
     const changed: AIVideoRecord[] = [];
     for (const candidate of candidates) {
       // One conditional update each: a callback or a manual fail racing this one wins cleanly.
       const updated = await this.model
         .findOneAndUpdate(
-          { _id: candidate._id, status: 'pending' },
+          { _id: candidate._id, ...pending },
           {
             $set: {
               status: 'failed',
@@ -255,14 +257,13 @@ export class AIVideoRepository {
   async fail(
     id: string,
     error: string,
-    options: { now?: Date; failedBy?: string; onlyStatus?: VideoStatus; dispatchedBefore?: Date } = {},
+    options: { now?: Date; failedBy?: string; orphanedBefore?: Date } = {},
   ): Promise<AIVideoRecord | null> {
     const video = await this.model
       .findOneAndUpdate(
         {
           _id: new Types.ObjectId(id),
-          status: options.onlyStatus ?? { $in: IN_FLIGHT },
-          ...(options.dispatchedBefore && { 'metadata.dispatchedAt': { $lt: options.dispatchedBefore } }),
+          ...(options.orphanedBefore ? orphanFilter(options.orphanedBefore) : { status: { $in: IN_FLIGHT } }),
         },
         {
           $set: {
@@ -281,10 +282,14 @@ export class AIVideoRepository {
     return video ? toRecord(video) : null;
   }
 
-  /** Videos RCK took before `cutoff` and never called back about. */
+  /**
+   * Videos stuck since before `cutoff`: `generating` with no callback since RCK took them (or
+   * since they were created, when a crash kept us from recording the send), and `pending` ones
+   * nothing has tried to send since (a crash between a refused send and its retry job).
+   */
   async findOrphans(cutoff: Date, limit: number): Promise<AIVideoRecord[]> {
     const videos = await this.model
-      .find({ status: 'generating', 'metadata.dispatchedAt': { $lt: cutoff } })
+      .find({ $or: [orphanFilter(cutoff), { status: 'pending' as const, updatedAt: { $lt: cutoff } }] })
       .limit(limit)
       .lean<LeanVideo[]>()
       .exec();
@@ -352,6 +357,17 @@ export class AIVideoRepository {
       .exec();
     return videos.map(toRecord);
   }
+}
+
+/** `generating` with no news since `cutoff`: measured from the send, or from creation without one. */
+function orphanFilter(cutoff: Date): QueryFilter<AIVideo> {
+  return {
+    status: 'generating',
+    $or: [
+      { 'metadata.dispatchedAt': { $lt: cutoff } },
+      { 'metadata.dispatchedAt': { $exists: false }, createdAt: { $lt: cutoff } },
+    ],
+  };
 }
 
 export function toRecord(video: LeanVideo): AIVideoRecord {

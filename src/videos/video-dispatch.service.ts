@@ -77,17 +77,20 @@ export class VideoDispatchService implements OnModuleInit {
       return statuses;
     }
 
-    await this.videos.markDispatchFailed(refused.map((result) => ({ ids: result.videos.map((video) => video.id), reason: result.error })));
+    const { dispatchBackoffMs, dispatchMaxAttempts } = this.config.videos;
+    // The retry job is written before the videos are marked pending: a crash in between leaves
+    // them `generating` (the orphan sweep's to judge), never `pending` with nothing to send them.
     for (const result of refused) {
       const ids = result.videos.map((video) => video.id);
-      this.logger.warn(`[Bulk Video Generation] RCK refused ${ids.length} video(s): ${result.error}; they wait as pending`);
-      if (this.config.videos.dispatchMaxAttempts <= 1) {
-        await this.abandon(ids, result.error);
-        for (const id of ids) statuses.set(id, 'failed');
-        continue;
+      this.logger.warn(`[Bulk Video Generation] RCK refused ${ids.length} video(s): ${result.error}`);
+      if (dispatchMaxAttempts > 1) {
+        await this.jobs.enqueue<DispatchJobData>(DISPATCH_JOB, { videoIds: ids }, { runAt: new Date(Date.now() + jittered(dispatchBackoffMs)) });
       }
-      await this.jobs.enqueue<DispatchJobData>(DISPATCH_JOB, { videoIds: ids }, { runAt: new Date(Date.now() + jittered(this.config.videos.dispatchBackoffMs)) });
-      for (const id of ids) statuses.set(id, 'pending');
+      for (const id of ids) statuses.set(id, dispatchMaxAttempts > 1 ? 'pending' : 'failed');
+    }
+    await this.videos.markDispatchFailed(refused.map((result) => ({ ids: result.videos.map((video) => video.id), reason: result.error })));
+    if (dispatchMaxAttempts <= 1) {
+      for (const result of refused) await this.abandon(result.videos.map((video) => video.id), result.error);
     }
     await this.sync.syncByIds(videos.map((video) => video.id));
     return statuses;
@@ -119,8 +122,11 @@ export class VideoDispatchService implements OnModuleInit {
 
   /** RCK never took these videos: they fail with the reason and give their quota unit back. */
   private async abandon(videoIds: string[], lastError: string): Promise<void> {
-    const reason = `RCK did not accept the video after ${this.config.videos.dispatchMaxAttempts} attempt(s): ${lastError}`;
-    const abandoned = await this.videos.abandonPending(videoIds, reason);
+    await this.failUnsent(videoIds, `RCK did not accept the video after ${this.config.videos.dispatchMaxAttempts} attempt(s): ${lastError}`);
+  }
+
+  private async failUnsent(videoIds: string[], reason: string, idleSince?: Date): Promise<void> {
+    const abandoned = await this.videos.abandonPending(videoIds, reason, { idleSince });
     const units = new Map<string, { workspaceId: string; period: string; count: number }>();
     for (const video of abandoned) {
       if (!video.metadata.quotaHeld) continue;
@@ -141,13 +147,18 @@ export class VideoDispatchService implements OnModuleInit {
     const cutoff = new Date(now.getTime() - this.config.videos.orphanTimeoutMs);
     const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);
     const orphaned: string[] = [];
-    for (const video of await this.videos.findOrphans(cutoff, 500)) {
+    const stuck = await this.videos.findOrphans(cutoff, 500);
+    for (const video of stuck.filter((candidate) => candidate.status === 'generating')) {
       const failed = await this.videos.fail(video.id, `Orphaned: no callback from RCK within ${minutes} minutes of dispatch`, {
         now,
-        onlyStatus: 'generating',
-        dispatchedBefore: cutoff,
+        orphanedBefore: cutoff,
       });
       if (failed) orphaned.push(failed.id);
+    }
+    const unsent = stuck.filter((candidate) => candidate.status === 'pending').map((video) => video.id);
+    if (unsent.length > 0) {
+      await this.failUnsent(unsent, `Orphaned: waiting to be sent to RCK for ${minutes} minutes`, cutoff);
+      orphaned.push(...unsent);
     }
     if (orphaned.length > 0) this.logger.warn(`[VideoService] Marked ${orphaned.length} orphaned video(s) as failed`);
     await this.sync.syncByIds(orphaned);

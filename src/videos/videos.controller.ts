@@ -45,8 +45,11 @@ export class VideosController {
   ): Promise<SuccessEnvelope<BulkGenerateResponseDto>> {
     const max = this.config.videos.bulkMaxProducts;
     if (dto.productIds.length > max) throw new BadRequestException(`productIds must contain at most ${max} product ids`);
+    // Hex digits in either case name the same product.
+    const productIds = dto.productIds.map((id) => id.toLowerCase());
+    if (new Set(productIds).size < productIds.length) throw new BadRequestException('productIds must not contain the same id twice');
     const result = await this.videos.bulkGenerate(user, workspaceId, {
-      productIds: dto.productIds.map((id) => id.toLowerCase()),
+      productIds,
       templateId: dto.templateId,
       templateName: dto.templateName,
       aspectRatio: dto.aspect_ratio ?? '9:16',
