@@ -76,7 +76,7 @@ async function main(): Promise<number> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
-    RCK_WEBHOOK_SECRET: 'bench-rck-webhook-secret-01234',
+    RCK_WEBHOOK_SECRET: 'whsec_YmVuY2gtcmNrLXdlYmhvb2stc2VjcmV0LTAxMjM0',
     HEYGEN_WEBHOOK_SECRET: 'bench-heygen-secret',
     SUPERADMIN_EMAIL: 'bench-admin@example.com',
     SUPERADMIN_PASSWORD: 'bench-admin-password',
