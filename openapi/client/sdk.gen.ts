@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -22,6 +22,16 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * Liveness and database state; 503 when MongoDB does not answer a ping within 3 s.
  */
 export const healthCheck = <ThrowOnError extends boolean = false>(options?: Options<HealthCheckData, ThrowOnError>): RequestResult<HealthCheckResponses, HealthCheckErrors, ThrowOnError> => (options?.client ?? client).get<HealthCheckResponses, HealthCheckErrors, ThrowOnError>({ url: '/health', ...options });
+
+/**
+ * The process answers (no dependency is checked: restart only what is itself stuck).
+ */
+export const healthLive = <ThrowOnError extends boolean = false>(options?: Options<HealthLiveData, ThrowOnError>): RequestResult<HealthLiveResponses, unknown, ThrowOnError> => (options?.client ?? client).get<HealthLiveResponses, unknown, ThrowOnError>({ url: '/health/live', ...options });
+
+/**
+ * Ready for traffic: the database answers and background jobs are being processed; 503 otherwise.
+ */
+export const healthReady = <ThrowOnError extends boolean = false>(options?: Options<HealthReadyData, ThrowOnError>): RequestResult<HealthReadyResponses, HealthReadyErrors, ThrowOnError> => (options?.client ?? client).get<HealthReadyResponses, HealthReadyErrors, ThrowOnError>({ url: '/health/ready', ...options });
 
 /**
  * Exchange email and password for a bearer token. Limited per client address

@@ -1,24 +1,57 @@
 import { Controller, Get, HttpStatus } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  MongooseHealthIndicator,
+} from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
+import { JobRunner } from '../jobs/job-runner.js';
 
+/** Probes for people (/health) and for an orchestrator (/health/live, /health/ready). */
 @ApiTags('health')
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly mongoose: MongooseHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly jobs: JobRunner,
   ) {}
 
   /** Liveness and database state; 503 when MongoDB does not answer a ping within 3 s. */
   @Get()
-  @Public()
   @HealthCheck()
   @ApiErrorResponses(HttpStatus.SERVICE_UNAVAILABLE)
   async check(): Promise<SuccessEnvelope<HealthCheckResult>> {
-    return ok(await this.health.check([() => this.mongoose.pingCheck('mongodb', { timeout: 3000 })]));
+    return ok(await this.health.check([() => this.database()]));
+  }
+
+  /** The process answers (no dependency is checked: restart only what is itself stuck). */
+  @Get('live')
+  live(): SuccessEnvelope<{ status: 'ok' }> {
+    return ok({ status: 'ok' });
+  }
+
+  /** Ready for traffic: the database answers and background jobs are being processed; 503 otherwise. */
+  @Get('ready')
+  @HealthCheck()
+  @ApiErrorResponses(HttpStatus.SERVICE_UNAVAILABLE)
+  async ready(): Promise<SuccessEnvelope<HealthCheckResult>> {
+    return ok(await this.health.check([() => this.database(), () => this.jobRunner()]));
+  }
+
+  private database() {
+    return this.mongoose.pingCheck('mongodb', { timeout: 3000 });
+  }
+
+  private jobRunner() {
+    const indicator = this.indicators.check('jobs');
+    return this.jobs.processing ? indicator.up() : indicator.down({ message: 'the job runner is not processing jobs' });
   }
 }

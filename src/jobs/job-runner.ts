@@ -226,6 +226,11 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** Processing jobs: started and not yet stopped (readiness). */
+  get processing(): boolean {
+    return this.started && !this.stopped;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     await this.ready;
     if (this.stopped) return;
