@@ -9,6 +9,8 @@ import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { registerRequestMetrics } from './monitoring/http-metrics.js';
+import { MetricsService } from './monitoring/metrics.service.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
 
 /** The HTTP adapter and the logger every application instance is created with. */
@@ -90,6 +92,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // we refuse) already reach Nest's exception filters, so AllExceptionsFilter gives them the
   // envelope too.
   registerRequestLogging(instance);
+  registerRequestMetrics(instance, app.get(MetricsService));
 
   setupSwaggerUi(app, buildOpenApiDocument(app));
   return app;

@@ -40,6 +40,8 @@ export class AppConfig {
   readonly trustProxy: boolean | number | string[];
   /** RCK's Standard Webhooks keys (decoded; several during a rotation) and HeyGen's secret. */
   readonly webhooks: { rckKeys: Buffer[]; heygenSecret?: string };
+  /** /metrics: open unless `required` (production), then only with this bearer token. */
+  readonly metrics: { token?: string; required: boolean };
   readonly videos: {
     bulkMaxProducts: number;
     rckBatchSize: number;
@@ -108,6 +110,10 @@ export class AppConfig {
       rckKeys: splitSecrets(env.RCK_WEBHOOK_SECRET ?? '').map((secret) => standardWebhookKey(secret)!),
       heygenSecret: env.HEYGEN_WEBHOOK_SECRET,
     };
+    this.metrics = { token: env.METRICS_TOKEN, required: this.isProduction };
+    if (this.isProduction && !env.METRICS_TOKEN) {
+      this.warn('METRICS_TOKEN', 'not set: GET /metrics answers 401 to everyone in production');
+    }
     this.videos = {
       bulkMaxProducts: env.BULK_GENERATE_MAX_PRODUCTS,
       rckBatchSize: env.RCK_BATCH_SIZE,

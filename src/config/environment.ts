@@ -259,6 +259,15 @@ export class EnvironmentVariables {
   @IsInt()
   JOBS_SHUTDOWN_GRACE_MS = 5000;
 
+  /**
+   * Bearer token Prometheus must send to GET /metrics in production (without it, /metrics is
+   * closed there). Development and tests serve /metrics openly.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters long' })
+  METRICS_TOKEN?: string;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { isDuplicateKeyError, JOBS_COLLECTION, JobCollection, StoredJob } from './job.collection.js';
 
 /** Exponential backoff: the n-th retry waits delayMs × factor^(n-1), at most maxDelayMs, ± jitter × that. */
@@ -95,7 +96,11 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private started = false;
   private stopped = false;
 
-  constructor(@InjectConnection() connection: Connection, private readonly config: AppConfig) {
+  constructor(
+    @InjectConnection() connection: Connection,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
     const db = connection.db;
     if (!db) throw new Error('JobRunner needs an open MongoDB connection');
     this.jobs = new JobCollection(db.collection<StoredJob>(JOBS_COLLECTION));
@@ -127,6 +132,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
       // every due job in one poll and the queued ones can outlive their lock and run twice.
       lockLimit: concurrency,
     });
+    metrics.countJobsWith(() => this.counts());
     this.agenda.on('error', (error: Error) => this.logger.error(`agenda: ${error.message}`));
     this.agenda.on('start', (job: JobWithId) => this.running.add(job.attrs._id));
     this.agenda.on('complete', (job: JobWithId) => this.running.delete(job.attrs._id));
@@ -286,6 +292,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (thrown) {
       const error = errorOf(thrown);
       const willRetry = options.backoff !== undefined && failuresBefore + 1 <= options.backoff.maxRetries;
+      this.metrics.jobRuns.inc({ job: name, result: willRetry ? 'retried' : 'failed' });
       if (!willRetry) {
         this.logger.error(`${name} ${jobId} failed for good on attempt ${attempt}: ${error.message}`);
         await this.callOnFinalFailure(name, jobId, job.attrs.data, error, ctx, options);
@@ -293,6 +300,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
       // agenda records failReason, failedAt and failCount, and schedules the retry if any.
       throw error;
     }
+    this.metrics.jobRuns.inc({ job: name, result: 'succeeded' });
     if (job.attrs.repeatInterval) await this.jobs.resetAttempts(jobId);
   }
 

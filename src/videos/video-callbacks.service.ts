@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { isObjectIdString } from '../common/object-id.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { AIVideoRecord, AIVideoRepository, CompletionResult } from './ai-video.repository.js';
 import { VideoSyncService } from './video-sync.service.js';
 
@@ -37,12 +38,14 @@ export class VideoCallbacksService {
   constructor(
     private readonly videos: AIVideoRepository,
     private readonly sync: VideoSyncService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async succeeded(videoId: string, result: CompletionResult): Promise<{ outcome: CallbackOutcome; data: SuccessCallbackData }> {
     const video = await this.find(videoId);
     const completed = await this.videos.complete(video.id, result);
     if (completed) {
+      this.metrics.videoCompleted(completed.metadata.queuedAt, completed.metadata.completedAt ?? new Date());
       await this.sync.syncProductCopies([completed]);
       this.logger.log(`[VideoService] Video ${video.id} completed (was ${video.status})`);
       return { outcome: 'accepted', data: successData(completed) };
@@ -58,6 +61,7 @@ export class VideoCallbacksService {
     const video = await this.find(videoId);
     const failed = await this.videos.fail(video.id, error ?? DEFAULT_FAILURE_MESSAGE);
     if (failed) {
+      this.metrics.videoEntered('failed');
       await this.sync.syncProductCopies([failed]);
       this.logger.warn(`[VideoService] Video ${video.id} failed: ${failed.error}`);
       return { outcome: 'accepted', data: failureData(failed) };

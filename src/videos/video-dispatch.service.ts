@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { ProductRecord, ProductRepository } from '../products/product.repository.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
@@ -33,6 +34,7 @@ export class VideoDispatchService implements OnModuleInit {
     private readonly products: ProductRepository,
     private readonly workspaces: WorkspaceRepository,
     private readonly sync: VideoSyncService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -71,6 +73,8 @@ export class VideoDispatchService implements OnModuleInit {
     );
     const refused = results.filter((result): result is { videos: AIVideoRecord[]; error: string } => 'error' in result);
     await this.videos.markDispatched(accepted);
+    const wasPending = new Set(videos.filter((video) => video.status === 'pending').map((video) => video.id));
+    this.metrics.videoEntered('generating', accepted.filter(({ id }) => wasPending.has(id)).length);
     const statuses = new Map<string, 'generating' | 'pending' | 'failed'>(accepted.map(({ id }) => [id, 'generating']));
     if (refused.length === 0) {
       await this.sync.syncByIds(videos.filter((video) => video.status === 'pending').map((video) => video.id));
@@ -89,6 +93,7 @@ export class VideoDispatchService implements OnModuleInit {
       for (const id of ids) statuses.set(id, dispatchMaxAttempts > 1 ? 'pending' : 'failed');
     }
     await this.videos.markDispatchFailed(refused.map((result) => ({ ids: result.videos.map((video) => video.id), reason: result.error })));
+    this.metrics.videoEntered('pending', refused.flatMap((result) => result.videos).filter((video) => !wasPending.has(video.id)).length);
     if (dispatchMaxAttempts <= 1) {
       for (const result of refused) await this.abandon(result.videos.map((video) => video.id), result.error);
     }
@@ -110,6 +115,7 @@ export class VideoDispatchService implements OnModuleInit {
     try {
       const jobIds = await this.rck.createImagesBatch(sendable.map((video) => toItem(video, byId.get(video.productId)!)));
       await this.videos.markDispatched(sendable.map((video, index) => ({ id: video.id, externalJobId: jobIds[index] })));
+      this.metrics.videoEntered('generating', sendable.length);
       this.logger.log(`[VideoService] RCK took ${sendable.length} pending video(s) on a later attempt`);
     } catch (error) {
       const reason = error instanceof RckDispatchError ? error.message : 'RCK request failed';
@@ -127,6 +133,7 @@ export class VideoDispatchService implements OnModuleInit {
 
   private async failUnsent(videoIds: string[], reason: string, idleSince?: Date): Promise<void> {
     const abandoned = await this.videos.abandonPending(videoIds, reason, { idleSince });
+    this.metrics.videoEntered('failed', abandoned.length);
     const units = new Map<string, { workspaceId: string; period: string; count: number }>();
     for (const video of abandoned) {
       if (!video.metadata.quotaHeld) continue;
@@ -155,6 +162,7 @@ export class VideoDispatchService implements OnModuleInit {
       });
       if (failed) orphaned.push(failed.id);
     }
+    this.metrics.videoEntered('failed', orphaned.length);
     const unsent = stuck.filter((candidate) => candidate.status === 'pending').map((video) => video.id);
     if (unsent.length > 0) {
       await this.failUnsent(unsent, `Orphaned: waiting to be sent to RCK for ${minutes} minutes`, cutoff);

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ProductRepository } from '../products/product.repository.js';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository, VideoListFilter } from './ai-video.repository.js';
 import { VideoDispatchService } from './video-dispatch.service.js';
@@ -45,6 +46,7 @@ export class VideosService {
     private readonly workspaces: WorkspaceRepository,
     private readonly dispatcher: VideoDispatchService,
     private readonly sync: VideoSyncService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -90,6 +92,7 @@ export class VideosService {
       throw error;
     }
     this.logger.log(`[Bulk Video Generation] Batch ${batchId}: ${created.length} video(s) created for workspace ${workspaceId}`);
+    this.metrics.videoEntered('generating', created.length);
 
     try {
       await this.sync.syncProductCopies(created);
@@ -124,6 +127,7 @@ export class VideosService {
     const current = await this.get(undefined, id);
     const failed = await this.videos.fail(id, reason, { failedBy: superadminId });
     if (!failed) throw new ConflictException(`Video is already ${(await this.get(undefined, id)).status}`);
+    this.metrics.videoEntered('failed');
     await this.sync.syncProductCopies([failed]);
     this.logger.warn(`[VideoService] Video ${id} (was ${current.status}) marked failed by ${superadminId}: ${reason}`);
     return failed;
@@ -154,6 +158,7 @@ export class VideosService {
       if (quota) await this.workspaces.releaseVideoQuota(workspaceId, quota.period, 1);
       throw new ConflictException('Video changed meanwhile; read it again before retrying');
     }
+    this.metrics.videoEntered('pending');
     await this.sync.syncProductCopies([retried]);
     this.logger.log(`[VideoService] Video ${id}: retry ${retried.metadata.retryCount} of ${max}`);
     await this.dispatcher.dispatchNow([retried], new Map([[product.id, product]]));

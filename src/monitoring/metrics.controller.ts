@@ -1,0 +1,30 @@
+import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/auth.decorators.js';
+import { AppConfig } from '../config/app-config.js';
+import { constantTimeEqual } from '../webhooks/signature-verifiers.js';
+
+/**
+ * GET /metrics in Prometheus' text format. In production it needs `Authorization: Bearer
+ * METRICS_TOKEN` (and is closed when no token is set); in development and tests it is open.
+ */
+@ApiExcludeController()
+@Controller()
+@Public()
+export class MetricsController extends PrometheusController {
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
+
+  @Get()
+  override async index(@Res({ passthrough: true }) response: FastifyReply, @Headers('authorization') authorization?: string) {
+    const { token, required } = this.config.metrics;
+    if (required) {
+      const offered = Buffer.from(authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : '');
+      if (!token || !constantTimeEqual(offered, Buffer.from(token))) throw new UnauthorizedException('Invalid or missing metrics token');
+    }
+    return super.index(response);
+  }
+}
