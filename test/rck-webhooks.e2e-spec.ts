@@ -342,3 +342,22 @@ describe('RCK callbacks in development without a secret (e2e)', () => {
     expect((await t.http().post('/internal/videos/success').set('Content-Type', 'application/json').send(fixed).expect(404)).body.message).toBe('Video not found');
   });
 });
+
+describe('RCK callbacks while the secret is rotated (e2e)', () => {
+  const oldKey = Buffer.from('the-previous-rck-secret-key-bytes');
+  const newKey = Buffer.from('the-next-rck-secret-key-bytes-xyz');
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { RCK_WEBHOOK_SECRET: `whsec_${oldKey.toString('base64')} whsec_${newKey.toString('base64')}` } });
+  });
+  afterAll(() => t.close());
+
+  it('accepts a callback signed with either configured secret, and no other', async () => {
+    const raw = JSON.stringify({ videoId: new Types.ObjectId().toHexString() });
+    // Past the guard, an unknown video is a 404: the signature was accepted.
+    await t.http().post('/internal/videos/success').set(rckHeaders(raw, { key: oldKey })).send(raw).expect(404);
+    await t.http().post('/internal/videos/success').set(rckHeaders(raw, { key: newKey })).send(raw).expect(404);
+    await t.http().post('/internal/videos/success').set(rckHeaders(raw)).send(raw).expect(401);
+  });
+});
