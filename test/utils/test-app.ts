@@ -15,6 +15,7 @@ export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
   RCK_WEBHOOK_SECRET: 'whsec_dGVzdC1yY2std2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc4OQ==',
   HEYGEN_WEBHOOK_SECRET: 'test-heygen-webhook-secret-0123456789',
+  HEYGEN_API_KEY: 'test-heygen-api-key-0123456789',
 };
 
 /**
