@@ -266,7 +266,8 @@ describe('HeyGen webhook in development without a secret (e2e)', () => {
 
     // Without SMTP_URL the owner's e-mail lands in the outbox folder (and the log).
     await eventually(() => expect(readdirSync(outbox).filter((name) => name.endsWith('.eml'))).toHaveLength(1));
-    expect(logs.messages().some((line) => /^📧 E-mail "Your reel "Teaser" is ready" to .* written to /.test(line))).toBe(true);
+    // The file is written before the line is logged.
+    await eventually(() => expect(logs.messages().some((line) => /^📧 E-mail "Your reel "Teaser" is ready" to .* written to /.test(line))).toBe(true));
   });
 
   it('fails a reel on the seed\'s failure example', async () => {
