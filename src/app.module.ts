@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { ProductsModule } from './products/products.module.js';
+import { ReelsModule } from './reels/reels.module.js';
 import { UsersModule } from './users/users.module.js';
 import { VideosModule } from './videos/videos.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         WorkspacesModule,
         ProductsModule,
         VideosModule,
+        ReelsModule,
         WebhooksModule,
       ],
       providers: [

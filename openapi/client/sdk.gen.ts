@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, HeygenWebhooksCheckData, HeygenWebhooksCheckErrors, HeygenWebhooksCheckResponses, HeygenWebhooksReceiveData, HeygenWebhooksReceiveErrors, HeygenWebhooksReceiveResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, ReelsApproveData, ReelsApproveErrors, ReelsApproveResponses, ReelsCreateData, ReelsCreateErrors, ReelsCreateResponses, ReelsDownloadData, ReelsDownloadErrors, ReelsDownloadResponses, ReelsFindOneData, ReelsFindOneErrors, ReelsFindOneResponses, ReelsListData, ReelsListErrors, ReelsListResponses, ReelsRejectData, ReelsRejectErrors, ReelsRejectResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -213,6 +213,70 @@ export const videosRetry = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
+ * A user's own reels; a producer's whole workspace; a superadmin passes `workspaceId`. Newest first.
+ */
+export const reelsList = <ThrowOnError extends boolean = false>(options?: Options<ReelsListData, ThrowOnError>): RequestResult<ReelsListResponses, ReelsListErrors, ThrowOnError> => (options?.client ?? client).get<ReelsListResponses, ReelsListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/reels',
+    ...options
+});
+
+/**
+ * Ask for a reel; a producer of the workspace approves or rejects it.
+ */
+export const reelsCreate = <ThrowOnError extends boolean = false>(options: Options<ReelsCreateData, ThrowOnError>): RequestResult<ReelsCreateResponses, ReelsCreateErrors, ThrowOnError> => (options.client ?? client).post<ReelsCreateResponses, ReelsCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/reels',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One reel: its owner, a producer of its workspace or a superadmin; anyone else gets 404.
+ */
+export const reelsFindOne = <ThrowOnError extends boolean = false>(options: Options<ReelsFindOneData, ThrowOnError>): RequestResult<ReelsFindOneResponses, ReelsFindOneErrors, ThrowOnError> => (options.client ?? client).get<ReelsFindOneResponses, ReelsFindOneErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/reels/{reelId}',
+    ...options
+});
+
+/**
+ * Approve a requested reel (a producer of its workspace, or a superadmin): HeyGen is asked to
+ * generate it in the background. Approving it again answers it as it is.
+ */
+export const reelsApprove = <ThrowOnError extends boolean = false>(options: Options<ReelsApproveData, ThrowOnError>): RequestResult<ReelsApproveResponses, ReelsApproveErrors, ThrowOnError> => (options.client ?? client).post<ReelsApproveResponses, ReelsApproveErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/reels/{reelId}/approve',
+    ...options
+});
+
+/**
+ * Reject a requested reel, with a reason (a producer of its workspace, or a superadmin).
+ */
+export const reelsReject = <ThrowOnError extends boolean = false>(options: Options<ReelsRejectData, ThrowOnError>): RequestResult<ReelsRejectResponses, ReelsRejectErrors, ThrowOnError> => (options.client ?? client).post<ReelsRejectResponses, ReelsRejectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/reels/{reelId}/reject',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The completed reel's video: a 302 to HeyGen's URL, or with `redirect=false` the URL in the
+ * envelope. A URL near HeyGen's 7-day expiry is refreshed first.
+ */
+export const reelsDownload = <ThrowOnError extends boolean = false>(options: Options<ReelsDownloadData, ThrowOnError>): RequestResult<ReelsDownloadResponses, ReelsDownloadErrors, ThrowOnError> => (options.client ?? client).get<ReelsDownloadResponses, ReelsDownloadErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/reels/{reelId}/download',
+    ...options
+});
+
+/**
  * RCK generated the video. Repeating it changes nothing and answers the same.
  */
 export const rckWebhooksSuccess = <ThrowOnError extends boolean = false>(options: Options<RckWebhooksSuccessData, ThrowOnError>): RequestResult<RckWebhooksSuccessResponses, RckWebhooksSuccessErrors, ThrowOnError> => (options.client ?? client).post<RckWebhooksSuccessResponses, RckWebhooksSuccessErrors, ThrowOnError>({
@@ -229,6 +293,20 @@ export const rckWebhooksSuccess = <ThrowOnError extends boolean = false>(options
  */
 export const rckWebhooksFailure = <ThrowOnError extends boolean = false>(options: Options<RckWebhooksFailureData, ThrowOnError>): RequestResult<RckWebhooksFailureResponses, RckWebhooksFailureErrors, ThrowOnError> => (options.client ?? client).post<RckWebhooksFailureResponses, RckWebhooksFailureErrors, ThrowOnError>({
     url: '/internal/videos/failure',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * HeyGen's reachability check when an endpoint is registered: answered at once, no database work (HeyGen waits 1 s).
+ */
+export const heygenWebhooksCheck = <ThrowOnError extends boolean = false>(options?: Options<HeygenWebhooksCheckData, ThrowOnError>): RequestResult<HeygenWebhooksCheckResponses, HeygenWebhooksCheckErrors, ThrowOnError> => (options?.client ?? client).options<HeygenWebhooksCheckResponses, HeygenWebhooksCheckErrors, ThrowOnError>({ url: '/api/webhook/heygen', ...options });
+
+export const heygenWebhooksReceive = <ThrowOnError extends boolean = false>(options: Options<HeygenWebhooksReceiveData, ThrowOnError>): RequestResult<HeygenWebhooksReceiveResponses, HeygenWebhooksReceiveErrors, ThrowOnError> => (options.client ?? client).post<HeygenWebhooksReceiveResponses, HeygenWebhooksReceiveErrors, ThrowOnError>({
+    url: '/api/webhook/heygen',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -263,6 +263,93 @@ export type FailVideoDto = {
     reason: string;
 };
 
+export type ReelStatus = 'requested' | 'approved' | 'rejected' | 'processing' | 'completed' | 'failed';
+
+export type ReelDimensionDto = {
+    width: number;
+    height: number;
+};
+
+export type ReelResponseDto = {
+    _id: string;
+    aspect_ratio: '9:16' | '16:9' | '1:1';
+    status: ReelStatus;
+    userId: string;
+    workspaceId: string;
+    title: string;
+    script: string;
+    avatarId: string;
+    voiceId: string;
+    dimension: ReelDimensionDto;
+    /**
+     * HeyGen's video id, once HeyGen took the reel.
+     */
+    heygenVideoId?: string;
+    /**
+     * HeyGen's URL (expires 7 days after urlsFetchedAt; the download endpoint refreshes it).
+     */
+    videoUrl?: string;
+    thumbnailUrl?: string;
+    urlsFetchedAt?: string;
+    /**
+     * Why the reel failed.
+     */
+    error?: string;
+    approvedBy?: string;
+    approvedAt?: string;
+    rejectedBy?: string;
+    rejectedAt?: string;
+    rejectionReason?: string;
+    /**
+     * Calls to HeyGen's generate so far.
+     */
+    generateAttempts: number;
+    /**
+     * Why the last call to HeyGen failed, while the reel waits (approved) for the next.
+     */
+    lastGenerateError?: string;
+    processingAt?: string;
+    completedAt?: string;
+    failedAt?: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type CreateReelDto = {
+    title: string;
+    /**
+     * What the avatar says: under 5,000 characters (HeyGen's limit).
+     */
+    script: string;
+    /**
+     * A HeyGen avatar id.
+     */
+    avatarId: string;
+    /**
+     * A HeyGen voice id.
+     */
+    voiceId: string;
+    aspect_ratio?: '9:16' | '16:9' | '1:1';
+};
+
+export type ReelListDto = {
+    reels: Array<ReelResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type RejectReelDto = {
+    reason: string;
+};
+
+export type ReelDownloadDto = {
+    url: string;
+    thumbnailUrl?: string;
+    /**
+     * When HeyGen issued the URL; it expires 7 days later.
+     */
+    urlsFetchedAt: string;
+};
+
 export type RckSuccessDataDto = {
     videoId: string;
     youtubeVideoId?: string;
@@ -307,6 +394,42 @@ export type RckFailureCallbackDto = {
      */
     videoId: string;
     error?: string;
+};
+
+export type HeygenOptionsResultDto = {
+    endpoint: string;
+};
+
+export type HeygenWebhookResultDto = {
+    /**
+     * `accepted` (applied), `duplicate` (seen before, nothing changed) or `ignored` (unknown video or event, or a failure after a success).
+     */
+    outcome: 'accepted' | 'duplicate' | 'ignored';
+    event_type: string;
+    video_id?: string;
+    reel_id?: string;
+    /**
+     * The reel's status after the event.
+     */
+    status?: string;
+};
+
+export type HeygenWebhookDto = {
+    event_type: string;
+    /**
+     * `video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url` (the seed); on failure `msg` (HeyGen) or `error_message` (the seed)
+     */
+    event_data?: {
+        [key: string]: unknown;
+    };
+    /**
+     * v3: the event's id, the same on a redelivery.
+     */
+    event_id?: string;
+    /**
+     * v3: when HeyGen created the event (kept as sent).
+     */
+    created_at?: string | number;
 };
 
 export type HealthCheckData = {
@@ -1195,6 +1318,276 @@ export type VideosRetryResponses = {
 
 export type VideosRetryResponse = VideosRetryResponses[keyof VideosRetryResponses];
 
+export type ReelsListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        status?: ReelStatus;
+        /**
+         * Superadmins only: whose reels to list.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/reels';
+};
+
+export type ReelsListErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type ReelsListError = ReelsListErrors[keyof ReelsListErrors];
+
+export type ReelsListResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: ReelListDto;
+    };
+};
+
+export type ReelsListResponse = ReelsListResponses[keyof ReelsListResponses];
+
+export type ReelsCreateData = {
+    body: CreateReelDto;
+    path?: never;
+    query?: never;
+    url: '/api/reels';
+};
+
+export type ReelsCreateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type ReelsCreateError = ReelsCreateErrors[keyof ReelsCreateErrors];
+
+export type ReelsCreateResponses = {
+    /**
+     * Success
+     */
+    201: {
+        success: true;
+        data: ReelResponseDto;
+        message?: string;
+    };
+};
+
+export type ReelsCreateResponse = ReelsCreateResponses[keyof ReelsCreateResponses];
+
+export type ReelsFindOneData = {
+    body?: never;
+    path: {
+        reelId: string;
+    };
+    query?: never;
+    url: '/api/reels/{reelId}';
+};
+
+export type ReelsFindOneErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type ReelsFindOneError = ReelsFindOneErrors[keyof ReelsFindOneErrors];
+
+export type ReelsFindOneResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: ReelResponseDto;
+    };
+};
+
+export type ReelsFindOneResponse = ReelsFindOneResponses[keyof ReelsFindOneResponses];
+
+export type ReelsApproveData = {
+    body?: never;
+    path: {
+        reelId: string;
+    };
+    query?: never;
+    url: '/api/reels/{reelId}/approve';
+};
+
+export type ReelsApproveErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type ReelsApproveError = ReelsApproveErrors[keyof ReelsApproveErrors];
+
+export type ReelsApproveResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: ReelResponseDto;
+        message?: string;
+    };
+};
+
+export type ReelsApproveResponse = ReelsApproveResponses[keyof ReelsApproveResponses];
+
+export type ReelsRejectData = {
+    body: RejectReelDto;
+    path: {
+        reelId: string;
+    };
+    query?: never;
+    url: '/api/reels/{reelId}/reject';
+};
+
+export type ReelsRejectErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type ReelsRejectError = ReelsRejectErrors[keyof ReelsRejectErrors];
+
+export type ReelsRejectResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: ReelResponseDto;
+        message?: string;
+    };
+};
+
+export type ReelsRejectResponse = ReelsRejectResponses[keyof ReelsRejectResponses];
+
+export type ReelsDownloadData = {
+    body?: never;
+    path: {
+        reelId: string;
+    };
+    query?: {
+        /**
+         * `false`: answer the URL in the envelope instead of a 302 to it.
+         */
+        redirect?: 'true' | 'false';
+    };
+    url: '/api/reels/{reelId}/download';
+};
+
+export type ReelsDownloadErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+    /**
+     * Error
+     */
+    502: ErrorEnvelopeDto;
+};
+
+export type ReelsDownloadError = ReelsDownloadErrors[keyof ReelsDownloadErrors];
+
+export type ReelsDownloadResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: ReelDownloadDto;
+    };
+};
+
+export type ReelsDownloadResponse = ReelsDownloadResponses[keyof ReelsDownloadResponses];
+
 export type RckWebhooksSuccessData = {
     body: RckSuccessCallbackDto;
     headers?: {
@@ -1296,3 +1689,77 @@ export type RckWebhooksFailureResponses = {
 };
 
 export type RckWebhooksFailureResponse = RckWebhooksFailureResponses[keyof RckWebhooksFailureResponses];
+
+export type HeygenWebhooksCheckData = {
+    body?: never;
+    headers?: {
+        /**
+         * hex HMAC-SHA256 of the raw body (also accepted as Signature or Heygen-Signature; see HEYGEN_SIGNATURE_HEADERS)
+         */
+        'X-HeyGen-Signature'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/webhook/heygen';
+};
+
+export type HeygenWebhooksCheckErrors = {
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+};
+
+export type HeygenWebhooksCheckError = HeygenWebhooksCheckErrors[keyof HeygenWebhooksCheckErrors];
+
+export type HeygenWebhooksCheckResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: HeygenOptionsResultDto;
+        message?: string;
+    };
+};
+
+export type HeygenWebhooksCheckResponse = HeygenWebhooksCheckResponses[keyof HeygenWebhooksCheckResponses];
+
+export type HeygenWebhooksReceiveData = {
+    body: HeygenWebhookDto;
+    headers?: {
+        /**
+         * hex HMAC-SHA256 of the raw body (also accepted as Signature or Heygen-Signature; see HEYGEN_SIGNATURE_HEADERS)
+         */
+        'X-HeyGen-Signature'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/webhook/heygen';
+};
+
+export type HeygenWebhooksReceiveErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+};
+
+export type HeygenWebhooksReceiveError = HeygenWebhooksReceiveErrors[keyof HeygenWebhooksReceiveErrors];
+
+export type HeygenWebhooksReceiveResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: HeygenWebhookResultDto;
+        message?: string;
+    };
+};
+
+export type HeygenWebhooksReceiveResponse = HeygenWebhooksReceiveResponses[keyof HeygenWebhooksReceiveResponses];

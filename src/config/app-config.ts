@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import {
   EnvironmentVariables,
   NodeEnv,
@@ -39,7 +40,19 @@ export class AppConfig {
   /** Fastify's `trustProxy`: which proxies may tell the client address. */
   readonly trustProxy: boolean | number | string[];
   /** RCK's Standard Webhooks keys (decoded; several during a rotation) and HeyGen's secret. */
-  readonly webhooks: { rckKeys: Buffer[]; heygenSecret?: string };
+  readonly webhooks: { rckKeys: Buffer[]; heygenSecrets: string[]; heygenSignatureHeaders: string[] };
+  /** HeyGen's API, the generate retries and the reconciliation of reels whose webhook never came. */
+  readonly heygen: {
+    apiUrl: string;
+    apiKey?: string;
+    timeoutMs: number;
+    generateBackoffMs: number;
+    generateMaxAttempts: number;
+    reconcileAfterMs: number;
+    reconcileIntervalMs: number;
+  };
+  /** E-mail: SMTP when smtpUrl is set, otherwise .eml files in outboxDir (and the log). */
+  readonly mail: { smtpUrl?: string; from: string; outboxDir: string; retryBackoffMs: number; maxAttempts: number };
   /** /metrics: open unless `required` (production), then only with this bearer token. */
   readonly metrics: { token?: string; required: boolean };
   readonly videos: {
@@ -108,7 +121,24 @@ export class AppConfig {
 
     this.webhooks = {
       rckKeys: splitSecrets(env.RCK_WEBHOOK_SECRET ?? '').map((secret) => standardWebhookKey(secret)!),
-      heygenSecret: env.HEYGEN_WEBHOOK_SECRET,
+      heygenSecrets: splitSecrets(env.HEYGEN_WEBHOOK_SECRET ?? ''),
+      heygenSignatureHeaders: env.HEYGEN_SIGNATURE_HEADERS.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean),
+    };
+    this.heygen = {
+      apiUrl: env.HEYGEN_API_URL.replace(/\/+$/, ''),
+      apiKey: env.HEYGEN_API_KEY,
+      timeoutMs: env.HEYGEN_REQUEST_TIMEOUT_MS,
+      generateBackoffMs: env.HEYGEN_GENERATE_BACKOFF_MS,
+      generateMaxAttempts: env.HEYGEN_GENERATE_MAX_ATTEMPTS,
+      reconcileAfterMs: env.HEYGEN_RECONCILE_AFTER_MINUTES * 60_000,
+      reconcileIntervalMs: env.HEYGEN_RECONCILE_INTERVAL_MS,
+    };
+    this.mail = {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      outboxDir: env.MAIL_OUTBOX_DIR ?? join(env.DATA_DIR, 'outbox'),
+      retryBackoffMs: env.MAIL_RETRY_BACKOFF_MS,
+      maxAttempts: env.MAIL_MAX_ATTEMPTS,
     };
     this.metrics = { token: env.METRICS_TOKEN, required: this.isProduction };
     if (this.isProduction && !env.METRICS_TOKEN) {
@@ -129,6 +159,12 @@ export class AppConfig {
     }
     if (!env.HEYGEN_WEBHOOK_SECRET) {
       this.warn('HEYGEN_WEBHOOK_SECRET', 'not set: HeyGen webhook signatures are NOT verified (development only)');
+    }
+    if (!env.HEYGEN_API_KEY) {
+      this.warn('HEYGEN_API_KEY', 'not set: approved reels cannot be sent to HeyGen (development only)');
+    }
+    if (!env.SMTP_URL && this.isProduction) {
+      this.warn('SMTP_URL', `not set: e-mails are NOT sent, only written to ${this.mail.outboxDir} and the log`);
     }
 
     if (env.SUPERADMIN_EMAIL && env.SUPERADMIN_PASSWORD) {

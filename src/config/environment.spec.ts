@@ -8,6 +8,7 @@ const secrets = {
   JWT_SECRET: 'j'.repeat(40),
   RCK_WEBHOOK_SECRET: 'whsec_' + Buffer.from('r'.repeat(24)).toString('base64'),
   HEYGEN_WEBHOOK_SECRET: 'h'.repeat(20),
+  HEYGEN_API_KEY: 'k'.repeat(20),
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -31,6 +32,7 @@ describe('configuration', () => {
       'JWT_SECRET is required when NODE_ENV=production',
       'RCK_WEBHOOK_SECRET is required when NODE_ENV=production',
       'HEYGEN_WEBHOOK_SECRET is required when NODE_ENV=production',
+      'HEYGEN_API_KEY is required when NODE_ENV=production',
       'MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)',
     ]);
     expect(problemsOf({ NODE_ENV: 'production', ...secrets })).toEqual([]);
@@ -41,7 +43,7 @@ describe('configuration', () => {
   it('warns loudly in development when secrets are missing, and uses a random JWT secret', () => {
     const first = AppConfig.fromEnvironment({});
     const second = AppConfig.fromEnvironment({});
-    expect(first.warnings.map((w) => w.variable)).toEqual(['JWT_SECRET', 'RCK_WEBHOOK_SECRET', 'HEYGEN_WEBHOOK_SECRET']);
+    expect(first.warnings.map((w) => w.variable)).toEqual(['JWT_SECRET', 'RCK_WEBHOOK_SECRET', 'HEYGEN_WEBHOOK_SECRET', 'HEYGEN_API_KEY']);
     expect(first.jwt.secret).toHaveLength(64);
     expect(first.jwt.secret).not.toBe(second.jwt.secret);
     expect(AppConfig.fromEnvironment(secrets).warnings).toEqual([]);
@@ -67,6 +69,9 @@ describe('configuration', () => {
     [{ JOBS_LOCK_LIFETIME_MS: '10' }, 'JOBS_LOCK_LIFETIME_MS'],
     [{ JOBS_CONCURRENCY: '0' }, 'JOBS_CONCURRENCY'],
     [{ JOBS_SHUTDOWN_GRACE_MS: '60000' }, 'JOBS_SHUTDOWN_GRACE_MS'],
+    [{ HEYGEN_API_URL: 'api.heygen.com' }, 'HEYGEN_API_URL'],
+    [{ HEYGEN_RECONCILE_AFTER_MINUTES: '0' }, 'HEYGEN_RECONCILE_AFTER_MINUTES'],
+    [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL'],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} with a message naming ${variable}`, () => {
       const problems = problemsOf(env as Record<string, string>);

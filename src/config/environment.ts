@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -71,10 +72,90 @@ export class EnvironmentVariables {
   @IsString()
   RCK_WEBHOOK_SECRET?: string;
 
+  /**
+   * The secret HeyGen gave for our webhook endpoint (the answer of `npm run heygen:register`).
+   * Several, separated by spaces or commas, while one is replaced.
+   */
   @IsOptional()
   @IsString()
   @MinLength(8, { message: 'HEYGEN_WEBHOOK_SECRET must be at least 8 characters long' })
   HEYGEN_WEBHOOK_SECRET?: string;
+
+  /** Headers that may carry HeyGen's signature, comma-separated, first present wins. */
+  @IsString()
+  HEYGEN_SIGNATURE_HEADERS = 'X-HeyGen-Signature,Signature,Heygen-Signature';
+
+  /** HeyGen's API (a local fake in tests). */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  HEYGEN_API_URL = 'https://api.heygen.com';
+
+  /** HeyGen's API key (X-Api-Key). Required in production: without it no reel can be generated. */
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'HEYGEN_API_KEY must be at least 8 characters long' })
+  HEYGEN_API_KEY?: string;
+
+  /** How long one request to HeyGen may take before it counts as failed. */
+  @AsNumber()
+  @Min(100)
+  @Max(300_000)
+  @IsInt()
+  HEYGEN_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** First delay before asking HeyGen again to generate an approved reel; doubles each time, with jitter. */
+  @AsNumber()
+  @Min(10)
+  @Max(24 * 3600_000)
+  @IsInt()
+  HEYGEN_GENERATE_BACKOFF_MS = 10_000;
+
+  /** Calls to HeyGen's generate (the first included) before an approved reel is marked failed. */
+  @AsNumber()
+  @Min(1)
+  @Max(50)
+  @IsInt()
+  HEYGEN_GENERATE_MAX_ATTEMPTS = 6;
+
+  /** A reel `processing` this long without a webhook is checked with HeyGen's status API. */
+  @AsNumber()
+  @Min(1)
+  @Max(30 * 24 * 60)
+  @IsInt()
+  HEYGEN_RECONCILE_AFTER_MINUTES = 30;
+
+  /** How often the reconciliation (and the retry of lost e-mail notifications) runs. */
+  @AsNumber()
+  @Min(50)
+  @Max(24 * 3600_000)
+  @IsInt()
+  HEYGEN_RECONCILE_INTERVAL_MS = 300_000;
+
+  /** SMTP server for e-mail, e.g. smtp://user:pass@smtp.example.com:587. Unset: e-mails go to MAIL_OUTBOX_DIR. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  MAIL_FROM = 'videogen <no-reply@localhost>';
+
+  /** Where e-mails are written (.eml files) when SMTP_URL is unset. Default: DATA_DIR/outbox. */
+  @IsOptional()
+  @IsString()
+  MAIL_OUTBOX_DIR?: string;
+
+  /** First delay before sending a failed e-mail again; doubles each time. */
+  @AsNumber()
+  @Min(10)
+  @Max(24 * 3600_000)
+  @IsInt()
+  MAIL_RETRY_BACKOFF_MS = 30_000;
+
+  /** Sends of one e-mail (the first included) before it is given up (logged). */
+  @AsNumber()
+  @Min(1)
+  @Max(50)
+  @IsInt()
+  MAIL_MAX_ATTEMPTS = 6;
 
   @IsOptional()
   @IsEmail()
@@ -283,7 +364,7 @@ export class ConfigValidationError extends Error {
 }
 
 /** Secrets that must be set in production; development falls back to documented behaviour. */
-export const PRODUCTION_SECRETS = ['JWT_SECRET', 'RCK_WEBHOOK_SECRET', 'HEYGEN_WEBHOOK_SECRET'] as const;
+export const PRODUCTION_SECRETS = ['JWT_SECRET', 'RCK_WEBHOOK_SECRET', 'HEYGEN_WEBHOOK_SECRET', 'HEYGEN_API_KEY'] as const;
 
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   // A blank value (`PORT=` in a .env file) means "not set", so the default applies.

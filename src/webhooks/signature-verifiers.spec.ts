@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { createHmac } from 'node:crypto';
 import { standardWebhookKey } from '../config/environment.js';
-import { signStandardWebhook, StandardWebhooksVerifier } from './signature-verifiers.js';
+import { HeygenSignatureVerifier, signHeygenWebhook, signStandardWebhook, StandardWebhooksVerifier } from './signature-verifiers.js';
 
 // The example from the Standard Webhooks specification (its reference libraries' test vector).
 const SPEC_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -58,5 +58,34 @@ describe('StandardWebhooksVerifier', () => {
 
   it('is not configured without keys', () => {
     expect(new StandardWebhooksVerifier([]).configured).toBe(false);
+  });
+});
+
+describe('HeygenSignatureVerifier', () => {
+  const secret = 'heygen-endpoint-secret';
+  const body = Buffer.from('{"event_type":"avatar_video.success","event_data":{"video_id":"v1"}}');
+  const hex = createHmac('sha256', secret).update(body).digest('hex');
+  const names = ['x-heygen-signature', 'signature', 'heygen-signature'];
+
+  it('verifies the hex HMAC-SHA256 of the raw body in any configured header, first present wins', () => {
+    const verifier = new HeygenSignatureVerifier([secret], names);
+    expect(signHeygenWebhook(secret, body)).toBe(hex);
+    for (const name of names) expect(verifier.verify({ [name]: hex }, body).valid).toBe(true);
+    expect(verifier.verify({ signature: hex.toUpperCase() }, body).valid).toBe(true);
+    expect(verifier.verify({ 'x-heygen-signature': 'f'.repeat(64), signature: hex }, body).valid).toBe(false);
+    expect(verifier.verify({ 'heygen-signature': hex, 'heygen-event-id': 'evt_1' }, body)).toEqual({ valid: true, deliveryId: 'evt_1' });
+  });
+
+  it('refuses a missing, malformed or wrong signature, saying why', () => {
+    const verifier = new HeygenSignatureVerifier([secret], names);
+    expect(verifier.verify({}, body).reason).toBe('missing signature header (x-heygen-signature, signature, heygen-signature)');
+    expect(verifier.verify({ signature: 'zz' }, body).reason).toBe('malformed signature');
+    expect(verifier.verify({ signature: hex }, Buffer.from(`${body.toString()} `)).reason).toBe('no matching signature in signature');
+    expect(new HeygenSignatureVerifier(['another-secret'], names).verify({ signature: hex }, body).valid).toBe(false);
+  });
+
+  it('accepts any of several secrets, and is not configured without one', () => {
+    expect(new HeygenSignatureVerifier(['old-secret', secret], names).verify({ signature: hex }, body).valid).toBe(true);
+    expect(new HeygenSignatureVerifier([], names).configured).toBe(false);
   });
 });

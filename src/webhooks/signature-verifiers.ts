@@ -71,3 +71,41 @@ export function signStandardWebhook(key: Buffer, id: string, timestampSeconds: n
   const signed = Buffer.concat([Buffer.from(`${id}.${timestampSeconds}.`), Buffer.from(rawBody)]);
   return `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
 }
+
+/**
+ * HeyGen's scheme: the hex HMAC-SHA256 of the raw body with the endpoint's secret, in the first
+ * of `headerNames` the request carries (HeyGen has used `Signature`, `X-HeyGen-Signature` and
+ * `Heygen-Signature`). Any configured secret may match (a secret being replaced). The
+ * `Heygen-Event-Id` header, when sent, is the delivery id.
+ */
+export class HeygenSignatureVerifier implements SignatureVerifier {
+  private readonly keys: Buffer[];
+
+  constructor(
+    secrets: string[],
+    private readonly headerNames: string[],
+  ) {
+    this.keys = secrets.map((secret) => Buffer.from(secret, 'utf8'));
+  }
+
+  get configured(): boolean {
+    return this.keys.length > 0;
+  }
+
+  verify(headers: IncomingHttpHeaders, rawBody: Buffer): VerificationResult {
+    const deliveryId = header(headers, 'heygen-event-id');
+    const name = this.headerNames.find((candidate) => header(headers, candidate) !== undefined);
+    if (!name) return { valid: false, reason: `missing signature header (${this.headerNames.join(', ')})`, deliveryId };
+    const offered = header(headers, name)!.trim().replace(/^sha256=/i, '');
+    if (!/^[0-9a-fA-F]{64}$/.test(offered)) return { valid: false, reason: `malformed ${name}`, deliveryId };
+    const candidate = Buffer.from(offered, 'hex');
+    let valid = false;
+    for (const key of this.keys) valid = constantTimeEqual(candidate, createHmac('sha256', key).update(rawBody).digest()) || valid;
+    return valid ? { valid, deliveryId } : { valid, reason: `no matching signature in ${name}`, deliveryId };
+  }
+}
+
+/** Signs like HeyGen (for tests and the README's example). */
+export function signHeygenWebhook(secret: string, rawBody: string | Buffer): string {
+  return createHmac('sha256', secret).update(rawBody).digest('hex');
+}

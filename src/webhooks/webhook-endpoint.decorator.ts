@@ -23,7 +23,13 @@ export function WebhookEndpoint(source: WebhookSource): ClassDecorator {
           ApiHeader({ name: 'webhook-timestamp', description: 'Unix seconds', required: false }),
           ApiHeader({ name: 'webhook-signature', description: 'v1,<base64 HMAC-SHA256 of "id.timestamp.body">', required: false }),
         ]
-      : []),
+      : [
+          ApiHeader({
+            name: 'X-HeyGen-Signature',
+            description: 'hex HMAC-SHA256 of the raw body (also accepted as Signature or Heygen-Signature; see HEYGEN_SIGNATURE_HEADERS)',
+            required: false,
+          }),
+        ]),
     ApiErrorResponses(HttpStatus.UNAUTHORIZED),
   );
 }

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger, UnauthorizedExceptio
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
-import { SignatureVerifier, StandardWebhooksVerifier, WebhookSource } from './signature-verifiers.js';
+import { HeygenSignatureVerifier, SignatureVerifier, StandardWebhooksVerifier, WebhookSource } from './signature-verifiers.js';
 
 export const WEBHOOK_SOURCE_METADATA = 'webhook:source';
 
@@ -34,7 +34,10 @@ export class WebhookSignatureGuard implements CanActivate {
     private readonly reflector: Reflector,
     config: AppConfig,
   ) {
-    this.verifiers = { rck: new StandardWebhooksVerifier(config.webhooks.rckKeys), heygen: undefined };
+    this.verifiers = {
+      rck: new StandardWebhooksVerifier(config.webhooks.rckKeys),
+      heygen: new HeygenSignatureVerifier(config.webhooks.heygenSecrets, config.webhooks.heygenSignatureHeaders),
+    };
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -44,6 +47,9 @@ export class WebhookSignatureGuard implements CanActivate {
     ]);
     const request = context.switchToHttp().getRequest<WebhookRequest>();
     if (!source) throw new Error(`${request.url} uses the signature guard without @WebhookEndpoint(source)`);
+    // A reachability check (HeyGen's OPTIONS on registration, within 1 s) has no body to sign
+    // and changes nothing; it reaches its handler unverified.
+    if (request.method === 'OPTIONS') return true;
     const verifier = this.verifiers[source];
     request.webhook = { source };
     if (!verifier?.configured) {

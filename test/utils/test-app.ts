@@ -15,6 +15,7 @@ export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
   RCK_WEBHOOK_SECRET: 'whsec_dGVzdC1yY2std2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc4OQ==',
   HEYGEN_WEBHOOK_SECRET: 'test-heygen-webhook-secret-0123456789',
+  HEYGEN_API_KEY: 'test-heygen-api-key-0123456789',
 };
 
 /**
@@ -52,6 +53,8 @@ export interface TestAppOptions {
   dbName?: string;
   /** Extra providers beside the real ones (e.g. test-only job definitions that inject JobRunner). */
   providers?: Provider[];
+  /** Real providers replaced for the test (e.g. the Clock by one the test moves). */
+  overrides?: Array<{ provide: unknown; useValue: unknown }>;
 }
 
 /**
@@ -69,11 +72,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
   const mongodbUri = withDatabase(options.mongoServerUri ?? testMongoUri(), options.dbName ?? uniqueDatabaseName('e2e'));
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [AppModule.forRoot({ config, mongodbUri })],
     controllers: options.controllers ?? [],
     providers: options.providers ?? [],
-  }).compile();
+  });
+  for (const { provide, useValue } of options.overrides ?? []) builder.overrideProvider(provide).useValue(useValue);
+  const moduleRef = await builder.compile();
   const { adapter, options: appOptions } = createAppParts(config, options.logDestination);
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions));
   await app.init();

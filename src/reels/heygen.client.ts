@@ -1,0 +1,151 @@
+/**
+ * HeyGen's HTTP API: create an avatar video, ask its status, and manage webhook endpoints.
+ * Plain `fetch` with a timeout, so the register command (tools/heygen-register.ts) uses the
+ * same code as the service.
+ */
+
+export interface HeygenApiOptions {
+  baseUrl: string;
+  apiKey?: string;
+  timeoutMs: number;
+}
+
+/** HeyGen refused, failed or did not answer in time; the message is safe to store and show. */
+export class HeygenApiError extends Error {
+  override readonly name = 'HeygenApiError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface GenerateVideoRequest {
+  title: string;
+  script: string;
+  avatarId: string;
+  voiceId: string;
+  dimension: { width: number; height: number };
+  /** Our reel id: HeyGen echoes it in webhooks and the status API. */
+  callbackId: string;
+  test?: boolean;
+}
+
+export type HeygenVideoStatus = 'pending' | 'processing' | 'waiting' | 'completed' | 'failed';
+
+export interface VideoStatusAnswer {
+  status: HeygenVideoStatus | string;
+  videoUrl?: string;
+  thumbnailUrl?: string;
+  error?: string;
+  callbackId?: string;
+}
+
+export interface WebhookEndpoint {
+  endpoint_id: string;
+  url: string;
+  events?: string[] | null;
+  status?: string;
+  secret?: string;
+  created_at?: string;
+}
+
+export class HeygenApi {
+  constructor(private readonly options: HeygenApiOptions) {}
+
+  /** POST /v2/video/generate; answers HeyGen's video_id. */
+  async generateVideo(request: GenerateVideoRequest): Promise<string> {
+    const body = {
+      title: request.title,
+      callback_id: request.callbackId,
+      dimension: request.dimension,
+      ...(request.test !== undefined && { test: request.test }),
+      video_inputs: [
+        {
+          character: { type: 'avatar', avatar_id: request.avatarId, avatar_style: 'normal' },
+          voice: { type: 'text', input_text: request.script, voice_id: request.voiceId },
+        },
+      ],
+    };
+    const answer = await this.call<{ data?: { video_id?: unknown } }>('POST', '/v2/video/generate', body);
+    const videoId = answer.data?.video_id;
+    if (typeof videoId !== 'string' || videoId === '') throw new HeygenApiError('HeyGen answered without a video_id');
+    return videoId;
+  }
+
+  /** GET /v1/video_status.get: the status and, when completed, fresh video and thumbnail URLs (they expire after 7 days). */
+  async videoStatus(videoId: string): Promise<VideoStatusAnswer> {
+    const answer = await this.call<{ data?: Record<string, unknown> }>('GET', `/v1/video_status.get?video_id=${encodeURIComponent(videoId)}`);
+    const data = answer.data;
+    if (!data || typeof data.status !== 'string') throw new HeygenApiError('HeyGen answered without a status');
+    return {
+      status: data.status,
+      videoUrl: stringOf(data.video_url),
+      thumbnailUrl: stringOf(data.thumbnail_url),
+      error: errorText(data.error),
+      callbackId: stringOf(data.callback_id),
+    };
+  }
+
+  /** POST /v1/webhook/endpoint.add; the answer carries the endpoint id and the secret that signs its deliveries. */
+  async addWebhookEndpoint(url: string, events: string[]): Promise<WebhookEndpoint> {
+    const answer = await this.call<{ data?: WebhookEndpoint }>('POST', '/v1/webhook/endpoint.add', { url, events });
+    if (!answer.data?.endpoint_id) throw new HeygenApiError('HeyGen answered without an endpoint_id');
+    return answer.data;
+  }
+
+  async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
+    const answer = await this.call<{ data?: WebhookEndpoint[] }>('GET', '/v1/webhook/endpoint.list');
+    return Array.isArray(answer.data) ? answer.data : [];
+  }
+
+  async deleteWebhookEndpoint(endpointId: string): Promise<void> {
+    await this.call('DELETE', `/v1/webhook/endpoint.delete?endpoint_id=${encodeURIComponent(endpointId)}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (!this.options.apiKey) throw new HeygenApiError('HEYGEN_API_KEY is not set');
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.baseUrl}${path}`, {
+        method,
+        headers: { 'x-api-key': this.options.apiKey, accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') throw new HeygenApiError('HeyGen did not answer in time');
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      throw new HeygenApiError(`HeyGen unreachable (${code ?? 'network error'})`);
+    }
+    const text = await response.text().catch(() => '');
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const detail = errorText((json as { error?: unknown; message?: unknown } | undefined)?.error) ?? stringOf((json as { message?: unknown } | undefined)?.message);
+      throw new HeygenApiError(`HeyGen answered ${response.status}${detail ? `: ${detail.slice(0, 200)}` : ''}`, response.status);
+    }
+    if (json === undefined || typeof json !== 'object' || json === null) throw new HeygenApiError('HeyGen answered with something other than JSON');
+    return json as T;
+  }
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** HeyGen's `error` is a string in some answers and `{ code, message }` in others. */
+function errorText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value || undefined;
+  if (value && typeof value === 'object') {
+    const { message, code } = value as { message?: unknown; code?: unknown };
+    return stringOf(message) ?? (code !== undefined ? String(code) : undefined);
+  }
+  return undefined;
+}

@@ -1,0 +1,106 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+import { UserRepository } from '../users/user.repository.js';
+import { ReelRecord, ReelRepository, ReelResult } from './reel.repository.js';
+
+/** What a HeyGen event did: applied it, saw it before, or ignored it (unknown video, a failure after a success). */
+export type ReelEventOutcome = 'accepted' | 'duplicate' | 'ignored';
+
+export interface ReelEventResult {
+  outcome: ReelEventOutcome;
+  reel?: ReelRecord;
+}
+
+export const DEFAULT_REEL_FAILURE = 'HeyGen could not generate the video';
+
+/**
+ * HeyGen's verdicts on a reel, from its webhook or from the reconciliation: idempotent and
+ * order-tolerant. A repeat changes nothing; a failure after a success is ignored; a success after
+ * a failure is applied. The state change comes first, then the owner's e-mail is queued.
+ */
+@Injectable()
+export class ReelEventsService {
+  private readonly logger = new Logger('HeyGen Webhook');
+
+  constructor(
+    private readonly reels: ReelRepository,
+    private readonly users: UserRepository,
+    private readonly notifications: NotificationsService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The reel by HeyGen's video id, else by callback_id (our reel id: the webhook can beat generate's answer). */
+  async find(videoId: string | undefined, callbackId: string | undefined): Promise<ReelRecord | null> {
+    const byVideo = videoId ? await this.reels.findByHeygenVideoId(videoId) : null;
+    if (byVideo) return byVideo;
+    const byCallback = callbackId ? await this.reels.findById(callbackId) : null;
+    // A callback_id naming a reel that has another video is not this video's reel.
+    if (byCallback && videoId && byCallback.heygenVideoId && byCallback.heygenVideoId !== videoId) return null;
+    return byCallback;
+  }
+
+  async completed(reel: ReelRecord, result: ReelResult, videoId?: string): Promise<ReelEventResult> {
+    const completed = await this.reels.complete(reel.id, result, this.clock.now(), videoId);
+    if (!completed) {
+      const current = (await this.reels.findById(reel.id)) ?? reel;
+      return { outcome: current.status === 'completed' ? 'duplicate' : 'ignored', reel: current };
+    }
+    this.logger.log(`✅ Reel ${completed.id} completado exitosamente. URL: ${completed.videoUrl ?? '(sin URL)'}`);
+    await this.notify(completed);
+    return { outcome: 'accepted', reel: completed };
+  }
+
+  async failed(reel: ReelRecord, reason: string | undefined, videoId?: string): Promise<ReelEventResult> {
+    const failed = await this.reels.fail(reel.id, reason || DEFAULT_REEL_FAILURE, this.clock.now(), videoId);
+    if (!failed) {
+      const current = (await this.reels.findById(reel.id)) ?? reel;
+      return { outcome: current.status === 'failed' ? 'duplicate' : 'ignored', reel: current };
+    }
+    this.logger.error(`❌ Reel ${failed.id} falló: ${failed.error}`);
+    await this.notify(failed);
+    return { outcome: 'accepted', reel: failed };
+  }
+
+  notFound(videoId: string | undefined, callbackId: string | undefined): void {
+    this.logger.warn(`⚠️ No se encontró reel con video_id: ${videoId ?? '(none)'}${callbackId ? ` (callback_id: ${callbackId})` : ''}`);
+  }
+
+  /**
+   * Queues the owner's e-mail for the reel's state, then clears `notifyPending`. Never throws: the
+   * state change is what matters to HeyGen, and the reconciliation queues what was missed.
+   */
+  async notify(reel: ReelRecord): Promise<void> {
+    try {
+      const owner = await this.users.findActiveById(reel.userId);
+      if (owner) {
+        await this.notifications.email(this.messageFor(reel, owner.email, owner.name), { reelId: reel.id, status: reel.status });
+      } else {
+        this.logger.warn(`Reel ${reel.id}: its owner ${reel.userId} no longer exists; no e-mail`);
+      }
+      await this.reels.markNotified(reel.id, reel.status);
+    } catch (error) {
+      this.logger.error(`Reel ${reel.id}: the e-mail could not be queued (${error instanceof Error ? error.message : String(error)}); the reconciliation will`);
+    }
+  }
+
+  private messageFor(reel: ReelRecord, to: string, name: string): { to: string; subject: string; text: string } {
+    if (reel.status === 'completed') {
+      const link = `${this.config.serverUrl}/api/reels/${reel.id}/download`;
+      return {
+        to,
+        subject: `Your reel "${reel.title}" is ready`,
+        text:
+          `Hello ${name},\n\nYour reel "${reel.title}" is ready.\n\nDownload it (signed in): ${link}\n` +
+          (reel.videoUrl ? `Direct link (valid for 7 days): ${reel.videoUrl}\n` : ''),
+      };
+    }
+    return {
+      to,
+      subject: `Your reel "${reel.title}" could not be generated`,
+      text: `Hello ${name},\n\nYour reel "${reel.title}" could not be generated.\n\nReason: ${reel.error ?? DEFAULT_REEL_FAILURE}\n`,
+    };
+  }
+}

@@ -1,0 +1,129 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { HeygenApiError } from './heygen.client.js';
+import { HeygenClient } from './heygen.provider.js';
+import { ReelEventsService } from './reel-events.service.js';
+import { ReelRepository } from './reel.repository.js';
+
+export const GENERATE_JOB = 'reels.generate';
+export const RECONCILE_JOB = 'reels.reconcile';
+
+/** Reels checked per reconciliation run (the next run takes the rest). */
+const RECONCILE_BATCH = 100;
+/** A state change older than this whose e-mail was never queued is repaired. */
+const NOTIFY_REPAIR_AFTER_MS = 60_000;
+
+interface GenerateJobData {
+  reelId: string;
+}
+
+/**
+ * Sends approved reels to HeyGen through the job runner (retried with backoff; after
+ * HEYGEN_GENERATE_MAX_ATTEMPTS calls the reel fails), and reconciles reels whose webhook never
+ * came by asking HeyGen's status API.
+ */
+@Injectable()
+export class ReelGenerationService implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger('HeyGen');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly jobs: JobRunner,
+    private readonly heygen: HeygenClient,
+    private readonly reels: ReelRepository,
+    private readonly events: ReelEventsService,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    const { generateBackoffMs, generateMaxAttempts, timeoutMs } = this.config.heygen;
+    this.jobs.define<GenerateJobData>(GENERATE_JOB, (data) => this.generate(data.reelId), {
+      backoff: { delayMs: generateBackoffMs, factor: 2, maxRetries: generateMaxAttempts - 1, jitter: 0.2 },
+      // A run must end before its lock does, or another instance could call HeyGen a second time.
+      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, timeoutMs * 2 + 10_000),
+      onFinalFailure: (data, error) => this.giveUp(data.reelId, error.message),
+    });
+    this.jobs.define(RECONCILE_JOB, () => this.reconcile().then(() => undefined), { concurrency: 1 });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.every(RECONCILE_JOB, this.config.heygen.reconcileIntervalMs);
+  }
+
+  /** Queues the generate call of a reel that was just approved (once: the approval is a conditional update). */
+  async enqueue(reelId: string): Promise<void> {
+    await this.jobs.enqueue<GenerateJobData>(GENERATE_JOB, { reelId }, { uniqueKey: { reelId } });
+  }
+
+  /**
+   * One generate call. Only a reel still `approved` without a HeyGen video is sent, so a job run
+   * twice (a worker that died after recording) or a webhook that came first sends nothing.
+   */
+  async generate(reelId: string): Promise<void> {
+    const reel = await this.reels.findById(reelId);
+    if (!reel || reel.status !== 'approved' || reel.heygenVideoId) return;
+    let videoId: string;
+    try {
+      videoId = await this.heygen.generateVideo({
+        title: reel.title,
+        script: reel.script,
+        avatarId: reel.avatarId,
+        voiceId: reel.voiceId,
+        dimension: reel.dimension,
+        callbackId: reel.id,
+      });
+    } catch (error) {
+      const reason = error instanceof HeygenApiError ? error.message : `HeyGen request failed: ${String(error)}`;
+      await this.reels.markGenerateFailed(reel.id, reason);
+      this.logger.warn(`Reel ${reel.id}: HeyGen generate failed (${reason}); it stays approved and is retried`);
+      throw new HeygenApiError(reason);
+    }
+    const processing = await this.reels.markProcessing(reel.id, videoId, this.clock.now());
+    this.logger.log(`Reel ${reel.id} sent to HeyGen: video_id ${videoId}${processing ? '' : ' (a webhook already decided it)'}`);
+  }
+
+  private async giveUp(reelId: string, lastError: string): Promise<void> {
+    const reel = await this.reels.findById(reelId);
+    if (!reel || reel.status !== 'approved') return;
+    await this.events.failed(reel, `HeyGen did not accept the video after ${this.config.heygen.generateMaxAttempts} attempt(s): ${lastError}`);
+  }
+
+  /**
+   * Asks HeyGen about every reel `processing` longer than HEYGEN_RECONCILE_AFTER_MINUTES and
+   * applies the answer exactly as a webhook would; also queues e-mails a crash left unqueued.
+   */
+  async reconcile(): Promise<{ checked: number; completed: number; failed: number }> {
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - this.config.heygen.reconcileAfterMs);
+    let completed = 0;
+    let failed = 0;
+    const stale = await this.reels.findStaleProcessing(cutoff, RECONCILE_BATCH);
+    for (const reel of stale) {
+      try {
+        const status = await this.heygen.videoStatus(reel.heygenVideoId!);
+        if (status.status === 'completed') {
+          const result = await this.events.completed(reel, { videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl });
+          if (result.outcome === 'accepted') completed++;
+        } else if (status.status === 'failed') {
+          const result = await this.events.failed(reel, status.error);
+          if (result.outcome === 'accepted') failed++;
+        } else {
+          await this.reels.markChecked(reel.id, now);
+        }
+      } catch (error) {
+        // Asked again on the next run.
+        this.logger.warn(`Reconciliation of reel ${reel.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (completed + failed > 0) {
+      this.logger.warn(`Reconciliation: ${completed} reel(s) completed and ${failed} failed whose webhook never came`);
+    }
+    // updatedAt is written by Mongoose with the real time, so this compares with the real time.
+    for (const reel of await this.reels.findNotifyPending(new Date(Date.now() - NOTIFY_REPAIR_AFTER_MS), RECONCILE_BATCH)) {
+      await this.events.notify(reel);
+    }
+    return { checked: stale.length, completed, failed };
+  }
+}

@@ -1,0 +1,266 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
+import { Reel, REEL_DIMENSIONS, ReelAspectRatio, ReelStatus } from './reel.schema.js';
+
+/** A reel as plain data (ids as hex strings). */
+export interface ReelRecord {
+  id: string;
+  userId: string;
+  workspaceId: string;
+  title: string;
+  script: string;
+  avatarId: string;
+  voiceId: string;
+  aspectRatio: ReelAspectRatio;
+  dimension: { width: number; height: number };
+  status: ReelStatus;
+  heygenVideoId?: string;
+  videoUrl?: string;
+  thumbnailUrl?: string;
+  urlsFetchedAt?: Date;
+  error?: string;
+  approvedBy?: string;
+  approvedAt?: Date;
+  rejectedBy?: string;
+  rejectedAt?: Date;
+  rejectionReason?: string;
+  generateAttempts: number;
+  lastGenerateError?: string;
+  processingAt?: Date;
+  lastCheckedAt?: Date;
+  completedAt?: Date;
+  failedAt?: Date;
+  notifyPending: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewReel {
+  userId: string;
+  workspaceId: string;
+  title: string;
+  script: string;
+  avatarId: string;
+  voiceId: string;
+  aspectRatio: ReelAspectRatio;
+}
+
+export interface ReelListFilter {
+  status?: ReelStatus;
+  /** Only this user's reels. */
+  userId?: string;
+}
+
+export interface ReelResult {
+  videoUrl?: string;
+  thumbnailUrl?: string;
+}
+
+type LeanReel = Reel & { _id: Types.ObjectId };
+
+/** States a HeyGen answer may still change: success after a failure is applied, failure after success never. */
+const COMPLETABLE: ReelStatus[] = ['approved', 'processing', 'failed'];
+const FAILABLE: ReelStatus[] = ['approved', 'processing'];
+
+/**
+ * Every state change is one conditional update (the filter names the states it may leave), so a
+ * double click, two instances or a repeated webhook cannot both win: the loser gets null.
+ */
+@Injectable()
+export class ReelRepository {
+  constructor(@InjectModel(Reel.name) private readonly model: Model<Reel>) {}
+
+  async create(reel: NewReel): Promise<ReelRecord> {
+    const created = await this.model.create({
+      ...reel,
+      userId: new Types.ObjectId(reel.userId),
+      workspaceId: new Types.ObjectId(reel.workspaceId),
+      dimension: REEL_DIMENSIONS[reel.aspectRatio],
+      status: 'requested',
+    });
+    return toRecord(created.toObject() as LeanReel);
+  }
+
+  async findById(id: string): Promise<ReelRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const reel = await this.model.findById(id).lean<LeanReel>().exec();
+    return reel ? toRecord(reel) : null;
+  }
+
+  async findInWorkspace(workspaceId: string, id: string): Promise<ReelRecord | null> {
+    const reel = await this.model
+      .findOne({ _id: new Types.ObjectId(id), workspaceId: new Types.ObjectId(workspaceId) })
+      .lean<LeanReel>()
+      .exec();
+    return reel ? toRecord(reel) : null;
+  }
+
+  async findByHeygenVideoId(videoId: string): Promise<ReelRecord | null> {
+    const reel = await this.model.findOne({ heygenVideoId: videoId }).lean<LeanReel>().exec();
+    return reel ? toRecord(reel) : null;
+  }
+
+  async listInWorkspace(workspaceId: string, filter: ReelListFilter, skip: number, limit: number): Promise<{ reels: ReelRecord[]; total: number }> {
+    const query: Record<string, unknown> = { workspaceId: new Types.ObjectId(workspaceId) };
+    if (filter.userId) query.userId = new Types.ObjectId(filter.userId);
+    if (filter.status) query.status = filter.status;
+    const [reels, total] = await Promise.all([
+      this.model.find(query).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).lean<LeanReel[]>().exec(),
+      this.model.countDocuments(query).exec(),
+    ]);
+    return { reels: reels.map(toRecord), total };
+  }
+
+  /** requested → approved; null when the reel was not `requested` (already decided). */
+  approve(id: string, by: string, now: Date): Promise<ReelRecord | null> {
+    return this.transition(id, ['requested'], { $set: { status: 'approved', approvedBy: new Types.ObjectId(by), approvedAt: now } });
+  }
+
+  /** requested → rejected with the reason; null when the reel was not `requested`. */
+  reject(id: string, by: string, reason: string, now: Date): Promise<ReelRecord | null> {
+    return this.transition(id, ['requested'], {
+      $set: { status: 'rejected', rejectedBy: new Types.ObjectId(by), rejectedAt: now, rejectionReason: reason },
+    });
+  }
+
+  /** A generate call failed: the reel stays `approved`, with the error visible. */
+  async markGenerateFailed(id: string, reason: string): Promise<void> {
+    await this.model
+      .updateOne({ _id: new Types.ObjectId(id), status: 'approved' }, { $set: { lastGenerateError: reason }, $inc: { generateAttempts: 1 } })
+      .exec();
+  }
+
+  /**
+   * HeyGen took the reel: record its video id; approved → processing. A webhook may have come
+   * first (a fast HeyGen, found by callback_id): its state is never overwritten.
+   */
+  async markProcessing(id: string, heygenVideoId: string, now: Date): Promise<ReelRecord | null> {
+    const _id = new Types.ObjectId(id);
+    await this.model.updateOne({ _id, heygenVideoId: { $exists: false } }, { $set: { heygenVideoId }, $inc: { generateAttempts: 1 } }).exec();
+    return this.transition(id, ['approved'], { $set: { status: 'processing', processingAt: now }, $unset: { lastGenerateError: 1 } });
+  }
+
+  /**
+   * → completed with HeyGen's URLs; null when the reel was already completed (or never approved).
+   * The video id is recorded when the webhook came before generate's answer.
+   */
+  complete(id: string, result: ReelResult, now: Date, heygenVideoId?: string): Promise<ReelRecord | null> {
+    return this.transition(
+      id,
+      COMPLETABLE,
+      {
+        $set: {
+          status: 'completed',
+          completedAt: now,
+          notifyPending: true,
+          ...(result.videoUrl !== undefined && { videoUrl: result.videoUrl, urlsFetchedAt: now }),
+          ...(result.thumbnailUrl !== undefined && { thumbnailUrl: result.thumbnailUrl }),
+          ...(heygenVideoId !== undefined && { heygenVideoId }),
+        },
+        $unset: { error: 1, failedAt: 1, lastGenerateError: 1 },
+      },
+      heygenVideoId,
+    );
+  }
+
+  /** → failed with the reason; null when already failed, or completed (a late failure never wins). */
+  fail(id: string, reason: string, now: Date, heygenVideoId?: string): Promise<ReelRecord | null> {
+    return this.transition(
+      id,
+      FAILABLE,
+      { $set: { status: 'failed', error: reason, failedAt: now, notifyPending: true, ...(heygenVideoId !== undefined && { heygenVideoId }) } },
+      heygenVideoId,
+    );
+  }
+
+  /** Fresh URLs from HeyGen's status API (the old ones expire after 7 days). */
+  async refreshUrls(id: string, result: ReelResult, now: Date): Promise<ReelRecord | null> {
+    const reel = await this.model
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), status: 'completed' },
+        { $set: { videoUrl: result.videoUrl, urlsFetchedAt: now, ...(result.thumbnailUrl !== undefined && { thumbnailUrl: result.thumbnailUrl }) } },
+        { returnDocument: 'after' },
+      )
+      .lean<LeanReel>()
+      .exec();
+    return reel ? toRecord(reel) : null;
+  }
+
+  /** Reels `processing` since before `cutoff` and not asked about since, oldest first. */
+  async findStaleProcessing(cutoff: Date, limit: number): Promise<ReelRecord[]> {
+    const reels = await this.model
+      .find({
+        status: 'processing',
+        processingAt: { $lt: cutoff },
+        $or: [{ lastCheckedAt: { $exists: false } }, { lastCheckedAt: { $lt: cutoff } }],
+      })
+      .sort({ processingAt: 1 })
+      .limit(limit)
+      .lean<LeanReel[]>()
+      .exec();
+    return reels.map(toRecord);
+  }
+
+  async markChecked(id: string, now: Date): Promise<void> {
+    await this.model.updateOne({ _id: new Types.ObjectId(id) }, { $set: { lastCheckedAt: now } }).exec();
+  }
+
+  /** Reels whose e-mail was not queued (a crash right after the state change). */
+  async findNotifyPending(updatedBefore: Date, limit: number): Promise<ReelRecord[]> {
+    const reels = await this.model
+      .find({ notifyPending: true, updatedAt: { $lt: updatedBefore } })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean<LeanReel[]>()
+      .exec();
+    return reels.map(toRecord);
+  }
+
+  /** The e-mail for this state is queued (a later state change sets the flag again). */
+  async markNotified(id: string, status: ReelStatus): Promise<void> {
+    await this.model.updateOne({ _id: new Types.ObjectId(id), status }, { $set: { notifyPending: false } }, { timestamps: false }).exec();
+  }
+
+  private async transition(id: string, from: ReelStatus[], update: Record<string, unknown>, heygenVideoId?: string): Promise<ReelRecord | null> {
+    const filter: Record<string, unknown> = { _id: new Types.ObjectId(id), status: { $in: from } };
+    // Never attach a webhook's video id to a reel that already has another one.
+    if (heygenVideoId !== undefined) filter.$or = [{ heygenVideoId: { $exists: false } }, { heygenVideoId }];
+    const reel = await this.model.findOneAndUpdate(filter, update, { returnDocument: 'after' }).lean<LeanReel>().exec();
+    return reel ? toRecord(reel) : null;
+  }
+}
+
+function toRecord(reel: LeanReel): ReelRecord {
+  return {
+    id: reel._id.toHexString(),
+    userId: reel.userId.toHexString(),
+    workspaceId: reel.workspaceId.toHexString(),
+    title: reel.title,
+    script: reel.script,
+    avatarId: reel.avatarId,
+    voiceId: reel.voiceId,
+    aspectRatio: reel.aspectRatio,
+    dimension: { width: reel.dimension.width, height: reel.dimension.height },
+    status: reel.status,
+    heygenVideoId: reel.heygenVideoId,
+    videoUrl: reel.videoUrl,
+    thumbnailUrl: reel.thumbnailUrl,
+    urlsFetchedAt: reel.urlsFetchedAt,
+    error: reel.error,
+    approvedBy: reel.approvedBy?.toHexString(),
+    approvedAt: reel.approvedAt,
+    rejectedBy: reel.rejectedBy?.toHexString(),
+    rejectedAt: reel.rejectedAt,
+    rejectionReason: reel.rejectionReason,
+    generateAttempts: reel.generateAttempts ?? 0,
+    lastGenerateError: reel.lastGenerateError,
+    processingAt: reel.processingAt,
+    lastCheckedAt: reel.lastCheckedAt,
+    completedAt: reel.completedAt,
+    failedAt: reel.failedAt,
+    notifyPending: reel.notifyPending ?? false,
+    createdAt: reel.createdAt,
+    updatedAt: reel.updatedAt,
+  };
+}

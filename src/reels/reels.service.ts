@@ -1,0 +1,112 @@
+import { BadGatewayException, BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { Role } from '../auth/role.enum.js';
+import { Clock } from '../common/clock.js';
+import { HeygenApiError } from './heygen.client.js';
+import { HeygenClient } from './heygen.provider.js';
+import { ReelGenerationService } from './reel-generation.service.js';
+import { NewReel, ReelRecord, ReelRepository } from './reel.repository.js';
+import { ReelStatus } from './reel.schema.js';
+
+/**
+ * HeyGen's video and thumbnail URLs expire 7 days after they are issued; one older than this is
+ * refreshed before it is handed out, so a link given out stays good for at least an hour.
+ */
+export const HEYGEN_URL_REFRESH_AFTER_MS = 7 * 24 * 3600_000 - 3600_000;
+
+/** States in which a second approval is the same click again, not a conflict. */
+const APPROVED_ALREADY: ReelStatus[] = ['approved', 'processing', 'completed', 'failed'];
+
+/**
+ * The seed's flow from the app's side: a user requests a reel, a producer of its workspace (or a
+ * superadmin) approves or rejects it, the approval queues the HeyGen call, and the owner, the
+ * workspace's producers and superadmins can download the result.
+ */
+@Injectable()
+export class ReelsService {
+  private readonly logger = new Logger('Reels');
+
+  constructor(
+    private readonly reels: ReelRepository,
+    private readonly generation: ReelGenerationService,
+    private readonly heygen: HeygenClient,
+    private readonly clock: Clock,
+  ) {}
+
+  request(reel: NewReel): Promise<ReelRecord> {
+    return this.reels.create(reel);
+  }
+
+  /** A user sees their own reels; a producer the workspace's; a superadmin any workspace's. */
+  list(user: AuthenticatedUser, workspaceId: string, status: ReelStatus | undefined, skip: number, limit: number) {
+    const userId = user.role === Role.User ? user.userId : undefined;
+    return this.reels.listInWorkspace(workspaceId, { status, userId }, skip, limit);
+  }
+
+  /** The reel if the caller may see it: its owner, a producer of its workspace, a superadmin; else 404. */
+  async get(user: AuthenticatedUser, id: string): Promise<ReelRecord> {
+    const reel = user.role === Role.SuperAdmin ? await this.reels.findById(id) : user.workspaceId ? await this.reels.findInWorkspace(user.workspaceId, id) : null;
+    if (!reel || (user.role === Role.User && reel.userId !== user.userId)) throw new NotFoundException('Reel not found');
+    return reel;
+  }
+
+  /**
+   * requested → approved, and the HeyGen call is queued. Approving again (a double click) answers
+   * the reel as it is and queues nothing: only the approval that changed the state queues the call.
+   */
+  async approve(user: AuthenticatedUser, id: string): Promise<{ reel: ReelRecord; changed: boolean }> {
+    const reel = await this.get(user, id);
+    const approved = await this.reels.approve(reel.id, user.userId, this.clock.now());
+    if (approved) {
+      await this.generation.enqueue(approved.id);
+      this.logger.log(`Reel ${approved.id} approved by ${user.userId}; queued for HeyGen`);
+      return { reel: approved, changed: true };
+    }
+    const current = (await this.reels.findById(reel.id))!;
+    if (APPROVED_ALREADY.includes(current.status)) return { reel: current, changed: false };
+    throw new ConflictException(`Reel is ${current.status}; only a requested reel can be approved`);
+  }
+
+  async reject(user: AuthenticatedUser, id: string, reason: string): Promise<ReelRecord> {
+    const reel = await this.get(user, id);
+    const rejected = await this.reels.reject(reel.id, user.userId, reason, this.clock.now());
+    if (rejected) return rejected;
+    const current = (await this.reels.findById(reel.id))!;
+    if (current.status === 'rejected') return current;
+    throw new ConflictException(`Reel is ${current.status}; only a requested reel can be rejected`);
+  }
+
+  /** The video's URL, refreshed from HeyGen's status API when the one we have is about to expire. */
+  async downloadUrl(user: AuthenticatedUser, id: string): Promise<ReelRecord & { videoUrl: string; urlsFetchedAt: Date }> {
+    const reel = await this.get(user, id);
+    if (reel.status !== 'completed') throw new ConflictException(`Reel is ${reel.status}; only a completed reel can be downloaded`);
+    const now = this.clock.now();
+    const fresh = reel.videoUrl && reel.urlsFetchedAt && now.getTime() - reel.urlsFetchedAt.getTime() < HEYGEN_URL_REFRESH_AFTER_MS;
+    if (fresh) return reel as ReelRecord & { videoUrl: string; urlsFetchedAt: Date };
+    if (!reel.heygenVideoId) throw new ConflictException('Reel has no HeyGen video to download');
+    let status;
+    try {
+      status = await this.heygen.videoStatus(reel.heygenVideoId);
+    } catch (error) {
+      const reason = error instanceof HeygenApiError ? error.message : String(error);
+      this.logger.warn(`Reel ${reel.id}: refreshing its video URL failed: ${reason}`);
+      throw new BadGatewayException('Could not get a fresh video link from HeyGen; try again later');
+    }
+    if (status.status !== 'completed' || !status.videoUrl) throw new BadGatewayException('HeyGen has no video for this reel any more');
+    const refreshed = await this.reels.refreshUrls(reel.id, { videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl }, now);
+    this.logger.log(`Reel ${reel.id}: video URL refreshed from HeyGen`);
+    return (refreshed ?? { ...reel, videoUrl: status.videoUrl, urlsFetchedAt: now }) as ReelRecord & { videoUrl: string; urlsFetchedAt: Date };
+  }
+
+  /** The workspace a list reads: the caller's own, or any one a superadmin names. */
+  scopeOf(user: AuthenticatedUser, requested?: string): string {
+    if (user.role === Role.SuperAdmin) {
+      const workspaceId = requested ?? user.workspaceId;
+      if (!workspaceId) throw new BadRequestException('workspaceId is required');
+      return workspaceId;
+    }
+    if (requested && requested !== user.workspaceId) throw new ForbiddenException('Only a superadmin may choose the workspace');
+    if (!user.workspaceId) throw new ForbiddenException('This action requires a workspace');
+    return user.workspaceId;
+  }
+}

@@ -1,0 +1,103 @@
+import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Logger, Options, Post, Req, Type } from '@nestjs/common';
+import { ApiBody } from '@nestjs/swagger';
+import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
+import { ok, SuccessEnvelope } from '../common/envelope.js';
+import { createValidationPipe } from '../common/validation.pipe.js';
+import { ReelEventResult, ReelEventsService } from '../reels/reel-events.service.js';
+import { HeygenOptionsResultDto, HeygenWebhookDto, HeygenWebhookResultDto } from './heygen-webhook.dto.js';
+import { WebhookEndpoint } from './webhook-endpoint.decorator.js';
+import { WebhookRequest } from './webhook-signature.guard.js';
+
+const lenientBody = (expectedType: Type<unknown>) => createValidationPipe({ forbidUnknownFields: false, expectedType });
+
+/** The seed's names and HeyGen's real ones. */
+const SUCCESS_EVENTS = new Set(['video.completed', 'avatar_video.success']);
+const FAILURE_EVENTS = new Set(['video.failed', 'avatar_video.fail']);
+
+/**
+ * HeyGen's webhook (the seed's `/api/webhook/heygen`), signed with HeyGen's scheme. Every event
+ * HeyGen sends gets a 200 unless it is malformed or unsigned: an unknown video or an event type we
+ * do not handle is answered (and recorded by the event log) so HeyGen does not retry forever.
+ */
+@Controller('api/webhook/heygen')
+@WebhookEndpoint('heygen')
+export class HeygenWebhooksController {
+  private readonly logger = new Logger('HeyGen Webhook');
+
+  constructor(private readonly events: ReelEventsService) {}
+
+  /** HeyGen's reachability check when an endpoint is registered: answered at once, no database work (HeyGen waits 1 s). */
+  @Options()
+  @HttpCode(HttpStatus.OK)
+  @ApiEnvelopeResponse(HeygenOptionsResultDto, { withMessage: true })
+  check(): SuccessEnvelope<HeygenOptionsResultDto> {
+    return ok({ endpoint: 'heygen' }, 'HeyGen webhook endpoint is ready');
+  }
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @ApiBody({ type: HeygenWebhookDto })
+  @ApiEnvelopeResponse(HeygenWebhookResultDto, { withMessage: true })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST)
+  async receive(
+    @Body(lenientBody(HeygenWebhookDto)) body: Record<string, unknown>,
+    @Req() request: WebhookRequest,
+  ): Promise<SuccessEnvelope<HeygenWebhookResultDto>> {
+    const dto = body as unknown as HeygenWebhookDto;
+    const eventType = dto.event_type;
+    const data = dto.event_data ?? {};
+    if (request.webhook && dto.event_id) request.webhook.deliveryId = dto.event_id;
+    const isSuccess = SUCCESS_EVENTS.has(eventType);
+    if (!isSuccess && !FAILURE_EVENTS.has(eventType)) {
+      mark(request, 'ignored', stringField(data, 'video_id'));
+      this.logger.log(`HeyGen event ${eventType} ignored (not handled)`);
+      return ok({ event_type: eventType, outcome: 'ignored' }, `Event ${eventType} ignored`);
+    }
+
+    const videoId = stringField(data, 'video_id');
+    const callbackId = stringField(data, 'callback_id');
+    if (!videoId && !callbackId) throw new BadRequestException('event_data.video_id is required');
+    const reel = await this.events.find(videoId, callbackId);
+    if (!reel) {
+      this.events.notFound(videoId, callbackId);
+      mark(request, 'ignored', videoId);
+      return ok({ event_type: eventType, outcome: 'ignored', video_id: videoId }, 'No reel with this video_id; event ignored');
+    }
+
+    let result: ReelEventResult;
+    if (isSuccess) {
+      const videoUrl = stringField(data, 'video_url') ?? stringField(data, 'url');
+      const thumbnailUrl = stringField(data, 'thumbnail_url') ?? stringField(data, 'thumbnail');
+      result = await this.events.completed(reel, { videoUrl, thumbnailUrl }, videoId);
+    } else {
+      const reason = stringField(data, 'error_message') ?? stringField(data, 'msg') ?? stringField(data, 'error');
+      result = await this.events.failed(reel, reason, videoId);
+    }
+    const current = result.reel ?? reel;
+    mark(request, result.outcome, videoId ?? current.heygenVideoId);
+    this.logger.log(`HeyGen ${eventType} for reel ${current.id}: ${result.outcome}`);
+    return ok(
+      { event_type: eventType, outcome: result.outcome, video_id: videoId ?? current.heygenVideoId, reel_id: current.id, status: current.status },
+      messageFor(result.outcome, current.status),
+    );
+  }
+}
+
+function messageFor(outcome: ReelEventResult['outcome'], status: string): string {
+  if (outcome === 'accepted') return 'Reel updated';
+  if (outcome === 'duplicate') return 'Event already applied; nothing changed';
+  return status === 'completed' ? 'Reel already completed; failure ignored' : `Reel is ${status}; event ignored`;
+}
+
+function mark(request: WebhookRequest, outcome: string, videoId: string | undefined): void {
+  if (request.webhook) Object.assign(request.webhook, { outcome, ...(videoId !== undefined && { videoId }) });
+}
+
+/** A non-empty string field of event_data (at most 2048 characters), or undefined; any other type is a 400. */
+function stringField(data: Record<string, unknown>, name: string): string | undefined {
+  const value = data[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new BadRequestException(`event_data.${name} must be a string`);
+  if (value.length > 2048) throw new BadRequestException(`event_data.${name} must be at most 2048 characters`);
+  return value;
+}

@@ -1,0 +1,302 @@
+import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Types } from 'mongoose';
+import { ReelRepository } from '../src/reels/reel.repository.js';
+import { signHeygenWebhook } from '../src/webhooks/signature-verifiers.js';
+import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { eventually } from './utils/eventually.js';
+import { FakeHeygen } from './utils/fake-heygen.js';
+import { reelsTestEnv } from './utils/reels-env.js';
+import { SmtpSink } from './utils/smtp-sink.js';
+import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
+
+const SECRET = TEST_SECRETS.HEYGEN_WEBHOOK_SECRET;
+
+/** Collects the JSON log lines the app writes. */
+class LogCapture {
+  readonly lines: Array<Record<string, any>> = [];
+  write(chunk: string): void {
+    for (const line of chunk.split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
+  }
+  messages(): string[] {
+    return this.lines.map((line) => String(line.msg));
+  }
+}
+
+/** A reel of a new workspace, moved straight to `status` with HeyGen's video id (the approval flow has its own tests). */
+async function givenReel(t: TestApp, status: 'approved' | 'processing' = 'processing', videoId = `vid_${new Types.ObjectId().toHexString()}`) {
+  const workspace = await t.given.workspace();
+  const owner = await t.given.user({ workspaceId: workspace.id });
+  const repository = t.app.get(ReelRepository);
+  const reel = await repository.create({ userId: owner.id, workspaceId: workspace.id, title: 'Teaser', script: 'Hello', avatarId: 'a', voiceId: 'v', aspectRatio: '9:16' });
+  await t.connection.collection('reels').updateOne(
+    { _id: new Types.ObjectId(reel.id) },
+    { $set: { status, ...(status === 'processing' && { heygenVideoId: videoId, processingAt: new Date() }) } },
+  );
+  return { owner, reel: (await repository.findById(reel.id))!, videoId };
+}
+
+describe('HeyGen webhook (e2e)', () => {
+  let t: TestApp;
+  let heygen: FakeHeygen;
+  let smtp: SmtpSink;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    heygen = await FakeHeygen.start();
+    smtp = await SmtpSink.start();
+    t = await createTestApp({ env: { ...reelsTestEnv(heygen, smtp), LOG_LEVEL: 'info' }, logDestination: logs });
+  });
+  afterAll(async () => {
+    await t.close();
+    await heygen.stop();
+    await smtp.stop();
+  });
+  beforeEach(() => smtp.reset());
+
+  const reels = () => t.app.get(ReelRepository);
+  const post = (raw: string, headers: Record<string, string> = { 'x-heygen-signature': signHeygenWebhook(SECRET, raw) }) =>
+    t.http().post('/api/webhook/heygen').set({ 'content-type': 'application/json', ...headers }).send(raw);
+  const send = (body: object) => post(JSON.stringify(body));
+
+  it('answers OPTIONS (HeyGen\'s check on registration) with 200 at once, without Origin or signature', async () => {
+    const started = Date.now();
+    const response = await t.http().options('/api/webhook/heygen').expect(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(response.body).toEqual({ success: true, message: 'HeyGen webhook endpoint is ready', data: { endpoint: 'heygen' } });
+  });
+
+  describe('events', () => {
+    for (const [name, body] of [
+      ['seed video.completed', (videoId: string) => ({ event_type: 'video.completed', event_data: { video_id: videoId, status: 'completed', video_url: 'https://resource.heygen.example/a.mp4', thumbnail_url: 'https://resource.heygen.example/a.jpg' } })],
+      ['HeyGen avatar_video.success', (videoId: string) => ({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/a.mp4', callback_id: 'x' } })],
+      ['v3 envelope', (videoId: string) => ({ event_id: 'evt_123', event_type: 'avatar_video.success', created_at: '2025-01-17T10:00:00Z', event_data: { video_id: videoId, url: 'https://resource.heygen.example/a.mp4' } })],
+    ] as const) {
+      it(`completes the reel on ${name}, logs the seed's line, and e-mails the owner`, async () => {
+        const { owner, reel, videoId } = await givenReel(t);
+        const response = await send(body(videoId)).expect(200);
+        expect(response.body.data).toEqual({ event_type: body(videoId).event_type, outcome: 'accepted', video_id: videoId, reel_id: reel.id, status: 'completed' });
+        const stored = (await reels().findById(reel.id))!;
+        expect(stored).toEqual(expect.objectContaining({ status: 'completed', videoUrl: 'https://resource.heygen.example/a.mp4', urlsFetchedAt: expect.any(Date), completedAt: expect.any(Date) }));
+        expect(logs.messages()).toContain(`✅ Reel ${reel.id} completado exitosamente. URL: https://resource.heygen.example/a.mp4`);
+        await eventually(() => smtp.to(owner.email));
+      });
+    }
+
+    for (const [name, body, reason] of [
+      ['seed video.failed', (videoId: string) => ({ event_type: 'video.failed', event_data: { video_id: videoId, status: 'failed', error_message: 'Avatar not found' } }), 'Avatar not found'],
+      ['HeyGen avatar_video.fail', (videoId: string) => ({ event_type: 'avatar_video.fail', event_data: { video_id: videoId, msg: 'Voice not found', callback_id: 'x' } }), 'Voice not found'],
+      ['a failure without a message', (videoId: string) => ({ event_type: 'avatar_video.fail', event_data: { video_id: videoId } }), 'HeyGen could not generate the video'],
+    ] as const) {
+      it(`fails the reel on ${name}, logging the seed's line`, async () => {
+        const { reel, videoId } = await givenReel(t);
+        expect((await send(body(videoId)).expect(200)).body.data.outcome).toBe('accepted');
+        expect((await reels().findById(reel.id))!).toEqual(expect.objectContaining({ status: 'failed', error: reason, failedAt: expect.any(Date) }));
+        expect(logs.messages()).toContain(`❌ Reel ${reel.id} falló: ${reason}`);
+      });
+    }
+
+    it('finds the reel by callback_id when the webhook beats generate\'s answer, and records the video id', async () => {
+      const { reel } = await givenReel(t, 'approved');
+      const response = await send({ event_type: 'avatar_video.success', event_data: { video_id: 'vid_fast', url: 'https://resource.heygen.example/f.mp4', callback_id: reel.id } }).expect(200);
+      expect(response.body.data).toEqual(expect.objectContaining({ outcome: 'accepted', reel_id: reel.id, status: 'completed' }));
+      expect((await reels().findById(reel.id))!.heygenVideoId).toBe('vid_fast');
+      // A callback_id naming a reel that has another video is not trusted.
+      const other = await givenReel(t);
+      expect((await send({ event_type: 'avatar_video.fail', event_data: { video_id: 'vid_unknown', callback_id: other.reel.id } }).expect(200)).body.data.outcome).toBe('ignored');
+      expect((await reels().findById(other.reel.id))!.status).toBe('processing');
+    });
+
+    it('answers 200 to an unknown video and to event types it does not handle, changing nothing', async () => {
+      const unknown = await send({ event_type: 'avatar_video.success', event_data: { video_id: 'vid_nobody', url: 'https://x.example/v.mp4' } }).expect(200);
+      expect(unknown.body).toEqual({ success: true, message: 'No reel with this video_id; event ignored', data: { event_type: 'avatar_video.success', outcome: 'ignored', video_id: 'vid_nobody' } });
+      expect(logs.messages()).toContain('⚠️ No se encontró reel con video_id: vid_nobody');
+      const { reel, videoId } = await givenReel(t);
+      for (const eventType of ['avatar_video_gif.success', 'video_translate.success', 'avatar_video_caption.fail']) {
+        const response = await send({ event_type: eventType, event_data: { video_id: videoId } }).expect(200);
+        expect(response.body).toEqual({ success: true, message: `Event ${eventType} ignored`, data: { event_type: eventType, outcome: 'ignored' } });
+      }
+      expect((await reels().findById(reel.id))!.status).toBe('processing');
+    });
+
+    it('refuses malformed events with 400', async () => {
+      expect((await send({ event_data: { video_id: 'v' } }).expect(400)).body.message).toBe('event_type is required');
+      expect((await send({ event_type: 'avatar_video.success' }).expect(400)).body.message).toBe('event_data.video_id is required');
+      expect((await send({ event_type: 'avatar_video.success', event_data: { video_id: 42 } }).expect(400)).body.message).toBe('event_data.video_id must be a string');
+      expect((await send({ event_type: 'avatar_video.success', event_data: 'x' }).expect(400)).body.message).toBe('event_data must be an object');
+    });
+  });
+
+  describe('idempotency and order', () => {
+    it('changes nothing on a repeated event (nor sends a second e-mail)', async () => {
+      const { owner, reel, videoId } = await givenReel(t);
+      const body = { event_id: 'evt_dup', event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/1.mp4' } };
+      await send(body).expect(200);
+      const before = await reels().findById(reel.id);
+      const again = await send({ ...body, event_data: { ...body.event_data, url: 'https://resource.heygen.example/2.mp4' } }).expect(200);
+      expect(again.body).toEqual({ success: true, message: 'Event already applied; nothing changed', data: expect.objectContaining({ outcome: 'duplicate', status: 'completed' }) });
+      expect(await reels().findById(reel.id)).toEqual(before);
+      await eventually(() => smtp.to(owner.email));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(smtp.messages.filter((m) => m.to.includes(owner.email))).toHaveLength(1);
+    });
+
+    it('makes one change for concurrent identical deliveries', async () => {
+      const { reel, videoId } = await givenReel(t);
+      const raw = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/c.mp4' } });
+      const responses = await Promise.all(Array.from({ length: 10 }, () => post(raw)));
+      expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect(responses.filter((r) => r.body.data.outcome === 'accepted')).toHaveLength(1);
+      expect((await reels().findById(reel.id))!.status).toBe('completed');
+    });
+
+    it('never lets a late failure overwrite a completed reel; a success after a failure is applied', async () => {
+      const { reel, videoId } = await givenReel(t);
+      await send({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/ok.mp4' } }).expect(200);
+      const late = await send({ event_type: 'video.failed', event_data: { video_id: videoId, error_message: 'late' } }).expect(200);
+      expect(late.body).toEqual({ success: true, message: 'Reel already completed; failure ignored', data: expect.objectContaining({ outcome: 'ignored', status: 'completed' }) });
+      expect((await reels().findById(reel.id))!).toEqual(expect.objectContaining({ status: 'completed', videoUrl: 'https://resource.heygen.example/ok.mp4' }));
+
+      const second = await givenReel(t);
+      await send({ event_type: 'avatar_video.fail', event_data: { video_id: second.videoId, msg: 'first render failed' } }).expect(200);
+      await send({ event_type: 'avatar_video.success', event_data: { video_id: second.videoId, url: 'https://resource.heygen.example/retry.mp4' } }).expect(200);
+      const stored = (await reels().findById(second.reel.id))!;
+      expect(stored).toEqual(expect.objectContaining({ status: 'completed', videoUrl: 'https://resource.heygen.example/retry.mp4' }));
+      expect(stored.error).toBeUndefined();
+    });
+  });
+
+  describe('signatures', () => {
+    for (const header of ['X-HeyGen-Signature', 'Signature', 'Heygen-Signature']) {
+      it(`accepts the hex HMAC-SHA256 of the raw body in ${header}`, async () => {
+        const { videoId } = await givenReel(t);
+        const raw = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/s.mp4' } });
+        expect((await post(raw, { [header]: signHeygenWebhook(SECRET, raw) }).expect(200)).body.data.outcome).toBe('accepted');
+      });
+    }
+
+    it('refuses a missing, wrong, malformed or other-body signature with 401 and changes nothing', async () => {
+      const { reel, videoId } = await givenReel(t);
+      const raw = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/x.mp4' } });
+      const attempts: Array<Record<string, string>> = [
+        {},
+        { 'x-heygen-signature': signHeygenWebhook('another-secret-entirely', raw) },
+        { 'x-heygen-signature': 'not-hex' },
+        { 'x-heygen-signature': signHeygenWebhook(SECRET, raw).slice(0, 62) },
+        { 'x-heygen-signature': signHeygenWebhook(SECRET, JSON.stringify(JSON.parse(raw), null, 2)) },
+        { 'x-unrelated-signature': signHeygenWebhook(SECRET, raw) },
+      ];
+      for (const [index, headers] of attempts.entries()) {
+        const response = await post(raw, headers);
+        expect({ index, status: response.status, body: response.body }).toEqual({ index, status: 401, body: { success: false, message: 'Invalid signature' } });
+      }
+      // The signature covers the raw bytes: the same JSON re-spaced is another body.
+      await post(JSON.stringify(JSON.parse(raw), null, 2), { 'x-heygen-signature': signHeygenWebhook(SECRET, raw) }).expect(401);
+      expect((await reels().findById(reel.id))!.status).toBe('processing');
+      await post(raw).expect(200);
+    });
+  });
+});
+
+describe('HeyGen webhook with configured header names and several secrets (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { HEYGEN_SIGNATURE_HEADERS: 'X-Custom-Sig', HEYGEN_WEBHOOK_SECRET: 'old-secret-0123456789,new-secret-0123456789' } });
+  });
+  afterAll(() => t.close());
+
+  it('reads only the configured header, and accepts any configured secret', async () => {
+    const raw = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: 'vid_none' } });
+    const post = (headers: Record<string, string>) => t.http().post('/api/webhook/heygen').set({ 'content-type': 'application/json', ...headers }).send(raw);
+    await post({ 'x-heygen-signature': signHeygenWebhook('new-secret-0123456789', raw) }).expect(401);
+    await post({ 'x-custom-sig': signHeygenWebhook('new-secret-0123456789', raw) }).expect(200);
+    await post({ 'x-custom-sig': signHeygenWebhook('old-secret-0123456789', raw) }).expect(200);
+    await post({ 'x-custom-sig': `sha256=${signHeygenWebhook('old-secret-0123456789', raw)}` }).expect(200);
+  });
+});
+
+describe('HeyGen webhook in development without a secret (e2e)', () => {
+  let t: TestApp;
+  const logs = new LogCapture();
+  const outbox = mkdtempSync(join(tmpdir(), 'outbox-'));
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { NODE_ENV: 'development', HEYGEN_WEBHOOK_SECRET: undefined, LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: outbox, HEYGEN_RECONCILE_INTERVAL_MS: '600000' },
+      logDestination: logs,
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(outbox, { recursive: true, force: true });
+  });
+
+  // The seed's curl examples, byte for byte (curl -d sends the quoted text as it is).
+  const completed = `{
+    "event_type": "video.completed",
+    "event_data": {
+      "video_id": "test_video_123",
+      "status": "completed",
+      "video_url": "https://example.com/video.mp4",
+      "thumbnail_url": "https://example.com/thumb.jpg"
+    }
+  }`;
+  const failed = `{
+    "event_type": "video.failed",
+    "event_data": {
+      "video_id": "test_video_123",
+      "status": "failed",
+      "error_message": "Avatar not found"
+    }
+  }`;
+  const curl = (body: string) => t.http().post('/api/webhook/heygen').set('Content-Type', 'application/json').send(body);
+
+  it('accepts the seed\'s curl examples unsigned, with a warning; unknown video first, then a real reel', async () => {
+    expect((await curl(completed).expect(200)).body.data).toEqual({ event_type: 'video.completed', outcome: 'ignored', video_id: 'test_video_123' });
+    expect(logs.messages()).toContain('⚠️ No se encontró reel con video_id: test_video_123');
+    expect(logs.messages()).toContain('[Internal Webhook] heygen signature NOT verified: no secret configured (development only)');
+
+    const { reel } = await givenReel(t, 'processing', 'test_video_123');
+    expect((await curl(completed).expect(200)).body.data).toEqual(expect.objectContaining({ outcome: 'accepted', reel_id: reel.id, status: 'completed' }));
+    expect(logs.messages()).toContain(`✅ Reel ${reel.id} completado exitosamente. URL: https://example.com/video.mp4`);
+    expect((await curl(failed).expect(200)).body.data).toEqual(expect.objectContaining({ outcome: 'ignored', status: 'completed' }));
+
+    // Without SMTP_URL the owner's e-mail lands in the outbox folder (and the log).
+    await eventually(() => expect(readdirSync(outbox).filter((name) => name.endsWith('.eml'))).toHaveLength(1));
+    // The file is written before the line is logged.
+    await eventually(() => expect(logs.messages().some((line) => /^📧 E-mail "Your reel "Teaser" is ready" to .* written to /.test(line))).toBe(true));
+  });
+
+  it('fails a reel on the seed\'s failure example', async () => {
+    await t.connection.collection('reels').deleteMany({});
+    const { reel } = await givenReel(t, 'processing', 'test_video_123');
+    await curl(failed).expect(200);
+    expect((await t.app.get(ReelRepository).findById(reel.id))!.status).toBe('failed');
+    expect(logs.messages()).toContain(`❌ Reel ${reel.id} falló: Avatar not found`);
+  });
+});
+
+describe('HeyGen OPTIONS while the database is down (e2e)', () => {
+  let t: TestApp;
+  let server: MongoWireServer;
+
+  beforeAll(async () => {
+    server = await startMongoWireServer();
+    t = await createTestApp({ mongoServerUri: server.uri });
+  });
+  afterAll(async () => {
+    await t.app.close();
+    await server.stop();
+  });
+
+  it('still answers 200 within HeyGen\'s one second: it does no database work', { timeout: 60_000 }, async () => {
+    await server.stop();
+    const started = Date.now();
+    await t.http().options('/api/webhook/heygen').expect(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
