@@ -62,13 +62,14 @@ describe('Start-up on the embedded default (process level)', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'embedded-db.json'), 'utf8')).kind).toMatch(/^(mongod|wire)$/);
 
     // Requests already being handled when SIGTERM arrives still get their answers, and the
-    // process exits promptly (keep-alive connections do not hold it open).
+    // process exits promptly: keep-alive connections do not hold it open (they once held it for
+    // ~70 s). A background job running at that moment may take JOBS_SHUTDOWN_GRACE_MS (5 s).
     const before = first.logs.length;
     const inFlight = Array.from({ length: 4 }, () => login(first));
     await first.waitForOutput(/request received.*\/api\/auth\/login/, 4, before);
     const signalledAt = Date.now();
     expect(await first.stop('SIGTERM')).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(5000);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
     await Promise.all(inFlight);
 
     const second = await start(env());
