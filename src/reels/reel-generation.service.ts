@@ -42,7 +42,7 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
     this.jobs.define<GenerateJobData>(GENERATE_JOB, (data) => this.generate(data.reelId), {
       backoff: { delayMs: generateBackoffMs, factor: 2, maxRetries: generateMaxAttempts - 1, jitter: 0.2 },
       // A run must end before its lock does, or another instance could call HeyGen a second time.
-      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, timeoutMs * 2 + 10_000),
+      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, timeoutMs * 2 + 1000),
       onFinalFailure: (data, error) => this.giveUp(data.reelId, error.message),
     });
     this.jobs.define(RECONCILE_JOB, () => this.reconcile().then(() => undefined), { concurrency: 1 });
