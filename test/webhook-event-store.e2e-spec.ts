@@ -43,6 +43,12 @@ async function inParallel<T>(count: number, concurrency: number, task: (index: n
   return results;
 }
 
+/**
+ * The burst's size: 200 in the suite (the machine is shared); the issue's measurement of 1,000 is
+ * `WEBHOOK_BURST_DELIVERIES=1000 npm test -- webhook-event-store`.
+ */
+const BURST = Number(process.env.WEBHOOK_BURST_DELIVERIES ?? 200);
+
 describe('Webhook event store failures (e2e)', () => {
   let rck: FakeRck;
 
@@ -61,7 +67,7 @@ describe('Webhook event store failures (e2e)', () => {
     return response.body.data.videoIds as string[];
   }
 
-  it('answers a burst of 1,000 deliveries as usual while the store refuses writes for 3 s, and stores each one once it recovers', async () => {
+  it(`answers a burst of ${BURST} deliveries as usual while the store refuses writes for 3 s, and stores each one once it recovers`, async () => {
     const t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_BATCH_SIZE: '100', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '50' }) });
     try {
       const ids = await givenVideos(t, 20);
@@ -69,7 +75,7 @@ describe('Webhook event store failures (e2e)', () => {
       const before = { ...recorder.counts };
       const fault = failWritesFor(t, 3000);
       const started = Date.now();
-      const statuses = await inParallel(1000, 50, async (index) => {
+      const statuses = await inParallel(BURST, 50, async (index) => {
         const raw = JSON.stringify({ videoId: ids[index % ids.length], youtubeVideoId: `yt${index % ids.length}` });
         const response = await t.http().post('/internal/videos/success').set(rckHeaders(raw)).send(raw);
         return `${response.status} ${response.body.message}`;
@@ -79,15 +85,15 @@ describe('Webhook event store failures (e2e)', () => {
 
       const stored = await eventually(async () => {
         const count = await eventModel(t).countDocuments({ videoIds: { $in: ids } });
-        expect(count).toBe(1000);
+        expect(count).toBe(BURST);
         return count;
       }, 30_000, 100);
       const statusCounts = await eventModel(t).aggregate([{ $match: { videoIds: { $in: ids } } }, { $group: { _id: '$status', n: { $sum: 1 } } }]);
-      expect(Object.fromEntries(statusCounts.map((s) => [s._id, s.n]))).toEqual({ accepted: 20, duplicate: 980 });
+      expect(Object.fromEntries(statusCounts.map((s) => [s._id, s.n]))).toEqual({ accepted: 20, duplicate: BURST - 20 });
       expect(fault.attempts()).toBeGreaterThan(1);
       expect(recorder.counts.logged - before.logged).toBe(0);
       expect(recorder.pending).toBe(0);
-      console.log(`  burst: 1000 deliveries sent in ${sentIn} ms while writes failed ${fault.attempts()} time(s); ${stored} events stored, ${recorder.counts.logged - before.logged} logged`);
+      console.log(`  burst: ${BURST} deliveries sent in ${sentIn} ms while writes failed ${fault.attempts()} time(s); ${stored} events stored, ${recorder.counts.logged - before.logged} logged`);
     } finally {
       await t.close();
     }

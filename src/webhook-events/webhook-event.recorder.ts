@@ -147,17 +147,21 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
   private async writeNextBatch(): Promise<void> {
     const batch = this.buffer.splice(0, this.config.webhookEvents.batchSize);
     this.inFlight += batch.length;
+    let failure: unknown;
     try {
       await this.repository.insertBatch(batch);
-      this.counts.stored += batch.length;
     } catch (error) {
-      // Back at the front, in order: they are the oldest.
-      this.buffer.unshift(...batch);
-      this.enforceBound();
-      throw error;
-    } finally {
-      this.inFlight -= batch.length;
+      failure = error ?? new Error('write failed');
     }
+    this.inFlight -= batch.length;
+    if (failure === undefined) {
+      this.counts.stored += batch.length;
+      return;
+    }
+    // Back at the front, in order: they are the oldest (and no longer counted as in flight).
+    this.buffer.unshift(...batch);
+    this.enforceBound();
+    throw failure;
   }
 
   private enforceBound(): void {
