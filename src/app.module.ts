@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -14,6 +14,8 @@ import { ProductsModule } from './products/products.module.js';
 import { ReelsModule } from './reels/reels.module.js';
 import { UsersModule } from './users/users.module.js';
 import { VideosModule } from './videos/videos.module.js';
+import { WebhookEventsModule } from './webhook-events/webhook-events.module.js';
+import { WebhookRecordingInterceptor } from './webhook-events/webhook-recording.interceptor.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
@@ -24,8 +26,8 @@ export interface AppModuleOptions {
 
 /**
  * The whole request pipeline is registered here as APP_* providers, so a test that builds this
- * module gets exactly what production gets: JWT guard (deny by default), roles, validation, one
- * exception filter.
+ * module gets exactly what production gets: JWT guard (deny by default), roles, validation, the
+ * webhook event log's recording interceptor, one exception filter.
  */
 @Module({})
 export class AppModule {
@@ -45,11 +47,14 @@ export class AppModule {
         VideosModule,
         ReelsModule,
         WebhooksModule,
+        WebhookEventsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Records every delivery to a @WebhookEndpoint route (src/webhook-events/).
+        { provide: APP_INTERCEPTOR, useClass: WebhookRecordingInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

@@ -134,9 +134,14 @@ describe('HeyGen webhook (e2e)', () => {
     it('changes nothing on a repeated event (nor sends a second e-mail)', async () => {
       const { owner, reel, videoId } = await givenReel(t);
       const body = { event_id: 'evt_dup', event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/1.mp4' } };
-      await send(body).expect(200);
+      const first = await send(body).expect(200);
       const before = await reels().findById(reel.id);
-      const again = await send({ ...body, event_data: { ...body.event_data, url: 'https://resource.heygen.example/2.mp4' } }).expect(200);
+      // The same event_id again: the event log answers as the first time, without the handler.
+      const redelivered = await send(body).expect(200);
+      expect(redelivered.body).toEqual(first.body);
+      // The same event without an id (legacy payloads have none): the handler sees it is applied.
+      const { event_id: _id, ...legacy } = body;
+      const again = await send({ ...legacy, event_data: { ...body.event_data, url: 'https://resource.heygen.example/2.mp4' } }).expect(200);
       expect(again.body).toEqual({ success: true, message: 'Event already applied; nothing changed', data: expect.objectContaining({ outcome: 'duplicate', status: 'completed' }) });
       expect(await reels().findById(reel.id)).toEqual(before);
       await eventually(() => smtp.to(owner.email));

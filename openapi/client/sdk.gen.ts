@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, HeygenWebhooksCheckData, HeygenWebhooksCheckErrors, HeygenWebhooksCheckResponses, HeygenWebhooksReceiveData, HeygenWebhooksReceiveErrors, HeygenWebhooksReceiveResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, ReelsApproveData, ReelsApproveErrors, ReelsApproveResponses, ReelsCreateData, ReelsCreateErrors, ReelsCreateResponses, ReelsDownloadData, ReelsDownloadErrors, ReelsDownloadResponses, ReelsFindOneData, ReelsFindOneErrors, ReelsFindOneResponses, ReelsListData, ReelsListErrors, ReelsListResponses, ReelsRejectData, ReelsRejectErrors, ReelsRejectResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, HeygenWebhooksCheckData, HeygenWebhooksCheckErrors, HeygenWebhooksCheckResponses, HeygenWebhooksReceiveData, HeygenWebhooksReceiveErrors, HeygenWebhooksReceiveResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, ReelsApproveData, ReelsApproveErrors, ReelsApproveResponses, ReelsCreateData, ReelsCreateErrors, ReelsCreateResponses, ReelsDownloadData, ReelsDownloadErrors, ReelsDownloadResponses, ReelsFindOneData, ReelsFindOneErrors, ReelsFindOneResponses, ReelsListData, ReelsListErrors, ReelsListResponses, ReelsRejectData, ReelsRejectErrors, ReelsRejectResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WebhookEventsFindOneData, WebhookEventsFindOneErrors, WebhookEventsFindOneResponses, WebhookEventsListData, WebhookEventsListErrors, WebhookEventsListResponses, WebhookEventsReplayData, WebhookEventsReplayErrors, WebhookEventsReplayMatchingData, WebhookEventsReplayMatchingErrors, WebhookEventsReplayMatchingResponses, WebhookEventsReplayResponses, WebhookEventsStatsData, WebhookEventsStatsErrors, WebhookEventsStatsResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -312,4 +312,57 @@ export const heygenWebhooksReceive = <ThrowOnError extends boolean = false>(opti
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Every recorded delivery, newest first, with the seed's `page` / `limit` / `endpoint` and more filters.
+ */
+export const webhookEventsList = <ThrowOnError extends boolean = false>(options?: Options<WebhookEventsListData, ThrowOnError>): RequestResult<WebhookEventsListResponses, WebhookEventsListErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEventsListResponses, WebhookEventsListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-events',
+    ...options
+});
+
+/**
+ * Deliveries per source and status, videos reported finished or failed and the rate, generation
+ * time (average, p95), volume per day / week / month and refused deliveries, for `from` / `to`
+ * (default: the last 30 days).
+ */
+export const webhookEventsStats = <ThrowOnError extends boolean = false>(options?: Options<WebhookEventsStatsData, ThrowOnError>): RequestResult<WebhookEventsStatsResponses, WebhookEventsStatsErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEventsStatsResponses, WebhookEventsStatsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-events/stats',
+    ...options
+});
+
+/**
+ * One event (the seed's body); `Webhook event not found` otherwise.
+ */
+export const webhookEventsFindOne = <ThrowOnError extends boolean = false>(options: Options<WebhookEventsFindOneData, ThrowOnError>): RequestResult<WebhookEventsFindOneResponses, WebhookEventsFindOneErrors, ThrowOnError> => (options.client ?? client).get<WebhookEventsFindOneResponses, WebhookEventsFindOneErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-events/{id}',
+    ...options
+});
+
+/**
+ * Queue every event matching the filters for replay in the background (e.g. every failed
+ * delivery since T), oldest first; answers how many were queued. Deliveries whose signature
+ * failed are left out.
+ */
+export const webhookEventsReplayMatching = <ThrowOnError extends boolean = false>(options: Options<WebhookEventsReplayMatchingData, ThrowOnError>): RequestResult<WebhookEventsReplayMatchingResponses, WebhookEventsReplayMatchingErrors, ThrowOnError> => (options.client ?? client).post<WebhookEventsReplayMatchingResponses, WebhookEventsReplayMatchingErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-events/replay',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Run the stored delivery through its handler again (idempotency applies) and record the run with `replayOf`.
+ */
+export const webhookEventsReplay = <ThrowOnError extends boolean = false>(options: Options<WebhookEventsReplayData, ThrowOnError>): RequestResult<WebhookEventsReplayResponses, WebhookEventsReplayErrors, ThrowOnError> => (options.client ?? client).post<WebhookEventsReplayResponses, WebhookEventsReplayErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-events/{id}/replay',
+    ...options
 });

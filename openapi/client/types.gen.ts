@@ -432,6 +432,192 @@ export type HeygenWebhookDto = {
     created_at?: string | number;
 };
 
+export type WebhookEventStatus = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
+
+export type WebhookEventResponseDto = {
+    _id: string;
+    /**
+     * The full request path.
+     */
+    endpoint: string;
+    method: string;
+    /**
+     * The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null.
+     */
+    payload: {
+        [key: string]: unknown;
+    } | null;
+    source: 'rck' | 'heygen';
+    /**
+     * Selected request headers (never signatures or secrets).
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    status: WebhookEventStatus;
+    /**
+     * True when `payload` is raw text cut short.
+     */
+    payloadTruncated?: boolean;
+    eventType?: string;
+    /**
+     * The sender's delivery id (`webhook-id`, HeyGen `event_id`).
+     */
+    deliveryId?: string;
+    videoId?: string;
+    callbackId?: string;
+    /**
+     * Our record's id (the AIVideo).
+     */
+    recordId?: string;
+    httpStatus: number;
+    /**
+     * True verified, false refused; absent when not checked (development without a secret, replays).
+     */
+    signatureValid?: boolean;
+    durationMs: number;
+    error?: string;
+    requestId?: string;
+    /**
+     * On a replay: the event it replayed.
+     */
+    replayOf?: string;
+    createdAt: string;
+};
+
+export type WebhookEventListDto = {
+    events: Array<WebhookEventResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type SourceStatsDto = {
+    source: 'rck' | 'heygen';
+    total: number;
+    accepted: number;
+    duplicate: number;
+    ignored: number;
+    rejected: number;
+    failed: number;
+};
+
+export type OutcomeStatsDto = {
+    /**
+     * succeeded / (succeeded + failed), 0 to 1; null when there were none.
+     */
+    successRate: number | null;
+    failureRate: number | null;
+    /**
+     * Accepted deliveries that reported a finished video (event type ending in success / completed).
+     */
+    succeeded: number;
+    /**
+     * Accepted deliveries that reported a failed video (event type ending in fail / failed / failure).
+     */
+    failed: number;
+};
+
+export type GenerationTimeDto = {
+    /**
+     * From `metadata.queuedAt` to `metadata.completedAt`; null without videos.
+     */
+    averageMs: number | null;
+    /**
+     * Nearest-rank 95th percentile; null without videos.
+     */
+    p95Ms: number | null;
+    /**
+     * Videos completed in the window.
+     */
+    videos: number;
+};
+
+export type PeriodStatsDto = {
+    /**
+     * `2025-01-17` (day), `2025-W03` (ISO week), `2025-01` (month), UTC.
+     */
+    period: string;
+    total: number;
+    accepted: number;
+    duplicate: number;
+    ignored: number;
+    rejected: number;
+    failed: number;
+};
+
+export type RefusedStatsDto = {
+    source: 'rck' | 'heygen';
+    byHttpStatus: {
+        [key: string]: number;
+    };
+    total: number;
+};
+
+export type WebhookEventStatsDto = {
+    groupBy: 'day' | 'week' | 'month';
+    from: string;
+    to: string;
+    /**
+     * Deliveries received in the window.
+     */
+    total: number;
+    bySource: Array<SourceStatsDto>;
+    outcomes: OutcomeStatsDto;
+    generationTime: GenerationTimeDto;
+    /**
+     * Deliveries per period, oldest first (periods without any are left out).
+     */
+    volume: Array<PeriodStatsDto>;
+    /**
+     * Deliveries refused (4xx: signature, body, validation, unknown video) per source.
+     */
+    refused: Array<RefusedStatsDto>;
+};
+
+export type BulkReplayResultDto = {
+    /**
+     * Events queued for replay in the background.
+     */
+    queued: number;
+};
+
+export type ReplayWebhookEventsDto = {
+    /**
+     * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
+     */
+    endpoint?: string;
+    source?: 'rck' | 'heygen';
+    status?: WebhookEventStatus;
+    /**
+     * Received at or after this time (ISO 8601).
+     */
+    from?: string;
+    /**
+     * Received before this time (ISO 8601).
+     */
+    to?: string;
+    /**
+     * Events about this video: the sender's id (RCK `videoId`, HeyGen `video_id`), HeyGen's `callback_id` or our record's id.
+     */
+    videoId?: string;
+    /**
+     * e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen).
+     */
+    eventType?: string;
+};
+
+export type WebhookReplayResultDto = {
+    /**
+     * The handler's answer, in the envelope the sender gets.
+     */
+    response: {
+        [key: string]: unknown;
+    };
+    /**
+     * The event that recorded the replay (`replayOf` names the original).
+     */
+    event: WebhookEventResponseDto;
+};
+
 export type HealthCheckData = {
     body?: never;
     path?: never;
@@ -1763,3 +1949,242 @@ export type HeygenWebhooksReceiveResponses = {
 };
 
 export type HeygenWebhooksReceiveResponse = HeygenWebhooksReceiveResponses[keyof HeygenWebhooksReceiveResponses];
+
+export type WebhookEventsListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        /**
+         * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
+         */
+        endpoint?: string;
+        source?: 'rck' | 'heygen';
+        status?: WebhookEventStatus;
+        /**
+         * Received at or after this time (ISO 8601).
+         */
+        from?: string;
+        /**
+         * Received before this time (ISO 8601).
+         */
+        to?: string;
+        /**
+         * Events about this video: the sender's id (RCK `videoId`, HeyGen `video_id`), HeyGen's `callback_id` or our record's id.
+         */
+        videoId?: string;
+        /**
+         * e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen).
+         */
+        eventType?: string;
+    };
+    url: '/api/webhook-events';
+};
+
+export type WebhookEventsListErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEventsListError = WebhookEventsListErrors[keyof WebhookEventsListErrors];
+
+export type WebhookEventsListResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEventListDto;
+    };
+};
+
+export type WebhookEventsListResponse = WebhookEventsListResponses[keyof WebhookEventsListResponses];
+
+export type WebhookEventsStatsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Default: 30 days before `to`.
+         */
+        from?: string;
+        /**
+         * Default: now.
+         */
+        to?: string;
+        groupBy?: 'day' | 'week' | 'month';
+    };
+    url: '/api/webhook-events/stats';
+};
+
+export type WebhookEventsStatsErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEventsStatsError = WebhookEventsStatsErrors[keyof WebhookEventsStatsErrors];
+
+export type WebhookEventsStatsResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEventStatsDto;
+    };
+};
+
+export type WebhookEventsStatsResponse = WebhookEventsStatsResponses[keyof WebhookEventsStatsResponses];
+
+export type WebhookEventsFindOneData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/webhook-events/{id}';
+};
+
+export type WebhookEventsFindOneErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEventsFindOneError = WebhookEventsFindOneErrors[keyof WebhookEventsFindOneErrors];
+
+export type WebhookEventsFindOneResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEventResponseDto;
+    };
+};
+
+export type WebhookEventsFindOneResponse = WebhookEventsFindOneResponses[keyof WebhookEventsFindOneResponses];
+
+export type WebhookEventsReplayMatchingData = {
+    body: ReplayWebhookEventsDto;
+    path?: never;
+    query?: never;
+    url: '/api/webhook-events/replay';
+};
+
+export type WebhookEventsReplayMatchingErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEventsReplayMatchingError = WebhookEventsReplayMatchingErrors[keyof WebhookEventsReplayMatchingErrors];
+
+export type WebhookEventsReplayMatchingResponses = {
+    /**
+     * Success
+     */
+    202: {
+        success: true;
+        data: BulkReplayResultDto;
+        message?: string;
+    };
+};
+
+export type WebhookEventsReplayMatchingResponse = WebhookEventsReplayMatchingResponses[keyof WebhookEventsReplayMatchingResponses];
+
+export type WebhookEventsReplayData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/webhook-events/{id}/replay';
+};
+
+export type WebhookEventsReplayErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type WebhookEventsReplayError = WebhookEventsReplayErrors[keyof WebhookEventsReplayErrors];
+
+export type WebhookEventsReplayResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookReplayResultDto;
+        message?: string;
+    };
+};
+
+export type WebhookEventsReplayResponse = WebhookEventsReplayResponses[keyof WebhookEventsReplayResponses];

@@ -80,6 +80,15 @@ export class AppConfig {
   readonly logLevel: string;
   /** The durable job runner (src/jobs/). */
   readonly jobs: { processEveryMs: number; lockLifetimeMs: number; concurrency: number; shutdownGraceMs: number };
+  /** The webhook event log (src/webhook-events/). */
+  readonly webhookEvents: {
+    /** Undefined: kept forever. */
+    retentionDays?: number;
+    batchSize: number;
+    flushIntervalMs: number;
+    maxBuffered: number;
+    replayMaxEvents: number;
+  };
   readonly warnings: ConfigWarning[] = [];
 
   constructor(env: EnvironmentVariables) {
@@ -105,6 +114,13 @@ export class AppConfig {
       lockLifetimeMs: env.JOBS_LOCK_LIFETIME_MS,
       concurrency: env.JOBS_CONCURRENCY,
       shutdownGraceMs: env.JOBS_SHUTDOWN_GRACE_MS,
+    };
+    this.webhookEvents = {
+      retentionDays: env.WEBHOOK_EVENT_RETENTION_DAYS,
+      batchSize: env.WEBHOOK_EVENT_BATCH_SIZE,
+      flushIntervalMs: env.WEBHOOK_EVENT_FLUSH_INTERVAL_MS,
+      maxBuffered: env.WEBHOOK_EVENT_MAX_BUFFERED,
+      replayMaxEvents: env.WEBHOOK_REPLAY_MAX_EVENTS,
     };
 
     let jwtSecret = env.JWT_SECRET;

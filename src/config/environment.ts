@@ -349,6 +349,48 @@ export class EnvironmentVariables {
   @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters long' })
   METRICS_TOKEN?: string;
 
+  /**
+   * Days a webhook event is kept (a TTL index on createdAt removes older ones; a changed value
+   * changes the index in place at start-up). Unset: events are kept forever.
+   */
+  @IsOptional()
+  @AsNumber()
+  @Min(1)
+  @Max(36_500)
+  @IsInt()
+  WEBHOOK_EVENT_RETENTION_DAYS?: number;
+
+  /** Webhook events written in one insertMany, at most. */
+  @AsNumber()
+  @Min(1)
+  @Max(10_000)
+  @IsInt()
+  WEBHOOK_EVENT_BATCH_SIZE = 500;
+
+  /** How long a recorded webhook event may wait in memory before its batch is written (ms). */
+  @AsNumber()
+  @Min(1)
+  @Max(60_000)
+  @IsInt()
+  WEBHOOK_EVENT_FLUSH_INTERVAL_MS = 200;
+
+  /**
+   * Events held in memory while the database refuses writes; beyond this, the oldest are written
+   * to the log in full instead, so memory stays bounded and nothing is lost without a trace.
+   */
+  @AsNumber()
+  @Min(100)
+  @Max(10_000_000)
+  @IsInt()
+  WEBHOOK_EVENT_MAX_BUFFERED = 100_000;
+
+  /** Most events one bulk replay (POST /api/webhook-events/replay) may queue. */
+  @AsNumber()
+  @Min(1)
+  @Max(1_000_000)
+  @IsInt()
+  WEBHOOK_REPLAY_MAX_EVENTS = 10_000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 

@@ -121,3 +121,5 @@ AIVideoSchema.index({ workspaceId: 1, productId: 1, createdAt: -1 });
 // The orphan sweep and the product-copy repair.
 AIVideoSchema.index({ status: 1, 'metadata.dispatchedAt': 1 });
 AIVideoSchema.index({ 'metadata.productSynced': 1, updatedAt: 1 });
+// Generation time of the videos completed in a window (the webhook event stats).
+AIVideoSchema.index({ status: 1, 'metadata.completedAt': 1 });

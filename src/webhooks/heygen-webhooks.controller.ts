@@ -1,14 +1,16 @@
-import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Logger, Options, Post, Req, Type } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Options, Post, Req } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import { ReelEventResult, ReelEventsService } from '../reels/reel-events.service.js';
+import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { HeygenOptionsResultDto, HeygenWebhookDto, HeygenWebhookResultDto } from './heygen-webhook.dto.js';
 import { WebhookEndpoint } from './webhook-endpoint.decorator.js';
 import { WebhookRequest } from './webhook-signature.guard.js';
 
-const lenientBody = (expectedType: Type<unknown>) => createValidationPipe({ forbidUnknownFields: false, expectedType });
+/** Validated against the DTO; fields HeyGen adds later are dropped, not refused. */
+const heygenBody = createValidationPipe({ forbidUnknownFields: false, expectedType: HeygenWebhookDto });
 
 /** The seed's names and HeyGen's real ones. */
 const SUCCESS_EVENTS = new Set(['video.completed', 'avatar_video.success']);
@@ -21,10 +23,23 @@ const FAILURE_EVENTS = new Set(['video.failed', 'avatar_video.fail']);
  */
 @Controller('api/webhook/heygen')
 @WebhookEndpoint('heygen')
-export class HeygenWebhooksController {
+export class HeygenWebhooksController implements OnModuleInit {
   private readonly logger = new Logger('HeyGen Webhook');
 
-  constructor(private readonly events: ReelEventsService) {}
+  constructor(
+    private readonly events: ReelEventsService,
+    private readonly replays: WebhookReplayRegistry,
+  ) {}
+
+  /** A stored delivery is replayed through the same validation and handling as a live one. */
+  onModuleInit(): void {
+    this.replays.register('/api/webhook/heygen', async (payload) => {
+      const dto = (await heygenBody.transform(payload, { type: 'body', metatype: Object })) as HeygenWebhookDto;
+      const facts: { webhook: NonNullable<WebhookRequest['webhook']> } = { webhook: { source: 'heygen' } };
+      const response = await this.handle(dto, facts);
+      return { httpStatus: HttpStatus.OK, response, outcome: facts.webhook.outcome, videoId: facts.webhook.videoId, recordId: facts.webhook.recordId };
+    });
+  }
 
   /** HeyGen's reachability check when an endpoint is registered: answered at once, no database work (HeyGen waits 1 s). */
   @Options()
@@ -40,13 +55,18 @@ export class HeygenWebhooksController {
   @ApiEnvelopeResponse(HeygenWebhookResultDto, { withMessage: true })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST)
   async receive(
-    @Body(lenientBody(HeygenWebhookDto)) body: Record<string, unknown>,
+    @Body(heygenBody) body: Record<string, unknown>,
     @Req() request: WebhookRequest,
   ): Promise<SuccessEnvelope<HeygenWebhookResultDto>> {
     const dto = body as unknown as HeygenWebhookDto;
+    if (request.webhook && dto.event_id) request.webhook.deliveryId = dto.event_id;
+    return this.handle(dto, request);
+  }
+
+  /** The live route and a replay of a stored delivery run the same code. */
+  private async handle(dto: HeygenWebhookDto, request: WebhookRequest | { webhook?: WebhookRequest['webhook'] }) {
     const eventType = dto.event_type;
     const data = dto.event_data ?? {};
-    if (request.webhook && dto.event_id) request.webhook.deliveryId = dto.event_id;
     const isSuccess = SUCCESS_EVENTS.has(eventType);
     if (!isSuccess && !FAILURE_EVENTS.has(eventType)) {
       mark(request, 'ignored', stringField(data, 'video_id'));
@@ -74,7 +94,7 @@ export class HeygenWebhooksController {
       result = await this.events.failed(reel, reason, videoId);
     }
     const current = result.reel ?? reel;
-    mark(request, result.outcome, videoId ?? current.heygenVideoId);
+    mark(request, result.outcome, videoId ?? current.heygenVideoId, current.id);
     this.logger.log(`HeyGen ${eventType} for reel ${current.id}: ${result.outcome}`);
     return ok(
       { event_type: eventType, outcome: result.outcome, video_id: videoId ?? current.heygenVideoId, reel_id: current.id, status: current.status },
@@ -89,8 +109,8 @@ function messageFor(outcome: ReelEventResult['outcome'], status: string): string
   return status === 'completed' ? 'Reel already completed; failure ignored' : `Reel is ${status}; event ignored`;
 }
 
-function mark(request: WebhookRequest, outcome: string, videoId: string | undefined): void {
-  if (request.webhook) Object.assign(request.webhook, { outcome, ...(videoId !== undefined && { videoId }) });
+function mark(request: { webhook?: WebhookRequest['webhook'] }, outcome: string, videoId: string | undefined, recordId?: string): void {
+  if (request.webhook) Object.assign(request.webhook, { outcome, ...(videoId !== undefined && { videoId }), ...(recordId && { recordId }) });
 }
 
 /** A non-empty string field of event_data (at most 2048 characters), or undefined; any other type is a 400. */

@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, HttpStatus, Logger, Post, Req, Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Post, Req, Type, ValidationPipe } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import { VideoCallbacksService } from '../videos/video-callbacks.service.js';
+import { ReplayResult, WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { RckFailureCallbackDto, RckFailureDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
 import { WebhookEndpoint } from './webhook-endpoint.decorator.js';
 import { WebhookRequest } from './webhook-signature.guard.js';
@@ -14,13 +15,25 @@ import { WebhookRequest } from './webhook-signature.guard.js';
  */
 const lenientBody = (expectedType: Type<unknown>) => createValidationPipe({ forbidUnknownFields: false, expectedType });
 
+const successBody = lenientBody(RckSuccessCallbackDto);
+const failureBody = lenientBody(RckFailureCallbackDto);
+
 /** RCK Description's callbacks (the seed's "Endpoints de Webhook Internos"), signed. */
 @Controller('internal/videos')
 @WebhookEndpoint('rck')
-export class RckWebhooksController {
+export class RckWebhooksController implements OnModuleInit {
   private readonly logger = new Logger('Internal Webhook');
 
-  constructor(private readonly callbacks: VideoCallbacksService) {}
+  constructor(
+    private readonly callbacks: VideoCallbacksService,
+    private readonly replays: WebhookReplayRegistry,
+  ) {}
+
+  /** A stored delivery is replayed through the same validation and service calls as a live one. */
+  onModuleInit(): void {
+    this.replays.register('/internal/videos/success', async (payload) => replayResult(await this.handleSuccess(await validated(successBody, payload))));
+    this.replays.register('/internal/videos/failure', async (payload) => replayResult(await this.handleFailure(await validated(failureBody, payload))));
+  }
 
   /** RCK generated the video. Repeating it changes nothing and answers the same. */
   @Post('success')
@@ -29,19 +42,12 @@ export class RckWebhooksController {
   @ApiEnvelopeResponse(RckSuccessDataDto, { withMessage: true })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   async success(
-    @Body(lenientBody(RckSuccessCallbackDto)) body: Record<string, unknown>,
+    @Body(successBody) body: Record<string, unknown>,
     @Req() request: WebhookRequest,
   ): Promise<SuccessEnvelope<RckSuccessDataDto>> {
-    const dto = body as unknown as RckSuccessCallbackDto;
-    const { outcome, data } = await this.callbacks.succeeded(dto.videoId, {
-      youtubeVideoId: dto.youtubeVideoId,
-      localFilename: dto.localFilename,
-      videoUrl: dto.video_url ?? dto.videoUrl,
-      imgS3Url: dto.img_s3_url ?? dto.imgS3Url,
-    });
-    markOutcome(request, outcome, data.videoId);
-    this.logger.log(`[Internal Webhook] success for video ${data.videoId}: ${outcome}`);
-    return ok(data, 'Video status updated successfully');
+    const { outcome, envelope } = await this.handleSuccess(body as unknown as RckSuccessCallbackDto);
+    markOutcome(request, outcome, envelope.data.videoId);
+    return envelope;
   }
 
   /** RCK could not generate the video. After a success it is ignored (still 200). */
@@ -51,18 +57,42 @@ export class RckWebhooksController {
   @ApiEnvelopeResponse(RckFailureDataDto, { withMessage: true })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   async failure(
-    @Body(lenientBody(RckFailureCallbackDto)) body: Record<string, unknown>,
+    @Body(failureBody) body: Record<string, unknown>,
     @Req() request: WebhookRequest,
   ): Promise<SuccessEnvelope<RckFailureDataDto>> {
-    const dto = body as unknown as RckFailureCallbackDto;
+    const { outcome, envelope } = await this.handleFailure(body as unknown as RckFailureCallbackDto);
+    markOutcome(request, outcome, envelope.data.videoId);
+    return envelope;
+  }
+
+  private async handleSuccess(dto: RckSuccessCallbackDto) {
+    const { outcome, data } = await this.callbacks.succeeded(dto.videoId, {
+      youtubeVideoId: dto.youtubeVideoId,
+      localFilename: dto.localFilename,
+      videoUrl: dto.video_url ?? dto.videoUrl,
+      imgS3Url: dto.img_s3_url ?? dto.imgS3Url,
+    });
+    this.logger.log(`[Internal Webhook] success for video ${data.videoId}: ${outcome}`);
+    return { outcome, envelope: ok(data, 'Video status updated successfully') };
+  }
+
+  private async handleFailure(dto: RckFailureCallbackDto) {
     const { outcome, data } = await this.callbacks.failed(dto.videoId, dto.error?.trim() || undefined);
-    markOutcome(request, outcome, data.videoId);
     this.logger.log(`[Internal Webhook] failure for video ${data.videoId}: ${outcome}`);
-    if (outcome === 'ignored') return ok(data, 'Video already completed; failure ignored');
-    return ok(data, 'Video failure recorded successfully');
+    if (outcome === 'ignored') return { outcome, envelope: ok(data, 'Video already completed; failure ignored') };
+    return { outcome, envelope: ok(data, 'Video failure recorded successfully') };
   }
 }
 
 function markOutcome(request: WebhookRequest, outcome: string, videoId: string): void {
-  if (request.webhook) Object.assign(request.webhook, { outcome, videoId });
+  // For RCK the sender's videoId is our AIVideo's id.
+  if (request.webhook) Object.assign(request.webhook, { outcome, videoId, recordId: videoId });
+}
+
+async function validated<T>(pipe: ValidationPipe, payload: unknown): Promise<T> {
+  return (await pipe.transform(payload, { type: 'body', metatype: Object })) as T;
+}
+
+function replayResult({ outcome, envelope }: { outcome: string; envelope: SuccessEnvelope<{ videoId: string }> }): ReplayResult {
+  return { httpStatus: HttpStatus.OK, response: envelope, outcome, videoId: envelope.data.videoId, recordId: envelope.data.videoId };
 }

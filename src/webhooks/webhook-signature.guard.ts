@@ -15,6 +15,12 @@ export interface WebhookDeliveryInfo {
   /** Set by the handler: what the delivery did, and the video it concerned. */
   outcome?: string;
   videoId?: string;
+  /** Set by the handler: our record's id (the AIVideo, the reel) when it differs from `videoId`. */
+  recordId?: string;
+  /** Set by the handler when the payload does not say it (`event_type`) and the path is not enough. */
+  eventType?: string;
+  /** Set by the webhook event log once it has recorded this delivery. */
+  recorded?: boolean;
 }
 
 export type WebhookRequest = FastifyRequest & { rawBody?: Buffer; webhook?: WebhookDeliveryInfo };

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { ReelsModule } from '../reels/reels.module.js';
 import { VideosModule } from '../videos/videos.module.js';
 import { HeygenWebhooksController } from './heygen-webhooks.controller.js';
+import { WebhookEventsModule } from '../webhook-events/webhook-events.module.js';
 import { RckWebhooksController } from './rck-webhooks.controller.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
 /** The generators' callbacks, each controller behind the signature guard of its source. */
 @Module({
-  imports: [VideosModule, ReelsModule],
+  imports: [VideosModule, ReelsModule, WebhookEventsModule],
   controllers: [RckWebhooksController, HeygenWebhooksController],
   providers: [WebhookSignatureGuard],
 })

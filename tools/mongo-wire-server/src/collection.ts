@@ -282,6 +282,23 @@ export class Collection {
     return true;
   }
 
+  /** collMod's index options, in place: answers `<option>_old` / `<option>_new` for each value that changed. */
+  modifyIndex(ix: Index, options: { expireAfterSeconds?: number; hidden?: boolean }): Doc {
+    const reply: Doc = {};
+    for (const option of ['expireAfterSeconds', 'hidden'] as const) {
+      const value = options[option];
+      if (value === undefined) continue;
+      const old = ix.spec[option];
+      if (old === value) continue;
+      if (old !== undefined) reply[`${option}_old`] = old;
+      reply[`${option}_new`] = value;
+      if (option === 'hidden' && value === false) delete ix.spec.hidden;
+      else (ix.spec as Record<string, unknown>)[option] = value;
+    }
+    if (Object.keys(reply).length > 0) this.onChange();
+    return reply;
+  }
+
   dropIndex(ix: Index): void {
     if (ix.spec.name === '_id_') throw new CommandError(72, 'cannot drop _id index', 'InvalidOptions');
     this.indexes.splice(this.indexes.indexOf(ix), 1);

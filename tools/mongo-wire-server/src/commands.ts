@@ -416,6 +416,43 @@ const handlers: Record<string, Handler> = {
     return reply;
   },
 
+  /**
+   * collMod, for index options only (manual: reference/command/collMod): `index: { keyPattern |
+   * name, expireAfterSeconds?, hidden? }` changes the index in place and answers the old and new
+   * values, e.g. `{ expireAfterSeconds_old: 3600, expireAfterSeconds_new: 7200, ok: 1 }`. Since
+   * mongod 5.1 a single-field non-TTL index may be given expireAfterSeconds this way.
+   */
+  collMod: (ctx, cmd, db) => {
+    const name = collName(cmd, 'collMod');
+    const coll = ctx.engine.collection(db, name);
+    if (!coll) throw new CommandError(26, `ns does not exist: ${db}.${name}`, 'NamespaceNotFound');
+    const reply: Doc = {};
+    const change = cmd.index;
+    if (change !== undefined) {
+      if (!isPlainObject(change)) throw new CommandError(14, 'index must be an object', 'TypeMismatch');
+      const target = typeof change.name === 'string' ? change.name : isPlainObject(change.keyPattern) ? change.keyPattern : undefined;
+      if (target === undefined) throw new CommandError(72, 'must specify either index name or key pattern', 'InvalidOptions');
+      const ix = coll.findIndex(target);
+      if (!ix) throw new CommandError(27, `cannot find index ${typeof target === 'string' ? target : JSON.stringify(target)} for ns ${db}.${name}`, 'IndexNotFound');
+      const options: Doc = {};
+      if (change.expireAfterSeconds !== undefined) {
+        const seconds = toNumber(change.expireAfterSeconds);
+        if (!Number.isFinite(seconds) || seconds < 0) throw new CommandError(2, 'expireAfterSeconds must be a non-negative number', 'BadValue');
+        if (ix.spec.name === '_id_' || Object.keys(ix.spec.key).length !== 1) {
+          throw new CommandError(72, 'TTL indexes are single-field indexes, compound indexes do not support TTL', 'InvalidOptions');
+        }
+        options.expireAfterSeconds = seconds;
+      }
+      if (change.hidden !== undefined) {
+        if (ix.spec.name === '_id_') throw new CommandError(72, 'can\'t hide _id index', 'InvalidOptions');
+        options.hidden = !!change.hidden;
+      }
+      Object.assign(reply, coll.modifyIndex(ix, options));
+    }
+    reply.ok = 1;
+    return reply;
+  },
+
   listIndexes: (ctx, cmd, db) => {
     const name = collName(cmd, 'listIndexes');
     const coll = ctx.engine.collection(db, name);

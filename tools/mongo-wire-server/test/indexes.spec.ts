@@ -274,3 +274,36 @@ describeWireOnly('TTL expiry (wire server only: real mongod sweeps every 60 s)',
     expect(left).toEqual(['fresh', 'missing', 'string']);
   });
 });
+
+// manual: reference/command/collMod — "Change Expiration Value for Indexes": collMod with
+// `index: { keyPattern, expireAfterSeconds }` answers `{ "expireAfterSeconds_old" : 3600,
+// "expireAfterSeconds_new" : 7200, "ok" : 1 }`; the index may also be named (`index: { name }`);
+// since 5.1 a single-field non-TTL index can be made a TTL index the same way. An unknown index is
+// 27 IndexNotFound, an unknown collection 26 NamespaceNotFound (manual: reference/error-codes).
+describe('collMod index options', () => {
+  it('changes a TTL index\'s expireAfterSeconds in place, by key pattern or by name, with the manual\'s answer', async () => {
+    const coll = db.collection(freshName('collmod'));
+    await coll.createIndex({ lastModifiedDate: 1 }, { expireAfterSeconds: 3600 });
+    const reply = await db.command({ collMod: coll.collectionName, index: { keyPattern: { lastModifiedDate: 1 }, expireAfterSeconds: 7200 } });
+    expect({ old: reply.expireAfterSeconds_old, new: reply.expireAfterSeconds_new, ok: reply.ok }).toEqual({ old: 3600, new: 7200, ok: 1 });
+    expect(byName(await coll.listIndexes().toArray()).lastModifiedDate_1.expireAfterSeconds).toBe(7200);
+
+    await db.command({ collMod: coll.collectionName, index: { name: 'lastModifiedDate_1', expireAfterSeconds: 60 } });
+    expect(byName(await coll.listIndexes().toArray()).lastModifiedDate_1.expireAfterSeconds).toBe(60);
+  });
+
+  it('makes a single-field index a TTL index', async () => {
+    const coll = db.collection(freshName('collmod'));
+    await coll.createIndex({ at: 1 });
+    const reply = await db.command({ collMod: coll.collectionName, index: { keyPattern: { at: 1 }, expireAfterSeconds: 10 } });
+    expect(reply.expireAfterSeconds_new).toBe(10);
+    expect(byName(await coll.listIndexes().toArray()).at_1.expireAfterSeconds).toBe(10);
+  });
+
+  it('refuses an unknown index (27) and an unknown collection (26)', async () => {
+    const coll = db.collection(freshName('collmod'));
+    await coll.createIndex({ at: 1 }, { expireAfterSeconds: 5 });
+    expect((await rejectionOf(db.command({ collMod: coll.collectionName, index: { name: 'nope_1', expireAfterSeconds: 5 } }))).code).toBe(27);
+    expect((await rejectionOf(db.command({ collMod: freshName('missing'), index: { name: 'at_1', expireAfterSeconds: 5 } }))).code).toBe(26);
+  });
+});

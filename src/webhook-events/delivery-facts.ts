@@ -1,0 +1,148 @@
+import { HttpException } from '@nestjs/common';
+import { Types } from 'mongoose';
+import type { WebhookRequest } from '../webhooks/webhook-signature.guard.js';
+import type { WebhookEventRecord } from './webhook-event.repository.js';
+import type { WebhookEventStatus } from './webhook-event.schema.js';
+
+/**
+ * What the event log reads from a delivery, whatever its source: conventions shared by the
+ * senders (Standard Webhooks headers, HeyGen's `event_type` / `event_id` / `event_data`), with
+ * whatever the guard and the handler put on `request.webhook` taking precedence. A new source
+ * that follows one of them is recorded fully without changes here.
+ */
+
+/** Request headers kept on an event; signatures, tokens, cookies and keys never are. */
+export const RECORDED_HEADERS = [
+  'content-type',
+  'content-length',
+  'user-agent',
+  'webhook-id',
+  'webhook-timestamp',
+  'heygen-event-id',
+  'heygen-timestamp',
+  'x-request-id',
+  'x-forwarded-for',
+] as const;
+
+/** A body that was not JSON is kept as text up to this many characters. */
+export const PAYLOAD_TEXT_LIMIT = 4096;
+const ID_LIMIT = 200;
+const ERROR_LIMIT = 2000;
+
+/** The seed's webhook routers are mounted here; its short endpoint form is the path below them. */
+export const WEBHOOK_MOUNTS = ['/internal', '/api/webhook'];
+
+export function statusFor(httpStatus: number, outcome?: string): WebhookEventStatus {
+  if (httpStatus >= 500) return 'failed';
+  if (httpStatus >= 400) return 'rejected';
+  return outcome === 'duplicate' || outcome === 'ignored' ? outcome : 'accepted';
+}
+
+/** The status and message an exception becomes (as AllExceptionsFilter answers it). */
+export function errorFacts(error: unknown): { httpStatus: number; message: string } {
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const text = Array.isArray(message) ? String(message[0]) : typeof message === 'string' ? message : error.message;
+    return { httpStatus: error.getStatus(), message: text };
+  }
+  const name = (error as { name?: string })?.name;
+  // A Mongoose validation or cast error is the input's fault (see AllExceptionsFilter).
+  if (name === 'ValidationError' || name === 'CastError') return { httpStatus: 400, message: errorMessage(error) };
+  return { httpStatus: 500, message: errorMessage(error) };
+}
+
+export interface DeliveryOutcome {
+  httpStatus: number;
+  durationMs: number;
+  status?: WebhookEventStatus;
+  error?: string;
+}
+
+/** Builds the event of one delivery from the request as it stands and how it ended. */
+export function eventFromRequest(request: WebhookRequest, source: string, outcome: DeliveryOutcome): WebhookEventRecord {
+  const webhook = request.webhook;
+  const { payload, payloadTruncated } = payloadOf(request);
+  const facts = payloadFacts(payload);
+  const endpoint = pathOf(request.url);
+  const headers = recordedHeaders(request.headers);
+  return {
+    id: new Types.ObjectId().toHexString(),
+    endpoint,
+    method: request.method,
+    payload,
+    ...(payloadTruncated && { payloadTruncated }),
+    source,
+    eventType: cut(webhook?.eventType ?? facts.eventType ?? lastSegment(endpoint)),
+    deliveryId: cut(webhook?.deliveryId ?? headers['webhook-id'] ?? headers['heygen-event-id'] ?? facts.eventId),
+    videoId: cut(webhook?.videoId ?? facts.videoId),
+    callbackId: cut(facts.callbackId),
+    recordId: cut(webhook?.recordId),
+    headers,
+    status: outcome.status ?? statusFor(outcome.httpStatus, webhook?.outcome),
+    httpStatus: outcome.httpStatus,
+    signatureValid: webhook?.signatureValid,
+    durationMs: Math.round(outcome.durationMs * 100) / 100,
+    error: outcome.error === undefined ? undefined : outcome.error.slice(0, ERROR_LIMIT),
+    requestId: typeof request.id === 'string' ? request.id : undefined,
+    createdAt: new Date(Date.now() - outcome.durationMs),
+  };
+}
+
+/** Ids and type a payload carries, by the senders' conventions. */
+export function payloadFacts(payload: unknown): { eventType?: string; eventId?: string; videoId?: string; callbackId?: string } {
+  if (!isObject(payload)) return {};
+  const data = isObject(payload.event_data) ? payload.event_data : {};
+  return {
+    eventType: text(payload.event_type) ?? text(payload.type),
+    eventId: text(payload.event_id),
+    videoId: text(payload.videoId) ?? text(payload.video_id) ?? text(data.video_id),
+    callbackId: text(payload.callback_id) ?? text(data.callback_id),
+  };
+}
+
+function payloadOf(request: WebhookRequest): { payload: unknown; payloadTruncated?: boolean } {
+  if (request.body !== undefined && request.body !== null) return { payload: request.body };
+  // Not parsed (malformed JSON, refused shape): the text as far as it is useful for debugging.
+  if (request.rawBody && request.rawBody.length > 0) {
+    const raw = request.rawBody.subarray(0, PAYLOAD_TEXT_LIMIT * 4).toString('utf8');
+    const truncated = raw.length > PAYLOAD_TEXT_LIMIT || request.rawBody.length > PAYLOAD_TEXT_LIMIT * 4;
+    return { payload: raw.slice(0, PAYLOAD_TEXT_LIMIT), ...(truncated && { payloadTruncated: true }) };
+  }
+  return { payload: null };
+}
+
+function recordedHeaders(headers: WebhookRequest['headers']): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of RECORDED_HEADERS) {
+    const value = headers[name];
+    const single = Array.isArray(value) ? value.join(', ') : value;
+    if (single !== undefined) kept[name] = single.slice(0, 512);
+  }
+  return kept;
+}
+
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function lastSegment(path: string): string | undefined {
+  return path.split('/').filter(Boolean).at(-1);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+function cut(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.slice(0, ID_LIMIT);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

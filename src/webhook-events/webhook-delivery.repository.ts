@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { WebhookDelivery } from './webhook-delivery.schema.js';
+
+export interface HandledDelivery {
+  httpStatus: number;
+  response: unknown;
+  eventId?: string;
+}
+
+/** Delivery ids already handled, per source (see WebhookDelivery). */
+@Injectable()
+export class WebhookDeliveryRepository {
+  constructor(@InjectModel(WebhookDelivery.name) private readonly model: Model<WebhookDelivery>) {}
+
+  async findHandled(source: string, deliveryId: string): Promise<HandledDelivery | null> {
+    const found = await this.model
+      .findOne({ source, deliveryId }, { _id: 0, httpStatus: 1, response: 1, eventId: 1 })
+      .lean<HandledDelivery>()
+      .exec();
+    return found ?? null;
+  }
+
+  /** The first answer stands: a concurrent delivery of the same id that also ran keeps the first one's record. */
+  async remember(source: string, deliveryId: string, handled: HandledDelivery, now = new Date()): Promise<void> {
+    try {
+      await this.model.collection.insertOne({ source, deliveryId, ...handled, createdAt: now });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+}

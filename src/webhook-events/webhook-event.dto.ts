@@ -1,0 +1,219 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
+import { WebhookEventRecord, StatsPeriod } from './webhook-event.repository.js';
+import { WEBHOOK_EVENT_STATUSES, WebhookEventStatus } from './webhook-event.schema.js';
+
+export const WEBHOOK_SOURCES = ['rck', 'heygen'] as const;
+export const STATS_PERIODS: StatsPeriod[] = ['day', 'week', 'month'];
+
+const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+const AsDate = () => Type(() => Date);
+
+/** The filters of the list, and of a bulk replay. */
+export class WebhookEventFiltersDto {
+  /** The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`). */
+  @IsOptional()
+  @trim()
+  @MaxLength(300)
+  @IsString({ message: 'endpoint must be a string' })
+  @ApiPropertyOptional({ example: '/videos/success' })
+  endpoint?: string;
+
+  /** Events about this video: the sender's id (RCK `videoId`, HeyGen `video_id`), HeyGen's `callback_id` or our record's id. */
+  @IsOptional()
+  @trim()
+  @MaxLength(200)
+  @IsString({ message: 'videoId must be a string' })
+  videoId?: string;
+
+  @IsOptional()
+  @IsIn(WEBHOOK_SOURCES, { message: `source must be one of ${WEBHOOK_SOURCES.join(', ')}` })
+  @ApiPropertyOptional({ enum: WEBHOOK_SOURCES })
+  source?: string;
+
+  @IsOptional()
+  @IsIn(WEBHOOK_EVENT_STATUSES, { message: `status must be one of ${WEBHOOK_EVENT_STATUSES.join(', ')}` })
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_STATUSES, enumName: 'WebhookEventStatus' })
+  status?: WebhookEventStatus;
+
+  /** e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen). */
+  @IsOptional()
+  @trim()
+  @MaxLength(200)
+  @IsString({ message: 'eventType must be a string' })
+  eventType?: string;
+
+  /** Received at or after this time (ISO 8601). */
+  @IsOptional()
+  @AsDate()
+  @IsDate({ message: 'from must be a date (ISO 8601)' })
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  from?: Date;
+
+  /** Received before this time (ISO 8601). */
+  @IsOptional()
+  @AsDate()
+  @IsDate({ message: 'to must be a date (ISO 8601)' })
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  to?: Date;
+}
+
+/** The seed's `page`, `limit` and `endpoint`, and the filters its debugging section wishes for. */
+export class ListWebhookEventsQueryDto extends IntersectionType(PaginationQueryDto, WebhookEventFiltersDto) {}
+
+/** A bulk replay takes the list's filters (e.g. `{ "status": "failed", "from": "…" }`). */
+export class ReplayWebhookEventsDto extends WebhookEventFiltersDto {}
+
+/** The seed's WebhookEvent (`_id`, `endpoint`, `payload`, `createdAt`) and what debugging needs beside it. */
+export class WebhookEventResponseDto {
+  @ApiProperty({ example: '65def456abc789012345abcd' })
+  _id: string;
+  /** The full request path. */
+  @ApiProperty({ example: '/internal/videos/success' })
+  endpoint: string;
+  @ApiProperty({ example: 'POST' })
+  method: string;
+  @ApiProperty({
+    description: 'The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null.',
+    nullable: true,
+    example: { videoId: '65abc123def456789012abcd', youtubeVideoId: 'dQw4w9WgXcQ' },
+  })
+  payload: unknown;
+  /** True when `payload` is raw text cut short. */
+  payloadTruncated?: boolean;
+  @ApiProperty({ enum: WEBHOOK_SOURCES })
+  source: string;
+  eventType?: string;
+  /** The sender's delivery id (`webhook-id`, HeyGen `event_id`). */
+  deliveryId?: string;
+  videoId?: string;
+  callbackId?: string;
+  /** Our record's id (the AIVideo). */
+  recordId?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Selected request headers (never signatures or secrets).' })
+  headers?: Record<string, string>;
+  @ApiProperty({ enum: WEBHOOK_EVENT_STATUSES, enumName: 'WebhookEventStatus' })
+  status: WebhookEventStatus;
+  httpStatus: number;
+  /** True verified, false refused; absent when not checked (development without a secret, replays). */
+  signatureValid?: boolean;
+  durationMs: number;
+  error?: string;
+  requestId?: string;
+  /** On a replay: the event it replayed. */
+  replayOf?: string;
+  createdAt: Date;
+}
+
+export class WebhookEventListDto {
+  events: WebhookEventResponseDto[];
+  pagination: PaginationDto;
+}
+
+export class WebhookEventStatsQueryDto {
+  /** Default: 30 days before `to`. */
+  @IsOptional()
+  @AsDate()
+  @IsDate({ message: 'from must be a date (ISO 8601)' })
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  from?: Date;
+
+  /** Default: now. */
+  @IsOptional()
+  @AsDate()
+  @IsDate({ message: 'to must be a date (ISO 8601)' })
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  to?: Date;
+
+  @IsOptional()
+  @IsIn(STATS_PERIODS, { message: `groupBy must be one of ${STATS_PERIODS.join(', ')}` })
+  @ApiPropertyOptional({ enum: STATS_PERIODS, default: 'day' })
+  groupBy?: StatsPeriod = 'day';
+}
+
+export class StatusCountsDto {
+  total: number;
+  accepted: number;
+  duplicate: number;
+  ignored: number;
+  rejected: number;
+  failed: number;
+}
+
+export class SourceStatsDto extends StatusCountsDto {
+  @ApiProperty({ enum: WEBHOOK_SOURCES })
+  source: string;
+}
+
+export class PeriodStatsDto extends StatusCountsDto {
+  /** `2025-01-17` (day), `2025-W03` (ISO week), `2025-01` (month), UTC. */
+  period: string;
+}
+
+export class OutcomeStatsDto {
+  /** Accepted deliveries that reported a finished video (event type ending in success / completed). */
+  succeeded: number;
+  /** Accepted deliveries that reported a failed video (event type ending in fail / failed / failure). */
+  failed: number;
+  /** succeeded / (succeeded + failed), 0 to 1; null when there were none. */
+  @ApiProperty({ type: Number, nullable: true })
+  successRate: number | null;
+  @ApiProperty({ type: Number, nullable: true })
+  failureRate: number | null;
+}
+
+export class GenerationTimeDto {
+  /** Videos completed in the window. */
+  videos: number;
+  /** From `metadata.queuedAt` to `metadata.completedAt`; null without videos. */
+  @ApiProperty({ type: Number, nullable: true })
+  averageMs: number | null;
+  /** Nearest-rank 95th percentile; null without videos. */
+  @ApiProperty({ type: Number, nullable: true })
+  p95Ms: number | null;
+}
+
+export class RefusedStatsDto {
+  @ApiProperty({ enum: WEBHOOK_SOURCES })
+  source: string;
+  total: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { '401': 3, '415': 1 } })
+  byHttpStatus: Record<string, number>;
+}
+
+/** The seed's "Estadísticas de Webhooks". */
+export class WebhookEventStatsDto {
+  from: Date;
+  to: Date;
+  @ApiProperty({ enum: STATS_PERIODS })
+  groupBy: StatsPeriod;
+  /** Deliveries received in the window. */
+  total: number;
+  bySource: SourceStatsDto[];
+  outcomes: OutcomeStatsDto;
+  generationTime: GenerationTimeDto;
+  /** Deliveries per period, oldest first (periods without any are left out). */
+  volume: PeriodStatsDto[];
+  /** Deliveries refused (4xx: signature, body, validation, unknown video) per source. */
+  refused: RefusedStatsDto[];
+}
+
+export class WebhookReplayResultDto {
+  /** The event that recorded the replay (`replayOf` names the original). */
+  event: WebhookEventResponseDto;
+  /** What the handler answered (as the sender would have received it). */
+  @ApiProperty({ description: 'The handler\'s answer, in the envelope the sender gets.', example: { success: true, message: 'Video status updated successfully', data: {} } })
+  response: unknown;
+}
+
+export class BulkReplayResultDto {
+  /** Events queued for replay in the background. */
+  queued: number;
+}
+
+export function toWebhookEventResponse(event: WebhookEventRecord): WebhookEventResponseDto {
+  const { id, ...rest } = event;
+  return { _id: id, ...rest };
+}

@@ -1,0 +1,224 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, PipelineStage, Types } from 'mongoose';
+import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { RETENTION_INDEX_NAME, WebhookEvent, WebhookEventStatus } from './webhook-event.schema.js';
+
+/** A webhook event as plain data (`id` is the seed's `_id`). */
+export interface WebhookEventRecord {
+  id: string;
+  endpoint: string;
+  method: string;
+  payload: unknown;
+  payloadTruncated?: boolean;
+  source: string;
+  eventType?: string;
+  deliveryId?: string;
+  videoId?: string;
+  callbackId?: string;
+  recordId?: string;
+  headers?: Record<string, string>;
+  status: WebhookEventStatus;
+  httpStatus: number;
+  signatureValid?: boolean;
+  durationMs: number;
+  error?: string;
+  requestId?: string;
+  replayOf?: string;
+  createdAt: Date;
+}
+
+export interface WebhookEventFilter {
+  /** Any of these endpoints (the full path and what the seed's short form may stand for). */
+  endpoints?: string[];
+  videoId?: string;
+  source?: string;
+  status?: WebhookEventStatus;
+  eventType?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export type StatsPeriod = 'day' | 'week' | 'month';
+
+/** One group of the stats aggregation: events of one source, status, period and kind. */
+export interface WebhookEventStatsGroup {
+  source: string;
+  status: WebhookEventStatus;
+  period: string;
+  /** What an accepted delivery reported: a finished video, a failed one, or neither. */
+  kind: 'succeeded' | 'failed' | 'other';
+  httpStatus: number;
+  count: number;
+}
+
+/** The list's order: newest first, `_id` breaking ties so pages never overlap. */
+export const WEBHOOK_EVENT_LIST_SORT = { createdAt: -1, _id: -1 } as const;
+
+/** `$dateToString` formats of the stats periods (UTC; ISO weeks, e.g. 2025-W03). */
+export const PERIOD_FORMATS: Record<StatsPeriod, string> = { day: '%Y-%m-%d', week: '%G-W%V', month: '%Y-%m' };
+
+/** An event type ending like these reports a finished video or a failed one (RCK, HeyGen, the seed's names). */
+const SUCCEEDED_EVENT_TYPE = '(^|[._])(success|succeeded|completed)$';
+const FAILED_EVENT_TYPE = '(^|[._])(fail|failed|failure)$';
+
+type LeanEvent = Omit<WebhookEventRecord, 'id' | 'replayOf'> & { _id: Types.ObjectId; replayOf?: Types.ObjectId; videoIds?: string[] };
+
+@Injectable()
+export class WebhookEventRepository {
+  private readonly logger = new Logger('WebhookLogger');
+
+  constructor(@InjectModel(WebhookEvent.name) private readonly model: Model<WebhookEvent>) {}
+
+  /**
+   * One insertMany for the batch, unordered. Events carry their own ids, so a batch retried after
+   * a write that did land (a lost reply) stores each event once: the duplicate-key errors of the
+   * events already written are the success of that earlier attempt.
+   */
+  async insertBatch(events: WebhookEventRecord[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      await this.model.collection.insertMany(events.map(toDocument), { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+      const onlyDuplicates = Array.isArray(writeErrors) && writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
+      if (onlyDuplicates || (isDuplicateKeyError(error) && !Array.isArray(writeErrors))) return;
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<WebhookEventRecord | null> {
+    const event = await this.model.findById(new Types.ObjectId(id)).lean<LeanEvent>().exec();
+    return event ? toRecord(event) : null;
+  }
+
+  async list(filter: WebhookEventFilter, skip: number, limit: number): Promise<{ events: WebhookEventRecord[]; total: number }> {
+    const query = listQuery(filter);
+    const [events, total] = await Promise.all([
+      this.model.find(query).sort(WEBHOOK_EVENT_LIST_SORT).skip(skip).limit(limit).lean<LeanEvent[]>().exec(),
+      // Unfiltered, the collection's own count answers without reading any document or index.
+      Object.keys(query).length === 0 ? this.model.estimatedDocumentCount().exec() : this.model.countDocuments(query).exec(),
+    ]);
+    return { events: events.map(toRecord), total };
+  }
+
+  /**
+   * Ids of the events a bulk replay may run, oldest first, at most `limit + 1` (so the caller can
+   * tell there were more). A delivery whose signature failed is never replayed: its payload was
+   * never proven to come from the sender.
+   */
+  async replayableIds(filter: WebhookEventFilter, limit: number): Promise<string[]> {
+    const events = await this.model
+      .find({ ...listQuery(filter), signatureValid: { $ne: false } }, { _id: 1 })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit + 1)
+      .lean<Array<{ _id: Types.ObjectId }>>()
+      .exec();
+    return events.map((event) => event._id.toHexString());
+  }
+
+  /** Counts by source, status, period, kind and HTTP status: small groups the service folds into the answer. */
+  async statsGroups(from: Date, to: Date, period: StatsPeriod): Promise<WebhookEventStatsGroup[]> {
+    return this.model.aggregate<WebhookEventStatsGroup>(statsPipeline(from, to, period)).exec();
+  }
+
+  /**
+   * The retention TTL index on `createdAt`: created when WEBHOOK_EVENT_RETENTION_DAYS is set,
+   * changed in place (collMod) when the setting changed, dropped when it was unset. Several
+   * instances starting at once converge: each step is idempotent.
+   */
+  async applyRetention(days: number | undefined): Promise<void> {
+    await this.model.init();
+    const collection = this.model.collection;
+    const indexes = (await collection.listIndexes().toArray().catch(() => [])) as Array<{ name: string; expireAfterSeconds?: number }>;
+    const current = indexes.find((index) => index.name === RETENTION_INDEX_NAME);
+    if (days === undefined) {
+      if (current) {
+        await collection.dropIndex(RETENTION_INDEX_NAME);
+        this.logger.log('[WebhookLogger] Retention unset: webhook events are now kept forever');
+      }
+      return;
+    }
+    const seconds = days * 24 * 3600;
+    if (!current) {
+      await collection.createIndex({ createdAt: 1 }, { name: RETENTION_INDEX_NAME, expireAfterSeconds: seconds });
+      return;
+    }
+    if (current.expireAfterSeconds !== seconds) {
+      await this.model.db.db!.command({ collMod: collection.collectionName, index: { name: RETENTION_INDEX_NAME, expireAfterSeconds: seconds } });
+      this.logger.log(`[WebhookLogger] Retention changed from ${current.expireAfterSeconds} s to ${seconds} s`);
+    }
+  }
+}
+
+/** The find filter of the list (and of bulk replay); exported for the index-use test. */
+export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {
+  const query: Record<string, unknown> = {};
+  if (filter.endpoints) query.endpoint = filter.endpoints.length === 1 ? filter.endpoints[0] : { $in: filter.endpoints };
+  if (filter.videoId) query.videoIds = filter.videoId;
+  if (filter.source) query.source = filter.source;
+  if (filter.status) query.status = filter.status;
+  if (filter.eventType) query.eventType = filter.eventType;
+  if (filter.from || filter.to) {
+    query.createdAt = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
+  }
+  return query;
+}
+
+/** The stats aggregation (one pass over the window, read through the createdAt index); exported for the index-use test. */
+export function statsPipeline(from: Date, to: Date, period: StatsPeriod): PipelineStage[] {
+  const eventType = { $ifNull: ['$eventType', ''] };
+  return [
+    { $match: { createdAt: { $gte: from, $lt: to } } },
+    {
+      $group: {
+        _id: {
+          source: '$source',
+          status: '$status',
+          period: { $dateToString: { date: '$createdAt', format: PERIOD_FORMATS[period] } },
+          kind: {
+            $cond: [
+              { $ne: ['$status', 'accepted'] },
+              'other',
+              {
+                $cond: [
+                  { $regexMatch: { input: eventType, regex: SUCCEEDED_EVENT_TYPE, options: 'i' } },
+                  'succeeded',
+                  { $cond: [{ $regexMatch: { input: eventType, regex: FAILED_EVENT_TYPE, options: 'i' } }, 'failed', 'other'] },
+                ],
+              },
+            ],
+          },
+          httpStatus: '$httpStatus',
+        },
+        count: { $sum: 1 },
+      },
+    },
+    {
+      $project: {
+        _id: 0,
+        source: '$_id.source',
+        status: '$_id.status',
+        period: '$_id.period',
+        kind: '$_id.kind',
+        httpStatus: '$_id.httpStatus',
+        count: 1,
+      },
+    },
+  ];
+}
+
+function toDocument(event: WebhookEventRecord): Record<string, unknown> {
+  const { id, replayOf, ...rest } = event;
+  const doc: Record<string, unknown> = { _id: new Types.ObjectId(id) };
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) doc[key] = value;
+  if (replayOf) doc.replayOf = new Types.ObjectId(replayOf);
+  const videoIds = [...new Set([event.videoId, event.callbackId, event.recordId].filter((v): v is string => !!v))];
+  if (videoIds.length > 0) doc.videoIds = videoIds;
+  return doc;
+}
+
+function toRecord(event: LeanEvent): WebhookEventRecord {
+  const { _id, replayOf, videoIds, ...rest } = event;
+  return { id: _id.toHexString(), ...rest, ...(replayOf && { replayOf: replayOf.toHexString() }) };
+}

@@ -1,0 +1,118 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema, Types } from 'mongoose';
+
+export const WEBHOOK_EVENT_STATUSES = ['accepted', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
+/**
+ * What a delivery came to: applied (`accepted`), seen before (`duplicate`), deliberately not
+ * applied (`ignored`, e.g. a failure after a success), refused as the sender's fault
+ * (`rejected`, any 4xx: bad signature, malformed or invalid body, unknown video) or not handled
+ * because of ours (`failed`, a 5xx: the sender should retry, or we replay).
+ */
+export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
+
+/**
+ * One delivery to a webhook endpoint, as received: the seed's `endpoint`, `payload` and
+ * `createdAt`, and what someone debugging an integration needs beside them.
+ */
+@Schema({ collection: 'webhookevents', versionKey: false })
+export class WebhookEvent {
+  /** The full request path, e.g. `/internal/videos/success`. */
+  @Prop({ required: true })
+  endpoint: string;
+
+  @Prop({ required: true })
+  method: string;
+
+  /** The body as received (parsed JSON); the raw text, cut short, when it was not JSON; null when none was read. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  payload: unknown;
+
+  /** True when `payload` is the raw text cut at PAYLOAD_TEXT_LIMIT characters. */
+  @Prop()
+  payloadTruncated?: boolean;
+
+  @Prop({ required: true })
+  source: string;
+
+  @Prop()
+  eventType?: string;
+
+  /** The sender's id of this delivery (Standard Webhooks `webhook-id`, HeyGen `event_id`). */
+  @Prop()
+  deliveryId?: string;
+
+  /** The video as the sender names it (RCK `videoId`, HeyGen `video_id`). */
+  @Prop()
+  videoId?: string;
+
+  /** HeyGen's `callback_id` (our id, echoed). */
+  @Prop()
+  callbackId?: string;
+
+  /** Our record's id (the AIVideo), when the handler found it. */
+  @Prop()
+  recordId?: string;
+
+  /** Every id above, for the `videoId` filter (one multikey index). */
+  @Prop({ type: [String], default: undefined })
+  videoIds?: string[];
+
+  /** Selected request headers; never signatures, tokens or secrets. */
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  headers?: Record<string, string>;
+
+  @Prop({ required: true, type: String, enum: WEBHOOK_EVENT_STATUSES })
+  status: WebhookEventStatus;
+
+  @Prop({ required: true })
+  httpStatus: number;
+
+  /** True verified, false refused, absent when not checked (development without a secret, replays). */
+  @Prop()
+  signatureValid?: boolean;
+
+  @Prop({ required: true })
+  durationMs: number;
+
+  @Prop()
+  error?: string;
+
+  @Prop()
+  requestId?: string;
+
+  /** Set on a replay: the event it replayed. */
+  @Prop({ type: Types.ObjectId })
+  replayOf?: Types.ObjectId;
+
+  /** When the delivery arrived (not when it was written: events are written in batches). */
+  @Prop({ required: true })
+  createdAt: Date;
+}
+
+export const WebhookEventSchema = SchemaFactory.createForClass(WebhookEvent);
+
+/**
+ * Every list filter and the stats read through one of these (each followed by the list's sort),
+ * so none scans the collection. The retention TTL index is managed apart, at start-up
+ * (WebhookEventRepository.applyRetention), because its option changes with the configuration.
+ */
+export const WEBHOOK_EVENT_INDEXES = {
+  byTime: { createdAt: -1, _id: -1 },
+  byEndpoint: { endpoint: 1, createdAt: -1, _id: -1 },
+  byVideo: { videoIds: 1, createdAt: -1, _id: -1 },
+  bySource: { source: 1, createdAt: -1, _id: -1 },
+  byStatus: { status: 1, createdAt: -1, _id: -1 },
+  byEventType: { eventType: 1, createdAt: -1, _id: -1 },
+} as const;
+
+export const WEBHOOK_EVENT_INDEX_NAMES = Object.fromEntries(
+  Object.keys(WEBHOOK_EVENT_INDEXES).map((key) => [key, `webhookEvents_${key}`]),
+) as Record<keyof typeof WEBHOOK_EVENT_INDEXES, string>;
+
+for (const [key, fields] of Object.entries(WEBHOOK_EVENT_INDEXES)) {
+  WebhookEventSchema.index(fields, { name: WEBHOOK_EVENT_INDEX_NAMES[key as keyof typeof WEBHOOK_EVENT_INDEXES] });
+}
+// Replays of one event.
+WebhookEventSchema.index({ replayOf: 1 }, { sparse: true, name: 'webhookEvents_replayOf' });
+
+export const RETENTION_INDEX_NAME = 'webhookEvents_retention';

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Auth } from '../auth/auth.decorators.js';
+import { Role } from '../auth/role.enum.js';
+import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
+import { ok, pagination, SuccessEnvelope } from '../common/envelope.js';
+import { ParseObjectIdPipe } from '../common/object-id.js';
+import { pageWindow } from '../common/pagination.dto.js';
+import {
+  BulkReplayResultDto,
+  ListWebhookEventsQueryDto,
+  ReplayWebhookEventsDto,
+  toWebhookEventResponse,
+  WebhookEventListDto,
+  WebhookEventResponseDto,
+  WebhookEventStatsDto,
+  WebhookEventStatsQueryDto,
+  WebhookReplayResultDto,
+} from './webhook-event.dto.js';
+import { toFilter, WebhookEventsService } from './webhook-events.service.js';
+import { WebhookReplayService } from './webhook-replay.service.js';
+
+const EventIdPipe = new ParseObjectIdPipe('Invalid webhook event id format');
+
+/** The seed's "Endpoints de Consulta de Eventos", its statistics and replay (superadmins only). */
+@ApiTags('webhook-events')
+@Controller('api/webhook-events')
+@Auth(Role.SuperAdmin)
+export class WebhookEventsController {
+  constructor(
+    private readonly events: WebhookEventsService,
+    private readonly replays: WebhookReplayService,
+  ) {}
+
+  /** Every recorded delivery, newest first, with the seed's `page` / `limit` / `endpoint` and more filters. */
+  @Get()
+  @ApiEnvelopeResponse(WebhookEventListDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST)
+  async list(@Query() query: ListWebhookEventsQueryDto): Promise<SuccessEnvelope<WebhookEventListDto>> {
+    const { page, limit, skip } = pageWindow(query);
+    const { events, total } = await this.events.list(query, skip, limit);
+    return ok({ events: events.map(toWebhookEventResponse), pagination: pagination(page, limit, total) });
+  }
+
+  /**
+   * Deliveries per source and status, videos reported finished or failed and the rate, generation
+   * time (average, p95), volume per day / week / month and refused deliveries, for `from` / `to`
+   * (default: the last 30 days).
+   */
+  @Get('stats')
+  @ApiEnvelopeResponse(WebhookEventStatsDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST)
+  async stats(@Query() query: WebhookEventStatsQueryDto): Promise<SuccessEnvelope<WebhookEventStatsDto>> {
+    return ok(await this.events.stats(query));
+  }
+
+  /** One event (the seed's body); `Webhook event not found` otherwise. */
+  @Get(':id')
+  @ApiEnvelopeResponse(WebhookEventResponseDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  async findOne(@Param('id', EventIdPipe) id: string): Promise<SuccessEnvelope<WebhookEventResponseDto>> {
+    return ok(toWebhookEventResponse(await this.events.get(id)));
+  }
+
+  /**
+   * Queue every event matching the filters for replay in the background (e.g. every failed
+   * delivery since T), oldest first; answers how many were queued. Deliveries whose signature
+   * failed are left out.
+   */
+  @Post('replay')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiEnvelopeResponse(BulkReplayResultDto, { status: HttpStatus.ACCEPTED, withMessage: true })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST)
+  async replayMatching(@Body() dto: ReplayWebhookEventsDto): Promise<SuccessEnvelope<BulkReplayResultDto>> {
+    const queued = await this.replays.replayMatching(toFilter(dto));
+    return ok({ queued }, `${queued} webhook event(s) queued for replay`);
+  }
+
+  /** Run the stored delivery through its handler again (idempotency applies) and record the run with `replayOf`. */
+  @Post(':id/replay')
+  @HttpCode(HttpStatus.OK)
+  @ApiEnvelopeResponse(WebhookReplayResultDto, { withMessage: true })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  async replay(@Param('id', EventIdPipe) id: string): Promise<SuccessEnvelope<WebhookReplayResultDto>> {
+    const { event, response } = await this.replays.replay(id);
+    return ok({ event: toWebhookEventResponse(event), response }, `Webhook event replayed: ${event.status}`);
+  }
+}

@@ -1,0 +1,51 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AppConfig } from '../config/app-config.js';
+import { VideosModule } from '../videos/videos.module.js';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { WebhookDelivery, WebhookDeliverySchema } from './webhook-delivery.schema.js';
+import { WebhookEventRecorder } from './webhook-event.recorder.js';
+import { WebhookEventRepository } from './webhook-event.repository.js';
+import { WebhookEvent, WebhookEventSchema } from './webhook-event.schema.js';
+import { WebhookEventsController } from './webhook-events.controller.js';
+import { WebhookEventsService } from './webhook-events.service.js';
+import { WebhookRefusalHooks } from './webhook-refusal.hooks.js';
+import { WebhookReplayRegistry } from './webhook-replay.registry.js';
+import { WebhookReplayService } from './webhook-replay.service.js';
+
+/**
+ * The webhook event log: every delivery to a `@WebhookEndpoint` route recorded (the recording
+ * interceptor, registered as APP_INTERCEPTOR in AppModule, and WebhookRefusalHooks for what is
+ * refused before it), searched, measured and replayed by superadmins. Webhook controllers
+ * register their replay handlers in the exported WebhookReplayRegistry.
+ */
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: WebhookEvent.name, schema: WebhookEventSchema },
+      { name: WebhookDelivery.name, schema: WebhookDeliverySchema },
+    ]),
+    VideosModule,
+  ],
+  controllers: [WebhookEventsController],
+  providers: [
+    WebhookEventRepository,
+    WebhookDeliveryRepository,
+    WebhookEventRecorder,
+    WebhookRefusalHooks,
+    WebhookReplayRegistry,
+    WebhookReplayService,
+    WebhookEventsService,
+  ],
+  exports: [WebhookEventRecorder, WebhookDeliveryRepository, WebhookReplayRegistry],
+})
+export class WebhookEventsModule implements OnModuleInit {
+  constructor(
+    private readonly events: WebhookEventRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.events.applyRetention(this.config.webhookEvents.retentionDays);
+  }
+}

@@ -1,0 +1,93 @@
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
+import { WebhookSource } from '../webhooks/signature-verifiers.js';
+import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhooks/webhook-signature.guard.js';
+import { errorFacts, eventFromRequest, payloadFacts } from './delivery-facts.js';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { WebhookEventRecorder } from './webhook-event.recorder.js';
+
+/**
+ * Records every request to a route of a controller marked `@WebhookEndpoint(source)` that gets
+ * past the guards: accepted, duplicate, ignored, or refused by the validation pipe or the handler.
+ * (What is refused before, by Fastify or the signature guard, WebhookRefusalHooks records.)
+ *
+ * A delivery whose id (Standard Webhooks `webhook-id`, HeyGen `event_id`) was handled before is
+ * answered as the first one was, without running the handler, and recorded as `duplicate`.
+ * OPTIONS requests (HeyGen's validation ping, answered within its 1 s) touch nothing.
+ */
+@Injectable()
+export class WebhookRecordingInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('WebhookLogger');
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly recorder: WebhookEventRecorder,
+    private readonly deliveries: WebhookDeliveryRepository,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const source = this.reflector.getAllAndOverride<WebhookSource | undefined>(WEBHOOK_SOURCE_METADATA, [context.getHandler(), context.getClass()]);
+    const request = context.switchToHttp().getRequest<WebhookRequest>();
+    if (!source || request.method === 'OPTIONS') return next.handle();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const webhook = (request.webhook ??= { source });
+    webhook.recorded = true;
+    const deliveryId = webhook.deliveryId ?? header(request, 'webhook-id') ?? header(request, 'heygen-event-id') ?? payloadFacts(request.body).eventId;
+
+    const run = (): Observable<unknown> =>
+      next.handle().pipe(
+        mergeMap((body) => {
+          const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime });
+          this.recorder.record(event);
+          if (!deliveryId || reply.statusCode >= 300) return of(body);
+          // Remembered before answering, so a retry that follows the answer finds it.
+          return from(
+            this.deliveries
+              // As JSON, so the repeat's answer is byte for byte the first one's (no undefined turned null).
+              .remember(source, deliveryId, { httpStatus: reply.statusCode, response: asJson(body), eventId: event.id })
+              .catch((error: unknown) => this.logger.warn(`[WebhookLogger] Could not remember delivery ${deliveryId}: ${String(error)}`)),
+          ).pipe(mergeMap(() => of(body)));
+        }),
+        catchError((error: unknown) => {
+          const { httpStatus, message } = errorFacts(error);
+          this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }));
+          return throwError(() => error);
+        }),
+      );
+
+    if (!deliveryId) return run();
+    return from(
+      this.deliveries.findHandled(source, deliveryId).catch((error: unknown) => {
+        // The log must not break the webhook: without the lookup, the handler's own idempotency holds.
+        this.logger.warn(`[WebhookLogger] Could not look up delivery ${deliveryId}: ${String(error)}`);
+        return null;
+      }),
+    ).pipe(
+      mergeMap((handled) => {
+        if (!handled) return run();
+        void reply.status(handled.httpStatus);
+        webhook.outcome = 'duplicate';
+        this.recorder.record(
+          eventFromRequest(request, source, {
+            httpStatus: handled.httpStatus,
+            durationMs: reply.elapsedTime,
+            status: 'duplicate',
+          }),
+        );
+        return of(handled.response);
+      }),
+    );
+  }
+}
+
+function header(request: WebhookRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function asJson(body: unknown): unknown {
+  return body === undefined ? undefined : JSON.parse(JSON.stringify(body));
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+
+/** What a handler did with a replayed delivery. */
+export interface ReplayResult {
+  /** The status the sender would have got (2xx: the handler ran). */
+  httpStatus: number;
+  /** The answer the sender would have got. */
+  response: unknown;
+  /** `accepted`, `duplicate` or `ignored`, as the handler sets on a live delivery. */
+  outcome?: string;
+  videoId?: string;
+  recordId?: string;
+}
+
+/**
+ * Runs a stored payload through the endpoint's own handler (validation included); throws as the
+ * live route would (an HttpException for the sender's faults).
+ */
+export type ReplayHandler = (payload: unknown) => Promise<ReplayResult>;
+
+/**
+ * Which handler replays the deliveries of which endpoint. Each webhook controller registers its
+ * own routes (in onModuleInit), so the event log knows no provider: RCK's controller registers
+ * `/internal/videos/success` and `/internal/videos/failure`; HeyGen's registers its own.
+ */
+@Injectable()
+export class WebhookReplayRegistry {
+  private readonly handlers = new Map<string, ReplayHandler>();
+
+  register(endpoint: string, handler: ReplayHandler): void {
+    if (this.handlers.has(endpoint)) throw new Error(`A replay handler for ${endpoint} is already registered`);
+    this.handlers.set(endpoint, handler);
+  }
+
+  handlerFor(endpoint: string): ReplayHandler | undefined {
+    return this.handlers.get(endpoint);
+  }
+}

@@ -1,0 +1,104 @@
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { Types } from 'mongoose';
+import { AppConfig } from '../config/app-config.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { errorFacts, statusFor } from './delivery-facts.js';
+import { WebhookEventRecorder } from './webhook-event.recorder.js';
+import { WebhookEventFilter, WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
+import { WebhookReplayRegistry } from './webhook-replay.registry.js';
+
+export const REPLAY_JOB = 'webhook-events.replay';
+/** Events per replay job: a job's run stays short, and a failed run redoes little. */
+const EVENTS_PER_JOB = 100;
+
+/**
+ * Replays stored deliveries through their endpoint's handler (registered in
+ * WebhookReplayRegistry), so the handler's idempotency still applies: replaying an accepted
+ * success answers as a duplicate and changes nothing. Each replay is recorded as a new event with
+ * `replayOf`. A delivery whose signature failed is never replayed (its payload was never proven
+ * to come from the sender), nor one whose body was not a JSON object.
+ */
+@Injectable()
+export class WebhookReplayService implements OnModuleInit {
+  private readonly logger = new Logger('WebhookLogger');
+
+  constructor(
+    private readonly events: WebhookEventRepository,
+    private readonly registry: WebhookReplayRegistry,
+    private readonly recorder: WebhookEventRecorder,
+    private readonly jobs: JobRunner,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // Each event is replayed (and recorded) on its own: a failing one does not fail the job, so
+    // a job is not retried and nothing is replayed twice by the runner.
+    this.jobs.define<{ eventIds: string[] }>(REPLAY_JOB, async ({ eventIds }) => {
+      for (const id of eventIds) {
+        try {
+          await this.replay(id);
+        } catch (error) {
+          this.logger.warn(`[WebhookLogger] Bulk replay of event ${id} skipped: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    });
+  }
+
+  async replay(eventId: string): Promise<{ event: WebhookEventRecord; response: unknown }> {
+    const original = await this.events.findById(eventId);
+    if (!original) throw new NotFoundException('Webhook event not found');
+    if (original.signatureValid === false) throw new ConflictException('A delivery whose signature did not verify cannot be replayed');
+    if (typeof original.payload !== 'object' || original.payload === null || Array.isArray(original.payload)) {
+      throw new ConflictException('Only a delivery whose body was a JSON object can be replayed');
+    }
+    const handler = this.registry.handlerFor(original.endpoint);
+    if (!handler) throw new ConflictException(`No replay handler is registered for ${original.endpoint}`);
+
+    const started = performance.now();
+    let outcome: { httpStatus: number; response: unknown; outcome?: string; videoId?: string; recordId?: string; error?: string };
+    try {
+      outcome = await handler(structuredClone(original.payload));
+    } catch (error) {
+      const { httpStatus, message } = errorFacts(error);
+      if (httpStatus >= 500) this.logger.error({ err: error }, `[WebhookLogger] Replay of event ${eventId} failed: ${message}`);
+      outcome = { httpStatus, response: { success: false, message: httpStatus >= 500 ? 'Internal server error' : message }, error: message };
+    }
+    const durationMs = performance.now() - started;
+    const event: WebhookEventRecord = {
+      id: new Types.ObjectId().toHexString(),
+      endpoint: original.endpoint,
+      method: original.method,
+      payload: original.payload,
+      source: original.source,
+      eventType: original.eventType,
+      deliveryId: original.deliveryId,
+      videoId: outcome.videoId ?? original.videoId,
+      callbackId: original.callbackId,
+      recordId: outcome.recordId ?? original.recordId,
+      status: statusFor(outcome.httpStatus, outcome.outcome),
+      httpStatus: outcome.httpStatus,
+      durationMs: Math.round(durationMs * 100) / 100,
+      error: outcome.error,
+      replayOf: original.id,
+      createdAt: new Date(Date.now() - durationMs),
+    };
+    for (const key of Object.keys(event) as Array<keyof WebhookEventRecord>) if (event[key] === undefined) delete event[key];
+    await this.recorder.recordNow(event);
+    return { event, response: outcome.response };
+  }
+
+  /** Queues every replayable event matching the filter, oldest first, in jobs of EVENTS_PER_JOB. */
+  async replayMatching(filter: WebhookEventFilter): Promise<number> {
+    const max = this.config.webhookEvents.replayMaxEvents;
+    const ids = await this.events.replayableIds(filter, max);
+    if (ids.length > max) {
+      throw new BadRequestException(`More than ${max} events match; narrow the filters (from / to) and replay in parts`);
+    }
+    for (let i = 0; i < ids.length; i += EVENTS_PER_JOB) {
+      await this.jobs.enqueue(REPLAY_JOB, { eventIds: ids.slice(i, i + EVENTS_PER_JOB) });
+    }
+    if (ids.length > 0) this.logger.log(`[WebhookLogger] Queued ${ids.length} webhook event(s) for replay`);
+    return ids.length;
+  }
+}

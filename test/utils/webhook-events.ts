@@ -1,0 +1,45 @@
+import { Body, Controller, HttpCode, Options, Post, Req } from '@nestjs/common';
+import { getModelToken } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { WebhookEventRecorder } from '../../src/webhook-events/webhook-event.recorder.js';
+import { WebhookEvent } from '../../src/webhook-events/webhook-event.schema.js';
+import { WebhookEndpoint } from '../../src/webhooks/webhook-endpoint.decorator.js';
+import type { WebhookRequest } from '../../src/webhooks/webhook-signature.guard.js';
+import { eventually } from './eventually.js';
+import { TestApp } from './test-app.js';
+
+/**
+ * A webhook controller the recorder has never heard of, marked like HeyGen's will be: its
+ * deliveries must be recorded by being marked, and its OPTIONS ping must touch nothing.
+ */
+@Controller('api/webhook/test-provider')
+@WebhookEndpoint('heygen')
+export class TestProviderWebhookController {
+  @Options()
+  @HttpCode(200)
+  ping() {
+    return { success: true, data: { ok: true } };
+  }
+
+  @Post()
+  @HttpCode(200)
+  receive(@Body() body: Record<string, unknown>, @Req() request: WebhookRequest) {
+    if (request.webhook) request.webhook.outcome = 'accepted';
+    return { success: true, data: { received: body.event_type ?? null } };
+  }
+}
+
+export const eventModel = (t: TestApp) => t.app.get<Model<WebhookEvent>>(getModelToken(WebhookEvent.name));
+
+export const newRequestId = () => `req-${randomUUID()}`;
+
+/** The events recorded for one request (by its X-Request-Id), once the recorder has written them. */
+export async function eventsOfRequest(t: TestApp, requestId: string, expected = 1) {
+  return eventually(async () => {
+    await t.app.get(WebhookEventRecorder).flush();
+    const events = await eventModel(t).find({ requestId }).lean().exec();
+    if (events.length < expected) throw new Error(`${events.length} event(s) for ${requestId}, expected ${expected}`);
+    return events;
+  });
+}

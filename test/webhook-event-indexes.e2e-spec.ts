@@ -1,0 +1,85 @@
+import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { getModelToken } from '@nestjs/mongoose';
+import type { Document } from 'mongodb';
+import { Model, Types } from 'mongoose';
+import { assertUsesIndex } from '../tools/mongo-wire-server/test/explain-plan.js';
+import { generationTimesPipeline } from '../src/videos/ai-video.repository.js';
+import { AIVideo } from '../src/videos/ai-video.schema.js';
+import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
+import {
+  listQuery,
+  statsPipeline,
+  WEBHOOK_EVENT_LIST_SORT,
+  WebhookEventFilter,
+  WebhookEventRecord,
+  WebhookEventRepository,
+} from '../src/webhook-events/webhook-event.repository.js';
+import { WEBHOOK_EVENT_INDEX_NAMES as INDEX, WebhookEvent } from '../src/webhook-events/webhook-event.schema.js';
+import { endpointForms } from '../src/webhook-events/webhook-events.service.js';
+import { createTestApp, TestApp } from './utils/test-app.js';
+
+/**
+ * Every query the event log runs reads an index, asserted from `explain` the same way on the wire
+ * server and on a real MongoDB (`MONGODB_URI=… npm test -- webhook-event-indexes`).
+ */
+describe('Webhook event log queries use indexes (explain)', () => {
+  let t: TestApp;
+  const events = () => t.app.get<Model<WebhookEvent>>(getModelToken(WebhookEvent.name));
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const statuses = ['accepted', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
+    await t.app.get(WebhookEventRepository).insertBatch(Array.from({ length: 200 }, (_, i): WebhookEventRecord => ({
+      id: new Types.ObjectId().toHexString(), endpoint: i % 2 ? '/internal/videos/success' : '/internal/videos/failure', method: 'POST',
+      payload: { videoId: `v${i % 40}` }, source: i % 3 ? 'rck' : 'heygen', eventType: i % 2 ? 'success' : 'failure', videoId: `v${i % 40}`,
+      status: statuses[i % 5], httpStatus: 200, durationMs: 1, createdAt: new Date(Date.now() - i * 60_000),
+    })));
+  });
+  afterAll(() => t.close());
+
+  const from = new Date(Date.now() - 3600_000);
+  const to = new Date();
+  const cases: Array<[string, WebhookEventFilter, string]> = [
+    ['no filter', {}, INDEX.byTime],
+    ['from / to', { from, to }, INDEX.byTime],
+    ['endpoint (short form: several paths)', { endpoints: endpointForms('/videos/success') }, INDEX.byEndpoint],
+    ['endpoint (full path)', { endpoints: endpointForms('/internal/videos/success') }, INDEX.byEndpoint],
+    ['videoId', { videoId: 'v7' }, INDEX.byVideo],
+    ['source', { source: 'heygen' }, INDEX.bySource],
+    ['status', { status: 'failed' }, INDEX.byStatus],
+    ['eventType', { eventType: 'failure' }, INDEX.byEventType],
+    ['status since T (a bulk replay)', { status: 'failed', from }, INDEX.byStatus],
+    ['videoId within from / to', { videoId: 'v7', from, to }, INDEX.byVideo],
+  ];
+
+  for (const [name, filter, index] of cases) {
+    it(`list by ${name}: the page and its count read ${index}`, async () => {
+      const query = listQuery(filter);
+      const page = (await events().find(query).sort(WEBHOOK_EVENT_LIST_SORT).skip(20).limit(20).explain('queryPlanner')) as unknown as Document;
+      assertUsesIndex(page, index);
+      // countDocuments runs this aggregation (unfiltered, the list uses the collection's count instead).
+      if (Object.keys(query).length === 0) return;
+      const count = (await events().aggregate([{ $match: query }, { $group: { _id: 1, n: { $sum: 1 } } }]).explain('queryPlanner')) as unknown as Document;
+      assertUsesIndex(count, index);
+    });
+  }
+
+  it('stats: one aggregation over the window, through the createdAt index', async () => {
+    for (const period of ['day', 'week', 'month'] as const) {
+      const explain = (await events().aggregate(statsPipeline(from, to, period)).explain('queryPlanner')) as unknown as Document;
+      assertUsesIndex(explain, INDEX.byTime);
+    }
+  });
+
+  it('stats: generation times through the videos\' status and completedAt index', async () => {
+    const videos = t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name));
+    const explain = (await videos.aggregate(generationTimesPipeline(from, to)).explain('queryPlanner')) as unknown as Document;
+    assertUsesIndex(explain, 'status_1_metadata.completedAt_1');
+  });
+
+  it('the duplicate-delivery lookup reads its unique index', async () => {
+    const deliveries = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
+    const explain = (await deliveries.findOne({ source: 'rck', deliveryId: 'msg_1' }).explain('queryPlanner')) as unknown as Document;
+    assertUsesIndex(explain, 'source_1_deliveryId_1');
+  });
+});

@@ -1,0 +1,152 @@
+import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { InternalServerErrorException } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { Role } from '../src/auth/role.enum.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
+import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
+import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
+import { eventually } from './utils/eventually.js';
+import { FakeRck } from './utils/fake-rck.js';
+import { rckHeaders } from './utils/rck-signing.js';
+import { signHeygenWebhook } from '../src/webhooks/signature-verifiers.js';
+import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
+import { videosTestEnv } from './utils/videos-env.js';
+import { eventModel, eventsOfRequest, newRequestId } from './utils/webhook-events.js';
+
+describe('Replaying webhook events (e2e)', () => {
+  let t: TestApp;
+  let rck: FakeRck;
+  let admin: { Authorization: string };
+
+  beforeAll(async () => {
+    rck = await FakeRck.start();
+    t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20', WEBHOOK_REPLAY_MAX_EVENTS: '3' }) });
+    admin = { Authorization: `Bearer ${(await t.given.loggedIn({ role: Role.SuperAdmin })).token}` };
+  });
+  afterAll(async () => {
+    await t.close();
+    await rck.stop();
+  });
+
+  async function givenVideos(count = 1): Promise<string[]> {
+    const workspace = await t.given.workspace({ monthlyVideoLimit: 100 });
+    const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
+    const products = [];
+    for (let i = 0; i < count; i++) products.push(await t.given.product(workspace.id));
+    const response = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
+      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);
+    return response.body.data.videoIds;
+  }
+
+  /** Delivers and answers the id of the event it left. */
+  async function deliver(kind: 'success' | 'failure', body: object | string, headers?: Record<string, string>): Promise<string> {
+    const raw = typeof body === 'string' ? body : JSON.stringify(body);
+    const requestId = newRequestId();
+    await t.http().post(`/internal/videos/${kind}`).set(headers ?? rckHeaders(raw)).set('x-request-id', requestId).send(raw);
+    const [event] = await eventsOfRequest(t, requestId);
+    return event._id.toHexString();
+  }
+
+  /** Deliveries that hit a broken service (500, `failed`), as after an outage. */
+  async function withBrokenCallbacks<T>(work: () => Promise<T>): Promise<T> {
+    const callbacks = t.app.get(VideoCallbacksService);
+    const original = callbacks.succeeded;
+    callbacks.succeeded = async () => {
+      throw new InternalServerErrorException('database unavailable (injected)');
+    };
+    try {
+      return await work();
+    } finally {
+      callbacks.succeeded = original;
+    }
+  }
+
+  const replay = (id: string) => t.http().post(`/api/webhook-events/${id}/replay`).set(admin);
+
+  it('replays a failed delivery through the same handler, recording the run with replayOf', async () => {
+    const [videoId] = await givenVideos(1);
+    const failedId = await withBrokenCallbacks(() => deliver('success', { videoId, youtubeVideoId: 'abc', video_url: 'https://cdn.example.com/v.mp4' }));
+    expect((await eventModel(t).findById(failedId).lean())!).toEqual(expect.objectContaining({ status: 'failed', httpStatus: 500 }));
+    expect((await t.app.get(AIVideoRepository).findById(videoId))!.status).toBe('generating');
+
+    const response = await replay(failedId).expect(200);
+    expect(response.body.message).toBe('Webhook event replayed: accepted');
+    expect(response.body.data.response).toEqual(expect.objectContaining({ success: true, message: 'Video status updated successfully' }));
+    expect(response.body.data.event).toEqual(expect.objectContaining({
+      replayOf: failedId, status: 'accepted', httpStatus: 200, endpoint: '/internal/videos/success', source: 'rck', videoId, recordId: videoId,
+      payload: { videoId, youtubeVideoId: 'abc', video_url: 'https://cdn.example.com/v.mp4' },
+    }));
+    expect((await t.app.get(AIVideoRepository).findById(videoId))!.metadata).toEqual(expect.objectContaining({ youtubeVideoId: 'abc', videoUrl: 'https://cdn.example.com/v.mp4' }));
+    // The replay is an event like any other.
+    const stored = await t.http().get(`/api/webhook-events/${response.body.data.event._id}`).set(admin).expect(200);
+    expect(stored.body.data.replayOf).toBe(failedId);
+
+    // Idempotency still applies: replaying again changes nothing and says so.
+    const version = (await t.app.get(AIVideoRepository).findById(videoId))!.metadata.version;
+    const again = await replay(failedId).expect(200);
+    expect(again.body.data.event.status).toBe('duplicate');
+    expect((await t.app.get(AIVideoRepository).findById(videoId))!.metadata.version).toBe(version);
+  });
+
+  it('replays a HeyGen delivery through the HeyGen controller\'s own handler', async () => {
+    const raw = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: `unknown_${newRequestId()}`, url: 'https://cdn.example.com/h.mp4' } });
+    const requestId = newRequestId();
+    await t.http().post('/api/webhook/heygen').set({ 'content-type': 'application/json', 'x-heygen-signature': signHeygenWebhook(TEST_SECRETS.HEYGEN_WEBHOOK_SECRET, raw) })
+      .set('x-request-id', requestId).send(raw).expect(200);
+    const [event] = await eventsOfRequest(t, requestId);
+    expect(event).toEqual(expect.objectContaining({ source: 'heygen', eventType: 'avatar_video.success', status: 'ignored' }));
+    const response = await replay(event._id.toHexString()).expect(200);
+    expect(response.body.data.event).toEqual(expect.objectContaining({ replayOf: event._id.toHexString(), endpoint: '/api/webhook/heygen', status: 'ignored', httpStatus: 200 }));
+    expect(response.body.data.response).toEqual(expect.objectContaining({ success: true, data: expect.objectContaining({ outcome: 'ignored' }) }));
+  });
+
+  it('records a replay the handler refuses, and answers what it said', async () => {
+    const unknown = new Types.ObjectId().toHexString();
+    const id = await deliver('failure', { videoId: unknown, error: 'x' });
+    const response = await replay(id).expect(200);
+    expect(response.body.data.event).toEqual(expect.objectContaining({ status: 'rejected', httpStatus: 404, error: 'Video not found', replayOf: id }));
+    expect(response.body.data.response).toEqual({ success: false, message: 'Video not found' });
+  });
+
+  it('never replays a delivery whose signature failed, or whose body was not JSON', async () => {
+    const [videoId] = await givenVideos(1);
+    const raw = JSON.stringify({ videoId });
+    const forged = await deliver('success', raw, { ...rckHeaders(raw), 'webhook-signature': 'v1,AAAA' });
+    expect((await replay(forged).expect(409)).body.message).toBe('A delivery whose signature did not verify cannot be replayed');
+    const malformed = await deliver('success', '{"videoId":');
+    expect((await replay(malformed).expect(409)).body.message).toBe('Only a delivery whose body was a JSON object can be replayed');
+    expect((await t.app.get(AIVideoRepository).findById(videoId))!.status).toBe('generating');
+    expect((await replay(new Types.ObjectId().toHexString()).expect(404)).body).toEqual({ success: false, message: 'Webhook event not found' });
+    await replay('nope').expect(400);
+  });
+
+  it('replays every failed delivery since T in the background, through the job runner', async () => {
+    const ids = await givenVideos(3);
+    const since = new Date();
+    const failed = await withBrokenCallbacks(async () => {
+      const out = [];
+      for (const videoId of ids) out.push(await deliver('success', { videoId }));
+      return out;
+    });
+    // A bad signature in the same window is never replayed, even when it matches.
+    const raw = JSON.stringify({ videoId: ids[0] });
+    await deliver('success', raw, { ...rckHeaders(raw), 'webhook-signature': 'v1,AAAA' });
+
+    const response = await t.http().post('/api/webhook-events/replay').set(admin).send({ status: 'failed', from: since.toISOString() }).expect(202);
+    expect(response.body).toEqual({ success: true, message: '3 webhook event(s) queued for replay', data: { queued: 3 } });
+    await t.app.get(JobRunner).drain(10_000);
+    await eventually(async () => {
+      for (const videoId of ids) expect((await t.app.get(AIVideoRepository).findById(videoId))!.status).toBe('completed');
+      const replays = await eventModel(t).find({ replayOf: { $in: failed.map((id) => new Types.ObjectId(id)) } }).lean();
+      expect(replays.map((e) => e.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    });
+
+    // Nothing left to replay with a filter that matches nothing; too many is refused, not cut short.
+    expect((await t.http().post('/api/webhook-events/replay').set(admin).send({ status: 'failed', from: new Date().toISOString() }).expect(202)).body.data.queued).toBe(0);
+    expect((await t.http().post('/api/webhook-events/replay').set(admin).send({}).expect(400)).body.message)
+      .toBe('More than 3 events match; narrow the filters (from / to) and replay in parts');
+    expect((await t.http().post('/api/webhook-events/replay').set(admin).send({ status: 'lost' }).expect(400)).body.message)
+      .toBe('status must be one of accepted, duplicate, ignored, rejected, failed');
+  });
+});

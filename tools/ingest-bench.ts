@@ -1,0 +1,175 @@
+/**
+ * `npm run bench:ingest`: how many signed RCK success callbacks per second the service takes
+ * (autocannon, 50 connections), their p50 / p99 latency, and whether every delivery became
+ * exactly one stored event, beside a minimal handler (tools/ingest-baseline.ts: bare Fastify and
+ * the bare driver doing the same signature check and writes), measured in the same run. Each
+ * runs in its own process on one wire-protocol server (its own child process; MONGODB_URI to use
+ * a real MongoDB instead), each on a database seeded alike: VIDEOS generating videos, each
+ * delivery a success callback with a fresh webhook-id for one of them (round robin), so the
+ * first per video is applied and the rest are the handler's duplicates.
+ */
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MongoClient, ObjectId } from 'mongodb';
+import { standardWebhookKey } from '../src/config/environment.js';
+import { signStandardWebhook } from '../src/webhooks/signature-verifiers.js';
+
+const CONNECTIONS = 50;
+const VIDEOS = 1000;
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
+const WARMUP = 2000;
+const SECRET = 'whsec_YmVuY2gtcmNrLXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3ODk=';
+const KEY = standardWebhookKey(SECRET)!;
+
+interface Target {
+  name: string;
+  db: string;
+  start: (uri: string) => Promise<{ port: number; child: ChildProcess }>;
+}
+
+async function startDatabase(): Promise<{ uri: string; stop: () => void }> {
+  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, '/$1'), stop: () => undefined };
+  const cli = join(import.meta.dirname, 'mongo-wire-server', 'src', 'cli.js');
+  const child = spawn(process.execPath, [cli, '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return { uri: chunk.toString().trim(), stop: () => child.kill('SIGTERM') };
+}
+
+function withDb(uri: string, db: string): string {
+  const [head, query] = uri.split('?');
+  return `${head.replace(/\/[^/]*$/, '')}/${db}${query ? `?${query}` : ''}`;
+}
+
+/** Starts a process and waits for it to answer on `port` (a free one it picks itself otherwise). */
+async function startProcess(script: string[], env: Record<string, string>, port: number): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, script, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/internal/videos/success`, { method: 'OPTIONS' });
+      return { port, child };
+    } catch {
+      await sleep(100);
+    }
+  }
+  child.kill('SIGTERM');
+  throw new Error(`${script.join(' ')} did not start`);
+}
+
+const targets: Target[] = [
+  {
+    name: 'service (Nest, event log)',
+    db: 'ingest_service',
+    start: (uri) =>
+      startProcess([join(import.meta.dirname, '..', 'src', 'main.js')], {
+        NODE_ENV: 'test', MONGODB_URI: withDb(uri, 'ingest_service'), RCK_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'error',
+        JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789', HOST: '127.0.0.1', VIDEO_MAINTENANCE_INTERVAL_MS: '3600000',
+      }, 5701),
+  },
+  {
+    name: 'minimal Fastify + driver',
+    db: 'ingest_baseline',
+    start: (uri) => startProcess([join(import.meta.dirname, 'ingest-baseline.js')], { MONGODB_URI: withDb(uri, 'ingest_baseline'), RCK_WEBHOOK_SECRET: SECRET }, 5702),
+  },
+];
+
+/** VIDEOS generating videos, each with its product and the product's entry. */
+async function seed(client: MongoClient, db: string): Promise<string[]> {
+  const database = client.db(db);
+  await database.dropDatabase();
+  const now = new Date();
+  const workspaceId = new ObjectId();
+  const videoIds = Array.from({ length: VIDEOS }, () => new ObjectId());
+  const productIds = videoIds.map(() => new ObjectId());
+  await database.collection('products').insertMany(productIds.map((_id, i) => ({
+    _id, workspaceId, title: `Product ${i}`, sku: `SKU-${i}`, imageUrls: [], createdAt: now, updatedAt: now,
+    videos: [{ videoId: videoIds[i], status: 'generating', templateId: 't', createdAt: now, version: 0 }],
+  })));
+  await database.collection('aivideos').insertMany(videoIds.map((_id, i) => ({
+    _id, userId: new ObjectId(), workspaceId, productId: productIds[i], template: 'Showcase', status: 'generating', createdAt: now, updatedAt: now,
+    metadata: { templateId: 't', queuedAt: now, aspect_ratio: '9:16', batchId: 'bench', dispatchAttempts: 1, retryCount: 0, quotaPeriod: '2025-01', quotaHeld: true, productSynced: true, version: 0, dispatchedAt: now },
+  })));
+  return videoIds.map((id) => id.toHexString());
+}
+
+async function load(port: number, videoIds: string[], amount: number): Promise<autocannon.Result> {
+  let n = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    amount,
+    requests: [
+      {
+        method: 'POST',
+        path: '/internal/videos/success',
+        setupRequest: (request) => {
+          const body = JSON.stringify({ videoId: videoIds[n % videoIds.length], youtubeVideoId: `yt${n % videoIds.length}` });
+          const id = `msg_${n++}_${Math.random().toString(36).slice(2)}`;
+          const timestamp = Math.floor(Date.now() / 1000);
+          return {
+            ...request,
+            body,
+            headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandardWebhook(KEY, id, timestamp, body) },
+          };
+        },
+      },
+    ],
+  });
+}
+
+async function main(): Promise<number> {
+  const database = await startDatabase();
+  const client = await new MongoClient(database.uri).connect();
+  const rows: Array<Record<string, string | number>> = [];
+  try {
+    for (const target of targets) {
+      const videoIds = await seed(client, target.db);
+      const { port, child } = await target.start(database.uri);
+      try {
+        await load(port, videoIds, WARMUP);
+        const events = client.db(target.db).collection('webhookevents');
+        await sleep(1000);
+        const before = await events.countDocuments();
+        const result = await load(port, videoIds, DELIVERIES);
+        // The service writes events in batches: give the last batch its flush interval.
+        let stored = 0;
+        for (let i = 0; i < 50; i++) {
+          stored = (await events.countDocuments()) - before;
+          if (stored >= DELIVERIES) break;
+          await sleep(100);
+        }
+        rows.push({
+          target: target.name,
+          'req/s': Math.round(result.requests.average),
+          'p50 ms': result.latency.p50,
+          'p99 ms': result.latency.p99,
+          sent: result.requests.sent ?? DELIVERIES,
+          '2xx': result['2xx'],
+          errors: result.errors + result.timeouts + result.non2xx,
+          'stored / sent': (stored / DELIVERIES).toFixed(4),
+        });
+      } finally {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    }
+  } finally {
+    await client.close();
+    database.stop();
+  }
+  console.table(rows);
+  const [service, baseline] = rows;
+  const ratio = Number(service['req/s']) / Number(baseline['req/s']);
+  console.log(`service / minimal handler: ${ratio.toFixed(2)} of the rate (aim: at least 0.60); events stored per delivery: ${service['stored / sent']} (must be exactly 1)`);
+  return service['stored / sent'] === '1.0000' ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
