@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   try {
     const child = spawn(
       process.execPath,
-      ['--test', '--test-concurrency=2', '--test-timeout=120000', '--test-reporter=spec', ...files],
+      ['--test', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec', ...files],
       { stdio: 'inherit', env: { ...process.env, TEST_MONGODB_URI: process.env.MONGODB_URI ?? server!.uri } },
     );
     return await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
