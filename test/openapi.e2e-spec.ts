@@ -54,7 +54,7 @@ describe('API document and Swagger UI', () => {
       });
     });
 
-    it('passes for the committed files and fails for a stale document or client', { timeout: 60_000 }, async () => {
+    it('passes for the committed files and fails for a stale document or client', { timeout: 120_000 }, async () => {
       await expect(run(process.execPath, [SCRIPT, '--check'], { cwd: ROOT })).resolves.toBeDefined();
 
       const scratch = mkdtempSync(join(tmpdir(), 'openapi-stale-'));
