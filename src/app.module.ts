@@ -13,6 +13,7 @@ import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { ProductsModule } from './products/products.module.js';
 import { UsersModule } from './users/users.module.js';
 import { VideosModule } from './videos/videos.module.js';
+import { WebhookEndpointsModule } from './webhook-endpoints/webhook-endpoints.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
@@ -43,6 +44,7 @@ export class AppModule {
         ProductsModule,
         VideosModule,
         WebhooksModule,
+        WebhookEndpointsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },

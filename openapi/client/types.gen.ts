@@ -309,6 +309,87 @@ export type RckFailureCallbackDto = {
     error?: string;
 };
 
+export type OutboundEventType = 'video.completed' | 'video.failed' | 'batch.completed' | 'reel.completed' | 'reel.failed';
+
+export type WebhookEndpointWithSecretDto = {
+    id: string;
+    eventTypes: Array<OutboundEventType>;
+    /**
+     * The signing secret (`whsec_…`): shown this once, store it now.
+     */
+    secret: string;
+    workspaceId: string;
+    url: string;
+    description?: string;
+    enabled: boolean;
+    /**
+     * Why deliveries stopped: by a person, a 410 answer, or failing too long.
+     */
+    disabledReason?: string;
+    disabledAt?: string;
+    /**
+     * Deliveries have failed since then without a success.
+     */
+    failingSince?: string;
+    /**
+     * After a rotation: until when the previous secret still signs beside the new one.
+     */
+    previousSecretExpiresAt?: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type CreateWebhookEndpointDto = {
+    /**
+     * Where to POST the events (http or https).
+     */
+    url: string;
+    /**
+     * The events this endpoint receives.
+     */
+    eventTypes: Array<OutboundEventType>;
+    description?: string;
+};
+
+export type WebhookEndpointResponseDto = {
+    id: string;
+    eventTypes: Array<OutboundEventType>;
+    workspaceId: string;
+    url: string;
+    description?: string;
+    enabled: boolean;
+    /**
+     * Why deliveries stopped: by a person, a 410 answer, or failing too long.
+     */
+    disabledReason?: string;
+    disabledAt?: string;
+    /**
+     * Deliveries have failed since then without a success.
+     */
+    failingSince?: string;
+    /**
+     * After a rotation: until when the previous secret still signs beside the new one.
+     */
+    previousSecretExpiresAt?: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type WebhookEndpointListDto = {
+    endpoints: Array<WebhookEndpointResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type UpdateWebhookEndpointDto = {
+    url?: string;
+    eventTypes?: Array<OutboundEventType>;
+    description?: string;
+    /**
+     * false stops deliveries; true starts them again (and forgets past failures).
+     */
+    enabled?: boolean;
+};
+
 export type HealthCheckData = {
     body?: never;
     path?: never;
@@ -1296,3 +1377,266 @@ export type RckWebhooksFailureResponses = {
 };
 
 export type RckWebhooksFailureResponse = RckWebhooksFailureResponses[keyof RckWebhooksFailureResponses];
+
+export type WebhookEndpointsListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        /**
+         * Superadmins only: whose endpoints to list.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints';
+};
+
+export type WebhookEndpointsListErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsListError = WebhookEndpointsListErrors[keyof WebhookEndpointsListErrors];
+
+export type WebhookEndpointsListResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointListDto;
+    };
+};
+
+export type WebhookEndpointsListResponse = WebhookEndpointsListResponses[keyof WebhookEndpointsListResponses];
+
+export type WebhookEndpointsCreateData = {
+    body: CreateWebhookEndpointDto;
+    path?: never;
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints';
+};
+
+export type WebhookEndpointsCreateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsCreateError = WebhookEndpointsCreateErrors[keyof WebhookEndpointsCreateErrors];
+
+export type WebhookEndpointsCreateResponses = {
+    /**
+     * Success
+     */
+    201: {
+        success: true;
+        data: WebhookEndpointWithSecretDto;
+    };
+};
+
+export type WebhookEndpointsCreateResponse = WebhookEndpointsCreateResponses[keyof WebhookEndpointsCreateResponses];
+
+export type WebhookEndpointsRemoveData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsRemoveErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRemoveError = WebhookEndpointsRemoveErrors[keyof WebhookEndpointsRemoveErrors];
+
+export type WebhookEndpointsRemoveResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointResponseDto;
+    };
+};
+
+export type WebhookEndpointsRemoveResponse = WebhookEndpointsRemoveResponses[keyof WebhookEndpointsRemoveResponses];
+
+export type WebhookEndpointsFindOneData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsFindOneErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsFindOneError = WebhookEndpointsFindOneErrors[keyof WebhookEndpointsFindOneErrors];
+
+export type WebhookEndpointsFindOneResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointResponseDto;
+    };
+};
+
+export type WebhookEndpointsFindOneResponse = WebhookEndpointsFindOneResponses[keyof WebhookEndpointsFindOneResponses];
+
+export type WebhookEndpointsUpdateData = {
+    body: UpdateWebhookEndpointDto;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsUpdateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsUpdateError = WebhookEndpointsUpdateErrors[keyof WebhookEndpointsUpdateErrors];
+
+export type WebhookEndpointsUpdateResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointResponseDto;
+    };
+};
+
+export type WebhookEndpointsUpdateResponse = WebhookEndpointsUpdateResponses[keyof WebhookEndpointsUpdateResponses];
+
+export type WebhookEndpointsRotateSecretData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/rotate-secret';
+};
+
+export type WebhookEndpointsRotateSecretErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRotateSecretError = WebhookEndpointsRotateSecretErrors[keyof WebhookEndpointsRotateSecretErrors];
+
+export type WebhookEndpointsRotateSecretResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointWithSecretDto;
+    };
+};
+
+export type WebhookEndpointsRotateSecretResponse = WebhookEndpointsRotateSecretResponses[keyof WebhookEndpointsRotateSecretResponses];

@@ -1,0 +1,81 @@
+import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Clock } from './clock.js';
+import { OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
+import { EndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
+import { OutboundEventType } from './webhook-endpoint.schema.js';
+
+/** How long the old secret goes on signing beside the new one after a rotation. */
+export const ROTATION_OVERLAP_MS = 24 * 3600_000;
+
+/** A new `whsec_` secret: 32 random bytes, base64 (Standard Webhooks' format). */
+export function newEndpointSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** A workspace's endpoints: register, change, rotate secrets. Secrets leave only in the create and rotate answers. */
+@Injectable()
+export class WebhookEndpointsService {
+  private readonly logger = new Logger('WebhookEndpoints');
+
+  constructor(
+    private readonly endpoints: WebhookEndpointRepository,
+    private readonly urls: OutboundUrlGuard,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(
+    workspaceId: string,
+    input: { url: string; eventTypes: OutboundEventType[]; description?: string },
+  ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    await this.checkUrl(input.url);
+    const secret = newEndpointSecret();
+    const endpoint = await this.endpoints.create(workspaceId, { ...input, secret }, this.clock.now());
+    this.logger.log(`Webhook endpoint ${endpoint.id} registered for workspace ${workspaceId} (${input.eventTypes.join(', ')})`);
+    return { endpoint, secret };
+  }
+
+  list(workspaceId: string, skip: number, limit: number) {
+    return this.endpoints.listInWorkspace(workspaceId, skip, limit);
+  }
+
+  async get(workspaceId: string, id: string): Promise<WebhookEndpointRecord> {
+    return found(await this.endpoints.findInWorkspace(workspaceId, id));
+  }
+
+  async update(workspaceId: string, id: string, changes: EndpointChanges): Promise<WebhookEndpointRecord> {
+    if (changes.url !== undefined) {
+      found(await this.endpoints.findInWorkspace(workspaceId, id));
+      await this.checkUrl(changes.url);
+    }
+    return found(await this.endpoints.update(workspaceId, id, changes, this.clock.now()));
+  }
+
+  async delete(workspaceId: string, id: string): Promise<void> {
+    if (!(await this.endpoints.delete(workspaceId, id))) throw new NotFoundException('Webhook endpoint not found');
+    this.logger.log(`Webhook endpoint ${id} of workspace ${workspaceId} deleted`);
+  }
+
+  /** A new secret, shown once; the ones signing now go on signing for ROTATION_OVERLAP_MS. */
+  async rotateSecret(workspaceId: string, id: string): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    const now = this.clock.now();
+    const secret = newEndpointSecret();
+    const endpoint = found(await this.endpoints.rotateSecret(workspaceId, id, secret, new Date(now.getTime() + ROTATION_OVERLAP_MS), now));
+    this.logger.log(`Webhook endpoint ${id} of workspace ${workspaceId}: secret rotated`);
+    return { endpoint, secret };
+  }
+
+  private async checkUrl(url: string): Promise<void> {
+    try {
+      await this.urls.check(url);
+    } catch (error) {
+      if (error instanceof OutboundUrlRefused) throw new BadRequestException(error.message);
+      throw error;
+    }
+  }
+}
+
+function found<T>(value: T | null): T {
+  if (!value) throw new NotFoundException('Webhook endpoint not found');
+  return value;
+}
