@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, Logger, NotFoundException } from '@nes
 import { randomBytes } from 'node:crypto';
 import { Clock } from './clock.js';
 import { OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { EndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { OutboundEventType } from './webhook-endpoint.schema.js';
 
@@ -20,6 +21,7 @@ export class WebhookEndpointsService {
 
   constructor(
     private readonly endpoints: WebhookEndpointRepository,
+    private readonly deliveries: WebhookDeliveryRepository,
     private readonly urls: OutboundUrlGuard,
     private readonly clock: Clock,
   ) {}
@@ -53,6 +55,8 @@ export class WebhookEndpointsService {
 
   async delete(workspaceId: string, id: string): Promise<void> {
     if (!(await this.endpoints.delete(workspaceId, id))) throw new NotFoundException('Webhook endpoint not found');
+    // Jobs still queued for it find no endpoint and stop.
+    await this.deliveries.deleteForEndpoint(workspaceId, id);
     this.logger.log(`Webhook endpoint ${id} of workspace ${workspaceId} deleted`);
   }
 
