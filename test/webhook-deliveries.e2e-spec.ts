@@ -217,6 +217,73 @@ describe('Webhook deliveries to customer endpoints (e2e)', () => {
     const enabled = await t.http().patch(`${BASE}/${endpoint.id}`).set(producer).send({ enabled: true }).expect(200);
     expect(enabled.body.data.failingSince).toBeUndefined();
   });
+  it('keeps every attempt in a log per endpoint, newest first, filtered by status, and redelivers a message', async () => {
+    const { workspaceId, producer, endpoint } = await givenEndpoint();
+    const reader = bearer((await t.given.loggedIn({ role: Role.User, workspaceId })).token);
+    fake.mode = { status: 500, body: 'x'.repeat(3000) };
+    const messageId = (await publish(workspaceId))!;
+    await eventually(async () => expect((await message(messageId))!.attempts).toBe(1));
+
+    const log = async (query: object = {}) =>
+      (await t.http().get(`${BASE}/${endpoint.id}/attempts`).query(query).set(reader).expect(200)).body.data;
+    const first = await log();
+    expect(first.attempts).toEqual([expect.objectContaining({
+      messageId, eventType: 'video.completed', attempt: 1, trigger: 'scheduled', status: 'failed', responseStatus: 500,
+      latencyMs: expect.any(Number), error: 'The endpoint answered 500', nextAttemptAt: expect.any(String),
+    })]);
+    expect(first.attempts[0].responseBody).toBe('x'.repeat(1024));
+
+    fake.mode = 'ok';
+    await t.http().post(`${BASE}/${endpoint.id}/messages/${messageId}/redeliver`).set(reader).expect(403);
+    const queued = await t.http().post(`${BASE}/${endpoint.id}/messages/${messageId}/redeliver`).set(producer).expect(202);
+    expect(queued.body.data).toEqual({ messageIds: [messageId] });
+    await eventually(async () => expect((await message(messageId))!.status).toBe('succeeded'));
+    // The scheduled retry stands down: the message was delivered.
+    expect((await message(messageId))!.nextAttemptAt).toBeUndefined();
+
+    const both = await log();
+    expect(both.attempts.map((a: { trigger: string; status: string }) => [a.trigger, a.status])).toEqual([['manual', 'succeeded'], ['scheduled', 'failed']]);
+    expect(both.attempts[0].responseStatus).toBe(204);
+    expect((await log({ status: 'failed' })).attempts).toHaveLength(1);
+    expect((await log({ status: 'succeeded', limit: 1 })).pagination).toEqual({ page: 1, limit: 1, total: 1, totalPages: 1 });
+    expect(deliveriesOf(messageId)).toHaveLength(2);
+    for (const d of deliveriesOf(messageId)) expect(d.body).toBe(deliveriesOf(messageId)[0].body);
+
+    await t.http().get(`${BASE}/${endpoint.id}/attempts`).query({ status: 'maybe' }).set(reader).expect(400);
+    await t.http().post(`${BASE}/${endpoint.id}/messages/msg_${'0'.repeat(32)}/redeliver`).set(producer).expect(404);
+    await t.http().post(`${BASE}/${endpoint.id}/messages/nope/redeliver`).set(producer).expect(400);
+    const stranger = bearer((await t.given.loggedIn({ role: Role.Producer })).token);
+    await t.http().get(`${BASE}/${endpoint.id}/attempts`).set(stranger).expect(404);
+    await t.http().post(`${BASE}/${endpoint.id}/messages/${messageId}/redeliver`).set(stranger).expect(404);
+  });
+
+  it('recovers every message that failed since a time, once the endpoint is enabled again', async () => {
+    const { workspaceId, producer, endpoint } = await givenEndpoint();
+    const before = new Date(Date.now() - 1000).toISOString();
+    fake.mode = { status: 410 };
+    const messageId = (await publish(workspaceId))!;
+    await eventually(async () => expect((await message(messageId))!.status).toBe('failed'));
+    const recover = (since: string) => t.http().post(`${BASE}/${endpoint.id}/recover`).set(producer).send({ since });
+
+    expect((await recover(before).expect(409)).body.message).toBe('The endpoint is disabled: enable it first');
+    await t.http().patch(`${BASE}/${endpoint.id}`).set(producer).send({ enabled: true }).expect(200);
+    fake.mode = 'ok';
+    expect((await recover(new Date(Date.now() + 60_000).toISOString()).expect(400)).body.message).toBe('since must not be in the future');
+    expect((await recover('yesterday').expect(400)).body.message).toBe('since must be an ISO 8601 date-time');
+    expect((await recover(new Date().toISOString()).expect(202)).body.data).toEqual({ messageIds: [] });
+    expect((await recover(before).expect(202)).body.data).toEqual({ messageIds: [messageId] });
+    await eventually(async () => expect((await message(messageId))!.status).toBe('succeeded'));
+    expect(deliveriesOf(messageId)).toHaveLength(2);
+  });
+
+  it('forgets the messages and the log of a deleted endpoint', async () => {
+    const { workspaceId, producer, endpoint } = await givenEndpoint();
+    const messageId = (await publish(workspaceId))!;
+    await eventually(async () => expect((await message(messageId))!.status).toBe('succeeded'));
+    await t.http().delete(`${BASE}/${endpoint.id}`).set(producer).expect(200);
+    expect(await message(messageId)).toBeNull();
+    expect(await t.connection.collection('webhookAttempts').countDocuments({ messageId })).toBe(0);
+  });
 });
 
 describe('Webhook deliveries where local addresses are refused (e2e)', () => {

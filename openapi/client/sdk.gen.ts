@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WebhookEndpointsCreateData, WebhookEndpointsCreateErrors, WebhookEndpointsCreateResponses, WebhookEndpointsFindOneData, WebhookEndpointsFindOneErrors, WebhookEndpointsFindOneResponses, WebhookEndpointsListData, WebhookEndpointsListErrors, WebhookEndpointsListResponses, WebhookEndpointsRemoveData, WebhookEndpointsRemoveErrors, WebhookEndpointsRemoveResponses, WebhookEndpointsRotateSecretData, WebhookEndpointsRotateSecretErrors, WebhookEndpointsRotateSecretResponses, WebhookEndpointsUpdateData, WebhookEndpointsUpdateErrors, WebhookEndpointsUpdateResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WebhookEndpointsAttemptsData, WebhookEndpointsAttemptsErrors, WebhookEndpointsAttemptsResponses, WebhookEndpointsCreateData, WebhookEndpointsCreateErrors, WebhookEndpointsCreateResponses, WebhookEndpointsFindOneData, WebhookEndpointsFindOneErrors, WebhookEndpointsFindOneResponses, WebhookEndpointsListData, WebhookEndpointsListErrors, WebhookEndpointsListResponses, WebhookEndpointsRecoverData, WebhookEndpointsRecoverErrors, WebhookEndpointsRecoverResponses, WebhookEndpointsRedeliverData, WebhookEndpointsRedeliverErrors, WebhookEndpointsRedeliverResponses, WebhookEndpointsRemoveData, WebhookEndpointsRemoveErrors, WebhookEndpointsRemoveResponses, WebhookEndpointsRotateSecretData, WebhookEndpointsRotateSecretErrors, WebhookEndpointsRotateSecretResponses, WebhookEndpointsUpdateData, WebhookEndpointsUpdateErrors, WebhookEndpointsUpdateResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -293,4 +293,35 @@ export const webhookEndpointsRotateSecret = <ThrowOnError extends boolean = fals
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/webhook-endpoints/{id}/rotate-secret',
     ...options
+});
+
+/**
+ * Every delivery attempt to this endpoint, newest first; `status` keeps the failed or the succeeded ones.
+ */
+export const webhookEndpointsAttempts = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsAttemptsData, ThrowOnError>): RequestResult<WebhookEndpointsAttemptsResponses, WebhookEndpointsAttemptsErrors, ThrowOnError> => (options.client ?? client).get<WebhookEndpointsAttemptsResponses, WebhookEndpointsAttemptsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}/attempts',
+    ...options
+});
+
+/**
+ * Send one message again, once, with the same webhook-id (through the job runner: 202).
+ */
+export const webhookEndpointsRedeliver = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsRedeliverData, ThrowOnError>): RequestResult<WebhookEndpointsRedeliverResponses, WebhookEndpointsRedeliverErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsRedeliverResponses, WebhookEndpointsRedeliverErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}/messages/{messageId}/redeliver',
+    ...options
+});
+
+/**
+ * Send again, once each, every message to this endpoint that failed for good since a time (at most 1000 a request).
+ */
+export const webhookEndpointsRecover = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsRecoverData, ThrowOnError>): RequestResult<WebhookEndpointsRecoverResponses, WebhookEndpointsRecoverErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsRecoverResponses, WebhookEndpointsRecoverErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}/recover',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });

@@ -390,6 +390,60 @@ export type UpdateWebhookEndpointDto = {
     enabled?: boolean;
 };
 
+export type WebhookAttemptStatus = 'succeeded' | 'failed';
+
+export type WebhookAttemptResponseDto = {
+    id: string;
+    /**
+     * The `webhook-id` sent (the same on every attempt of one message).
+     */
+    messageId: string;
+    trigger: 'scheduled' | 'manual';
+    status: WebhookAttemptStatus;
+    eventType: string;
+    /**
+     * The scheduled attempt's number (1 to 10); absent for a redelivery by hand.
+     */
+    attempt?: number;
+    /**
+     * The endpoint's HTTP status, when it answered.
+     */
+    responseStatus?: number;
+    /**
+     * The first KB of its answer.
+     */
+    responseBody?: string;
+    latencyMs: number;
+    /**
+     * Why the attempt failed (no answer in time, refused address, an error status).
+     */
+    error?: string;
+    attemptedAt: string;
+    /**
+     * When the next scheduled attempt is due, if one is.
+     */
+    nextAttemptAt?: string;
+};
+
+export type WebhookAttemptListDto = {
+    attempts: Array<WebhookAttemptResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type RedeliveryResponseDto = {
+    /**
+     * The messages queued to be sent again.
+     */
+    messageIds: Array<string>;
+};
+
+export type RecoverMessagesDto = {
+    /**
+     * Send again every message that failed for good and was created at or after this time.
+     */
+    since: string;
+};
+
 export type HealthCheckData = {
     body?: never;
     path?: never;
@@ -1640,3 +1694,156 @@ export type WebhookEndpointsRotateSecretResponses = {
 };
 
 export type WebhookEndpointsRotateSecretResponse = WebhookEndpointsRotateSecretResponses[keyof WebhookEndpointsRotateSecretResponses];
+
+export type WebhookEndpointsAttemptsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        status?: WebhookAttemptStatus;
+        /**
+         * Superadmins only: whose endpoint.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/attempts';
+};
+
+export type WebhookEndpointsAttemptsErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsAttemptsError = WebhookEndpointsAttemptsErrors[keyof WebhookEndpointsAttemptsErrors];
+
+export type WebhookEndpointsAttemptsResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookAttemptListDto;
+    };
+};
+
+export type WebhookEndpointsAttemptsResponse = WebhookEndpointsAttemptsResponses[keyof WebhookEndpointsAttemptsResponses];
+
+export type WebhookEndpointsRedeliverData = {
+    body?: never;
+    path: {
+        id: string;
+        messageId: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/messages/{messageId}/redeliver';
+};
+
+export type WebhookEndpointsRedeliverErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRedeliverError = WebhookEndpointsRedeliverErrors[keyof WebhookEndpointsRedeliverErrors];
+
+export type WebhookEndpointsRedeliverResponses = {
+    /**
+     * Success
+     */
+    202: {
+        success: true;
+        data: RedeliveryResponseDto;
+    };
+};
+
+export type WebhookEndpointsRedeliverResponse = WebhookEndpointsRedeliverResponses[keyof WebhookEndpointsRedeliverResponses];
+
+export type WebhookEndpointsRecoverData = {
+    body: RecoverMessagesDto;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/recover';
+};
+
+export type WebhookEndpointsRecoverErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRecoverError = WebhookEndpointsRecoverErrors[keyof WebhookEndpointsRecoverErrors];
+
+export type WebhookEndpointsRecoverResponses = {
+    /**
+     * Success
+     */
+    202: {
+        success: true;
+        data: RedeliveryResponseDto;
+    };
+};
+
+export type WebhookEndpointsRecoverResponse = WebhookEndpointsRecoverResponses[keyof WebhookEndpointsRecoverResponses];

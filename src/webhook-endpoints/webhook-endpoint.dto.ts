@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { IsPlainName, Trim } from '../common/text.js';
+import { WebhookAttemptRecord } from './webhook-delivery.repository.js';
 import { WebhookEndpointRecord } from './webhook-endpoint.repository.js';
 import { OUTBOUND_EVENT_TYPES, OutboundEventType } from './webhook-endpoint.schema.js';
+import { ATTEMPT_STATUSES, AttemptStatus } from './webhook-message.schema.js';
 
 const URL_RULE = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
 const URL_MESSAGE = { message: 'url must be an http(s) URL' };
@@ -131,3 +133,76 @@ export function toWebhookEndpointResponse(endpoint: WebhookEndpointRecord): Webh
   };
 }
 
+
+export class ListAttemptsQueryDto extends PaginationQueryDto {
+  @IsOptional()
+  @IsIn(ATTEMPT_STATUSES, { message: `status must be one of ${ATTEMPT_STATUSES.join(', ')}` })
+  @ApiPropertyOptional({ enum: ATTEMPT_STATUSES, enumName: 'WebhookAttemptStatus' })
+  status?: AttemptStatus;
+
+  /** Superadmins only: whose endpoint. */
+  @IsOptional()
+  @IsObjectId({ api: { required: false } })
+  workspaceId?: string;
+}
+
+export class WebhookAttemptResponseDto {
+  @ApiProperty({ example: '65abc123def456789012abcd' })
+  id: string;
+  /** The `webhook-id` sent (the same on every attempt of one message). */
+  @ApiProperty({ example: 'msg_2b7c6f0e4d3a4b1c9e8f7a6b5c4d3e2f' })
+  messageId: string;
+  eventType: string;
+  /** The scheduled attempt's number (1 to 10); absent for a redelivery by hand. */
+  attempt?: number;
+  @ApiProperty({ enum: ['scheduled', 'manual'] })
+  trigger: 'scheduled' | 'manual';
+  @ApiProperty({ enum: ATTEMPT_STATUSES, enumName: 'WebhookAttemptStatus' })
+  status: AttemptStatus;
+  /** The endpoint's HTTP status, when it answered. */
+  responseStatus?: number;
+  /** The first KB of its answer. */
+  responseBody?: string;
+  latencyMs: number;
+  /** Why the attempt failed (no answer in time, refused address, an error status). */
+  error?: string;
+  attemptedAt: Date;
+  /** When the next scheduled attempt is due, if one is. */
+  nextAttemptAt?: Date;
+}
+
+export class WebhookAttemptListDto {
+  attempts: WebhookAttemptResponseDto[];
+  pagination: PaginationDto;
+}
+
+export class RecoverMessagesDto {
+  /** Send again every message that failed for good and was created at or after this time. */
+  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
+  @IsString({ message: 'since must be an ISO 8601 date-time' })
+  @IsNotEmpty({ message: 'since is required' })
+  @ApiProperty({ example: '2025-01-17T00:00:00Z' })
+  since: string;
+}
+
+export class RedeliveryResponseDto {
+  /** The messages queued to be sent again. */
+  messageIds: string[];
+}
+
+export function toWebhookAttemptResponse(attempt: WebhookAttemptRecord): WebhookAttemptResponseDto {
+  return {
+    id: attempt.id,
+    messageId: attempt.messageId,
+    eventType: attempt.eventType,
+    attempt: attempt.attempt,
+    trigger: attempt.trigger,
+    status: attempt.status,
+    responseStatus: attempt.responseStatus,
+    responseBody: attempt.responseBody,
+    latencyMs: attempt.latencyMs,
+    error: attempt.error,
+    attemptedAt: attempt.attemptedAt,
+    nextAttemptAt: attempt.nextAttemptAt,
+  };
+}

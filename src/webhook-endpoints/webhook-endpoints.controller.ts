@@ -9,9 +9,14 @@ import { ParseObjectIdPipe } from '../common/object-id.js';
 import { pageWindow } from '../common/pagination.dto.js';
 import {
   CreateWebhookEndpointDto,
+  ListAttemptsQueryDto,
   ListWebhookEndpointsQueryDto,
+  RecoverMessagesDto,
+  RedeliveryResponseDto,
+  toWebhookAttemptResponse,
   toWebhookEndpointResponse,
   UpdateWebhookEndpointDto,
+  WebhookAttemptListDto,
   WebhookEndpointListDto,
   WebhookEndpointResponseDto,
   WebhookEndpointWithSecretDto,
@@ -20,6 +25,7 @@ import {
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
 
 const EndpointIdPipe = new ParseObjectIdPipe('Invalid webhook endpoint id format');
+const MESSAGE_ID = /^msg_[0-9a-f]{32}$/;
 
 /**
  * A workspace's webhook endpoints: its users read them, its producers (and superadmins) change
@@ -122,6 +128,53 @@ export class WebhookEndpointsController {
   ): Promise<SuccessEnvelope<WebhookEndpointWithSecretDto>> {
     const { endpoint, secret } = await this.endpoints.rotateSecret(scopeOf(user, query.workspaceId), id);
     return ok({ ...toWebhookEndpointResponse(endpoint), secret });
+  }
+
+  /** Every delivery attempt to this endpoint, newest first; `status` keeps the failed or the succeeded ones. */
+  @Get(':id/attempts')
+  @ApiEnvelopeResponse(WebhookAttemptListDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND)
+  async attempts(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', EndpointIdPipe) id: string,
+    @Query() query: ListAttemptsQueryDto,
+  ): Promise<SuccessEnvelope<WebhookAttemptListDto>> {
+    const { page, limit, skip } = pageWindow(query);
+    const { attempts, total } = await this.endpoints.listAttempts(scopeOf(user, query.workspaceId), id, { status: query.status }, skip, limit);
+    return ok({ attempts: attempts.map(toWebhookAttemptResponse), pagination: pagination(page, limit, total) });
+  }
+
+  /** Send one message again, once, with the same webhook-id (through the job runner: 202). */
+  @Post(':id/messages/:messageId/redeliver')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Auth(Role.Producer, Role.SuperAdmin)
+  @ApiEnvelopeResponse(RedeliveryResponseDto, { status: HttpStatus.ACCEPTED })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  async redeliver(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', EndpointIdPipe) id: string,
+    @Param('messageId') messageId: string,
+    @Query() query: WorkspaceScopeQueryDto,
+  ): Promise<SuccessEnvelope<RedeliveryResponseDto>> {
+    if (!MESSAGE_ID.test(messageId)) throw new BadRequestException('Invalid messageId format');
+    await this.endpoints.redeliver(scopeOf(user, query.workspaceId), id, messageId);
+    return ok({ messageIds: [messageId] }, 'Redelivery queued');
+  }
+
+  /** Send again, once each, every message to this endpoint that failed for good since a time (at most 1000 a request). */
+  @Post(':id/recover')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Auth(Role.Producer, Role.SuperAdmin)
+  @ApiEnvelopeResponse(RedeliveryResponseDto, { status: HttpStatus.ACCEPTED })
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
+  async recover(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', EndpointIdPipe) id: string,
+    @Query() query: WorkspaceScopeQueryDto,
+    @Body() dto: RecoverMessagesDto,
+  ): Promise<SuccessEnvelope<RedeliveryResponseDto>> {
+    const messageIds = await this.endpoints.recover(scopeOf(user, query.workspaceId), id, new Date(dto.since));
+    return ok({ messageIds }, `${messageIds.length} message(s) queued`);
   }
 }
 

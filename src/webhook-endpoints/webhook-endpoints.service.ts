@@ -1,10 +1,16 @@
-import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { JobRunner } from '../jobs/job-runner.js';
 import { Clock } from './clock.js';
+import { DELIVER_JOB, DeliverJobData } from './outbound-events.js';
 import { OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
-import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { WebhookAttemptRecord, WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { EndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { OutboundEventType } from './webhook-endpoint.schema.js';
+import { AttemptStatus } from './webhook-message.schema.js';
+
+/** Most failed messages one recover request sends again (ask again with a later `since` for more). */
+export const RECOVER_LIMIT = 1000;
 
 /** How long the old secret goes on signing beside the new one after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
@@ -23,6 +29,7 @@ export class WebhookEndpointsService {
     private readonly endpoints: WebhookEndpointRepository,
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly urls: OutboundUrlGuard,
+    private readonly jobs: JobRunner,
     private readonly clock: Clock,
   ) {}
 
@@ -67,6 +74,50 @@ export class WebhookEndpointsService {
     const endpoint = found(await this.endpoints.rotateSecret(workspaceId, id, secret, new Date(now.getTime() + ROTATION_OVERLAP_MS), now));
     this.logger.log(`Webhook endpoint ${id} of workspace ${workspaceId}: secret rotated`);
     return { endpoint, secret };
+  }
+
+  /** The endpoint's delivery log, newest first. */
+  async listAttempts(
+    workspaceId: string,
+    id: string,
+    filter: { status?: AttemptStatus },
+    skip: number,
+    limit: number,
+  ): Promise<{ attempts: WebhookAttemptRecord[]; total: number }> {
+    await this.get(workspaceId, id);
+    return this.deliveries.listAttempts(workspaceId, id, filter, skip, limit);
+  }
+
+  /** Sends one message again, once, whatever became of it (same webhook-id: the receiver deduplicates). */
+  async redeliver(workspaceId: string, id: string, messageId: string): Promise<void> {
+    await this.enabled(workspaceId, id);
+    const message = await this.deliveries.findMessage(workspaceId, id, messageId);
+    if (!message) throw new NotFoundException('Message not found');
+    await this.enqueueManual(workspaceId, id, messageId);
+  }
+
+  /** Sends again, once each, every message that failed for good since `since`; answers their ids. */
+  async recover(workspaceId: string, id: string, since: Date): Promise<string[]> {
+    if (since.getTime() > this.clock.now().getTime()) throw new BadRequestException('since must not be in the future');
+    await this.enabled(workspaceId, id);
+    const failed = await this.deliveries.findFailedSince(workspaceId, id, since, RECOVER_LIMIT);
+    for (const message of failed) await this.enqueueManual(workspaceId, id, message.messageId);
+    this.logger.log(`Webhook endpoint ${id} of workspace ${workspaceId}: ${failed.length} failed message(s) since ${since.toISOString()} sent again`);
+    return failed.map((message) => message.messageId);
+  }
+
+  private async enabled(workspaceId: string, id: string): Promise<WebhookEndpointRecord> {
+    const endpoint = await this.get(workspaceId, id);
+    if (!endpoint.enabled) throw new ConflictException('The endpoint is disabled: enable it first');
+    return endpoint;
+  }
+
+  private async enqueueManual(workspaceId: string, endpointId: string, messageId: string): Promise<void> {
+    await this.jobs.enqueue<DeliverJobData>(
+      DELIVER_JOB,
+      { workspaceId, endpointId, messageId, manual: true },
+      { uniqueKey: { endpointId, messageId, manual: true } },
+    );
   }
 
   private async checkUrl(url: string): Promise<void> {
