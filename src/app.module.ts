@@ -16,6 +16,7 @@ import { UsersModule } from './users/users.module.js';
 import { VideosModule } from './videos/videos.module.js';
 import { WebhookEventsModule } from './webhook-events/webhook-events.module.js';
 import { WebhookRecordingInterceptor } from './webhook-events/webhook-recording.interceptor.js';
+import { WebhookEndpointsModule } from './webhook-endpoints/webhook-endpoints.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
@@ -48,6 +49,7 @@ export class AppModule {
         ReelsModule,
         WebhooksModule,
         WebhookEventsModule,
+        WebhookEndpointsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -7,7 +7,8 @@ import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.record
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { rckHeaders } from './utils/rck-signing.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { signHeygenWebhook } from '../src/webhooks/signature-verifiers.js';
+import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
 import { eventModel, eventsOfRequest, newRequestId, TestProviderWebhookController } from './utils/webhook-events.js';
 
@@ -176,7 +177,10 @@ describe('Webhook event log (e2e)', () => {
     it('records a newly marked controller with no change to the recorder, and never its OPTIONS ping', async () => {
       const requestId = newRequestId();
       const body = { event_id: `evt_${requestId}`, event_type: 'avatar_video.success', event_data: { video_id: 'hg_123', callback_id: 'cb_456', url: 'https://x/y.mp4' } };
-      await t.http().post('/api/webhook/test-provider').set('x-request-id', requestId).send(body).expect(200);
+      const raw = JSON.stringify(body);
+      // Marked 'heygen', so HeyGen's signature scheme guards it like the real controller.
+      await t.http().post('/api/webhook/test-provider').set('x-request-id', requestId)
+        .set({ 'content-type': 'application/json', 'x-heygen-signature': signHeygenWebhook(TEST_SECRETS.HEYGEN_WEBHOOK_SECRET, raw) }).send(raw).expect(200);
       expect(await onlyEvent(requestId)).toEqual(expect.objectContaining({
         source: 'heygen', endpoint: '/api/webhook/test-provider', eventType: 'avatar_video.success', deliveryId: `evt_${requestId}`,
         videoId: 'hg_123', callbackId: 'cb_456', status: 'accepted', httpStatus: 200,

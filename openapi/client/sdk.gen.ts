@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.js';
-import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, HeygenWebhooksCheckData, HeygenWebhooksCheckErrors, HeygenWebhooksCheckResponses, HeygenWebhooksReceiveData, HeygenWebhooksReceiveErrors, HeygenWebhooksReceiveResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, ReelsApproveData, ReelsApproveErrors, ReelsApproveResponses, ReelsCreateData, ReelsCreateErrors, ReelsCreateResponses, ReelsDownloadData, ReelsDownloadErrors, ReelsDownloadResponses, ReelsFindOneData, ReelsFindOneErrors, ReelsFindOneResponses, ReelsListData, ReelsListErrors, ReelsListResponses, ReelsRejectData, ReelsRejectErrors, ReelsRejectResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WebhookEventsFindOneData, WebhookEventsFindOneErrors, WebhookEventsFindOneResponses, WebhookEventsListData, WebhookEventsListErrors, WebhookEventsListResponses, WebhookEventsReplayData, WebhookEventsReplayErrors, WebhookEventsReplayMatchingData, WebhookEventsReplayMatchingErrors, WebhookEventsReplayMatchingResponses, WebhookEventsReplayResponses, WebhookEventsStatsData, WebhookEventsStatsErrors, WebhookEventsStatsResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, HeygenWebhooksCheckData, HeygenWebhooksCheckErrors, HeygenWebhooksCheckResponses, HeygenWebhooksReceiveData, HeygenWebhooksReceiveErrors, HeygenWebhooksReceiveResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, ReelsApproveData, ReelsApproveErrors, ReelsApproveResponses, ReelsCreateData, ReelsCreateErrors, ReelsCreateResponses, ReelsDownloadData, ReelsDownloadErrors, ReelsDownloadResponses, ReelsFindOneData, ReelsFindOneErrors, ReelsFindOneResponses, ReelsListData, ReelsListErrors, ReelsListResponses, ReelsRejectData, ReelsRejectErrors, ReelsRejectResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WebhookEndpointsAttemptsData, WebhookEndpointsAttemptsErrors, WebhookEndpointsAttemptsResponses, WebhookEndpointsCreateData, WebhookEndpointsCreateErrors, WebhookEndpointsCreateResponses, WebhookEndpointsFindOneData, WebhookEndpointsFindOneErrors, WebhookEndpointsFindOneResponses, WebhookEndpointsListData, WebhookEndpointsListErrors, WebhookEndpointsListResponses, WebhookEndpointsRecoverData, WebhookEndpointsRecoverErrors, WebhookEndpointsRecoverResponses, WebhookEndpointsRedeliverData, WebhookEndpointsRedeliverErrors, WebhookEndpointsRedeliverResponses, WebhookEndpointsRemoveData, WebhookEndpointsRemoveErrors, WebhookEndpointsRemoveResponses, WebhookEndpointsRotateSecretData, WebhookEndpointsRotateSecretErrors, WebhookEndpointsRotateSecretResponses, WebhookEndpointsUpdateData, WebhookEndpointsUpdateErrors, WebhookEndpointsUpdateResponses, WebhookEventsFindOneData, WebhookEventsFindOneErrors, WebhookEventsFindOneResponses, WebhookEventsListData, WebhookEventsListErrors, WebhookEventsListResponses, WebhookEventsReplayData, WebhookEventsReplayErrors, WebhookEventsReplayMatchingData, WebhookEventsReplayMatchingErrors, WebhookEventsReplayMatchingResponses, WebhookEventsReplayResponses, WebhookEventsStatsData, WebhookEventsStatsErrors, WebhookEventsStatsResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -365,4 +365,94 @@ export const webhookEventsReplay = <ThrowOnError extends boolean = false>(option
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/webhook-events/{id}/replay',
     ...options
+});
+
+/**
+ * The workspace's endpoints, newest first (never their secrets).
+ */
+export const webhookEndpointsList = <ThrowOnError extends boolean = false>(options?: Options<WebhookEndpointsListData, ThrowOnError>): RequestResult<WebhookEndpointsListResponses, WebhookEndpointsListErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEndpointsListResponses, WebhookEndpointsListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints',
+    ...options
+});
+
+/**
+ * Register an endpoint; the answer carries its signing secret, shown this once.
+ */
+export const webhookEndpointsCreate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsCreateData, ThrowOnError>): RequestResult<WebhookEndpointsCreateResponses, WebhookEndpointsCreateErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsCreateResponses, WebhookEndpointsCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete the endpoint, with its messages and delivery log.
+ */
+export const webhookEndpointsRemove = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsRemoveData, ThrowOnError>): RequestResult<WebhookEndpointsRemoveResponses, WebhookEndpointsRemoveErrors, ThrowOnError> => (options.client ?? client).delete<WebhookEndpointsRemoveResponses, WebhookEndpointsRemoveErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}',
+    ...options
+});
+
+export const webhookEndpointsFindOne = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsFindOneData, ThrowOnError>): RequestResult<WebhookEndpointsFindOneResponses, WebhookEndpointsFindOneErrors, ThrowOnError> => (options.client ?? client).get<WebhookEndpointsFindOneResponses, WebhookEndpointsFindOneErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}',
+    ...options
+});
+
+/**
+ * Change the URL, the events or the description; `enabled: false` stops deliveries, `true` resumes them.
+ */
+export const webhookEndpointsUpdate = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsUpdateData, ThrowOnError>): RequestResult<WebhookEndpointsUpdateResponses, WebhookEndpointsUpdateErrors, ThrowOnError> => (options.client ?? client).patch<WebhookEndpointsUpdateResponses, WebhookEndpointsUpdateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A new signing secret, shown this once; the previous one goes on signing beside it for 24 hours.
+ */
+export const webhookEndpointsRotateSecret = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsRotateSecretData, ThrowOnError>): RequestResult<WebhookEndpointsRotateSecretResponses, WebhookEndpointsRotateSecretErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsRotateSecretResponses, WebhookEndpointsRotateSecretErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}/rotate-secret',
+    ...options
+});
+
+/**
+ * Every delivery attempt to this endpoint, newest first; `status` keeps the failed or the succeeded ones.
+ */
+export const webhookEndpointsAttempts = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsAttemptsData, ThrowOnError>): RequestResult<WebhookEndpointsAttemptsResponses, WebhookEndpointsAttemptsErrors, ThrowOnError> => (options.client ?? client).get<WebhookEndpointsAttemptsResponses, WebhookEndpointsAttemptsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}/attempts',
+    ...options
+});
+
+/**
+ * Send one message again, once, with the same webhook-id (through the job runner: 202).
+ */
+export const webhookEndpointsRedeliver = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsRedeliverData, ThrowOnError>): RequestResult<WebhookEndpointsRedeliverResponses, WebhookEndpointsRedeliverErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsRedeliverResponses, WebhookEndpointsRedeliverErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}/messages/{messageId}/redeliver',
+    ...options
+});
+
+/**
+ * Send again, once each, every message to this endpoint that failed for good since a time (at most 1000 a request).
+ */
+export const webhookEndpointsRecover = <ThrowOnError extends boolean = false>(options: Options<WebhookEndpointsRecoverData, ThrowOnError>): RequestResult<WebhookEndpointsRecoverResponses, WebhookEndpointsRecoverErrors, ThrowOnError> => (options.client ?? client).post<WebhookEndpointsRecoverResponses, WebhookEndpointsRecoverErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/webhook-endpoints/{id}/recover',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });

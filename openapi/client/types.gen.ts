@@ -618,6 +618,141 @@ export type WebhookReplayResultDto = {
     event: WebhookEventResponseDto;
 };
 
+export type OutboundEventType = 'video.completed' | 'video.failed' | 'batch.completed' | 'reel.completed' | 'reel.failed';
+
+export type WebhookEndpointWithSecretDto = {
+    id: string;
+    eventTypes: Array<OutboundEventType>;
+    /**
+     * The signing secret (`whsec_…`): shown this once, store it now.
+     */
+    secret: string;
+    workspaceId: string;
+    url: string;
+    description?: string;
+    enabled: boolean;
+    /**
+     * Why deliveries stopped: by a person, a 410 answer, or failing too long.
+     */
+    disabledReason?: string;
+    disabledAt?: string;
+    /**
+     * Deliveries have failed since then without a success.
+     */
+    failingSince?: string;
+    /**
+     * After a rotation: until when the previous secret still signs beside the new one.
+     */
+    previousSecretExpiresAt?: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type CreateWebhookEndpointDto = {
+    /**
+     * Where to POST the events (http or https).
+     */
+    url: string;
+    /**
+     * The events this endpoint receives.
+     */
+    eventTypes: Array<OutboundEventType>;
+    description?: string;
+};
+
+export type WebhookEndpointResponseDto = {
+    id: string;
+    eventTypes: Array<OutboundEventType>;
+    workspaceId: string;
+    url: string;
+    description?: string;
+    enabled: boolean;
+    /**
+     * Why deliveries stopped: by a person, a 410 answer, or failing too long.
+     */
+    disabledReason?: string;
+    disabledAt?: string;
+    /**
+     * Deliveries have failed since then without a success.
+     */
+    failingSince?: string;
+    /**
+     * After a rotation: until when the previous secret still signs beside the new one.
+     */
+    previousSecretExpiresAt?: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type WebhookEndpointListDto = {
+    endpoints: Array<WebhookEndpointResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type UpdateWebhookEndpointDto = {
+    url?: string;
+    eventTypes?: Array<OutboundEventType>;
+    description?: string;
+    /**
+     * false stops deliveries; true starts them again (and forgets past failures).
+     */
+    enabled?: boolean;
+};
+
+export type WebhookAttemptStatus = 'succeeded' | 'failed';
+
+export type WebhookAttemptResponseDto = {
+    id: string;
+    /**
+     * The `webhook-id` sent (the same on every attempt of one message).
+     */
+    messageId: string;
+    trigger: 'scheduled' | 'manual';
+    status: WebhookAttemptStatus;
+    eventType: string;
+    /**
+     * The scheduled attempt's number (1 to 10); absent for a redelivery by hand.
+     */
+    attempt?: number;
+    /**
+     * The endpoint's HTTP status, when it answered.
+     */
+    responseStatus?: number;
+    /**
+     * The first KB of its answer.
+     */
+    responseBody?: string;
+    latencyMs: number;
+    /**
+     * Why the attempt failed (no answer in time, refused address, an error status).
+     */
+    error?: string;
+    attemptedAt: string;
+    /**
+     * When the next scheduled attempt is due, if one is.
+     */
+    nextAttemptAt?: string;
+};
+
+export type WebhookAttemptListDto = {
+    attempts: Array<WebhookAttemptResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type RedeliveryResponseDto = {
+    /**
+     * The messages queued to be sent again.
+     */
+    messageIds: Array<string>;
+};
+
+export type RecoverMessagesDto = {
+    /**
+     * Send again every message that failed for good and was created at or after this time.
+     */
+    since: string;
+};
+
 export type HealthCheckData = {
     body?: never;
     path?: never;
@@ -2188,3 +2323,419 @@ export type WebhookEventsReplayResponses = {
 };
 
 export type WebhookEventsReplayResponse = WebhookEventsReplayResponses[keyof WebhookEventsReplayResponses];
+
+export type WebhookEndpointsListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        /**
+         * Superadmins only: whose endpoints to list.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints';
+};
+
+export type WebhookEndpointsListErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsListError = WebhookEndpointsListErrors[keyof WebhookEndpointsListErrors];
+
+export type WebhookEndpointsListResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointListDto;
+    };
+};
+
+export type WebhookEndpointsListResponse = WebhookEndpointsListResponses[keyof WebhookEndpointsListResponses];
+
+export type WebhookEndpointsCreateData = {
+    body: CreateWebhookEndpointDto;
+    path?: never;
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints';
+};
+
+export type WebhookEndpointsCreateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsCreateError = WebhookEndpointsCreateErrors[keyof WebhookEndpointsCreateErrors];
+
+export type WebhookEndpointsCreateResponses = {
+    /**
+     * Success
+     */
+    201: {
+        success: true;
+        data: WebhookEndpointWithSecretDto;
+    };
+};
+
+export type WebhookEndpointsCreateResponse = WebhookEndpointsCreateResponses[keyof WebhookEndpointsCreateResponses];
+
+export type WebhookEndpointsRemoveData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsRemoveErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRemoveError = WebhookEndpointsRemoveErrors[keyof WebhookEndpointsRemoveErrors];
+
+export type WebhookEndpointsRemoveResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointResponseDto;
+    };
+};
+
+export type WebhookEndpointsRemoveResponse = WebhookEndpointsRemoveResponses[keyof WebhookEndpointsRemoveResponses];
+
+export type WebhookEndpointsFindOneData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsFindOneErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsFindOneError = WebhookEndpointsFindOneErrors[keyof WebhookEndpointsFindOneErrors];
+
+export type WebhookEndpointsFindOneResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointResponseDto;
+    };
+};
+
+export type WebhookEndpointsFindOneResponse = WebhookEndpointsFindOneResponses[keyof WebhookEndpointsFindOneResponses];
+
+export type WebhookEndpointsUpdateData = {
+    body: UpdateWebhookEndpointDto;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}';
+};
+
+export type WebhookEndpointsUpdateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsUpdateError = WebhookEndpointsUpdateErrors[keyof WebhookEndpointsUpdateErrors];
+
+export type WebhookEndpointsUpdateResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointResponseDto;
+    };
+};
+
+export type WebhookEndpointsUpdateResponse = WebhookEndpointsUpdateResponses[keyof WebhookEndpointsUpdateResponses];
+
+export type WebhookEndpointsRotateSecretData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/rotate-secret';
+};
+
+export type WebhookEndpointsRotateSecretErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRotateSecretError = WebhookEndpointsRotateSecretErrors[keyof WebhookEndpointsRotateSecretErrors];
+
+export type WebhookEndpointsRotateSecretResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookEndpointWithSecretDto;
+    };
+};
+
+export type WebhookEndpointsRotateSecretResponse = WebhookEndpointsRotateSecretResponses[keyof WebhookEndpointsRotateSecretResponses];
+
+export type WebhookEndpointsAttemptsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        status?: WebhookAttemptStatus;
+        /**
+         * Superadmins only: whose endpoint.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/attempts';
+};
+
+export type WebhookEndpointsAttemptsErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsAttemptsError = WebhookEndpointsAttemptsErrors[keyof WebhookEndpointsAttemptsErrors];
+
+export type WebhookEndpointsAttemptsResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookAttemptListDto;
+    };
+};
+
+export type WebhookEndpointsAttemptsResponse = WebhookEndpointsAttemptsResponses[keyof WebhookEndpointsAttemptsResponses];
+
+export type WebhookEndpointsRedeliverData = {
+    body?: never;
+    path: {
+        id: string;
+        messageId: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/messages/{messageId}/redeliver';
+};
+
+export type WebhookEndpointsRedeliverErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRedeliverError = WebhookEndpointsRedeliverErrors[keyof WebhookEndpointsRedeliverErrors];
+
+export type WebhookEndpointsRedeliverResponses = {
+    /**
+     * Success
+     */
+    202: {
+        success: true;
+        data: RedeliveryResponseDto;
+    };
+};
+
+export type WebhookEndpointsRedeliverResponse = WebhookEndpointsRedeliverResponses[keyof WebhookEndpointsRedeliverResponses];
+
+export type WebhookEndpointsRecoverData = {
+    body: RecoverMessagesDto;
+    path: {
+        id: string;
+    };
+    query?: {
+        workspaceId?: string;
+    };
+    url: '/api/webhook-endpoints/{id}/recover';
+};
+
+export type WebhookEndpointsRecoverErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Conflicts with existing data
+     */
+    409: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsRecoverError = WebhookEndpointsRecoverErrors[keyof WebhookEndpointsRecoverErrors];
+
+export type WebhookEndpointsRecoverResponses = {
+    /**
+     * Success
+     */
+    202: {
+        success: true;
+        data: RedeliveryResponseDto;
+    };
+};
+
+export type WebhookEndpointsRecoverResponse = WebhookEndpointsRecoverResponses[keyof WebhookEndpointsRecoverResponses];

@@ -73,6 +73,8 @@ export class AppConfig {
   /** Whether product image URLs may name loopback, private or link-local hosts. */
   readonly allowInternalImageUrls: boolean;
   readonly webhookBodyLimitBytes: number;
+  /** Webhooks to customers' own endpoints (src/webhook-endpoints/). */
+  readonly outbound: { allowPrivateUrls: boolean; timeoutMs: number; disableAfterMs: number };
   /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
   readonly timeouts: { requestMs: number; connectionMs: number };
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
@@ -104,6 +106,11 @@ export class AppConfig {
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
     this.webhookBodyLimitBytes = env.WEBHOOK_BODY_LIMIT_BYTES;
     this.allowInternalImageUrls = (env.IMAGE_URLS_ALLOW_PRIVATE ?? String(this.nodeEnv === 'development')) === 'true';
+    this.outbound = {
+      allowPrivateUrls: (env.OUTBOUND_ALLOW_PRIVATE_URLS ?? String(!this.isProduction)) === 'true',
+      timeoutMs: env.OUTBOUND_TIMEOUT_MS,
+      disableAfterMs: env.OUTBOUND_DISABLE_AFTER_DAYS * 24 * 3600_000,
+    };
     this.timeouts = { requestMs: env.REQUEST_TIMEOUT_MS, connectionMs: env.CONNECTION_TIMEOUT_MS };
     this.corsOrigins = parseOrigins(
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),

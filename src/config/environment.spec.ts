@@ -123,6 +123,14 @@ describe('configuration', () => {
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets, IMAGE_URLS_ALLOW_PRIVATE: 'true' }).allowInternalImageUrls).toBe(true);
   });
 
+  it('gives outbound webhooks their defaults: local addresses allowed except in production', () => {
+    expect(AppConfig.fromEnvironment({}).outbound).toEqual({ allowPrivateUrls: true, timeoutMs: 15_000, disableAfterMs: 5 * 24 * 3600_000 });
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'test' }).outbound.allowPrivateUrls).toBe(true);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).outbound.allowPrivateUrls).toBe(false);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets, OUTBOUND_ALLOW_PRIVATE_URLS: 'true' }).outbound.allowPrivateUrls).toBe(true);
+    expect(() => AppConfig.fromEnvironment({ OUTBOUND_TIMEOUT_MS: '10' })).toThrow(/OUTBOUND_TIMEOUT_MS/);
+  });
+
   it('treats blank values as unset', () => {
     expect(AppConfig.fromEnvironment({ MONGODB_URI: '  ', PORT: '' })).toEqual(expect.objectContaining({ mongodbUri: undefined, port: 5000 }));
   });

@@ -249,6 +249,28 @@ export class EnvironmentVariables {
   @IsIn(['true', 'false'])
   IMAGE_URLS_ALLOW_PRIVATE?: 'true' | 'false';
 
+  /**
+   * Whether customers' webhook endpoints may be (or resolve to) loopback, private or link-local
+   * addresses. Unset: allowed except in production.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  OUTBOUND_ALLOW_PRIVATE_URLS?: 'true' | 'false';
+
+  /** How long one delivery to a customer's webhook endpoint may take, answer included. */
+  @AsNumber()
+  @Min(100)
+  @Max(120_000)
+  @IsInt()
+  OUTBOUND_TIMEOUT_MS = 15_000;
+
+  /** An endpoint whose deliveries have failed without a success for this many days is disabled. */
+  @AsNumber()
+  @Min(1)
+  @Max(365)
+  @IsInt()
+  OUTBOUND_DISABLE_AFTER_DAYS = 5;
+
   /** Login requests one client address may make per window, whatever the emails. */
   @AsNumber()
   @Min(1)

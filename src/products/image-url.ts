@@ -42,7 +42,12 @@ export function pointsAtInternalAddress(url: string): boolean {
     return false;
   }
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  const family = isIP(host);
+  return isInternalAddress(host);
+}
+
+/** Whether an IP address (as DNS answers it) is loopback, private, link-local or reserved; false for a name. */
+export function isInternalAddress(address: string): boolean {
+  const family = isIP(address);
   if (family === 0) return false;
-  return INTERNAL.check(host, family === 4 ? 'ipv4' : 'ipv6');
+  return INTERNAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }

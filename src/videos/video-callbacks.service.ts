@@ -1,6 +1,8 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { isObjectIdString } from '../common/object-id.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
+import { OutboundEvents } from '../webhook-endpoints/outbound-events.js';
+import { OutboundEventType } from '../webhook-endpoints/webhook-endpoint.schema.js';
 import { AIVideoRecord, AIVideoRepository, CompletionResult } from './ai-video.repository.js';
 import { VideoSyncService } from './video-sync.service.js';
 
@@ -39,6 +41,7 @@ export class VideoCallbacksService {
     private readonly videos: AIVideoRepository,
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
+    private readonly outbound: OutboundEvents,
   ) {}
 
   async succeeded(videoId: string, result: CompletionResult): Promise<{ outcome: CallbackOutcome; data: SuccessCallbackData }> {
@@ -48,6 +51,8 @@ export class VideoCallbacksService {
       this.metrics.videoCompleted(completed.metadata.queuedAt, completed.metadata.completedAt ?? new Date());
       await this.sync.syncProductCopies([completed]);
       this.logger.log(`[VideoService] Video ${video.id} completed (was ${video.status})`);
+      const { videoUrl, youtubeVideoId, imgS3Url, completedAt } = completed.metadata;
+      await this.publish(completed, 'video.completed', { videoId: completed.id, productId: completed.productId, videoUrl, youtubeVideoId, imgS3Url, completedAt });
       return { outcome: 'accepted', data: successData(completed) };
     }
     // Already completed: answer as the first delivery did, and finish its product write if a
@@ -64,6 +69,7 @@ export class VideoCallbacksService {
       this.metrics.videoEntered('failed');
       await this.sync.syncProductCopies([failed]);
       this.logger.warn(`[VideoService] Video ${video.id} failed: ${failed.error}`);
+      await this.publish(failed, 'video.failed', { videoId: failed.id, productId: failed.productId, error: failed.error });
       return { outcome: 'accepted', data: failureData(failed) };
     }
     const current = await this.find(videoId);
@@ -72,6 +78,15 @@ export class VideoCallbacksService {
       return { outcome: 'ignored', data: { videoId: current.id, productId: current.productId, status: current.status } };
     }
     return { outcome: 'duplicate', data: failureData(current) };
+  }
+
+  /** Tells the workspace's webhook endpoints; a failure here is logged and never fails the callback. */
+  private async publish(video: AIVideoRecord, type: OutboundEventType, data: Record<string, unknown>): Promise<void> {
+    try {
+      await this.outbound.publish(video.workspaceId, type, data);
+    } catch (error) {
+      this.logger.error(`[VideoService] Could not publish ${type} for video ${video.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** The seed's checks, in the seed's order (the DTO already said "videoId is required"). */

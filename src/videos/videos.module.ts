@@ -2,6 +2,7 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ProductsModule } from '../products/products.module.js';
+import { WebhookEndpointsModule } from '../webhook-endpoints/webhook-endpoints.module.js';
 import { WorkspacesModule } from '../workspaces/workspaces.module.js';
 import { AIVideoRepository } from './ai-video.repository.js';
 import { AIVideo, AIVideoSchema } from './ai-video.schema.js';
@@ -19,6 +20,7 @@ import { VideosService } from './videos.service.js';
     HttpModule,
     ProductsModule,
     WorkspacesModule,
+    WebhookEndpointsModule,
   ],
   controllers: [VideosController],
   providers: [AIVideoRepository, RckClient, VideoSyncService, VideoDispatchService, VideosService, VideoCallbacksService],

@@ -1,0 +1,60 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { JobRunner } from '../jobs/job-runner.js';
+import { Clock } from './clock.js';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
+import { OutboundEventType } from './webhook-endpoint.schema.js';
+
+export const DELIVER_JOB = 'webhook-endpoints.deliver';
+
+/** One message to one endpoint; `manual` for a redelivery a person asked for (no retries). */
+export interface DeliverJobData {
+  workspaceId: string;
+  endpointId: string;
+  messageId: string;
+  manual?: boolean;
+}
+
+/**
+ * What other modules call to tell customers something happened: stores one message per enabled
+ * endpoint of the workspace that takes the event, and hands each to the job runner. The body is
+ * Standard Webhooks' `{ type, timestamp, data }`, fixed at publish time and sent byte for byte on
+ * every attempt; its `msg_…` id is shared by the endpoints and stays the same on retries.
+ */
+@Injectable()
+export class OutboundEvents {
+  private readonly logger = new Logger('WebhookEndpoints');
+
+  constructor(
+    private readonly endpoints: WebhookEndpointRepository,
+    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly jobs: JobRunner,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Answers the message id, or undefined when no endpoint takes the event. */
+  async publish(workspaceId: string, eventType: OutboundEventType, data: Record<string, unknown>): Promise<string | undefined> {
+    const subscribed = await this.endpoints.findSubscribed(workspaceId, eventType);
+    if (subscribed.length === 0) return undefined;
+    const now = this.clock.now();
+    const messageId = `msg_${randomBytes(16).toString('hex')}`;
+    const payload = JSON.stringify({ type: eventType, timestamp: now.toISOString(), data });
+    await this.deliveries.createMessages(
+      workspaceId,
+      subscribed.map((endpoint) => ({ endpointId: endpoint.id, messageId, eventType, payload })),
+      now,
+    );
+    // A crash between the insert and these enqueues leaves a message pending with no job: it is
+    // visible in the log and can be sent with redeliver (a sweep for it is future work).
+    for (const endpoint of subscribed) {
+      await this.jobs.enqueue<DeliverJobData>(
+        DELIVER_JOB,
+        { workspaceId, endpointId: endpoint.id, messageId },
+        { uniqueKey: { endpointId: endpoint.id, messageId, attempt: 1 } },
+      );
+    }
+    this.logger.log(`${eventType} ${messageId} queued for ${subscribed.length} endpoint(s) of workspace ${workspaceId}`);
+    return messageId;
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { AppConfig } from '../config/app-config.js';
+import { isInternalAddress, pointsAtInternalAddress } from '../products/image-url.js';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** DNS, behind a provider so tests can say what a name resolves to. */
+@Injectable()
+export class HostResolver {
+  async resolve(hostname: string): Promise<ResolvedAddress[]> {
+    const answers = await lookup(hostname, { all: true, verbatim: true });
+    return answers.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
+  }
+}
+
+/** Why an endpoint URL may not be used; the message is safe to show and store. */
+export class OutboundUrlRefused extends Error {
+  override readonly name = 'OutboundUrlRefused';
+}
+
+/**
+ * Keeps endpoints from reaching our own network (SSRF): unless OUTBOUND_ALLOW_PRIVATE_URLS, a URL
+ * may neither name nor resolve to a loopback, private or link-local address. Checked when an
+ * endpoint is saved, and at delivery both before the request and in the connection's own DNS
+ * lookup, so a name that changes its address in between cannot slip through.
+ */
+@Injectable()
+export class OutboundUrlGuard {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly resolver: HostResolver,
+  ) {}
+
+  get enforced(): boolean {
+    return !this.config.outbound.allowPrivateUrls;
+  }
+
+  /** Throws OutboundUrlRefused when the URL may not be called. */
+  async check(url: string): Promise<void> {
+    if (!this.enforced) return;
+    if (pointsAtInternalAddress(url)) throw new OutboundUrlRefused('url must not point at a loopback, private or link-local address');
+    const hostname = hostnameOf(url);
+    if (isIP(hostname) !== 0) return;
+    await this.resolvePublic(hostname);
+  }
+
+  /** For the HTTP client's `lookup`: the addresses it connects to, all of them public. */
+  readonly lookup = async (hostname: string): Promise<[ResolvedAddress[]]> => [await this.resolvePublic(hostname)];
+
+  private async resolvePublic(hostname: string): Promise<ResolvedAddress[]> {
+    let addresses: ResolvedAddress[];
+    try {
+      addresses = await this.resolver.resolve(hostname);
+    } catch {
+      throw new OutboundUrlRefused(`url host ${hostname} does not resolve`);
+    }
+    if (addresses.length === 0) throw new OutboundUrlRefused(`url host ${hostname} does not resolve`);
+    if (addresses.some(({ address }) => isInternalAddress(address))) {
+      throw new OutboundUrlRefused('url resolves to a loopback, private or link-local address');
+    }
+    return addresses;
+  }
+}
+
+function hostnameOf(url: string): string {
+  return new URL(url).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+}

@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
+import { EndpointSecret, OutboundEventType, WebhookEndpoint } from './webhook-endpoint.schema.js';
+
+/** An endpoint as every answer may show it: never its secrets. */
+export interface WebhookEndpointRecord {
+  id: string;
+  workspaceId: string;
+  url: string;
+  eventTypes: OutboundEventType[];
+  description?: string;
+  enabled: boolean;
+  disabledReason?: string;
+  disabledAt?: Date;
+  failingSince?: Date;
+  /** While a rotation's old secret still signs: when it stops. */
+  previousSecretExpiresAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EndpointChanges {
+  url?: string;
+  eventTypes?: OutboundEventType[];
+  description?: string;
+  enabled?: boolean;
+}
+
+type LeanEndpoint = WebhookEndpoint & { _id: Types.ObjectId };
+
+/**
+ * Every read a person makes takes the workspace. Secrets are stored with `select: false` and
+ * leave this class only through `signingSecrets` (delivery) and the create/rotate answers.
+ */
+@Injectable()
+export class WebhookEndpointRepository {
+  constructor(@InjectModel(WebhookEndpoint.name) private readonly model: Model<WebhookEndpoint>) {}
+
+  async create(
+    workspaceId: string,
+    endpoint: { url: string; eventTypes: OutboundEventType[]; description?: string; secret: string },
+    now = new Date(),
+  ): Promise<WebhookEndpointRecord> {
+    const created = await this.model.create({
+      workspaceId: new Types.ObjectId(workspaceId),
+      url: endpoint.url,
+      eventTypes: endpoint.eventTypes,
+      description: endpoint.description,
+      enabled: true,
+      secrets: [{ secret: endpoint.secret, createdAt: now }],
+    });
+    return toRecord(created.toObject() as LeanEndpoint, now);
+  }
+
+  async listInWorkspace(workspaceId: string, skip: number, limit: number): Promise<{ endpoints: WebhookEndpointRecord[]; total: number }> {
+    const filter = { workspaceId: new Types.ObjectId(workspaceId) };
+    const [endpoints, total] = await Promise.all([
+      this.model.find(filter).select('+secrets').sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).lean<LeanEndpoint[]>().exec(),
+      this.model.countDocuments(filter).exec(),
+    ]);
+    return { endpoints: endpoints.map((endpoint) => toRecord(endpoint)), total };
+  }
+
+  async findInWorkspace(workspaceId: string, id: string): Promise<WebhookEndpointRecord | null> {
+    const endpoint = await this.model.findOne(scope(workspaceId, id)).select('+secrets').lean<LeanEndpoint>().exec();
+    return endpoint ? toRecord(endpoint) : null;
+  }
+
+  /** Enabling clears what disabled it (and the failure clock); disabling by hand records why. */
+  async update(workspaceId: string, id: string, changes: EndpointChanges, now = new Date()): Promise<WebhookEndpointRecord | null> {
+    const set: Record<string, unknown> = {};
+    const unset: Record<string, 1> = {};
+    if (changes.url !== undefined) set.url = changes.url;
+    if (changes.eventTypes !== undefined) set.eventTypes = changes.eventTypes;
+    if (changes.description !== undefined) set.description = changes.description;
+    if (changes.enabled === true) {
+      set.enabled = true;
+      Object.assign(unset, { disabledReason: 1, disabledAt: 1, failingSince: 1 });
+    } else if (changes.enabled === false) {
+      Object.assign(set, { enabled: false, disabledReason: 'Disabled by a user', disabledAt: now });
+    }
+    const update = { ...(Object.keys(set).length > 0 && { $set: set }), ...(Object.keys(unset).length > 0 && { $unset: unset }) };
+    const filter = scope(workspaceId, id);
+    const endpoint =
+      Object.keys(update).length === 0
+        ? await this.model.findOne(filter).select('+secrets').lean<LeanEndpoint>().exec()
+        : await this.model.findOneAndUpdate(filter, update, { returnDocument: 'after' }).select('+secrets').lean<LeanEndpoint>().exec();
+    return endpoint ? toRecord(endpoint, now) : null;
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    return (await this.model.deleteOne(scope(workspaceId, id)).exec()).deletedCount === 1;
+  }
+
+  /**
+   * Adds `secret` and lets the secrets that sign now go on signing until `overlapUntil` (or
+   * their own earlier end); secrets already expired are dropped.
+   */
+  async rotateSecret(workspaceId: string, id: string, secret: string, overlapUntil: Date, now = new Date()): Promise<WebhookEndpointRecord | null> {
+    const current = await this.model.findOne(scope(workspaceId, id)).select('+secrets').lean<LeanEndpoint>().exec();
+    if (!current) return null;
+    const secrets: EndpointSecret[] = [
+      ...liveSecrets(current.secrets, now).map((old) => ({
+        ...old,
+        expiresAt: old.expiresAt && old.expiresAt < overlapUntil ? old.expiresAt : overlapUntil,
+      })),
+      { secret, createdAt: now },
+    ];
+    const endpoint = await this.model
+      .findOneAndUpdate(scope(workspaceId, id), { $set: { secrets } }, { returnDocument: 'after' })
+      .select('+secrets')
+      .lean<LeanEndpoint>()
+      .exec();
+    return endpoint ? toRecord(endpoint, now) : null;
+  }
+
+  /** Enabled endpoints of the workspace that take this event type. */
+  async findSubscribed(workspaceId: string, eventType: OutboundEventType): Promise<WebhookEndpointRecord[]> {
+    const endpoints = await this.model
+      .find({ workspaceId: new Types.ObjectId(workspaceId), enabled: true, eventTypes: eventType })
+      .lean<LeanEndpoint[]>()
+      .exec();
+    return endpoints.map((endpoint) => toRecord(endpoint));
+  }
+
+  /** The endpoint and the secrets that sign at `now` (for delivery only). */
+  async findForDelivery(workspaceId: string, id: string, now: Date): Promise<{ endpoint: WebhookEndpointRecord; secrets: string[] } | null> {
+    const endpoint = await this.model.findOne(scope(workspaceId, id)).select('+secrets').lean<LeanEndpoint>().exec();
+    if (!endpoint) return null;
+    return { endpoint: toRecord(endpoint, now), secrets: liveSecrets(endpoint.secrets, now).map((entry) => entry.secret) };
+  }
+
+  async markHealthy(id: string): Promise<void> {
+    await this.model.updateOne({ _id: new Types.ObjectId(id), failingSince: { $exists: true } }, { $unset: { failingSince: 1 } }).exec();
+  }
+
+  /** Starts the failure clock unless it runs already; answers when it started. */
+  async markFailing(id: string, now: Date): Promise<Date | undefined> {
+    const _id = new Types.ObjectId(id);
+    await this.model.updateOne({ _id, failingSince: { $exists: false } }, { $set: { failingSince: now } }).exec();
+    const endpoint = await this.model.findById(_id).lean<LeanEndpoint>().exec();
+    return endpoint?.failingSince;
+  }
+
+  /** Disables an enabled endpoint; true only for the call that disabled it (so it is reported once). */
+  async disable(id: string, reason: string, now: Date): Promise<boolean> {
+    const result = await this.model
+      .updateOne({ _id: new Types.ObjectId(id), enabled: true }, { $set: { enabled: false, disabledReason: reason, disabledAt: now } })
+      .exec();
+    return result.modifiedCount === 1;
+  }
+}
+
+function scope(workspaceId: string, id: string) {
+  return { _id: new Types.ObjectId(id), workspaceId: new Types.ObjectId(workspaceId) };
+}
+
+function liveSecrets(secrets: EndpointSecret[] | undefined, now: Date): EndpointSecret[] {
+  return (secrets ?? []).filter((entry) => !entry.expiresAt || entry.expiresAt > now);
+}
+
+function toRecord(endpoint: LeanEndpoint, now = new Date()): WebhookEndpointRecord {
+  const expiring = liveSecrets(endpoint.secrets, now)
+    .map((entry) => entry.expiresAt)
+    .filter((date): date is Date => date !== undefined);
+  return {
+    id: endpoint._id.toHexString(),
+    workspaceId: endpoint.workspaceId.toHexString(),
+    url: endpoint.url,
+    eventTypes: endpoint.eventTypes,
+    description: endpoint.description,
+    enabled: endpoint.enabled,
+    disabledReason: endpoint.disabledReason,
+    disabledAt: endpoint.disabledAt,
+    failingSince: endpoint.failingSince,
+    previousSecretExpiresAt: expiring.length > 0 ? new Date(Math.max(...expiring.map((date) => date.getTime()))) : undefined,
+    createdAt: endpoint.createdAt,
+    updatedAt: endpoint.updatedAt,
+  };
+}

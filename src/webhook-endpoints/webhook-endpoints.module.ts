@@ -1,0 +1,38 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { Clock } from './clock.js';
+import { OutboundEvents } from './outbound-events.js';
+import { HostResolver, OutboundUrlGuard } from './outbound-url.js';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { WebhookDeliveryService } from './webhook-delivery.service.js';
+import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
+import { WebhookEndpoint, WebhookEndpointSchema } from './webhook-endpoint.schema.js';
+import { WebhookEndpointsController } from './webhook-endpoints.controller.js';
+import { WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { WebhookAttempt, WebhookAttemptSchema, WebhookMessage, WebhookMessageSchema } from './webhook-message.schema.js';
+
+/** Webhooks to customers' own endpoints: registration, signed delivery with retries, the delivery log. */
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: WebhookEndpoint.name, schema: WebhookEndpointSchema },
+      { name: WebhookMessage.name, schema: WebhookMessageSchema },
+      { name: WebhookAttempt.name, schema: WebhookAttemptSchema },
+    ]),
+    HttpModule,
+  ],
+  controllers: [WebhookEndpointsController],
+  providers: [
+    Clock,
+    HostResolver,
+    OutboundUrlGuard,
+    WebhookEndpointRepository,
+    WebhookDeliveryRepository,
+    WebhookEndpointsService,
+    WebhookDeliveryService,
+    OutboundEvents,
+  ],
+  exports: [OutboundEvents],
+})
+export class WebhookEndpointsModule {}
