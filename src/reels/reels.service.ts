@@ -1,4 +1,5 @@
-import { BadGatewayException, BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadGatewayException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { workspaceScope } from '../common/workspace-scope.js';
 import { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { Role } from '../auth/role.enum.js';
 import { Clock } from '../common/clock.js';
@@ -100,13 +101,6 @@ export class ReelsService {
 
   /** The workspace a list reads: the caller's own, or any one a superadmin names. */
   scopeOf(user: AuthenticatedUser, requested?: string): string {
-    if (user.role === Role.SuperAdmin) {
-      const workspaceId = requested ?? user.workspaceId;
-      if (!workspaceId) throw new BadRequestException('workspaceId is required');
-      return workspaceId;
-    }
-    if (requested && requested !== user.workspaceId) throw new ForbiddenException('Only a superadmin may choose the workspace');
-    if (!user.workspaceId) throw new ForbiddenException('This action requires a workspace');
-    return user.workspaceId;
+    return workspaceScope(user, requested);
   }
 }

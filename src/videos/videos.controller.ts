@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, ForbiddenException, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../auth/auth.decorators.js';
 import { AuthenticatedUser } from '../auth/authenticated-user.js';
@@ -8,6 +8,7 @@ import { ok, pagination, SuccessEnvelope } from '../common/envelope.js';
 import { ParseObjectIdPipe } from '../common/object-id.js';
 import { pageWindow } from '../common/pagination.dto.js';
 import { WorkspaceId } from '../common/workspace-id.decorator.js';
+import { workspaceScope } from '../common/workspace-scope.js';
 import { AppConfig } from '../config/app-config.js';
 import {
   BulkGenerateDto,
@@ -65,7 +66,7 @@ export class VideosController {
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: ListVideosQueryDto,
   ): Promise<SuccessEnvelope<VideoListDto>> {
-    const workspaceId = scopeOf(user, query.workspaceId);
+    const workspaceId = workspaceScope(user, query.workspaceId);
     const { page, limit, skip } = pageWindow(query);
     const { videos, total } = await this.videos.list(workspaceId, { status: query.status, productId: query.productId }, skip, limit);
     return ok({ videos: videos.map(toVideoResponse), pagination: pagination(page, limit, total) });
@@ -79,7 +80,7 @@ export class VideosController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('videoId', VideoIdPipe) videoId: string,
   ): Promise<SuccessEnvelope<VideoResponseDto>> {
-    const workspaceId = user.role === Role.SuperAdmin ? undefined : scopeOf(user);
+    const workspaceId = user.role === Role.SuperAdmin ? undefined : workspaceScope(user);
     return ok(toVideoResponse(await this.videos.get(workspaceId, videoId)));
   }
 
@@ -108,16 +109,4 @@ export class VideosController {
   ): Promise<SuccessEnvelope<VideoResponseDto>> {
     return ok(toVideoResponse(await this.videos.retry(workspaceId, videoId)), 'Video retry started');
   }
-}
-
-/** The workspace a request reads: the caller's own, or any one a superadmin names. */
-function scopeOf(user: AuthenticatedUser, requested?: string): string {
-  if (user.role === Role.SuperAdmin) {
-    const workspaceId = requested ?? user.workspaceId;
-    if (!workspaceId) throw new BadRequestException('workspaceId is required');
-    return workspaceId;
-  }
-  if (requested && requested !== user.workspaceId) throw new ForbiddenException('Only a superadmin may choose the workspace');
-  if (!user.workspaceId) throw new ForbiddenException('This action requires a workspace');
-  return user.workspaceId;
 }

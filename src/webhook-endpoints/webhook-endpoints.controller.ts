@@ -1,9 +1,10 @@
-import { BadRequestException, Body, Controller, Delete, ForbiddenException, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../auth/auth.decorators.js';
 import { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { Role } from '../auth/role.enum.js';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
+import { workspaceScope } from '../common/workspace-scope.js';
 import { ok, pagination, SuccessEnvelope } from '../common/envelope.js';
 import { ParseObjectIdPipe } from '../common/object-id.js';
 import { pageWindow } from '../common/pagination.dto.js';
@@ -47,7 +48,7 @@ export class WebhookEndpointsController {
     @Query() query: WorkspaceScopeQueryDto,
     @Body() dto: CreateWebhookEndpointDto,
   ): Promise<SuccessEnvelope<WebhookEndpointWithSecretDto>> {
-    const { endpoint, secret } = await this.endpoints.create(scopeOf(user, query.workspaceId), {
+    const { endpoint, secret } = await this.endpoints.create(workspaceScope(user, query.workspaceId), {
       url: dto.url,
       eventTypes: dto.eventTypes,
       description: dto.description,
@@ -64,7 +65,7 @@ export class WebhookEndpointsController {
     @Query() query: ListWebhookEndpointsQueryDto,
   ): Promise<SuccessEnvelope<WebhookEndpointListDto>> {
     const { page, limit, skip } = pageWindow(query);
-    const { endpoints, total } = await this.endpoints.list(scopeOf(user, query.workspaceId), skip, limit);
+    const { endpoints, total } = await this.endpoints.list(workspaceScope(user, query.workspaceId), skip, limit);
     return ok({ endpoints: endpoints.map(toWebhookEndpointResponse), pagination: pagination(page, limit, total) });
   }
 
@@ -76,7 +77,7 @@ export class WebhookEndpointsController {
     @Param('id', EndpointIdPipe) id: string,
     @Query() query: WorkspaceScopeQueryDto,
   ): Promise<SuccessEnvelope<WebhookEndpointResponseDto>> {
-    return ok(toWebhookEndpointResponse(await this.endpoints.get(scopeOf(user, query.workspaceId), id)));
+    return ok(toWebhookEndpointResponse(await this.endpoints.get(workspaceScope(user, query.workspaceId), id)));
   }
 
   /** Change the URL, the events or the description; `enabled: false` stops deliveries, `true` resumes them. */
@@ -90,7 +91,7 @@ export class WebhookEndpointsController {
     @Query() query: WorkspaceScopeQueryDto,
     @Body() dto: UpdateWebhookEndpointDto,
   ): Promise<SuccessEnvelope<WebhookEndpointResponseDto>> {
-    const endpoint = await this.endpoints.update(scopeOf(user, query.workspaceId), id, {
+    const endpoint = await this.endpoints.update(workspaceScope(user, query.workspaceId), id, {
       url: dto.url,
       eventTypes: dto.eventTypes,
       description: dto.description,
@@ -109,7 +110,7 @@ export class WebhookEndpointsController {
     @Param('id', EndpointIdPipe) id: string,
     @Query() query: WorkspaceScopeQueryDto,
   ): Promise<SuccessEnvelope<WebhookEndpointResponseDto>> {
-    const workspaceId = scopeOf(user, query.workspaceId);
+    const workspaceId = workspaceScope(user, query.workspaceId);
     const endpoint = await this.endpoints.get(workspaceId, id);
     await this.endpoints.delete(workspaceId, id);
     return ok(toWebhookEndpointResponse(endpoint), 'Webhook endpoint deleted');
@@ -126,7 +127,7 @@ export class WebhookEndpointsController {
     @Param('id', EndpointIdPipe) id: string,
     @Query() query: WorkspaceScopeQueryDto,
   ): Promise<SuccessEnvelope<WebhookEndpointWithSecretDto>> {
-    const { endpoint, secret } = await this.endpoints.rotateSecret(scopeOf(user, query.workspaceId), id);
+    const { endpoint, secret } = await this.endpoints.rotateSecret(workspaceScope(user, query.workspaceId), id);
     return ok({ ...toWebhookEndpointResponse(endpoint), secret });
   }
 
@@ -140,7 +141,7 @@ export class WebhookEndpointsController {
     @Query() query: ListAttemptsQueryDto,
   ): Promise<SuccessEnvelope<WebhookAttemptListDto>> {
     const { page, limit, skip } = pageWindow(query);
-    const { attempts, total } = await this.endpoints.listAttempts(scopeOf(user, query.workspaceId), id, { status: query.status }, skip, limit);
+    const { attempts, total } = await this.endpoints.listAttempts(workspaceScope(user, query.workspaceId), id, { status: query.status }, skip, limit);
     return ok({ attempts: attempts.map(toWebhookAttemptResponse), pagination: pagination(page, limit, total) });
   }
 
@@ -157,7 +158,7 @@ export class WebhookEndpointsController {
     @Query() query: WorkspaceScopeQueryDto,
   ): Promise<SuccessEnvelope<RedeliveryResponseDto>> {
     if (!MESSAGE_ID.test(messageId)) throw new BadRequestException('Invalid messageId format');
-    await this.endpoints.redeliver(scopeOf(user, query.workspaceId), id, messageId);
+    await this.endpoints.redeliver(workspaceScope(user, query.workspaceId), id, messageId);
     return ok({ messageIds: [messageId] }, 'Redelivery queued');
   }
 
@@ -173,22 +174,7 @@ export class WebhookEndpointsController {
     @Query() query: WorkspaceScopeQueryDto,
     @Body() dto: RecoverMessagesDto,
   ): Promise<SuccessEnvelope<RedeliveryResponseDto>> {
-    const messageIds = await this.endpoints.recover(scopeOf(user, query.workspaceId), id, new Date(dto.since));
+    const messageIds = await this.endpoints.recover(workspaceScope(user, query.workspaceId), id, new Date(dto.since));
     return ok({ messageIds }, `${messageIds.length} message(s) queued`);
   }
-}
-
-/**
- * The workspace a request acts on: the caller's own, or any one a superadmin names (as in
- * src/videos/videos.controller.ts; kept beside each controller until a third one needs it).
- */
-function scopeOf(user: AuthenticatedUser, requested?: string): string {
-  if (user.role === Role.SuperAdmin) {
-    const workspaceId = requested ?? user.workspaceId;
-    if (!workspaceId) throw new BadRequestException('workspaceId is required');
-    return workspaceId;
-  }
-  if (requested && requested !== user.workspaceId) throw new ForbiddenException('Only a superadmin may choose the workspace');
-  if (!user.workspaceId) throw new ForbiddenException('This action requires a workspace');
-  return user.workspaceId;
 }
