@@ -38,13 +38,15 @@ describe('RCK flow on two service instances sharing one database (e2e)', () => {
     const response = await a.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
       .send({ productIds: products.map((p) => p.id), templateId: 't', templateName: 'T' }).expect(201);
     const ids: string[] = response.body.data.videoIds;
-    expect(rck.requests).toHaveLength(4); // 12 products in chunks of 3, all refused
+    // 12 products in chunks of 3, all refused; on a loaded machine a first retry may already have
+    // come (and been refused too) before the answer.
+    expect(rck.requests.length).toBeGreaterThanOrEqual(4);
     const refused = rck.requests.length;
     rck.mode = 'ok';
 
     await eventually(async () => {
       for (const id of ids) expect((await b.app.get(AIVideoRepository).findById(id))!.status).toBe('generating');
-    }, 10_000);
+    }, 30_000); // a bound for background retries on a loaded machine, not a speed check
     // Every send after the recovery was accepted: each video must be among them exactly once.
     const sentAfterRecovery = rck.requests.slice(refused).flatMap((r) => r.body.items.map((item) => item.videoId));
     const took = new Map<string, number>();
@@ -61,12 +63,22 @@ describe('RCK flow on two service instances sharing one database (e2e)', () => {
     const response = await b.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
       .send({ productIds: [product.id], templateId: 't', templateName: 'T' }).expect(201);
     const [id] = response.body.data.videoIds;
+    // On a loaded machine the first send can time out and go back to pending for a retry (one
+    // version more): count from the version the video has once RCK took it.
+    let before = 0;
+    await eventually(async () => {
+      const video = (await a.app.get(AIVideoRepository).findById(id))!;
+      expect(video.status).toBe('generating');
+      before = video.metadata.version;
+    }, 30_000);
     const raw = JSON.stringify({ videoId: id, youtubeVideoId: 'both' });
     const headers = rckHeaders(raw);
     const responses = await Promise.all(
       Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).http().post('/internal/videos/success').set(headers).send(raw)),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(40).fill(200));
-    expect((await a.app.get(AIVideoRepository).findById(id))!.metadata.version).toBe(1);
+    const after = (await a.app.get(AIVideoRepository).findById(id))!;
+    expect(after.status).toBe('completed');
+    expect(after.metadata.version).toBe(before + 1);
   });
 });

@@ -50,7 +50,8 @@ async function main(): Promise<void> {
       return reply.code(404).send({ success: false, message: 'Video not found' });
     }
     const now = new Date();
-    let current = await videos.findOneAndUpdate(
+    // Like the service, a repeat for a completed video skips the update that could not apply.
+    let current = video.status === 'completed' ? null : await videos.findOneAndUpdate(
       { _id, status: { $ne: 'completed' } },
       { $set: { status: 'completed', 'metadata.completedAt': now, 'metadata.youtubeVideoId': body.youtubeVideoId, 'metadata.productSynced': false }, $inc: { 'metadata.version': 1 } },
       { returnDocument: 'after' },
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
       ]);
       await videos.updateOne({ _id, 'metadata.version': entry.version }, { $set: { 'metadata.productSynced': true } });
     } else {
-      current = await videos.findOne({ _id });
+      current = video.status === 'completed' ? video : await videos.findOne({ _id });
     }
     const response = { success: true, message: 'Video status updated successfully', data: { videoId: body.videoId, youtubeVideoId: current!.metadata.youtubeVideoId, productId: String(current!.productId) } };
     await deliveries.insertOne({ source: 'rck', deliveryId: check.deliveryId, httpStatus: 200, response, createdAt: now }).catch(() => undefined);

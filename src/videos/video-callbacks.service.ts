@@ -46,7 +46,8 @@ export class VideoCallbacksService {
 
   async succeeded(videoId: string, result: CompletionResult): Promise<{ outcome: CallbackOutcome; data: SuccessCallbackData }> {
     const video = await this.find(videoId);
-    const completed = await this.videos.complete(video.id, result);
+    // Completed already (the usual repeat): the conditional update could not apply, so skip it.
+    const completed = video.status === 'completed' ? null : await this.videos.complete(video.id, result);
     if (completed) {
       this.metrics.videoCompleted(completed.metadata.queuedAt, completed.metadata.completedAt ?? new Date());
       await this.sync.syncProductCopies([completed]);
@@ -56,15 +57,17 @@ export class VideoCallbacksService {
       return { outcome: 'accepted', data: successData(completed) };
     }
     // Already completed: answer as the first delivery did, and finish its product write if a
-    // crash interrupted it.
-    const current = await this.find(videoId);
+    // crash interrupted it. Nothing moves a video out of `completed`, so what was read stands.
+    const current = video.status === 'completed' ? video : await this.find(videoId);
     await this.sync.syncProductCopies([current]);
     return { outcome: 'duplicate', data: successData(current) };
   }
 
   async failed(videoId: string, error: string | undefined): Promise<{ outcome: CallbackOutcome; data: FailureCallbackData }> {
     const video = await this.find(videoId);
-    const failed = await this.videos.fail(video.id, error ?? DEFAULT_FAILURE_MESSAGE);
+    // In a final state already: the conditional update could not apply, so skip it.
+    const final = video.status === 'completed' || video.status === 'failed';
+    const failed = final ? null : await this.videos.fail(video.id, error ?? DEFAULT_FAILURE_MESSAGE);
     if (failed) {
       this.metrics.videoEntered('failed');
       await this.sync.syncProductCopies([failed]);
@@ -72,7 +75,7 @@ export class VideoCallbacksService {
       await this.publish(failed, 'video.failed', { videoId: failed.id, productId: failed.productId, error: failed.error });
       return { outcome: 'accepted', data: failureData(failed) };
     }
-    const current = await this.find(videoId);
+    const current = final ? video : await this.find(videoId);
     await this.sync.syncProductCopies([current]);
     if (current.status === 'completed') {
       return { outcome: 'ignored', data: { videoId: current.id, productId: current.productId, status: current.status } };
