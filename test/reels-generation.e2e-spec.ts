@@ -40,6 +40,54 @@ describe('HeyGen reels: generation and e-mail through the job runner (e2e)', () 
       expect(done.lastGenerateError).toBeUndefined();
     });
 
+    it('takes the video an unanswered generate call created instead of making a second one', async () => {
+      h.heygen.script.push('create-then-hang');
+      const { producer, reelId } = await h.givenRequestedReel();
+      await h.t.http().post(`/api/reels/${reelId}/approve`).set(bearer(producer.token)).expect(200);
+      const made = await eventually(() => {
+        const video = [...h.heygen.videos.values()].find((candidate) => candidate.callback_id === reelId);
+        expect(video).toBeDefined();
+        return video!;
+      });
+      // Meanwhile another video with the same title reaches HeyGen: newer in its list, another callback_id.
+      const other = { video_id: 'vid_same_title', callback_id: new Types.ObjectId().toHexString(), video_title: made.video_title, created_at: made.created_at + 1, status: 'processing' as const };
+      h.heygen.videos.set(other.video_id, other);
+      const reel = await eventually(async () => {
+        const current = (await h.reels().findById(reelId))!;
+        expect(current.status).toBe('processing');
+        return current;
+      }, 15_000);
+      expect(h.heygen.generated).toHaveLength(1);
+      expect(reel.heygenVideoId).toBe(made.video_id);
+      expect(reel.generateAttempts).toBe(1); // the call that timed out; taking its video is no call
+      expect(reel.lastGenerateError).toBeUndefined();
+      // It asked before sending again: the list, then the status of each same-titled candidate.
+      expect(h.heygen.requests.filter((r) => r.path === '/v1/video.list').length).toBeGreaterThan(0);
+      expect(h.heygen.requests.some((r) => r.path === '/v1/video_status.get' && r.query.get('video_id') === other.video_id)).toBe(true);
+    });
+
+    it('sends nothing more while HeyGen cannot say whether an unanswered call created the video', async () => {
+      h.heygen.script.push('create-then-hang');
+      h.heygen.listMode = { status: 500 };
+      const { producer, owner, reelId } = await h.givenRequestedReel();
+      await h.t.http().post(`/api/reels/${reelId}/approve`).set(bearer(producer.token)).expect(200);
+      const waiting = await eventually(async () => {
+        const current = (await h.t.http().get(`/api/reels/${reelId}`).set(bearer(owner.token)).expect(200)).body.data;
+        expect(current.lastGenerateError).toMatch(/^Could not ask HeyGen whether an earlier attempt created the video: HeyGen answered 500/);
+        return current;
+      }, 15_000);
+      expect(waiting.status).toBe('approved');
+      expect(h.heygen.generated).toHaveLength(1);
+      h.heygen.listMode = 'ok';
+      const reel = await eventually(async () => {
+        const current = (await h.reels().findById(reelId))!;
+        expect(current.status).toBe('processing');
+        return current;
+      }, 15_000);
+      expect(h.heygen.generated).toHaveLength(1);
+      expect(reel.heygenVideoId).toBe([...h.heygen.videos.values()].find((video) => video.callback_id === reelId)!.video_id);
+    });
+
     it('fails the reel (and tells its owner) after HEYGEN_GENERATE_MAX_ATTEMPTS refused calls', async () => {
       h.heygen.mode = { status: 503 };
       const { producer, owner, reelId } = await h.givenRequestedReel();

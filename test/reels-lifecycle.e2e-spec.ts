@@ -77,6 +77,27 @@ describe('HeyGen reels: download and reconciliation (e2e)', () => {
       await eventually(async () => expect((await h.reels().findById(rendering.reelId))!.lastCheckedAt).toBeDefined());
       expect((await h.reels().findById(rendering.reelId))!.status).toBe('processing');
     });
+
+    it('fails a reel HeyGen still reports as rendering after HEYGEN_MAX_PROCESSING_HOURS, and a late success still wins', async () => {
+      const { owner, reelId, videoId } = await h.givenProcessingReel();
+      h.clock.advance(23 * 3600_000);
+      await eventually(async () => expect((await h.reels().findById(reelId))!.lastCheckedAt).toBeDefined());
+      expect((await h.reels().findById(reelId))!.status).toBe('processing');
+
+      h.clock.advance(2 * 3600_000);
+      const failed = await eventually(async () => {
+        const current = (await h.reels().findById(reelId))!;
+        expect(current.status).toBe('failed');
+        return current;
+      });
+      expect(failed.error).toBe('HeyGen still reported the video as processing after 24 hour(s)');
+      const mail = await eventually(() => h.smtp.to(owner.user.email));
+      expect(mail.subject).toBe('Your reel "Summer teaser" could not be generated');
+
+      h.heygen.finish(videoId, { status: 'completed' });
+      await h.webhook({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/late.mp4', callback_id: reelId } }).expect(200);
+      expect((await h.reels().findById(reelId))!.status).toBe('completed');
+    });
   });
 
 });

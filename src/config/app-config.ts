@@ -49,6 +49,7 @@ export class AppConfig {
     generateBackoffMs: number;
     generateMaxAttempts: number;
     reconcileAfterMs: number;
+    maxProcessingMs: number;
     reconcileIntervalMs: number;
   };
   /** E-mail: SMTP when smtpUrl is set, otherwise .eml files in outboxDir (and the log). */
@@ -154,6 +155,7 @@ export class AppConfig {
       generateBackoffMs: env.HEYGEN_GENERATE_BACKOFF_MS,
       generateMaxAttempts: env.HEYGEN_GENERATE_MAX_ATTEMPTS,
       reconcileAfterMs: env.HEYGEN_RECONCILE_AFTER_MINUTES * 60_000,
+      maxProcessingMs: env.HEYGEN_MAX_PROCESSING_HOURS * 3600_000,
       reconcileIntervalMs: env.HEYGEN_RECONCILE_INTERVAL_MS,
     };
     this.mail = {

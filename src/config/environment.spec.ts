@@ -71,6 +71,7 @@ describe('configuration', () => {
     [{ JOBS_SHUTDOWN_GRACE_MS: '60000' }, 'JOBS_SHUTDOWN_GRACE_MS'],
     [{ HEYGEN_API_URL: 'api.heygen.com' }, 'HEYGEN_API_URL'],
     [{ HEYGEN_RECONCILE_AFTER_MINUTES: '0' }, 'HEYGEN_RECONCILE_AFTER_MINUTES'],
+    [{ HEYGEN_MAX_PROCESSING_HOURS: '0' }, 'HEYGEN_MAX_PROCESSING_HOURS'],
     [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL'],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} with a message naming ${variable}`, () => {

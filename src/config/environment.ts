@@ -123,6 +123,16 @@ export class EnvironmentVariables {
   @IsInt()
   HEYGEN_RECONCILE_AFTER_MINUTES = 30;
 
+  /**
+   * A reel HeyGen still reports as rendering this many hours after it took it is failed (its
+   * owner told), rather than asked about forever. A success HeyGen sends later still wins.
+   */
+  @AsNumber()
+  @Min(1)
+  @Max(30 * 24)
+  @IsInt()
+  HEYGEN_MAX_PROCESSING_HOURS = 24;
+
   /** How often the reconciliation (and the retry of lost e-mail notifications) runs. */
   @AsNumber()
   @Min(50)

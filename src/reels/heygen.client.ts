@@ -42,6 +42,14 @@ export interface VideoStatusAnswer {
   callbackId?: string;
 }
 
+/** One video of HeyGen's list (`GET /v1/video.list`, newest first). */
+export interface ListedVideo {
+  videoId: string;
+  title?: string;
+  status?: string;
+  createdAt?: Date;
+}
+
 export interface WebhookEndpoint {
   endpoint_id: string;
   url: string;
@@ -50,6 +58,10 @@ export interface WebhookEndpoint {
   secret?: string;
   created_at?: string;
 }
+
+/** Videos per page of the list, and the most pages one lookup reads. */
+const LIST_PAGE_SIZE = 100;
+const LIST_MAX_PAGES = 10;
 
 export class HeygenApi {
   constructor(private readonly options: HeygenApiOptions) {}
@@ -86,6 +98,44 @@ export class HeygenApi {
       error: errorText(data.error),
       callbackId: stringOf(data.callback_id),
     };
+  }
+
+  /** GET /v1/video.list: one page of the account's videos, newest first, and the next page's token. */
+  async listVideos(token?: string): Promise<{ videos: ListedVideo[]; token?: string }> {
+    const query = new URLSearchParams({ limit: String(LIST_PAGE_SIZE), ...(token && { token }) });
+    const answer = await this.call<{ data?: { videos?: unknown; token?: unknown } }>('GET', `/v1/video.list?${query.toString()}`);
+    const videos = answer.data?.videos;
+    if (!Array.isArray(videos)) throw new HeygenApiError('HeyGen answered without a video list');
+    return {
+      videos: videos.flatMap((video: Record<string, unknown>) => {
+        const videoId = stringOf(video?.video_id);
+        if (!videoId) return [];
+        const created = typeof video.created_at === 'number' ? new Date(video.created_at * 1000) : undefined;
+        return [{ videoId, title: stringOf(video.video_title), status: stringOf(video.status), createdAt: created }];
+      }),
+      token: stringOf(answer.data?.token),
+    };
+  }
+
+  /**
+   * The video HeyGen made for `callbackId` since `since`, if any. HeyGen's generate takes no
+   * idempotency key and its list shows no callback_id, so: the list's videos created since then
+   * with the same title, each confirmed by the callback_id its status answer carries. Throws when
+   * HeyGen cannot be asked (then nobody knows, and nothing may be sent).
+   */
+  async findVideoByCallbackId(callbackId: string, title: string, since: Date): Promise<string | undefined> {
+    let token: string | undefined;
+    for (let page = 0; page < LIST_MAX_PAGES; page++) {
+      const listed = await this.listVideos(token);
+      for (const video of listed.videos) {
+        if (video.title !== title || (video.createdAt && video.createdAt < since)) continue;
+        if ((await this.videoStatus(video.videoId)).callbackId === callbackId) return video.videoId;
+      }
+      const oldest = listed.videos.at(-1)?.createdAt;
+      token = listed.token;
+      if (!token || listed.videos.length === 0 || (oldest && oldest < since)) return undefined;
+    }
+    throw new HeygenApiError(`HeyGen's video list is longer than ${LIST_MAX_PAGES} pages since ${since.toISOString()}`);
   }
 
   /** POST /v1/webhook/endpoint.add; the answer carries the endpoint id and the secret that signs its deliveries. */

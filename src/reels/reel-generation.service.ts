@@ -5,11 +5,13 @@ import { JobRunner } from '../jobs/job-runner.js';
 import { HeygenApiError } from './heygen.client.js';
 import { HeygenClient } from './heygen.provider.js';
 import { ReelEventsService } from './reel-events.service.js';
-import { ReelRepository } from './reel.repository.js';
+import { ReelRecord, ReelRepository } from './reel.repository.js';
 
 export const GENERATE_JOB = 'reels.generate';
 export const RECONCILE_JOB = 'reels.reconcile';
 
+/** How far HeyGen's clock may be behind ours when its list is searched for an earlier attempt's video. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 /** Reels checked per reconciliation run (the next run takes the rest). */
 const RECONCILE_BATCH = 100;
 /** A state change older than this whose e-mail was never queued is repaired. */
@@ -64,6 +66,9 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
   async generate(reelId: string): Promise<void> {
     const reel = await this.reels.findById(reelId);
     if (!reel || reel.status !== 'approved' || reel.heygenVideoId) return;
+    if (reel.generateStartedAt && (await this.adoptEarlierVideo(reel))) return;
+    // Real time, not the injectable clock: it is compared with the created_at of HeyGen's list.
+    await this.reels.markGenerateStarted(reel.id, new Date());
     let videoId: string;
     try {
       videoId = await this.heygen.generateVideo({
@@ -82,6 +87,29 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
     }
     const processing = await this.reels.markProcessing(reel.id, videoId, this.clock.now());
     this.logger.log(`Reel ${reel.id} sent to HeyGen: video_id ${videoId}${processing ? '' : ' (a webhook already decided it)'}`);
+  }
+
+  /**
+   * An earlier call may have reached HeyGen without its answer reaching us (a timeout, a dropped
+   * connection, a crash): HeyGen's generate takes no idempotency key, so look for that video
+   * before making another. Found: the reel takes it. HeyGen cannot be asked: nothing is sent and
+   * the job tries again later, since a blind send could create a second video.
+   */
+  private async adoptEarlierVideo(reel: ReelRecord): Promise<boolean> {
+    const since = new Date(reel.generateStartedAt!.getTime() - CLOCK_SKEW_MS);
+    let earlier: string | undefined;
+    try {
+      earlier = await this.heygen.findVideoByCallbackId(reel.id, reel.title, since);
+    } catch (error) {
+      const reason = `Could not ask HeyGen whether an earlier attempt created the video: ${error instanceof Error ? error.message : String(error)}`;
+      await this.reels.markGenerateFailed(reel.id, reason, false);
+      this.logger.warn(`Reel ${reel.id}: ${reason}; nothing sent, tried again later`);
+      throw new HeygenApiError(reason);
+    }
+    if (!earlier) return false;
+    const processing = await this.reels.markProcessing(reel.id, earlier, this.clock.now(), false);
+    this.logger.warn(`Reel ${reel.id}: an earlier generate call did create HeyGen video ${earlier}; using it instead of sending again${processing ? '' : ' (a webhook already decided it)'}`);
+    return true;
   }
 
   private async giveUp(reelId: string, lastError: string): Promise<void> {
@@ -108,6 +136,10 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
           if (result.outcome === 'accepted') completed++;
         } else if (status.status === 'failed') {
           const result = await this.events.failed(reel, status.error);
+          if (result.outcome === 'accepted') failed++;
+        } else if (reel.processingAt && now.getTime() - reel.processingAt.getTime() > this.config.heygen.maxProcessingMs) {
+          const hours = Math.round(this.config.heygen.maxProcessingMs / 3600_000);
+          const result = await this.events.failed(reel, `HeyGen still reported the video as ${status.status} after ${hours} hour(s)`);
           if (result.outcome === 'accepted') failed++;
         } else {
           await this.reels.markChecked(reel.id, now);

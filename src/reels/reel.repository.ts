@@ -27,6 +27,7 @@ export interface ReelRecord {
   rejectionReason?: string;
   generateAttempts: number;
   lastGenerateError?: string;
+  generateStartedAt?: Date;
   processingAt?: Date;
   lastCheckedAt?: Date;
   completedAt?: Date;
@@ -124,10 +125,21 @@ export class ReelRepository {
     });
   }
 
-  /** A generate call failed: the reel stays `approved`, with the error visible. */
-  async markGenerateFailed(id: string, reason: string): Promise<void> {
+  /** A generate call is about to start: the first one's time is kept (see `generateStartedAt`). */
+  async markGenerateStarted(id: string, now: Date): Promise<void> {
+    await this.model.updateOne({ _id: new Types.ObjectId(id), generateStartedAt: { $exists: false } }, { $set: { generateStartedAt: now } }).exec();
+  }
+
+  /**
+   * A generate call failed (or, with `countAttempt` false, the look-up before one): the reel stays
+   * `approved`, with the error visible.
+   */
+  async markGenerateFailed(id: string, reason: string, countAttempt = true): Promise<void> {
     await this.model
-      .updateOne({ _id: new Types.ObjectId(id), status: 'approved' }, { $set: { lastGenerateError: reason }, $inc: { generateAttempts: 1 } })
+      .updateOne(
+        { _id: new Types.ObjectId(id), status: 'approved' },
+        { $set: { lastGenerateError: reason }, ...(countAttempt && { $inc: { generateAttempts: 1 } }) },
+      )
       .exec();
   }
 
@@ -135,9 +147,11 @@ export class ReelRepository {
    * HeyGen took the reel: record its video id; approved → processing. A webhook may have come
    * first (a fast HeyGen, found by callback_id): its state is never overwritten.
    */
-  async markProcessing(id: string, heygenVideoId: string, now: Date): Promise<ReelRecord | null> {
+  async markProcessing(id: string, heygenVideoId: string, now: Date, countAttempt = true): Promise<ReelRecord | null> {
     const _id = new Types.ObjectId(id);
-    await this.model.updateOne({ _id, heygenVideoId: { $exists: false } }, { $set: { heygenVideoId }, $inc: { generateAttempts: 1 } }).exec();
+    await this.model
+      .updateOne({ _id, heygenVideoId: { $exists: false } }, { $set: { heygenVideoId }, ...(countAttempt && { $inc: { generateAttempts: 1 } }) })
+      .exec();
     return this.transition(id, ['approved'], { $set: { status: 'processing', processingAt: now }, $unset: { lastGenerateError: 1 } });
   }
 
@@ -255,6 +269,7 @@ function toRecord(reel: LeanReel): ReelRecord {
     rejectionReason: reel.rejectionReason,
     generateAttempts: reel.generateAttempts ?? 0,
     lastGenerateError: reel.lastGenerateError,
+    generateStartedAt: reel.generateStartedAt,
     processingAt: reel.processingAt,
     lastCheckedAt: reel.lastCheckedAt,
     completedAt: reel.completedAt,

@@ -99,6 +99,13 @@ export class Reel {
   @Prop()
   lastGenerateError?: string;
 
+  /**
+   * When the first generate call started. A call that got no answer may still have created the
+   * video at HeyGen, so every later call first looks for it (by callback_id) from this time on.
+   */
+  @Prop()
+  generateStartedAt?: Date;
+
   /** Since when the reel is `processing`: the reconciliation measures from here. */
   @Prop()
   processingAt?: Date;

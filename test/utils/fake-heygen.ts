@@ -9,12 +9,18 @@ export interface HeygenRequest {
   body?: Record<string, unknown>;
 }
 
-/** How the fake answers generate: a video id, an error status, a dropped connection or silence. */
-export type HeygenMode = 'ok' | { status: number } | 'reset' | 'hang';
+/**
+ * How the fake answers generate: a video id, an error status, a dropped connection, silence, or
+ * silence after making the video (`create-then-hang`: the answer that never reached us).
+ */
+export type HeygenMode = 'ok' | { status: number } | 'reset' | 'hang' | 'create-then-hang';
 
 export interface FakeVideo {
   video_id: string;
   callback_id?: string;
+  video_title?: string;
+  /** Unix seconds, as HeyGen's list gives it. */
+  created_at: number;
   status: 'pending' | 'processing' | 'waiting' | 'completed' | 'failed';
   video_url?: string;
   thumbnail_url?: string;
@@ -22,7 +28,8 @@ export interface FakeVideo {
 }
 
 /**
- * A local HTTP server that plays HeyGen: POST /v2/video/generate, GET /v1/video_status.get, and
+ * A local HTTP server that plays HeyGen: POST /v2/video/generate, GET /v1/video_status.get,
+ * GET /v1/video.list (newest first, paged by `token`), and
  * /v1/webhook/endpoint.add|list|delete; it records what we send and keeps the videos it "made"
  * (the tests send its webhooks themselves, signed or not).
  */
@@ -31,6 +38,8 @@ export class FakeHeygen {
   /** Answers for the next generate calls, in order; when empty, `mode`. */
   readonly script: HeygenMode[] = [];
   mode: HeygenMode = 'ok';
+  /** Answers for GET /v1/video.list: the list, or an error status. */
+  listMode: 'ok' | { status: number } = 'ok';
   readonly videos = new Map<string, FakeVideo>();
   readonly endpoints = new Map<string, { endpoint_id: string; url: string; events: string[]; secret: string; status: string }>();
   /** Every status call hands out a fresh URL, as HeyGen does. */
@@ -61,6 +70,7 @@ export class FakeHeygen {
     this.requests.length = 0;
     this.script.length = 0;
     this.mode = 'ok';
+    this.listMode = 'ok';
   }
 
   /** HeyGen finishes a video: the status API says so from now on. */
@@ -99,10 +109,25 @@ export class FakeHeygen {
         const mode = this.script.shift() ?? this.mode;
         if (mode === 'reset') return void req.socket.destroy();
         if (mode === 'hang') return void this.hanging.add(res);
-        if (mode !== 'ok') return json(mode.status, { error: { code: 'internal_error', message: 'boom' }, data: null });
+        if (typeof mode === 'object') return json(mode.status, { error: { code: 'internal_error', message: 'boom' }, data: null });
         const videoId = `vid_${this.nextId++}`;
-        this.videos.set(videoId, { video_id: videoId, callback_id: body?.callback_id as string | undefined, status: 'processing' });
+        this.videos.set(videoId, {
+          video_id: videoId, callback_id: body?.callback_id as string | undefined, video_title: body?.title as string | undefined,
+          created_at: Math.floor(Date.now() / 1000), status: 'processing',
+        });
+        if (mode === 'create-then-hang') return void this.hanging.add(res);
         return json(200, { error: null, data: { video_id: videoId } });
+      }
+      if (route === 'GET /v1/video.list') {
+        if (this.listMode !== 'ok') return json(this.listMode.status, { code: 50000, message: 'list unavailable', data: null });
+        const limit = Number(url.searchParams.get('limit') ?? 100);
+        const start = Number(url.searchParams.get('token') ?? 0);
+        const newestFirst = [...this.videos.values()].reverse();
+        const page = newestFirst.slice(start, start + limit);
+        const token = start + limit < newestFirst.length ? String(start + limit) : null;
+        // As HeyGen lists them: no callback_id (the status API has it).
+        const videos = page.map(({ video_id, video_title, status, created_at }) => ({ video_id, video_title, status, created_at, type: 'GENERATED' }));
+        return json(200, { code: 100, message: 'Success', data: { videos, token } });
       }
       if (route === 'GET /v1/video_status.get') {
         const video = this.videos.get(url.searchParams.get('video_id') ?? '');

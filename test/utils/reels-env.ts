@@ -6,8 +6,8 @@ export function reelsTestEnv(heygen: FakeHeygen, smtp: SmtpSink, overrides: Reco
   return {
     HEYGEN_API_URL: heygen.url,
     SERVER_URL: 'https://videogen.example.com',
-    // Long enough that a loaded machine does not time out a call HeyGen answers (a retry would
-    // then create a second video: the gap README describes); 'hang' tests wait this long.
+    // Long enough that a loaded machine does not time out a call HeyGen answers (the retry would
+    // then have to find its video in HeyGen's list); 'hang' tests wait this long.
     HEYGEN_REQUEST_TIMEOUT_MS: '2000',
     HEYGEN_GENERATE_BACKOFF_MS: '40',
     HEYGEN_GENERATE_MAX_ATTEMPTS: '4',
