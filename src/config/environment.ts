@@ -406,6 +406,16 @@ export class EnvironmentVariables {
   @IsInt()
   WEBHOOK_EVENT_MAX_BUFFERED = 100_000;
 
+  /**
+   * GET /health/ready answers 503 while more webhook events than this wait to be written (the
+   * database refuses the event log's writes), so an orchestrator sends deliveries elsewhere.
+   */
+  @AsNumber()
+  @Min(1)
+  @Max(10_000_000)
+  @IsInt()
+  READY_MAX_RECORDER_BACKLOG = 10_000;
+
   /** Most events one bulk replay (POST /api/webhook-events/replay) may queue. */
   @AsNumber()
   @Min(1)
