@@ -5,20 +5,13 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { DestinationStream, pino, Logger as Pino } from 'pino';
 import { AppConfig } from '../config/app-config.js';
+import { secretHeaderNames } from './secret-headers.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
-/** Headers and body fields that must never reach a log line. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers.signature',
-  'req.headers["x-heygen-signature"]',
-  'req.headers["heygen-signature"]',
-  'req.headers["webhook-signature"]',
-  'req.headers["x-rck-signature"]',
+/** Body fields (and response headers) that must never reach a log line; request headers: SECRET_HEADERS. */
+const REDACTED_FIELD_PATHS = [
   'res.headers["set-cookie"]',
   '*.password',
   '*.passwordHash',
@@ -26,6 +19,14 @@ export const REDACTED_PATHS = [
   '*.secret',
   '*.token',
 ];
+
+/**
+ * Every path redacted in log lines: the fields above and the secret request headers, including
+ * the signature headers configured in HEYGEN_SIGNATURE_HEADERS.
+ */
+export function redactedPaths(config: AppConfig): string[] {
+  return [...[...secretHeaderNames(config)].map((name) => `req.headers[${JSON.stringify(name)}]`), ...REDACTED_FIELD_PATHS];
+}
 
 /** Query parameters logged as `[REDACTED]`, like the body fields above (compared without case, `-` or `_`). */
 const REDACTED_QUERY_PARAMETERS = new Set([
@@ -67,7 +68,7 @@ function safeDecode(text: string): string {
 
 /**
  * How a request appears in any log line (Fastify's own serializer would drop the headers and,
- * for the objects we log, the client address): credentials are then redacted by REDACTED_PATHS.
+ * for the objects we log, the client address): credentials are then redacted by redactedPaths().
  */
 function serializeRequest(req: { method?: string; url?: string; headers?: unknown; remoteAddress?: string; ip?: string }) {
   return {
@@ -85,7 +86,7 @@ function serializeRequest(req: { method?: string; url?: string; headers?: unknow
 export function createRootLogger(config: AppConfig, destination?: DestinationStream): Pino {
   const options = {
     level: config.logLevel,
-    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    redact: { paths: redactedPaths(config), censor: '[REDACTED]' },
     serializers: { req: serializeRequest },
   };
   if (destination) return pino(options, destination);

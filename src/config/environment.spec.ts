@@ -70,6 +70,7 @@ describe('configuration', () => {
     [{ JOBS_CONCURRENCY: '0' }, 'JOBS_CONCURRENCY'],
     [{ JOBS_SHUTDOWN_GRACE_MS: '60000' }, 'JOBS_SHUTDOWN_GRACE_MS'],
     [{ HEYGEN_API_URL: 'api.heygen.com' }, 'HEYGEN_API_URL'],
+    [{ HEYGEN_SIGNATURE_HEADERS: 'X-Sig, "X-Other"' }, 'HEYGEN_SIGNATURE_HEADERS'],
     [{ HEYGEN_RECONCILE_AFTER_MINUTES: '0' }, 'HEYGEN_RECONCILE_AFTER_MINUTES'],
     [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL'],
   ] as const) {

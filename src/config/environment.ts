@@ -81,8 +81,14 @@ export class EnvironmentVariables {
   @MinLength(8, { message: 'HEYGEN_WEBHOOK_SECRET must be at least 8 characters long' })
   HEYGEN_WEBHOOK_SECRET?: string;
 
-  /** Headers that may carry HeyGen's signature, comma-separated, first present wins. */
+  /**
+   * Headers that may carry HeyGen's signature, comma-separated, first present wins. They are
+   * redacted in logs and never stored with a webhook event, like the default ones.
+   */
   @IsString()
+  @Matches(/^\s*[\w!#$%&'*+.^`|~-]+(\s*,\s*[\w!#$%&'*+.^`|~-]+)*\s*$/, {
+    message: 'HEYGEN_SIGNATURE_HEADERS must be header names separated by commas',
+  })
   HEYGEN_SIGNATURE_HEADERS = 'X-HeyGen-Signature,Signature,Heygen-Signature';
 
   /** HeyGen's API (a local fake in tests). */
