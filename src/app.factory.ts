@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
 import { BadRequestException } from '@nestjs/common';
 import { toErrorResponse } from './common/all-exceptions.filter.js';
@@ -18,7 +19,7 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     loggerInstance: root,
-    // One line per response comes from registerRequestLogging instead of Fastify's two.
+    // One line per response comes from nestjs-pino (and registerRequestLogging) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     // The client address (rate limits, login locks, logs) comes from X-Forwarded-For only when
@@ -47,9 +48,9 @@ function hopsToTrust(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-export async function createApp(config: AppConfig, mongodbUri: string, root?: Pino): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, mongodbUri: string, root = createRootLogger(config)): Promise<NestFastifyApplication> {
   const { adapter, options } = createAppParts(config, undefined, root);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, mongodbUri }), adapter, options);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, mongodbUri, logger: root }), adapter, options);
   return configureApp(app);
 }
 
@@ -92,6 +93,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // we refuse) already reach Nest's exception filters, so AllExceptionsFilter gives them the
   // envelope too.
   registerRequestLogging(instance);
+  // Nest's Logger writes through nestjs-pino from here on: lines written while handling a request
+  // carry its reqId.
+  app.useLogger(app.get(NestPinoLogger));
   registerRequestMetrics(instance, app.get(MetricsService));
 
   setupSwaggerUi(app, buildOpenApiDocument(app));

@@ -1,8 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { createRootLogger, nestPinoParams } from './common/logging.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -23,6 +26,8 @@ import { WorkspacesModule } from './workspaces/workspaces.module.js';
 export interface AppModuleOptions {
   config: AppConfig;
   mongodbUri: string;
+  /** The root logger, shared with the Fastify adapter (createAppParts); one from the config if not given. */
+  logger?: Pino;
 }
 
 /**
@@ -32,10 +37,12 @@ export interface AppModuleOptions {
  */
 @Module({})
 export class AppModule {
-  static forRoot({ config, mongodbUri }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, mongodbUri, logger = createRootLogger(config) }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        // Request logging: one line per response and the request id in every line (nestjs-pino).
+        LoggerModule.forRoot(nestPinoParams(logger)),
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(mongodbUri),
         MonitoringModule,

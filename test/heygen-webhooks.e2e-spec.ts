@@ -12,6 +12,7 @@ import { FakeHeygen } from './utils/fake-heygen.js';
 import { reelsTestEnv } from './utils/reels-env.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
+import { eventsOfRequest, newRequestId } from './utils/webhook-events.js';
 
 const SECRET = TEST_SECRETS.HEYGEN_WEBHOOK_SECRET;
 
@@ -207,9 +208,14 @@ describe('HeyGen webhook (e2e)', () => {
 });
 
 describe('HeyGen webhook with configured header names and several secrets (e2e)', () => {
+  const logs = new LogCapture();
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { HEYGEN_SIGNATURE_HEADERS: 'X-Custom-Sig', HEYGEN_WEBHOOK_SECRET: 'old-secret-0123456789,new-secret-0123456789' } });
+    // Webhook-Timestamp stands for a configured name the event log would otherwise keep.
+    t = await createTestApp({
+      env: { HEYGEN_SIGNATURE_HEADERS: 'X-Custom-Sig,Webhook-Timestamp', HEYGEN_WEBHOOK_SECRET: 'old-secret-0123456789,new-secret-0123456789', LOG_LEVEL: 'info' },
+      logDestination: logs,
+    });
   });
   afterAll(() => t.close());
 
@@ -220,6 +226,30 @@ describe('HeyGen webhook with configured header names and several secrets (e2e)'
     await post({ 'x-custom-sig': signHeygenWebhook('new-secret-0123456789', raw) }).expect(200);
     await post({ 'x-custom-sig': signHeygenWebhook('old-secret-0123456789', raw) }).expect(200);
     await post({ 'x-custom-sig': `sha256=${signHeygenWebhook('old-secret-0123456789', raw)}` }).expect(200);
+  });
+
+  it('redacts the configured signature headers in logs and never stores them with the event', async () => {
+    const raw = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: 'vid_redacted' } });
+    const signature = signHeygenWebhook('new-secret-0123456789', raw);
+    const wrong = signHeygenWebhook('another-secret-0123456789', raw);
+    const requestIds = [newRequestId(), newRequestId()];
+    const headers = { 'content-type': 'application/json', 'user-agent': 'heygen-test' };
+    await t.http().post('/api/webhook/heygen').set({ ...headers, 'x-request-id': requestIds[0], 'x-custom-sig': signature }).send(raw).expect(200);
+    // A refusal (the guard reads only the second name here) is recorded by another path.
+    await t.http().post('/api/webhook/heygen').set({ ...headers, 'x-request-id': requestIds[1], 'webhook-timestamp': wrong }).send(raw).expect(401);
+
+    for (const [index, requestId] of requestIds.entries()) {
+      const [event] = await eventsOfRequest(t, requestId);
+      expect(event.headers).toEqual({ 'content-type': 'application/json', 'content-length': String(raw.length), 'user-agent': 'heygen-test', 'x-request-id': requestId });
+      const line = await eventually(() => {
+        const found = logs.lines.find((entry) => entry.reqId === requestId && entry.msg === 'request completed');
+        expect(found).toBeDefined();
+        return found!;
+      });
+      expect(line.req.headers).toEqual(expect.objectContaining(index === 0 ? { 'x-custom-sig': '[REDACTED]' } : { 'webhook-timestamp': '[REDACTED]' }));
+    }
+    expect(JSON.stringify(logs.lines)).not.toContain(signature);
+    expect(JSON.stringify(logs.lines)).not.toContain(wrong);
   });
 });
 

@@ -2,6 +2,7 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { Controller, Get, Logger } from '@nestjs/common';
 import { Public } from '../src/auth/auth.decorators.js';
+import { eventually } from './utils/eventually.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** A handler that logs the way services do, to see the request id reach its line. */
@@ -15,6 +16,12 @@ class ChattyController {
     await new Promise((resolve) => setTimeout(resolve, 5));
     this.logger.log('[VideoService] handled after an await');
     return { ok: true };
+  }
+
+  @Get('explode')
+  @Public()
+  explode(): never {
+    throw new Error('database said something private');
   }
 }
 
@@ -76,6 +83,40 @@ describe('Structured logs (e2e)', () => {
     await t.http().get('/api/products').set('X-Request-Id', 'anon-req-1').expect(401);
     expect(logs.lines.find((line) => line.reqId === 'anon-req-1' && line.msg === 'request completed'))
       .toEqual(expect.objectContaining({ level: 40, res: { statusCode: 401 } }));
+  });
+
+  it('logs exactly one line per response, including those answered before Nest or its middleware run', async () => {
+    const json = { 'content-type': 'application/json' };
+    const cases: Array<[string, number, () => ReturnType<ReturnType<TestApp['http']>['get']>]> = [
+      ['once-unknown-route', 404, () => t.http().get('/api/nothing-here')],
+      ['once-malformed', 400, () => t.http().post('/api/auth/login').set(json).send('{')],
+      ['once-form', 415, () => t.http().post('/api/auth/login').type('form').send('a=b')],
+      ['once-too-large', 413, () => t.http().post('/api/auth/login').set(json).send(JSON.stringify({ p: 'x'.repeat(5000) }))],
+      ['once-unsigned', 401, () => t.http().post('/internal/videos/failure').set(json).send('{"videoId":"v"}')],
+      ['once-preflight', 204, () => t.http().options('/api/products').set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'GET')],
+      ['once-preflight-no-origin', 400, () => t.http().options('/api/products').set('Access-Control-Request-Method', 'GET')],
+      ['once-ok', 200, () => t.http().get('/health/live')],
+    ];
+    for (const [id, status, send] of cases) await send().set('X-Request-Id', id).expect(status);
+    for (const [id, status] of cases) {
+      const lines = await eventually(() => {
+        const found = logs.lines.filter((line) => line.reqId === id && line.msg === 'request completed');
+        expect(found.length).toBeGreaterThan(0);
+        return found;
+      });
+      expect(lines).toEqual([expect.objectContaining({ level: status >= 400 ? 40 : 30, res: { statusCode: status } })]);
+    }
+    // The signature guard's own line is tagged with the request too.
+    expect(logs.lines.find((line) => line.reqId === 'once-unsigned' && line.context === 'Internal Webhook')).toBeDefined();
+  });
+
+  it('logs the errorId of a 500 with the request id, and the response as an error', async () => {
+    const response = await t.http().get('/test-only/explode').set('X-Request-Id', 'explode-1').expect(500);
+    const errorId: string = response.body.errorId;
+    expect(logs.lines.find((line) => line.reqId === 'explode-1' && line.errorId === errorId))
+      .toEqual(expect.objectContaining({ level: 50, context: 'ExceptionFilter', msg: `Unhandled error ${errorId}` }));
+    await eventually(() => expect(logs.lines.find((line) => line.reqId === 'explode-1' && line.msg === 'request completed'))
+      .toEqual(expect.objectContaining({ level: 50, res: { statusCode: 500 } })));
   });
 
   it('tags application log lines written while handling a request with its request id', async () => {

@@ -1,10 +1,16 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { JobRunner } from '../src/jobs/job-runner.js';
+import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
+import { WebhookEventRecord, WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
+import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { testMongoUri } from './utils/mongo-uri.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
+import { bearer, reelsHarness } from './utils/reels-harness.js';
 
 /** The value of one sample of `name` whose labels include `labels` (0 when absent). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -17,13 +23,32 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return 0;
 }
 
+/** A test-only job that fails on its first two runs and may retry once: one retry, one final failure. */
+@Injectable()
+class FailingJob implements OnModuleInit {
+  constructor(private readonly jobs: JobRunner) {}
+
+  onModuleInit(): void {
+    this.jobs.define('test.metrics-fail', async () => {
+      throw new Error('always fails');
+    }, { backoff: { delayMs: 20, factor: 1, maxRetries: 1 } });
+  }
+}
+
+/** Scrapes /metrics, and the change of one sample since a scrape taken before. */
+async function scrapeOf(t: TestApp): Promise<string> {
+  return (await t.http().get('/metrics').expect(200)).text;
+}
+const deltaOf = (before: string, after: string) => (name: string, labels: Record<string, string> = {}) =>
+  sample(after, name, labels) - sample(before, name, labels);
+
 describe('Prometheus metrics (e2e)', () => {
   let t: TestApp;
   let rck: FakeRck;
 
   beforeAll(async () => {
     rck = await FakeRck.start();
-    t = await createTestApp({ env: videosTestEnv(rck) });
+    t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }), providers: [FailingJob] });
   });
   afterAll(async () => {
     await t.close();
@@ -59,6 +84,61 @@ describe('Prometheus metrics (e2e)', () => {
     // The maintenance job runs every 100 ms here; the queue gauge is read at scrape time.
     expect(delta('videogen_job_runs_total', { job: 'videos.maintenance', result: 'succeeded' })).toBeGreaterThan(0);
     expect(after).toMatch(/^videogen_jobs\{state="waiting"\} \d+$/m);
+  });
+
+  it('counts job runs that will be retried and jobs that failed for good', async () => {
+    const before = await scrape();
+    await t.app.get(JobRunner).enqueue('test.metrics-fail', {});
+    await eventually(async () => {
+      const delta = deltaOf(before, await scrape());
+      expect(delta('videogen_job_runs_total', { job: 'test.metrics-fail', result: 'retried' })).toBe(1);
+      expect(delta('videogen_job_runs_total', { job: 'test.metrics-fail', result: 'failed' })).toBe(1);
+    }, 10_000, 50);
+    await eventually(async () => expect(sample(await scrape(), 'videogen_jobs', { state: 'failed' })).toBeGreaterThanOrEqual(1));
+  });
+
+  it('shows the event recorder\'s backlog growing while the store refuses writes, and draining after', async () => {
+    const repository = t.app.get(WebhookEventRepository);
+    const original = repository.insertBatch.bind(repository);
+    let refusing = true;
+    repository.insertBatch = async (events: WebhookEventRecord[]) => {
+      if (refusing) throw Object.assign(new Error('not primary (injected)'), { code: 10107 });
+      return original(events);
+    };
+    try {
+      expect(sample(await scrape(), 'videogen_webhook_event_backlog')).toBe(0);
+      for (let i = 0; i < 5; i++) {
+        await t.http().post('/internal/videos/failure').set('content-type', 'application/json').send('{"videoId":"x"}').expect(401);
+      }
+      await eventually(() => expect(t.app.get(WebhookEventRecorder).counts.failedWrites).toBeGreaterThan(0));
+      await eventually(async () => expect(sample(await scrape(), 'videogen_webhook_event_backlog')).toBe(5));
+      refusing = false;
+      await eventually(async () => expect(sample(await scrape(), 'videogen_webhook_event_backlog')).toBe(0), 15_000, 100);
+    } finally {
+      repository.insertBatch = original;
+    }
+  });
+});
+
+describe('Prometheus metrics of reels (e2e)', () => {
+  const h = reelsHarness();
+
+  it('counts reel status transitions as reels are requested, decided, generated and finished', async () => {
+    const before = await scrapeOf(h.t);
+    const completed = await h.givenProcessingReel();
+    await h.webhook({ event_type: 'avatar_video.success', event_data: { video_id: completed.videoId, url: 'https://resource.heygen.example/a.mp4' } }).expect(200);
+    // A repeated webhook changes nothing and is not counted again.
+    await h.webhook({ event_type: 'avatar_video.success', event_data: { video_id: completed.videoId, url: 'https://resource.heygen.example/a.mp4' } }).expect(200);
+    const failed = await h.givenProcessingReel();
+    await h.webhook({ event_type: 'avatar_video.fail', event_data: { video_id: failed.videoId, msg: 'Voice not found' } }).expect(200);
+    const rejected = await h.givenRequestedReel();
+    await h.t.http().post(`/api/reels/${rejected.reelId}/reject`).set(bearer(rejected.producer.token)).send({ reason: 'Off brand' }).expect(200);
+
+    const delta = deltaOf(before, await scrapeOf(h.t));
+    expect(['requested', 'approved', 'rejected', 'processing', 'completed', 'failed']
+      .map((status) => [status, delta('videogen_reel_status_transitions_total', { status })])).toEqual([
+      ['requested', 3], ['approved', 2], ['rejected', 1], ['processing', 2], ['completed', 1], ['failed', 1],
+    ]);
   });
 });
 

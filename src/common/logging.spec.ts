@@ -28,6 +28,13 @@ describe('logging', () => {
     }));
   });
 
+  it('redacts the signature headers named in HEYGEN_SIGNATURE_HEADERS, beside the default ones', () => {
+    const out = capture();
+    const custom = AppConfig.fromEnvironment({ NODE_ENV: 'test', HEYGEN_SIGNATURE_HEADERS: 'X-Custom-Sig' });
+    createRootLogger(custom, out).info({ req: { headers: { 'x-custom-sig': 'cafe01', 'x-heygen-signature': 'beef02', host: 'x' } } }, 'delivery');
+    expect(out.lines[0].req.headers).toEqual({ 'x-custom-sig': '[REDACTED]', 'x-heygen-signature': '[REDACTED]', host: 'x' });
+  });
+
   it('maps Nest log calls to pino levels with their context', () => {
     const out = capture();
     const logger = new PinoLoggerService(createRootLogger(config, out));

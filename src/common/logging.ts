@@ -1,24 +1,16 @@
-import { LoggerService } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { LoggerService, RequestMethod } from '@nestjs/common';
+import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { DestinationStream, pino, Logger as Pino } from 'pino';
 import { AppConfig } from '../config/app-config.js';
+import { secretHeaderNames } from './secret-headers.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
-/** Headers and body fields that must never reach a log line. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers.signature',
-  'req.headers["x-heygen-signature"]',
-  'req.headers["heygen-signature"]',
-  'req.headers["webhook-signature"]',
-  'req.headers["x-rck-signature"]',
+/** Body fields (and response headers) that must never reach a log line; request headers: SECRET_HEADERS. */
+const REDACTED_FIELD_PATHS = [
   'res.headers["set-cookie"]',
   '*.password',
   '*.passwordHash',
@@ -26,6 +18,14 @@ export const REDACTED_PATHS = [
   '*.secret',
   '*.token',
 ];
+
+/**
+ * Every path redacted in log lines: the fields above and the secret request headers, including
+ * the signature headers configured in HEYGEN_SIGNATURE_HEADERS.
+ */
+export function redactedPaths(config: AppConfig): string[] {
+  return [...[...secretHeaderNames(config)].map((name) => `req.headers[${JSON.stringify(name)}]`), ...REDACTED_FIELD_PATHS];
+}
 
 /** Query parameters logged as `[REDACTED]`, like the body fields above (compared without case, `-` or `_`). */
 const REDACTED_QUERY_PARAMETERS = new Set([
@@ -67,7 +67,7 @@ function safeDecode(text: string): string {
 
 /**
  * How a request appears in any log line (Fastify's own serializer would drop the headers and,
- * for the objects we log, the client address): credentials are then redacted by REDACTED_PATHS.
+ * for the objects we log, the client address): credentials are then redacted by redactedPaths().
  */
 function serializeRequest(req: { method?: string; url?: string; headers?: unknown; remoteAddress?: string; ip?: string }) {
   return {
@@ -85,7 +85,7 @@ function serializeRequest(req: { method?: string; url?: string; headers?: unknow
 export function createRootLogger(config: AppConfig, destination?: DestinationStream): Pino {
   const options = {
     level: config.logLevel,
-    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    redact: { paths: redactedPaths(config), censor: '[REDACTED]' },
     serializers: { req: serializeRequest },
   };
   if (destination) return pino(options, destination);
@@ -104,35 +104,75 @@ export function requestIdFor(req: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** Every route, for nestjs-pino's middleware (its default, under Fastify's middleware layer, would log only `/`). */
+export const LOGGED_ROUTES = [{ path: '{*splat}', method: RequestMethod.ALL }];
+
+/** The level of a response's line: error for 5xx, warn for 4xx. */
+function levelFor(status: number): 'error' | 'warn' | 'info' {
+  return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+}
+
+/** The message of the one line per response, whichever of the two paths below writes it. */
+const requestCompleted = 'request completed';
+
 /**
- * Request logging at the Fastify level, so it sees every request, including those rejected
- * before Nest (malformed JSON, oversized bodies): the id is echoed in `X-Request-Id`, carried
- * into every log line written while handling the request, and one line is logged per response.
+ * nestjs-pino's options: pino-http (as Nest middleware, on every route) writes one line per
+ * response through the root logger, with the request id Fastify gave the request (middie copies
+ * it to the raw request) bound as `reqId` to every line written while handling it.
+ */
+export function nestPinoParams(root: Pino): Params {
+  return {
+    pinoHttp: {
+      logger: root,
+      genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? requestIdFor(req),
+      quietReqLogger: true,
+      autoLogging: { ignore: (req) => ((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url) === '/health' },
+      customLogLevel: (_req, res, error) => (error ? 'error' : levelFor(res.statusCode)),
+      customSuccessMessage: () => requestCompleted,
+      customErrorMessage: () => requestCompleted,
+      serializers: {
+        req: (req: { method?: string; url?: string; headers?: unknown; remoteAddress?: string; raw?: { ip?: string } }) =>
+          serializeRequest({ ...req, ip: req.raw?.ip, remoteAddress: req.raw?.ip ?? req.remoteAddress }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+    forRoutes: LOGGED_ROUTES,
+  };
+}
+
+/**
+ * Fastify hooks around nestjs-pino: the request id is echoed in `X-Request-Id`, a request's
+ * arrival is logged at debug level (pino-http would log it at the response's level), and a response
+ * that never reached Nest's middleware (a CORS preflight, or a 503 while shutting down, both
+ * answered by the adapter's own hooks before middie) still gets its one line here.
  */
 export function registerRequestLogging(instance: FastifyInstance): void {
   instance.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    requestContext.enterWith({ reqId: request.id });
     request.log.debug({ req: { method: request.method, url: request.url, remoteAddress: request.ip } }, 'request received');
     done();
   });
   instance.addHook('onResponse', (request, reply, done) => {
-    if (request.url !== '/health') {
-      const level = reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'warn' : 'info';
-      request.log[level](
+    const seenByPinoHttp = Array.isArray((request.raw as IncomingMessage & { allLogs?: unknown }).allLogs);
+    if (!seenByPinoHttp && request.url !== '/health') {
+      request.log[levelFor(reply.statusCode)](
         {
           req: { method: request.method, url: request.url, headers: request.headers, remoteAddress: request.ip },
           res: { statusCode: reply.statusCode },
           responseTime: Math.round(reply.elapsedTime),
         },
-        'request completed',
+        requestCompleted,
       );
     }
     done();
   });
 }
 
-/** Nest's logger interface over pino, tagging each line with its context and request id. */
+/**
+ * Nest's logger interface over pino, tagging each line with its context: Nest's Logger writes
+ * through it until the application exists (start-up, the embedded database); from then on
+ * nestjs-pino's Logger, which adds the request id, takes over (configureApp).
+ */
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: Pino) {}
 
@@ -158,8 +198,7 @@ export class PinoLoggerService implements LoggerService {
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]) {
     // Nest passes the context as the last string parameter (and a stack before it for errors).
     const context = typeof params.at(-1) === 'string' ? (params.pop() as string) : undefined;
-    const reqId = requestContext.getStore()?.reqId;
-    const bindings: Record<string, unknown> = { ...(context && { context }), ...(reqId && { reqId }) };
+    const bindings: Record<string, unknown> = { ...(context && { context }) };
     if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
       const { msg, ...fields } = message as Record<string, unknown>;
       const text = typeof params[0] === 'string' ? params[0] : typeof msg === 'string' ? msg : undefined;

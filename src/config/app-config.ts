@@ -91,6 +91,8 @@ export class AppConfig {
     flushIntervalMs: number;
     maxBuffered: number;
     replayMaxEvents: number;
+    /** /health/ready is 503 while more events than this wait to be written. */
+    readyMaxBacklog: number;
   };
   readonly warnings: ConfigWarning[] = [];
 
@@ -129,6 +131,7 @@ export class AppConfig {
       flushIntervalMs: env.WEBHOOK_EVENT_FLUSH_INTERVAL_MS,
       maxBuffered: env.WEBHOOK_EVENT_MAX_BUFFERED,
       replayMaxEvents: env.WEBHOOK_REPLAY_MAX_EVENTS,
+      readyMaxBacklog: env.READY_MAX_RECORDER_BACKLOG,
     };
 
     let jwtSecret = env.JWT_SECRET;

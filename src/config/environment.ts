@@ -81,8 +81,14 @@ export class EnvironmentVariables {
   @MinLength(8, { message: 'HEYGEN_WEBHOOK_SECRET must be at least 8 characters long' })
   HEYGEN_WEBHOOK_SECRET?: string;
 
-  /** Headers that may carry HeyGen's signature, comma-separated, first present wins. */
+  /**
+   * Headers that may carry HeyGen's signature, comma-separated, first present wins. They are
+   * redacted in logs and never stored with a webhook event, like the default ones.
+   */
   @IsString()
+  @Matches(/^\s*[\w!#$%&'*+.^`|~-]+(\s*,\s*[\w!#$%&'*+.^`|~-]+)*\s*$/, {
+    message: 'HEYGEN_SIGNATURE_HEADERS must be header names separated by commas',
+  })
   HEYGEN_SIGNATURE_HEADERS = 'X-HeyGen-Signature,Signature,Heygen-Signature';
 
   /** HeyGen's API (a local fake in tests). */
@@ -415,6 +421,16 @@ export class EnvironmentVariables {
   @Max(10_000_000)
   @IsInt()
   WEBHOOK_EVENT_MAX_BUFFERED = 100_000;
+
+  /**
+   * GET /health/ready answers 503 while more webhook events than this wait to be written (the
+   * database refuses the event log's writes), so an orchestrator sends deliveries elsewhere.
+   */
+  @AsNumber()
+  @Min(1)
+  @Max(10_000_000)
+  @IsInt()
+  READY_MAX_RECORDER_BACKLOG = 10_000;
 
   /** Most events one bulk replay (POST /api/webhook-events/replay) may queue. */
   @AsNumber()

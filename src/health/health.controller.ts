@@ -10,7 +10,9 @@ import {
 import { Public } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
+import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
+import { WebhookEventRecorder } from '../webhook-events/webhook-event.recorder.js';
 
 /** Probes for people (/health) and for an orchestrator (/health/live, /health/ready). */
 @ApiTags('health')
@@ -22,6 +24,8 @@ export class HealthController {
     private readonly mongoose: MongooseHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly jobs: JobRunner,
+    private readonly recorder: WebhookEventRecorder,
+    private readonly config: AppConfig,
   ) {}
 
   /** Liveness and database state; 503 when MongoDB does not answer a ping within 3 s. */
@@ -38,12 +42,15 @@ export class HealthController {
     return ok({ status: 'ok' });
   }
 
-  /** Ready for traffic: the database answers and background jobs are being processed; 503 otherwise. */
+  /**
+   * Ready for traffic: the database answers, background jobs are being processed and the webhook
+   * event log is not backed up (at most READY_MAX_RECORDER_BACKLOG events waiting); 503 otherwise.
+   */
   @Get('ready')
   @HealthCheck()
   @ApiErrorResponses(HttpStatus.SERVICE_UNAVAILABLE)
   async ready(): Promise<SuccessEnvelope<HealthCheckResult>> {
-    return ok(await this.health.check([() => this.database(), () => this.jobRunner()]));
+    return ok(await this.health.check([() => this.database(), () => this.jobRunner(), () => this.eventRecorder()]));
   }
 
   private database() {
@@ -53,5 +60,14 @@ export class HealthController {
   private jobRunner() {
     const indicator = this.indicators.check('jobs');
     return this.jobs.processing ? indicator.up() : indicator.down({ message: 'the job runner is not processing jobs' });
+  }
+
+  private eventRecorder() {
+    const indicator = this.indicators.check('webhookEvents');
+    const backlog = this.recorder.pending;
+    const max = this.config.webhookEvents.readyMaxBacklog;
+    return backlog <= max
+      ? indicator.up({ backlog })
+      : indicator.down({ backlog, message: `${backlog} webhook events wait to be written (more than ${max})` });
   }
 }

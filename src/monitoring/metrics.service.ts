@@ -34,6 +34,24 @@ export class MetricsService {
     }),
   );
 
+  readonly reelTransitions = metric('videogen_reel_status_transitions_total', () =>
+    new Counter({
+      name: 'videogen_reel_status_transitions_total',
+      help: 'HeyGen reel status changes, by the status entered (requested, approved, rejected, processing, completed, failed)',
+      labelNames: ['status'] as const,
+    }),
+  );
+
+  readonly recorderBacklog = metric('videogen_webhook_event_backlog', () =>
+    new Gauge({
+      name: 'videogen_webhook_event_backlog',
+      help: 'Webhook events recorded and waiting to be written to the event log (grows while the database refuses writes)',
+      collect() {
+        if (recorderBacklog) this.set(recorderBacklog());
+      },
+    }),
+  );
+
   readonly generationSeconds = metric('videogen_video_generation_seconds', () =>
     new Histogram({
       name: 'videogen_video_generation_seconds',
@@ -69,6 +87,15 @@ export class MetricsService {
     countJobs = counts;
   }
 
+  /** The event recorder says how many events wait (it depends on this service, not the reverse). */
+  recorderBacklogWith(backlog: () => number): void {
+    recorderBacklog = backlog;
+  }
+
+  reelEntered(status: string): void {
+    this.reelTransitions.inc({ status });
+  }
+
   videoEntered(status: string, count = 1): void {
     if (count > 0) this.videoTransitions.inc({ status }, count);
   }
@@ -81,6 +108,7 @@ export class MetricsService {
 
 /** Per process, like the registry: the job runner of the application started last. */
 let countJobs: (() => Promise<{ waiting: number; running: number; failed: number }>) | undefined;
+let recorderBacklog: (() => number) | undefined;
 
 function metric<T>(name: string, create: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? create();

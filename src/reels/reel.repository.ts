@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { Reel, REEL_DIMENSIONS, ReelAspectRatio, ReelStatus } from './reel.schema.js';
 
 /** A reel as plain data (ids as hex strings). */
@@ -66,11 +67,17 @@ const FAILABLE: ReelStatus[] = ['approved', 'processing'];
 
 /**
  * Every state change is one conditional update (the filter names the states it may leave), so a
- * double click, two instances or a repeated webhook cannot both win: the loser gets null.
+ * double click, two instances or a repeated webhook cannot both win: the loser gets null. The
+ * transitions are counted here (videogen_reel_status_transitions_total), the one place every
+ * path through which a reel changes (API, generation, webhook, reconciliation) passes, and only
+ * when the update won.
  */
 @Injectable()
 export class ReelRepository {
-  constructor(@InjectModel(Reel.name) private readonly model: Model<Reel>) {}
+  constructor(
+    @InjectModel(Reel.name) private readonly model: Model<Reel>,
+    private readonly metrics: MetricsService,
+  ) {}
 
   async create(reel: NewReel): Promise<ReelRecord> {
     const created = await this.model.create({
@@ -80,6 +87,7 @@ export class ReelRepository {
       dimension: REEL_DIMENSIONS[reel.aspectRatio],
       status: 'requested',
     });
+    this.metrics.reelEntered('requested');
     return toRecord(created.toObject() as LeanReel);
   }
 
@@ -241,7 +249,9 @@ export class ReelRepository {
     // Never attach a webhook's video id to a reel that already has another one.
     if (heygenVideoId !== undefined) filter.$or = [{ heygenVideoId: { $exists: false } }, { heygenVideoId }];
     const reel = await this.model.findOneAndUpdate(filter, update, { returnDocument: 'after' }).lean<LeanReel>().exec();
-    return reel ? toRecord(reel) : null;
+    if (!reel) return null;
+    this.metrics.reelEntered(reel.status);
+    return toRecord(reel);
   }
 }
 

@@ -11,7 +11,10 @@ import type { WebhookEventStatus } from './webhook-event.schema.js';
  * that follows one of them is recorded fully without changes here.
  */
 
-/** Request headers kept on an event; signatures, tokens, cookies and keys never are. */
+/**
+ * Request headers kept on an event; signatures, tokens, cookies and keys never are: a name in
+ * SECRET_HEADERS or HEYGEN_SIGNATURE_HEADERS is dropped even if it is listed here.
+ */
 export const RECORDED_HEADERS = [
   'content-type',
   'content-length',
@@ -59,13 +62,21 @@ export interface DeliveryOutcome {
   error?: string;
 }
 
-/** Builds the event of one delivery from the request as it stands and how it ended. */
-export function eventFromRequest(request: WebhookRequest, source: string, outcome: DeliveryOutcome): WebhookEventRecord {
+/**
+ * Builds the event of one delivery from the request as it stands and how it ended; `secretHeaders`
+ * (secretHeaderNames(config)) are never kept.
+ */
+export function eventFromRequest(
+  request: WebhookRequest,
+  source: string,
+  outcome: DeliveryOutcome,
+  secretHeaders: ReadonlySet<string>,
+): WebhookEventRecord {
   const webhook = request.webhook;
   const { payload, payloadTruncated } = payloadOf(request);
   const facts = payloadFacts(payload);
   const endpoint = pathOf(request.url);
-  const headers = recordedHeaders(request.headers);
+  const headers = recordedHeaders(request.headers, secretHeaders);
   return {
     id: new Types.ObjectId().toHexString(),
     endpoint,
@@ -112,9 +123,10 @@ function payloadOf(request: WebhookRequest): { payload: unknown; payloadTruncate
   return { payload: null };
 }
 
-function recordedHeaders(headers: WebhookRequest['headers']): Record<string, string> {
+function recordedHeaders(headers: WebhookRequest['headers'], secretHeaders: ReadonlySet<string>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of RECORDED_HEADERS) {
+    if (secretHeaders.has(name)) continue;
     const value = headers[name];
     const single = Array.isArray(value) ? value.join(', ') : value;
     if (single !== undefined) kept[name] = single.slice(0, 512);

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
 
 /** How long shutdown keeps trying to write what is left before logging it (main.ts exits after 15 s). */
@@ -38,7 +39,10 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
   constructor(
     private readonly repository: WebhookEventRepository,
     private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.recorderBacklogWith(() => this.pending);
+  }
 
   /** Events recorded and not yet stored (or logged). */
   get pending(): number {

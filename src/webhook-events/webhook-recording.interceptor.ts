@@ -2,6 +2,8 @@ import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } fr
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
+import { secretHeaderNames } from '../common/secret-headers.js';
+import { AppConfig } from '../config/app-config.js';
 import { WebhookSource } from '../webhooks/signature-verifiers.js';
 import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhooks/webhook-signature.guard.js';
 import { errorFacts, eventFromRequest, payloadFacts } from './delivery-facts.js';
@@ -20,12 +22,16 @@ import { WebhookEventRecorder } from './webhook-event.recorder.js';
 @Injectable()
 export class WebhookRecordingInterceptor implements NestInterceptor {
   private readonly logger = new Logger('WebhookLogger');
+  private readonly secretHeaders: ReadonlySet<string>;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly recorder: WebhookEventRecorder,
     private readonly deliveries: WebhookDeliveryRepository,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.secretHeaders = secretHeaderNames(config);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -40,7 +46,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
     const run = (): Observable<unknown> =>
       next.handle().pipe(
         mergeMap((body) => {
-          const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime });
+          const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime }, this.secretHeaders);
           this.recorder.record(event);
           if (!deliveryId || reply.statusCode >= 300) return of(body);
           // Remembered before answering, so a retry that follows the answer finds it.
@@ -53,7 +59,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
         }),
         catchError((error: unknown) => {
           const { httpStatus, message } = errorFacts(error);
-          this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }));
+          this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }, this.secretHeaders));
           return throwError(() => error);
         }),
       );
@@ -71,11 +77,12 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
         void reply.status(handled.httpStatus);
         webhook.outcome = 'duplicate';
         this.recorder.record(
-          eventFromRequest(request, source, {
-            httpStatus: handled.httpStatus,
-            durationMs: reply.elapsedTime,
-            status: 'duplicate',
-          }),
+          eventFromRequest(
+            request,
+            source,
+            { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status: 'duplicate' },
+            this.secretHeaders,
+          ),
         );
         return of(handled.response);
       }),

@@ -1,6 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { secretHeaderNames } from '../common/secret-headers.js';
+import { AppConfig } from '../config/app-config.js';
 import { WEBHOOK_ROUTE_CONFIG_KEY } from '../webhooks/webhook-endpoint.decorator.js';
 import type { WebhookRequest } from '../webhooks/webhook-signature.guard.js';
 import { eventFromRequest } from './delivery-facts.js';
@@ -20,11 +22,13 @@ export class WebhookRefusalHooks implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly recorder: WebhookEventRecorder,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     const instance = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!instance?.addHook) return;
+    const secretHeaders = secretHeaderNames(this.config);
     instance.addHook('onSend', (request: RefusedRequest, reply, payload, done) => {
       // The refusal's message, from the error envelope about to be sent.
       if (reply.statusCode >= 400 && typeof payload === 'string' && sourceOf(request) && !request.webhook?.recorded) {
@@ -36,7 +40,12 @@ export class WebhookRefusalHooks implements OnModuleInit {
       const source = sourceOf(request);
       if (source && request.method !== 'OPTIONS' && !request.webhook?.recorded) {
         this.recorder.record(
-          eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime, error: request.webhookRefusal }),
+          eventFromRequest(
+            request,
+            source,
+            { httpStatus: reply.statusCode, durationMs: reply.elapsedTime, error: request.webhookRefusal },
+            secretHeaders,
+          ),
         );
       }
       done();

@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { configureApp, createAppParts } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
+import { createRootLogger } from '../../src/common/logging.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { Factories } from './factories.js';
 import { testMongoUri, uniqueDatabaseName, withDatabase } from './mongo-uri.js';
@@ -72,14 +73,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
   const mongodbUri = withDatabase(options.mongoServerUri ?? testMongoUri(), options.dbName ?? uniqueDatabaseName('e2e'));
+  const logger = createRootLogger(config, options.logDestination);
+  await freshNestPino();
   const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot({ config, mongodbUri })],
+    imports: [AppModule.forRoot({ config, mongodbUri, logger })],
     controllers: options.controllers ?? [],
     providers: options.providers ?? [],
   });
   for (const { provide, useValue } of options.overrides ?? []) builder.overrideProvider(provide).useValue(useValue);
   const moduleRef = await builder.compile();
-  const { adapter, options: appOptions } = createAppParts(config, options.logDestination);
+  const { adapter, options: appOptions } = createAppParts(config, undefined, logger);
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions));
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -96,4 +99,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await app.close();
     },
   };
+}
+
+/**
+ * nestjs-pino keeps one pino-http instance per process, made from the first configuration it
+ * sees; a process runs one application, but a spec file runs several, each with its own log
+ * level and destination. Its own reset for tests is not exported, so it is imported from the
+ * file beside the package's entry point.
+ */
+async function freshNestPino(): Promise<void> {
+  const file = new URL('./PinoLogger.js', import.meta.resolve('nestjs-pino'));
+  const { __resetOutOfContextForTests } = (await import(file.href)) as { __resetOutOfContextForTests: () => void };
+  __resetOutOfContextForTests();
 }
