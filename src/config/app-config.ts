@@ -91,6 +91,8 @@ export class AppConfig {
     maxBuffered: number;
     replayMaxEvents: number;
   };
+  /** The monitoring stream (GET /api/monitoring/stream). */
+  readonly monitoringStream: { pollMs: number; heartbeatMs: number; overlapMs: number };
   readonly warnings: ConfigWarning[] = [];
 
   constructor(env: EnvironmentVariables) {
@@ -128,6 +130,11 @@ export class AppConfig {
       flushIntervalMs: env.WEBHOOK_EVENT_FLUSH_INTERVAL_MS,
       maxBuffered: env.WEBHOOK_EVENT_MAX_BUFFERED,
       replayMaxEvents: env.WEBHOOK_REPLAY_MAX_EVENTS,
+    };
+    this.monitoringStream = {
+      pollMs: env.MONITORING_STREAM_POLL_MS,
+      heartbeatMs: env.MONITORING_STREAM_HEARTBEAT_MS,
+      overlapMs: env.MONITORING_STREAM_OVERLAP_MS,
     };
 
     let jwtSecret = env.JWT_SECRET;
