@@ -384,22 +384,23 @@ function Feed({ items }: { items: FeedItem[] }) {
 }
 
 function Charts({ stats }: { stats?: WebhookEventStatsDto }) {
-  const volume = useMemo<ChartConfiguration | undefined>(
-    () =>
-      stats && {
-        type: 'bar',
-        data: {
-          labels: stats.volume.map((p) => p.period),
-          datasets: OUTCOMES.map((outcome) => ({
-            label: outcome,
-            data: stats.volume.map((p) => p[outcome]),
-            backgroundColor: OUTCOME_COLORS[outcome],
-          })),
-        },
-        options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+  const volume = useMemo<ChartConfiguration | undefined>(() => {
+    if (!stats) return undefined;
+    const periods = allPeriods(stats);
+    const byPeriod = new Map(stats.volume.map((p) => [p.period, p]));
+    return {
+      type: 'bar',
+      data: {
+        labels: periods,
+        datasets: OUTCOMES.map((outcome) => ({
+          label: outcome,
+          data: periods.map((period) => byPeriod.get(period)?.[outcome] ?? 0),
+          backgroundColor: OUTCOME_COLORS[outcome],
+        })),
       },
-    [stats],
-  );
+      options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+    };
+  }, [stats]);
   const outcomes = useMemo<ChartConfiguration | undefined>(
     () =>
       stats && {
@@ -464,6 +465,18 @@ function Charts({ stats }: { stats?: WebhookEventStatsDto }) {
       </section>
     </>
   );
+}
+
+/** Every hour or day of the window (the stats leave out periods without deliveries), as the API names them (UTC). */
+function allPeriods(stats: WebhookEventStatsDto): string[] {
+  const length = stats.groupBy === 'hour' ? 13 : stats.groupBy === 'day' ? 10 : 0;
+  if (length === 0) return stats.volume.map((p) => p.period);
+  const step = stats.groupBy === 'hour' ? 3600_000 : 24 * 3600_000;
+  const periods: string[] = [];
+  for (let at = Math.floor(Date.parse(stats.from) / step) * step; at < Date.parse(stats.to); at += step) {
+    periods.push(new Date(at).toISOString().slice(0, length));
+  }
+  return periods;
 }
 
 /** Newest first, each event once, at most FEED_MAX. */
