@@ -10,6 +10,7 @@ import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { registerDashboard } from './monitoring/dashboard.static.js';
 import { registerRequestMetrics } from './monitoring/http-metrics.js';
 import { MetricsService } from './monitoring/metrics.service.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
@@ -99,5 +100,6 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   registerRequestMetrics(instance, app.get(MetricsService));
 
   setupSwaggerUi(app, buildOpenApiDocument(app));
+  registerDashboard(instance);
   return app;
 }

@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { DashboardModule } from './monitoring/dashboard.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { ProductsModule } from './products/products.module.js';
 import { ReelsModule } from './reels/reels.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         WebhooksModule,
         WebhookEventsModule,
         WebhookEndpointsModule,
+        DashboardModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPILED_MAIN, ServiceProcess } from './utils/service-process.js';
+import { eventually } from './utils/eventually.js';
+import { SseClient } from './utils/sse-client.js';
 
 /**
  * `npm start` on a machine without MongoDB: the compiled service (what `nest start` runs after
@@ -63,7 +65,10 @@ describe('Start-up on the embedded default (process level)', () => {
 
     // Requests already being handled when SIGTERM arrives still get their answers, and the
     // process exits promptly: keep-alive connections do not hold it open (they once held it for
-    // ~70 s). A background job running at that moment may take JOBS_SHUTDOWN_GRACE_MS (5 s).
+    // ~70 s), nor does an open monitoring stream. A background job running at that moment may
+    // take JOBS_SHUTDOWN_GRACE_MS (5 s).
+    const stream = await SseClient.open(`${first.baseUrl}/api/monitoring/stream`, await login(first));
+    await stream.waitFor('ready', 1, 30_000);
     const before = first.logs.length;
     const inFlight = Array.from({ length: 4 }, () => login(first));
     await first.waitForOutput(/request received.*\/api\/auth\/login/, 4, before);
@@ -71,6 +76,7 @@ describe('Start-up on the embedded default (process level)', () => {
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     await Promise.all(inFlight);
+    await eventually(() => expect(stream.ended).toBe(true), 2000);
 
     const second = await start(env());
     await second.waitForHealth(90_000);

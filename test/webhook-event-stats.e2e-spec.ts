@@ -86,6 +86,13 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
     });
   });
 
+  it('groups by hour (UTC)', async () => {
+    const hours = (await stats({ from: '2020-03-02T00:00:00Z', to: '2020-03-04T00:00:00Z', groupBy: 'hour' }).expect(200)).body.data.volume;
+    expect(hours.map((h: { period: string; total: number; accepted: number }) => [h.period, h.total, h.accepted])).toEqual([
+      ['2020-03-02T10', 3, 3], ['2020-03-02T11', 1, 1], ['2020-03-03T09', 3, 0], ['2020-03-03T10', 3, 0], ['2020-03-03T23', 1, 0],
+    ]);
+  });
+
   it('groups by ISO week and by month', async () => {
     const weeks = (await stats({ ...window, groupBy: 'week' }).expect(200)).body.data.volume;
     expect(weeks.map((w: { period: string; total: number }) => [w.period, w.total])).toEqual([['2020-W10', 11], ['2020-W11', 3]]);
@@ -104,7 +111,7 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
 
   it('refuses a bad window or period', async () => {
     expect((await stats({ from: window.to, to: window.from }).expect(400)).body.message).toBe('from must be before to');
-    expect((await stats({ groupBy: 'year' }).expect(400)).body.message).toBe('groupBy must be one of day, week, month');
+    expect((await stats({ groupBy: 'year' }).expect(400)).body.message).toBe('groupBy must be one of hour, day, week, month');
     expect((await stats({ from: 'soon' }).expect(400)).body.message).toBe('from must be a date (ISO 8601)');
   });
 });

@@ -533,7 +533,7 @@ export type GenerationTimeDto = {
 
 export type PeriodStatsDto = {
     /**
-     * `2025-01-17` (day), `2025-W03` (ISO week), `2025-01` (month), UTC.
+     * `2025-01-17T09` (hour), `2025-01-17` (day), `2025-W03` (ISO week), `2025-01` (month), UTC.
      */
     period: string;
     total: number;
@@ -553,7 +553,7 @@ export type RefusedStatsDto = {
 };
 
 export type WebhookEventStatsDto = {
-    groupBy: 'day' | 'week' | 'month';
+    groupBy: 'hour' | 'day' | 'week' | 'month';
     from: string;
     to: string;
     /**
@@ -751,6 +751,135 @@ export type RecoverMessagesDto = {
      * Send again every message that failed for good and was created at or after this time.
      */
     since: string;
+};
+
+export type VideoStatusCountsDto = {
+    pending: number;
+    generating: number;
+    completed: number;
+    failed: number;
+};
+
+export type ReelStatusCountsDto = {
+    requested: number;
+    approved: number;
+    rejected: number;
+    processing: number;
+    completed: number;
+    failed: number;
+};
+
+export type JobCountsDto = {
+    /**
+     * One-off jobs due or scheduled (retries waiting included).
+     */
+    waiting: number;
+    /**
+     * Jobs locked by a worker now.
+     */
+    running: number;
+    /**
+     * Jobs that failed for good.
+     */
+    failed: number;
+};
+
+export type StuckVideoDto = {
+    videoId: string;
+    workspaceId: string;
+    productId: string;
+    template: string;
+    /**
+     * When RCK took it.
+     */
+    dispatchedAt: string;
+    /**
+     * How long it has been generating since then, at the time of the answer.
+     */
+    generatingForMs: number;
+    /**
+     * RCK's job id.
+     */
+    externalJobId?: string;
+};
+
+export type FailureReasonDto = {
+    kind: 'video' | 'reel';
+    /**
+     * The recorded error (its first 300 characters).
+     */
+    reason: string;
+    count: number;
+};
+
+export type MonitoringSummaryDto = {
+    from: string;
+    to: string;
+    /**
+     * The workspace asked for; absent for all of them.
+     */
+    workspaceId?: string;
+    /**
+     * Videos created in the window, by status now.
+     */
+    videos: VideoStatusCountsDto;
+    /**
+     * Reels created in the window, by status now.
+     */
+    reels: ReelStatusCountsDto;
+    /**
+     * The job queue now, all workspaces (jobs belong to no workspace).
+     */
+    jobs: JobCountsDto;
+    /**
+     * Videos generating longest since RCK took them (whenever created), oldest first, at most 10.
+     */
+    stuckGenerating: Array<StuckVideoDto>;
+    /**
+     * The most frequent errors of the videos and reels created in the window that failed, at most 10.
+     */
+    failureReasons: Array<FailureReasonDto>;
+};
+
+export type StreamDeliveryDto = {
+    /**
+     * The stored event: GET /api/webhook-events/{id}, POST /api/webhook-events/{id}/replay.
+     */
+    id: string;
+    /**
+     * When it arrived.
+     */
+    createdAt: string;
+    source: string;
+    endpoint: string;
+    eventType?: string;
+    videoId?: string;
+    recordId?: string;
+    callbackId?: string;
+    /**
+     * accepted, duplicate, ignored, rejected or failed.
+     */
+    status: string;
+    httpStatus: number;
+    durationMs: number;
+    replayOf?: string;
+    /**
+     * The workspace of the video or reel it is about, when found.
+     */
+    workspaceId?: string;
+};
+
+export type StreamCountersDto = {
+    videos: VideoStatusCountsDto;
+    reels: ReelStatusCountsDto;
+    /**
+     * All workspaces.
+     */
+    jobs: JobCountsDto;
+};
+
+export type StreamReadyDto = {
+    resumed: boolean;
 };
 
 export type HealthCheckData = {
@@ -2164,7 +2293,7 @@ export type WebhookEventsStatsData = {
          * Default: now.
          */
         to?: string;
-        groupBy?: 'day' | 'week' | 'month';
+        groupBy?: 'hour' | 'day' | 'week' | 'month';
     };
     url: '/api/webhook-events/stats';
 };
@@ -2739,3 +2868,96 @@ export type WebhookEndpointsRecoverResponses = {
 };
 
 export type WebhookEndpointsRecoverResponse = WebhookEndpointsRecoverResponses[keyof WebhookEndpointsRecoverResponses];
+
+export type MonitoringSummaryData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start of the window (ISO 8601, inclusive). Default: 24 hours before `to`.
+         */
+        from?: string;
+        /**
+         * End of the window (ISO 8601, exclusive). Default: now.
+         */
+        to?: string;
+        /**
+         * Only this workspace's videos and reels.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/monitoring/summary';
+};
+
+export type MonitoringSummaryErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type MonitoringSummaryError = MonitoringSummaryErrors[keyof MonitoringSummaryErrors];
+
+export type MonitoringSummaryResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: MonitoringSummaryDto;
+    };
+};
+
+export type MonitoringSummaryResponse = MonitoringSummaryResponses[keyof MonitoringSummaryResponses];
+
+export type MonitoringStreamData = {
+    body?: never;
+    headers?: {
+        /**
+         * The last `id:` received, to resume after it.
+         */
+        'Last-Event-ID'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Only deliveries about this workspace's videos and reels, and its counters.
+         */
+        workspaceId?: string;
+    };
+    url: '/api/monitoring/stream';
+};
+
+export type MonitoringStreamErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type MonitoringStreamError = MonitoringStreamErrors[keyof MonitoringStreamErrors];
+
+export type MonitoringStreamResponses = {
+    /**
+     * An endless text/event-stream
+     */
+    200: StreamDeliveryDto | StreamCountersDto | StreamReadyDto;
+};
+
+export type MonitoringStreamResponse = MonitoringStreamResponses[keyof MonitoringStreamResponses];

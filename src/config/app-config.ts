@@ -94,6 +94,8 @@ export class AppConfig {
     /** /health/ready is 503 while more events than this wait to be written. */
     readyMaxBacklog: number;
   };
+  /** The monitoring stream (GET /api/monitoring/stream). */
+  readonly monitoringStream: { pollMs: number; heartbeatMs: number; overlapMs: number };
   readonly warnings: ConfigWarning[] = [];
 
   constructor(env: EnvironmentVariables) {
@@ -132,6 +134,11 @@ export class AppConfig {
       maxBuffered: env.WEBHOOK_EVENT_MAX_BUFFERED,
       replayMaxEvents: env.WEBHOOK_REPLAY_MAX_EVENTS,
       readyMaxBacklog: env.READY_MAX_RECORDER_BACKLOG,
+    };
+    this.monitoringStream = {
+      pollMs: env.MONITORING_STREAM_POLL_MS,
+      heartbeatMs: env.MONITORING_STREAM_HEARTBEAT_MS,
+      overlapMs: env.MONITORING_STREAM_OVERLAP_MS,
     };
 
     let jwtSecret = env.JWT_SECRET;

@@ -439,6 +439,31 @@ export class EnvironmentVariables {
   @IsInt()
   WEBHOOK_REPLAY_MAX_EVENTS = 10_000;
 
+  /** How often each instance's monitoring stream reads new deliveries and counters from the database (ms). */
+  @AsNumber()
+  @Min(50)
+  @Max(60_000)
+  @IsInt()
+  MONITORING_STREAM_POLL_MS = 1000;
+
+  /** A comment line on every open monitoring stream this often (ms), so proxies keep it open. */
+  @AsNumber()
+  @Min(100)
+  @Max(300_000)
+  @IsInt()
+  MONITORING_STREAM_HEARTBEAT_MS = 15_000;
+
+  /**
+   * How far back the monitoring stream looks again for deliveries that became visible late (the
+   * event log writes in batches, and instances' clocks differ); a delivery stored later than this
+   * after its arrival time is not streamed (it is still in the log).
+   */
+  @AsNumber()
+  @Min(1000)
+  @Max(3_600_000)
+  @IsInt()
+  MONITORING_STREAM_OVERLAP_MS = 30_000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { Reel, REEL_DIMENSIONS, ReelAspectRatio, ReelStatus } from './reel.schema.js';
+import { Reel, REEL_DIMENSIONS, REEL_STATUSES, ReelAspectRatio, ReelStatus } from './reel.schema.js';
 
 /** A reel as plain data (ids as hex strings). */
 export interface ReelRecord {
@@ -119,6 +120,29 @@ export class ReelRepository {
       this.model.countDocuments(query).exec(),
     ]);
     return { reels: reels.map(toRecord), total };
+  }
+
+  /** Reels by status, created in [from, to) when given, in one workspace or all (one index count per status). */
+  async countByStatus(filter: { workspaceId?: string; from?: Date; to?: Date } = {}): Promise<Record<ReelStatus, number>> {
+    const base = scopedRange(filter);
+    const counts = await Promise.all(REEL_STATUSES.map((status) => this.model.countDocuments({ ...base, status }).exec()));
+    return Object.fromEntries(REEL_STATUSES.map((status, i) => [status, counts[i]])) as Record<ReelStatus, number>;
+  }
+
+  /** The most frequent `error` of the reels created in [from, to) that failed. */
+  async failureReasons(filter: { workspaceId?: string; from: Date; to: Date }, limit: number): Promise<Array<{ reason: string; count: number }>> {
+    return this.model.aggregate<{ reason: string; count: number }>(failureReasonsPipeline(filter, limit)).exec();
+  }
+
+  /** The workspace of each of these ids that is a reel (ids that are not are left out). */
+  async workspacesOf(ids: string[]): Promise<Map<string, string>> {
+    const valid = ids.filter((id) => /^[0-9a-f]{24}$/i.test(id));
+    if (valid.length === 0) return new Map();
+    const reels = await this.model
+      .find({ _id: { $in: valid.map((id) => new Types.ObjectId(id)) } }, { workspaceId: 1 })
+      .lean<Array<{ _id: Types.ObjectId; workspaceId: Types.ObjectId }>>()
+      .exec();
+    return new Map(reels.map((reel) => [reel._id.toHexString(), reel.workspaceId.toHexString()]));
   }
 
   /** requested → approved; null when the reel was not `requested` (already decided). */

@@ -141,3 +141,5 @@ ReelSchema.index({ heygenVideoId: 1 }, { unique: true, partialFilterExpression: 
 // The reconciliation and the notification repair.
 ReelSchema.index({ status: 1, processingAt: 1 });
 ReelSchema.index({ notifyPending: 1, updatedAt: 1 });
+// The monitoring summary: reels by status created in a window, across workspaces.
+ReelSchema.index({ status: 1, createdAt: -1 });

@@ -16,6 +16,6 @@ import { ReelsService } from './reels.service.js';
   imports: [MongooseModule.forFeature([{ name: Reel.name, schema: ReelSchema }]), UsersModule, NotificationsModule],
   controllers: [ReelsController],
   providers: [Clock, HeygenClient, ReelRepository, ReelEventsService, ReelGenerationService, ReelsService],
-  exports: [ReelEventsService],
+  exports: [ReelEventsService, ReelRepository],
 })
 export class ReelsModule {}

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
-import { VideoStatus } from '../products/product.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { AIVideo, AIVideoMetadata } from './ai-video.schema.js';
 
 export type AIVideoMetadataRecord = AIVideoMetadata;
@@ -356,6 +357,43 @@ export class AIVideoRepository {
   async generationTimes(from: Date, to: Date): Promise<{ videos: number; averageMs: number | null; p95Ms: number | null }> {
     const [result] = await this.model.aggregate<{ videos: number; averageMs: number; p95Ms: number }>(generationTimesPipeline(from, to)).exec();
     return result ? { videos: result.videos, averageMs: Number(result.averageMs), p95Ms: Number(result.p95Ms) } : { videos: 0, averageMs: null, p95Ms: null };
+  }
+
+  /**
+   * Videos by status, created in [from, to) when given, in one workspace or all: one count per
+   * status, each read from an index ({status, createdAt} or {workspaceId, status, createdAt}).
+   */
+  async countByStatus(filter: { workspaceId?: string; from?: Date; to?: Date } = {}): Promise<Record<VideoStatus, number>> {
+    const base = scopedRange(filter);
+    const counts = await Promise.all(VIDEO_STATUSES.map((status) => this.model.countDocuments({ ...base, status }).exec()));
+    return Object.fromEntries(VIDEO_STATUSES.map((status, i) => [status, counts[i]])) as Record<VideoStatus, number>;
+  }
+
+  /** The videos `generating` longest since RCK took them (oldest send first). */
+  async findLongestGenerating(limit: number, workspaceId?: string): Promise<AIVideoRecord[]> {
+    const videos = await this.model
+      .find({ status: 'generating', 'metadata.dispatchedAt': { $ne: null }, ...(workspaceId && { workspaceId: new Types.ObjectId(workspaceId) }) })
+      .sort({ 'metadata.dispatchedAt': 1, _id: 1 })
+      .limit(limit)
+      .lean<LeanVideo[]>()
+      .exec();
+    return videos.map(toRecord);
+  }
+
+  /** The most frequent `error` of the videos created in [from, to) that failed, most frequent first. */
+  async failureReasons(filter: { workspaceId?: string; from: Date; to: Date }, limit: number): Promise<Array<{ reason: string; count: number }>> {
+    return this.model.aggregate<{ reason: string; count: number }>(failureReasonsPipeline(filter, limit)).exec();
+  }
+
+  /** The workspace of each of these ids that is a video (ids that are not are left out). */
+  async workspacesOf(ids: string[]): Promise<Map<string, string>> {
+    const valid = ids.filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id));
+    if (valid.length === 0) return new Map();
+    const videos = await this.model
+      .find({ _id: { $in: valid.map((id) => new Types.ObjectId(id)) } }, { workspaceId: 1 })
+      .lean<Array<{ _id: Types.ObjectId; workspaceId: Types.ObjectId }>>()
+      .exec();
+    return new Map(videos.map((video) => [video._id.toHexString(), video.workspaceId.toHexString()]));
   }
 
   /** Videos whose product copy may lag behind (a crash between the two writes). */

@@ -123,3 +123,5 @@ AIVideoSchema.index({ status: 1, 'metadata.dispatchedAt': 1 });
 AIVideoSchema.index({ 'metadata.productSynced': 1, updatedAt: 1 });
 // Generation time of the videos completed in a window (the webhook event stats).
 AIVideoSchema.index({ status: 1, 'metadata.completedAt': 1 });
+// The monitoring summary: videos by status created in a window, across workspaces.
+AIVideoSchema.index({ status: 1, createdAt: -1 });

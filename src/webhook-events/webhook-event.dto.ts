@@ -6,7 +6,7 @@ import { WebhookEventRecord, StatsPeriod } from './webhook-event.repository.js';
 import { WEBHOOK_EVENT_STATUSES, WebhookEventStatus } from './webhook-event.schema.js';
 
 export const WEBHOOK_SOURCES = ['rck', 'heygen'] as const;
-export const STATS_PERIODS: StatsPeriod[] = ['day', 'week', 'month'];
+export const STATS_PERIODS: StatsPeriod[] = ['hour', 'day', 'week', 'month'];
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 const AsDate = () => Type(() => Date);
@@ -148,7 +148,7 @@ export class SourceStatsDto extends StatusCountsDto {
 }
 
 export class PeriodStatsDto extends StatusCountsDto {
-  /** `2025-01-17` (day), `2025-W03` (ISO week), `2025-01` (month), UTC. */
+  /** `2025-01-17T09` (hour), `2025-01-17` (day), `2025-W03` (ISO week), `2025-01` (month), UTC. */
   period: string;
 }
 

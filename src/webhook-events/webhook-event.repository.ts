@@ -39,7 +39,7 @@ export interface WebhookEventFilter {
   to?: Date;
 }
 
-export type StatsPeriod = 'day' | 'week' | 'month';
+export type StatsPeriod = 'hour' | 'day' | 'week' | 'month';
 
 /** One group of the stats aggregation: events of one source, status, period and kind. */
 export interface WebhookEventStatsGroup {
@@ -55,8 +55,8 @@ export interface WebhookEventStatsGroup {
 /** The list's order: newest first, `_id` breaking ties so pages never overlap. */
 export const WEBHOOK_EVENT_LIST_SORT = { createdAt: -1, _id: -1 } as const;
 
-/** `$dateToString` formats of the stats periods (UTC; ISO weeks, e.g. 2025-W03). */
-export const PERIOD_FORMATS: Record<StatsPeriod, string> = { day: '%Y-%m-%d', week: '%G-W%V', month: '%Y-%m' };
+/** `$dateToString` formats of the stats periods (UTC; hours like 2025-01-17T09; ISO weeks, e.g. 2025-W03). */
+export const PERIOD_FORMATS: Record<StatsPeriod, string> = { hour: '%Y-%m-%dT%H', day: '%Y-%m-%d', week: '%G-W%V', month: '%Y-%m' };
 
 /** An event type ending like these reports a finished video or a failed one (RCK, HeyGen, the seed's names). */
 const SUCCEEDED_EVENT_TYPE = '(^|[._])(success|succeeded|completed)$';
@@ -115,6 +115,22 @@ export class WebhookEventRepository {
       .lean<Array<{ _id: Types.ObjectId }>>()
       .exec();
     return events.map((event) => event._id.toHexString());
+  }
+
+  /**
+   * Events received at or after `since` other than `exceptIds`, oldest first (then by id), without
+   * their payload and headers: what the monitoring stream reads again every poll (the byTime index).
+   */
+  async findReceivedSince(since: Date, exceptIds: string[], limit: number): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers'>>> {
+    const query: Record<string, unknown> = { createdAt: { $gte: since } };
+    if (exceptIds.length > 0) query._id = { $nin: exceptIds.map((id) => new Types.ObjectId(id)) };
+    const events = await this.model
+      .find(query, { payload: 0, headers: 0 })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .lean<LeanEvent[]>()
+      .exec();
+    return events.map(toRecord);
   }
 
   /** Counts by source, status, period, kind and HTTP status: small groups the service folds into the answer. */

@@ -37,7 +37,7 @@ import { WebhookReplayService } from './webhook-replay.service.js';
     WebhookReplayService,
     WebhookEventsService,
   ],
-  exports: [WebhookEventRecorder, WebhookDeliveryRepository, WebhookReplayRegistry],
+  exports: [WebhookEventRecorder, WebhookDeliveryRepository, WebhookReplayRegistry, WebhookEventRepository],
 })
 export class WebhookEventsModule implements OnModuleInit {
   constructor(

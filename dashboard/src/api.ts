@@ -1,0 +1,28 @@
+import { createClient } from '../../openapi/client/client/index.js';
+
+const TOKEN_KEY = 'videogen.dashboard.token';
+
+/** The bearer token of this tab (sessionStorage: gone when the tab closes, never shared with others). */
+export const session = {
+  get token(): string | null {
+    return sessionStorage.getItem(TOKEN_KEY);
+  },
+  set token(value: string | null) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** The generated client, on this page's origin, with the session's token on every call. */
+export const api = createClient({
+  baseUrl: window.location.origin,
+  auth: () => session.token ?? undefined,
+});
+
+/** The message of an error envelope, or a fallback. */
+export function errorMessage(error: unknown, fallback = 'Request failed'): string {
+  if (error && typeof error === 'object' && 'message' in error && typeof (error as { message: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return fallback;
+}
