@@ -9,6 +9,8 @@ const secrets = {
   RCK_WEBHOOK_SECRET: 'whsec_' + Buffer.from('r'.repeat(24)).toString('base64'),
   HEYGEN_WEBHOOK_SECRET: 'h'.repeat(20),
   HEYGEN_API_KEY: 'k'.repeat(20),
+  APP_URL: 'https://app.example.com',
+  SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -33,9 +35,13 @@ describe('configuration', () => {
       'RCK_WEBHOOK_SECRET is required when NODE_ENV=production',
       'HEYGEN_WEBHOOK_SECRET is required when NODE_ENV=production',
       'HEYGEN_API_KEY is required when NODE_ENV=production',
+      'SMTP_URL is required when NODE_ENV=production (set ALLOW_MAIL_OUTBOX=true to only write e-mails to the outbox folder)',
+      'APP_URL is required when NODE_ENV=production (the links in e-mails and chat messages)',
       'MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)',
     ]);
     expect(problemsOf({ NODE_ENV: 'production', ...secrets })).toEqual([]);
+    const { SMTP_URL: _smtp, ...withoutSmtp } = secrets;
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...withoutSmtp, ALLOW_MAIL_OUTBOX: 'true' }).warnings.map((w) => w.variable)).toContain('SMTP_URL');
     const { MONGODB_URI: _uri, ...withoutUri } = secrets;
     expect(problemsOf({ NODE_ENV: 'production', ...withoutUri, ALLOW_EMBEDDED_DB: 'true' })).toEqual([]);
   });

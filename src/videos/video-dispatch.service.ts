@@ -6,6 +6,7 @@ import { ProductRecord, ProductRepository } from '../products/product.repository
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { RckBatchItem, RckClient, RckDispatchError, rckProductId } from './rck.client.js';
+import { BatchDigestService } from './batch-digest.service.js';
 import { VideoSyncService } from './video-sync.service.js';
 
 export const DISPATCH_JOB = 'videos.dispatch';
@@ -35,6 +36,7 @@ export class VideoDispatchService implements OnModuleInit {
     private readonly workspaces: WorkspaceRepository,
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
+    private readonly digests: BatchDigestService,
   ) {}
 
   onModuleInit(): void {
@@ -147,6 +149,7 @@ export class VideoDispatchService implements OnModuleInit {
     }
     await this.sync.syncByIds(abandoned.map((video) => video.id));
     if (abandoned.length > 0) this.logger.error(`[VideoService] ${abandoned.length} video(s) failed: ${reason}`);
+    await this.digests.settled(abandoned);
   }
 
   /** The orphan sweep (the seed's "huérfanos") and the product-copy repair. */
@@ -163,6 +166,7 @@ export class VideoDispatchService implements OnModuleInit {
       if (failed) orphaned.push(failed.id);
     }
     this.metrics.videoEntered('failed', orphaned.length);
+    await this.digests.settled(stuck.filter((video) => orphaned.includes(video.id)));
     const unsent = stuck.filter((candidate) => candidate.status === 'pending').map((video) => video.id);
     if (unsent.length > 0) {
       await this.failUnsent(unsent, `Orphaned: waiting to be sent to RCK for ${minutes} minutes`, cutoff);
