@@ -89,6 +89,22 @@ describe('Reel events to customer webhook endpoints, Slack and Discord (e2e)', (
     expect(slack.received).toHaveLength(1);
   });
 
+  it('answers HeyGen the same and still e-mails and posts to Discord while Slack answers 500', async () => {
+    slack.mode = { status: 500, body: 'no_service' };
+    const given = await h.givenProcessingReel();
+    await h.t.http().patch(`/api/workspaces/${given.workspace.id}/notification-settings`).set(bearer(given.producer.token))
+      .send({ slackWebhookUrl: slack.url('/services/failing'), discordWebhookUrl: discord.url('/api/webhooks/3/ok') }).expect(200);
+    const answer = await h.webhook({ event_type: 'avatar_video.success', event_data: { video_id: given.videoId, url: 'https://resource.heygen.example/s.mp4' } }).expect(200);
+    expect(answer.body).toEqual({
+      success: true,
+      message: 'Reel updated',
+      data: { event_type: 'avatar_video.success', outcome: 'accepted', video_id: given.videoId, reel_id: given.reelId, status: 'completed' },
+    });
+    await eventually(() => expect(discord.received).toHaveLength(1), 20_000);
+    await eventually(() => h.smtp.to(given.owner.user.email), 20_000);
+    await eventually(() => expect(slack.received.length).toBeGreaterThanOrEqual(2), 20_000); // retried
+  });
+
   it('publishes reel.failed with the reason, and nothing to an endpoint that did not subscribe', async () => {
     const { reelId, videoId, secret } = await givenSubscribedReel(['reel.failed']);
     const other = await givenSubscribedReel(['reel.completed']);

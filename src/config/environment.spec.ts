@@ -130,11 +130,23 @@ describe('configuration', () => {
   });
 
   it('gives outbound webhooks their defaults: local addresses allowed except in production', () => {
-    expect(AppConfig.fromEnvironment({}).outbound).toEqual({ allowPrivateUrls: true, timeoutMs: 15_000, disableAfterMs: 5 * 24 * 3600_000 });
+    expect(AppConfig.fromEnvironment({}).outbound).toEqual({ allowPrivateUrls: true, timeoutMs: 15_000, disableAfterMs: 5 * 24 * 3600_000, sweepIntervalMs: 60_000 });
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'test' }).outbound.allowPrivateUrls).toBe(true);
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).outbound.allowPrivateUrls).toBe(false);
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets, OUTBOUND_ALLOW_PRIVATE_URLS: 'true' }).outbound.allowPrivateUrls).toBe(true);
     expect(() => AppConfig.fromEnvironment({ OUTBOUND_TIMEOUT_MS: '10' })).toThrow(/OUTBOUND_TIMEOUT_MS/);
+  });
+
+  it('gives notifications their defaults: the React app on the Vite dev server, a digest within the hour', () => {
+    const config = AppConfig.fromEnvironment({});
+    expect({ appUrl: config.appUrl, batchDigest: config.batchDigest, chat: config.chat }).toEqual({
+      appUrl: 'http://localhost:5173',
+      batchDigest: { afterMs: 60 * 60_000 },
+      chat: { retryBackoffMs: 30_000, maxAttempts: 6 },
+    });
+    expect(AppConfig.fromEnvironment({ APP_URL: 'https://app.example.com/' }).appUrl).toBe('https://app.example.com');
+    expect(() => AppConfig.fromEnvironment({ APP_URL: 'app.example.com' })).toThrow(/APP_URL must be an http\(s\) URL/);
+    expect(() => AppConfig.fromEnvironment({ BATCH_DIGEST_AFTER_MINUTES: '0' })).toThrow(/BATCH_DIGEST_AFTER_MINUTES/);
   });
 
   it('treats blank values as unset', () => {
