@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
@@ -10,7 +10,6 @@ import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { VideoBatchRecord, VideoBatchRepository } from './video-batch.repository.js';
 
 export const BATCH_DIGEST_JOB = 'videos.batch-digest';
-export const BATCH_DIGEST_SWEEP_JOB = 'videos.batch-digest-sweep';
 /** A claim on a digest older than this is presumed lost with its instance and may be taken again. */
 export const DIGEST_CLAIM_LEASE_MS = 5 * 60_000;
 /** Due batches the sweep sends per run, the earliest first. */
@@ -31,13 +30,13 @@ export interface BatchDigest {
 /**
  * One e-mail per bulk request to its requester, when every video has reached a final state or
  * BATCH_DIGEST_AFTER_MINUTES after the request, whichever comes first. A state change that may
- * have finished a batch queues its digest job (one per batch while it waits: a unique key); a
- * periodic sweep sends the digests that are due, with one indexed query (so a trigger lost to a
+ * have finished a batch queues its digest job (one per batch while it waits: a unique key); the
+ * videos' maintenance job sends the digests that are due, with one indexed query (so a trigger lost to a
  * crash delays a digest to its due time, never loses it). Whoever sends claims the batch first
  * with a conditional update, so the digest goes out once across instances.
  */
 @Injectable()
-export class BatchDigestService implements OnModuleInit, OnApplicationBootstrap {
+export class BatchDigestService implements OnModuleInit {
   private readonly logger = new Logger('BatchDigest');
 
   constructor(
@@ -55,11 +54,6 @@ export class BatchDigestService implements OnModuleInit, OnApplicationBootstrap 
     this.jobs.define<DigestJobData>(BATCH_DIGEST_JOB, (data) => this.digest(data.batchId).then(() => undefined), {
       backoff: { delayMs: 5000, factor: 2, maxRetries: 5, jitter: 0.2 },
     });
-    this.jobs.define(BATCH_DIGEST_SWEEP_JOB, () => this.sweep().then(() => undefined), { concurrency: 1 });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.every(BATCH_DIGEST_SWEEP_JOB, this.config.videos.maintenanceIntervalMs);
   }
 
   /** Records a new bulk request (before its videos, so that none is ever without its batch). */
@@ -88,7 +82,7 @@ export class BatchDigestService implements OnModuleInit, OnApplicationBootstrap 
     }
   }
 
-  /** Sends the digests that are due and were not sent. */
+  /** Sends the digests that are due and were not sent (a step of the videos' maintenance job). */
   async sweep(): Promise<number> {
     let sent = 0;
     for (const batch of await this.batches.findDue(this.clock.now(), SWEEP_LIMIT)) {

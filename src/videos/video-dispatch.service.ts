@@ -152,7 +152,7 @@ export class VideoDispatchService implements OnModuleInit {
     await this.digests.settled(abandoned);
   }
 
-  /** The orphan sweep (the seed's "huérfanos") and the product-copy repair. */
+  /** The orphan sweep (the seed's "huérfanos"), the product-copy repair, and the batch digests that are due. */
   async maintain(now = new Date()): Promise<{ orphaned: number; repaired: number }> {
     const cutoff = new Date(now.getTime() - this.config.videos.orphanTimeoutMs);
     const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);
@@ -175,6 +175,12 @@ export class VideoDispatchService implements OnModuleInit {
     if (orphaned.length > 0) this.logger.warn(`[VideoService] Marked ${orphaned.length} orphaned video(s) as failed`);
     await this.sync.syncByIds(orphaned);
     const repaired = await this.sync.repairUnsynced(now);
+    try {
+      // Part of this job rather than a recurring job of its own: one more query, not another job.
+      await this.digests.sweep();
+    } catch (error) {
+      this.logger.error(`[VideoService] Batch digest sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
     return { orphaned: orphaned.length, repaired };
   }
 }
