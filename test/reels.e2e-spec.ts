@@ -54,7 +54,7 @@ describe('HeyGen reels (e2e)', () => {
       expect(mail.to).toEqual([owner.user.email]);
       expect(mail.from).toBe('reels@videogen.example.com');
       expect(mail.subject).toBe('Your reel "Summer teaser" is ready');
-      expect(mail.text).toContain(`https://videogen.example.com/api/reels/${reelId}/download`);
+      expect(mail.text).toContain(`https://app.videogen.example.com/reels/${reelId}`);
       await eventually(async () => expect((await h.reels().findById(reelId))!.notifyPending).toBe(false));
 
       const redirect = await h.t.http().get(`/api/reels/${reelId}/download`).set(bearer(owner.token)).expect(302);

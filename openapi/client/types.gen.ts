@@ -882,6 +882,32 @@ export type StreamReadyDto = {
     resumed: boolean;
 };
 
+export type NotificationSettingsResponseDto = {
+    /**
+     * Masked (scheme, host and the last four characters); null when none is set.
+     */
+    slackWebhookUrl?: string | null;
+    discordWebhookUrl?: string | null;
+    workspaceId: string;
+    emailEnabled: boolean;
+    updatedAt?: string;
+};
+
+export type UpdateNotificationSettingsDto = {
+    /**
+     * A Slack incoming-webhook URL (https://hooks.slack.com/services/…); null removes it.
+     */
+    slackWebhookUrl?: string | null;
+    /**
+     * A Discord channel webhook URL (https://discord.com/api/webhooks/…); null removes it.
+     */
+    discordWebhookUrl?: string | null;
+    /**
+     * E-mails about the workspace's videos and reels (batch digests, reel results).
+     */
+    emailEnabled?: boolean;
+};
+
 export type HealthCheckData = {
     body?: never;
     path?: never;
@@ -2961,3 +2987,83 @@ export type MonitoringStreamResponses = {
 };
 
 export type MonitoringStreamResponse = MonitoringStreamResponses[keyof MonitoringStreamResponses];
+
+export type NotificationSettingsGetData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/api/workspaces/{workspaceId}/notification-settings';
+};
+
+export type NotificationSettingsGetErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type NotificationSettingsGetError = NotificationSettingsGetErrors[keyof NotificationSettingsGetErrors];
+
+export type NotificationSettingsGetResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: NotificationSettingsResponseDto;
+    };
+};
+
+export type NotificationSettingsGetResponse = NotificationSettingsGetResponses[keyof NotificationSettingsGetResponses];
+
+export type NotificationSettingsUpdateData = {
+    body: UpdateNotificationSettingsDto;
+    path: {
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/api/workspaces/{workspaceId}/notification-settings';
+};
+
+export type NotificationSettingsUpdateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type NotificationSettingsUpdateError = NotificationSettingsUpdateErrors[keyof NotificationSettingsUpdateErrors];
+
+export type NotificationSettingsUpdateResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: NotificationSettingsResponseDto;
+    };
+};
+
+export type NotificationSettingsUpdateResponse = NotificationSettingsUpdateResponses[keyof NotificationSettingsUpdateResponses];

@@ -54,6 +54,8 @@ export class AppConfig {
   };
   /** E-mail: SMTP when smtpUrl is set, otherwise .eml files in outboxDir (and the log). */
   readonly mail: { smtpUrl?: string; from: string; outboxDir: string; retryBackoffMs: number; maxAttempts: number };
+  /** Slack and Discord messages: retries of a failed send. */
+  readonly chat: { retryBackoffMs: number; maxAttempts: number };
   /** /metrics: open unless `required` (production), then only with this bearer token. */
   readonly metrics: { token?: string; required: boolean };
   readonly videos: {
@@ -68,6 +70,10 @@ export class AppConfig {
   };
   readonly superadmin?: { email: string; password: string };
   readonly serverUrl: string;
+  /** The React app's base URL (no trailing slash): where e-mails and chat messages link to. */
+  readonly appUrl: string;
+  /** RCK bulk requests: when a request's digest e-mail is due at the latest. */
+  readonly batchDigest: { afterMs: number };
   readonly rckDescriptionServerUrl: string;
   /** The largest body elsewhere; login and webhooks have their own (src/common/http-body.ts). */
   readonly bodyLimitBytes: number;
@@ -75,7 +81,7 @@ export class AppConfig {
   readonly allowInternalImageUrls: boolean;
   readonly webhookBodyLimitBytes: number;
   /** Webhooks to customers' own endpoints (src/webhook-endpoints/). */
-  readonly outbound: { allowPrivateUrls: boolean; timeoutMs: number; disableAfterMs: number };
+  readonly outbound: { allowPrivateUrls: boolean; timeoutMs: number; disableAfterMs: number; sweepIntervalMs: number };
   /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
   readonly timeouts: { requestMs: number; connectionMs: number };
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
@@ -107,6 +113,8 @@ export class AppConfig {
     this.dataDir = env.DATA_DIR;
     this.embeddedDb = env.EMBEDDED_DB;
     this.serverUrl = env.SERVER_URL.replace(/\/+$/, '');
+    this.appUrl = (env.APP_URL ?? 'http://localhost:5173').replace(/\/+$/, '');
+    this.batchDigest = { afterMs: env.BATCH_DIGEST_AFTER_MINUTES * 60_000 };
     this.rckDescriptionServerUrl = env.RCK_DESCRIPTION_SERVER_URL.replace(/\/+$/, '');
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
     this.webhookBodyLimitBytes = env.WEBHOOK_BODY_LIMIT_BYTES;
@@ -115,6 +123,7 @@ export class AppConfig {
       allowPrivateUrls: (env.OUTBOUND_ALLOW_PRIVATE_URLS ?? String(!this.isProduction)) === 'true',
       timeoutMs: env.OUTBOUND_TIMEOUT_MS,
       disableAfterMs: env.OUTBOUND_DISABLE_AFTER_DAYS * 24 * 3600_000,
+      sweepIntervalMs: env.OUTBOUND_SWEEP_INTERVAL_MS,
     };
     this.timeouts = { requestMs: env.REQUEST_TIMEOUT_MS, connectionMs: env.CONNECTION_TIMEOUT_MS };
     this.corsOrigins = parseOrigins(
@@ -175,6 +184,7 @@ export class AppConfig {
       retryBackoffMs: env.MAIL_RETRY_BACKOFF_MS,
       maxAttempts: env.MAIL_MAX_ATTEMPTS,
     };
+    this.chat = { retryBackoffMs: env.CHAT_RETRY_BACKOFF_MS, maxAttempts: env.CHAT_MAX_ATTEMPTS };
     this.metrics = { token: env.METRICS_TOKEN, required: this.isProduction };
     if (this.isProduction && !env.METRICS_TOKEN) {
       this.warn('METRICS_TOKEN', 'not set: GET /metrics answers 401 to everyone in production');
@@ -199,7 +209,8 @@ export class AppConfig {
       this.warn('HEYGEN_API_KEY', 'not set: approved reels cannot be sent to HeyGen (development only)');
     }
     if (!env.SMTP_URL && this.isProduction) {
-      this.warn('SMTP_URL', `not set: e-mails are NOT sent, only written to ${this.mail.outboxDir} and the log`);
+      // Only with ALLOW_MAIL_OUTBOX=true: validation refuses production without SMTP_URL otherwise.
+      this.warn('SMTP_URL', `not set (ALLOW_MAIL_OUTBOX=true): e-mails are NOT sent, only written to ${this.mail.outboxDir} and the log`);
     }
 
     if (env.SUPERADMIN_EMAIL && env.SUPERADMIN_PASSWORD) {

@@ -9,6 +9,8 @@ const secrets = {
   RCK_WEBHOOK_SECRET: 'whsec_' + Buffer.from('r'.repeat(24)).toString('base64'),
   HEYGEN_WEBHOOK_SECRET: 'h'.repeat(20),
   HEYGEN_API_KEY: 'k'.repeat(20),
+  APP_URL: 'https://app.example.com',
+  SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -33,9 +35,13 @@ describe('configuration', () => {
       'RCK_WEBHOOK_SECRET is required when NODE_ENV=production',
       'HEYGEN_WEBHOOK_SECRET is required when NODE_ENV=production',
       'HEYGEN_API_KEY is required when NODE_ENV=production',
+      'SMTP_URL is required when NODE_ENV=production (set ALLOW_MAIL_OUTBOX=true to only write e-mails to the outbox folder)',
+      'APP_URL is required when NODE_ENV=production (the links in e-mails and chat messages)',
       'MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)',
     ]);
     expect(problemsOf({ NODE_ENV: 'production', ...secrets })).toEqual([]);
+    const { SMTP_URL: _smtp, ...withoutSmtp } = secrets;
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...withoutSmtp, ALLOW_MAIL_OUTBOX: 'true' }).warnings.map((w) => w.variable)).toContain('SMTP_URL');
     const { MONGODB_URI: _uri, ...withoutUri } = secrets;
     expect(problemsOf({ NODE_ENV: 'production', ...withoutUri, ALLOW_EMBEDDED_DB: 'true' })).toEqual([]);
   });
@@ -126,11 +132,23 @@ describe('configuration', () => {
   });
 
   it('gives outbound webhooks their defaults: local addresses allowed except in production', () => {
-    expect(AppConfig.fromEnvironment({}).outbound).toEqual({ allowPrivateUrls: true, timeoutMs: 15_000, disableAfterMs: 5 * 24 * 3600_000 });
+    expect(AppConfig.fromEnvironment({}).outbound).toEqual({ allowPrivateUrls: true, timeoutMs: 15_000, disableAfterMs: 5 * 24 * 3600_000, sweepIntervalMs: 60_000 });
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'test' }).outbound.allowPrivateUrls).toBe(true);
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets }).outbound.allowPrivateUrls).toBe(false);
     expect(AppConfig.fromEnvironment({ NODE_ENV: 'production', ...secrets, OUTBOUND_ALLOW_PRIVATE_URLS: 'true' }).outbound.allowPrivateUrls).toBe(true);
     expect(() => AppConfig.fromEnvironment({ OUTBOUND_TIMEOUT_MS: '10' })).toThrow(/OUTBOUND_TIMEOUT_MS/);
+  });
+
+  it('gives notifications their defaults: the React app on the Vite dev server, a digest within the hour', () => {
+    const config = AppConfig.fromEnvironment({});
+    expect({ appUrl: config.appUrl, batchDigest: config.batchDigest, chat: config.chat }).toEqual({
+      appUrl: 'http://localhost:5173',
+      batchDigest: { afterMs: 60 * 60_000 },
+      chat: { retryBackoffMs: 30_000, maxAttempts: 6 },
+    });
+    expect(AppConfig.fromEnvironment({ APP_URL: 'https://app.example.com/' }).appUrl).toBe('https://app.example.com');
+    expect(() => AppConfig.fromEnvironment({ APP_URL: 'app.example.com' })).toThrow(/APP_URL must be an http\(s\) URL/);
+    expect(() => AppConfig.fromEnvironment({ BATCH_DIGEST_AFTER_MINUTES: '0' })).toThrow(/BATCH_DIGEST_AFTER_MINUTES/);
   });
 
   it('treats blank values as unset', () => {

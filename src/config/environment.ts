@@ -151,6 +151,14 @@ export class EnvironmentVariables {
   @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
+  /**
+   * Production needs SMTP_URL (its e-mails would otherwise only reach the outbox folder); `true`
+   * lets it run without, knowingly (a demo on one machine).
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  ALLOW_MAIL_OUTBOX?: 'true' | 'false';
+
   @IsString()
   MAIL_FROM = 'videogen <no-reply@localhost>';
 
@@ -173,6 +181,20 @@ export class EnvironmentVariables {
   @IsInt()
   MAIL_MAX_ATTEMPTS = 6;
 
+  /** First delay before a failed Slack or Discord message is sent again; doubles each time. */
+  @AsNumber()
+  @Min(10)
+  @Max(24 * 3600_000)
+  @IsInt()
+  CHAT_RETRY_BACKOFF_MS = 30_000;
+
+  /** Sends of one Slack or Discord message (the first included) before it is given up (logged). */
+  @AsNumber()
+  @Min(1)
+  @Max(50)
+  @IsInt()
+  CHAT_MAX_ATTEMPTS = 6;
+
   @IsOptional()
   @IsEmail()
   SUPERADMIN_EMAIL?: string;
@@ -185,6 +207,25 @@ export class EnvironmentVariables {
 
   @IsUrl({ require_tld: false, require_protocol: true })
   SERVER_URL = 'http://localhost:5000';
+
+  /**
+   * The React app's base URL: links in e-mails and chat messages point there. Required in
+   * production (a link to the wrong host is worse than none); elsewhere http://localhost:5173.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'APP_URL must be an http(s) URL' })
+  APP_URL?: string;
+
+  /**
+   * A bulk request's digest e-mail goes out when its last video reaches a final state, or this
+   * many minutes after the request, whichever comes first (the videos still generating are then
+   * listed as such).
+   */
+  @AsNumber()
+  @Min(1)
+  @Max(30 * 24 * 60)
+  @IsInt()
+  BATCH_DIGEST_AFTER_MINUTES = 60;
 
   @IsUrl({ require_tld: false, require_protocol: true })
   RCK_DESCRIPTION_SERVER_URL = 'http://localhost:8000';
@@ -286,6 +327,16 @@ export class EnvironmentVariables {
   @Max(365)
   @IsInt()
   OUTBOUND_DISABLE_AFTER_DAYS = 5;
+
+  /**
+   * How often the sweep looks for messages to customers' endpoints that were stored but never
+   * queued for delivery (a crash in between) and queues them.
+   */
+  @AsNumber()
+  @Min(50)
+  @Max(24 * 3600_000)
+  @IsInt()
+  OUTBOUND_SWEEP_INTERVAL_MS = 60_000;
 
   /** Login requests one client address may make per window, whatever the emails. */
   @AsNumber()
@@ -513,6 +564,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       if (!env[key]) problems.push(`${key} is required when NODE_ENV=production`);
     }
     // The embedded database is an unauthenticated, in-process development store.
+    // E-mail is how people learn that their videos are ready: none sent is a broken service.
+    if (!env.SMTP_URL && env.ALLOW_MAIL_OUTBOX !== 'true') {
+      problems.push('SMTP_URL is required when NODE_ENV=production (set ALLOW_MAIL_OUTBOX=true to only write e-mails to the outbox folder)');
+    }
+    if (!env.APP_URL) problems.push('APP_URL is required when NODE_ENV=production (the links in e-mails and chat messages)');
     if (!env.MONGODB_URI && env.ALLOW_EMBEDDED_DB !== 'true') {
       problems.push('MONGODB_URI is required when NODE_ENV=production (set ALLOW_EMBEDDED_DB=true to run on the embedded database)');
     }

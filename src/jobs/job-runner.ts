@@ -209,6 +209,15 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /**
+   * Whether a job of this name whose data has these values is waiting (due, scheduled, or for a
+   * retry) or running, on any instance: for sweeps that repair work whose job went missing.
+   */
+  async isQueued(name: string, data: Record<string, unknown>): Promise<boolean> {
+    await this.ready;
+    return this.jobs.hasLive(name, data);
+  }
+
   /** Jobs waiting (due or scheduled), running (locked), failed for good — for monitoring. */
   async counts(): Promise<JobCounts> {
     await this.ready;

@@ -69,6 +69,16 @@ export class JobCollection {
     await this.collection.updateOne({ _id: new mongo.ObjectId(jobId) }, { $set: { attempt: 0 } });
   }
 
+  /** Whether a job of this name whose data has these values waits (due, scheduled, or for a retry) or runs. */
+  async hasLive(name: string, data: Record<string, unknown>): Promise<boolean> {
+    const fields = Object.fromEntries(Object.entries(data).map(([key, value]) => [`data.${key}`, value]));
+    const job = await this.collection.findOne(
+      { name, ...fields, $or: [{ nextRunAt: { $ne: null } }, { lockedAt: { $ne: null } }] },
+      { projection: { _id: 1 } },
+    );
+    return job !== null;
+  }
+
   async hasRecurring(name: string, intervalMs: number, data: object): Promise<boolean> {
     const job = await this.collection.findOne({ name, type: 'single' }, { projection: { repeatInterval: 1, data: 1 } });
     return job !== null && Number(job.repeatInterval) === intervalMs && JSON.stringify(job.data ?? {}) === JSON.stringify(data);

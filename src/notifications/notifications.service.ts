@@ -1,14 +1,29 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Role } from '../auth/role.enum.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
+import { UserRecord, UserRepository } from '../users/user.repository.js';
+import { ChatEvent, discordMessage, slackMessage } from './chat-messages.js';
+import { ChatSender } from './chat.sender.js';
 import { Mailer, MailMessage } from './mailer.js';
+import { CHAT_CHANNELS, ChatChannel, NotificationSettingsRepository } from './notification-settings.repository.js';
 
 export const EMAIL_JOB = 'notifications.email';
+export const CHAT_JOB = 'notifications.chat';
+
+/** A chat message waiting to be sent: the body, not the URL (a secret, read when sending). */
+interface ChatJobData {
+  workspaceId: string;
+  channel: ChatChannel;
+  title: string;
+  body: object;
+}
 
 /**
  * Notifications for every flow. Sending goes through the job runner: the caller only queues the
- * message (so a slow or failing mail server never fails a webhook), and a failed send is retried
- * with backoff up to MAIL_MAX_ATTEMPTS times, then logged as lost.
+ * message (so a slow or failing mail server or chat never fails a webhook), and a failed send is
+ * retried with backoff, then logged as lost. Each channel is its own job, so one failing channel
+ * never holds up another.
  */
 @Injectable()
 export class NotificationsService implements OnModuleInit {
@@ -17,7 +32,10 @@ export class NotificationsService implements OnModuleInit {
   constructor(
     private readonly jobs: JobRunner,
     private readonly mailer: Mailer,
+    private readonly chatSender: ChatSender,
+    private readonly settings: NotificationSettingsRepository,
     private readonly config: AppConfig,
+    private readonly users: UserRepository,
   ) {}
 
   onModuleInit(): void {
@@ -28,6 +46,15 @@ export class NotificationsService implements OnModuleInit {
         this.logger.error(`📧 E-mail "${message.subject}" to ${message.to} not sent after ${maxAttempts} attempt(s): ${error.message}`);
       },
     });
+    const chat = this.config.chat;
+    this.jobs.define<ChatJobData>(CHAT_JOB, (job) => this.sendChat(job), {
+      // A run lasts at most the request's timeout, plus the database work around it.
+      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, this.config.outbound.timeoutMs * 2),
+      backoff: { delayMs: chat.retryBackoffMs, factor: 2, maxRetries: chat.maxAttempts - 1, jitter: 0.2 },
+      onFinalFailure: async (job, error) => {
+        this.logger.error(`${job.channel} message "${job.title}" for workspace ${job.workspaceId} not sent after ${chat.maxAttempts} attempt(s): ${error.message}`);
+      },
+    });
   }
 
   /**
@@ -36,5 +63,48 @@ export class NotificationsService implements OnModuleInit {
    */
   async email(message: MailMessage, key?: Record<string, unknown>): Promise<void> {
     await this.jobs.enqueue<MailMessage>(EMAIL_JOB, message, key ? { uniqueKey: key } : {});
+  }
+
+  /** The same, unless the workspace turned e-mails about its videos and reels off; true when queued. */
+  async emailForWorkspace(workspaceId: string, message: MailMessage, key: Record<string, unknown>): Promise<boolean> {
+    if (!(await this.settings.find(workspaceId)).emailEnabled) return false;
+    await this.email(message, key);
+    return true;
+  }
+
+  /**
+   * One e-mail to each active producer of the workspace (operational news such as a disabled
+   * webhook endpoint: sent whatever the workspace's e-mail setting). Answers how many were queued.
+   */
+  async emailProducers(workspaceId: string, build: (producer: UserRecord) => Omit<MailMessage, 'to'>, key: Record<string, unknown>): Promise<number> {
+    const producers = await this.users.findActiveInWorkspace(workspaceId, [Role.Producer]);
+    for (const producer of producers) await this.email({ ...build(producer), to: producer.email }, { ...key, to: producer.id });
+    if (producers.length === 0) this.logger.warn(`Workspace ${workspaceId} has no active producer to tell: ${build({ name: '' } as UserRecord).subject}`);
+    return producers.length;
+  }
+
+  /**
+   * Queues the event for the workspace's Slack and Discord, one job per configured channel.
+   * `key` names what it is about (one message per key while it waits). Never throws: chat is a
+   * courtesy, and a failure here must not change what the caller answers.
+   */
+  async chat(workspaceId: string, event: ChatEvent, key: Record<string, unknown>): Promise<void> {
+    try {
+      const settings = await this.settings.find(workspaceId);
+      for (const channel of CHAT_CHANNELS) {
+        if ((channel === 'slack' ? settings.slackWebhookUrl : settings.discordWebhookUrl) === null) continue;
+        const body = channel === 'slack' ? slackMessage(event) : discordMessage(event);
+        await this.jobs.enqueue<ChatJobData>(CHAT_JOB, { workspaceId, channel, title: event.title, body }, { uniqueKey: { channel, workspaceId, ...key } });
+      }
+    } catch (error) {
+      this.logger.error(`Chat message "${event.title}" for workspace ${workspaceId} not queued: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async sendChat(job: ChatJobData): Promise<void> {
+    // Read now: a URL removed meanwhile sends nothing, a changed one gets the message.
+    const url = await this.settings.webhookUrl(job.workspaceId, job.channel);
+    if (!url) return;
+    await this.chatSender.post(url, job.body);
   }
 }

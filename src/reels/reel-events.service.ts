@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { UserRepository } from '../users/user.repository.js';
+import { OutboundEvents } from '../webhook-endpoints/outbound-events.js';
 import { ReelRecord, ReelRepository, ReelResult } from './reel.repository.js';
 
 /** What a HeyGen event did: applied it, saw it before, or ignored it (unknown video, a failure after a success). */
@@ -30,6 +32,7 @@ export class ReelEventsService {
     private readonly notifications: NotificationsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly outbound: OutboundEvents,
   ) {}
 
   /** The reel by HeyGen's video id, else by callback_id (our reel id: the webhook can beat generate's answer). */
@@ -69,31 +72,69 @@ export class ReelEventsService {
   }
 
   /**
-   * Queues the owner's e-mail for the reel's state, then clears `notifyPending`. Never throws: the
-   * state change is what matters to HeyGen, and the reconciliation queues what was missed.
+   * Queues the owner's e-mail for the reel's state and tells the workspace's webhook endpoints
+   * (reel.completed / reel.failed), then clears `notifyPending`. Never throws: the state change
+   * is what matters to HeyGen, and the reconciliation queues what was missed.
    */
   async notify(reel: ReelRecord): Promise<void> {
     try {
       const owner = await this.users.findActiveById(reel.userId);
       if (owner) {
-        await this.notifications.email(this.messageFor(reel, owner.email, owner.name), { reelId: reel.id, status: reel.status });
+        await this.notifications.emailForWorkspace(reel.workspaceId, this.messageFor(reel, owner.email, owner.name), { reelId: reel.id, status: reel.status });
       } else {
         this.logger.warn(`Reel ${reel.id}: its owner ${reel.userId} no longer exists; no e-mail`);
       }
+      await this.notifications.chat(reel.workspaceId, this.chatEventFor(reel), { reelId: reel.id, status: reel.status });
+      await this.publish(reel);
       await this.reels.markNotified(reel.id, reel.status);
     } catch (error) {
       this.logger.error(`Reel ${reel.id}: the e-mail could not be queued (${error instanceof Error ? error.message : String(error)}); the reconciliation will`);
     }
   }
 
+  /** reel.completed / reel.failed to the workspace's endpoints; a failure here is logged, never thrown. */
+  private async publish(reel: ReelRecord): Promise<void> {
+    try {
+      if (reel.status === 'completed') {
+        await this.outbound.publish(reel.workspaceId, 'reel.completed', {
+          reelId: reel.id,
+          title: reel.title,
+          videoUrl: reel.videoUrl,
+          thumbnailUrl: reel.thumbnailUrl,
+          completedAt: reel.completedAt,
+        });
+      } else if (reel.status === 'failed') {
+        await this.outbound.publish(reel.workspaceId, 'reel.failed', { reelId: reel.id, title: reel.title, error: reel.error, failedAt: reel.failedAt });
+      }
+    } catch (error) {
+      this.logger.error(`Reel ${reel.id}: could not publish reel.${reel.status} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  private chatEventFor(reel: ReelRecord): ChatEvent {
+    const link = { label: 'Open the reel', url: `${this.config.appUrl}/reels/${reel.id}` };
+    if (reel.status === 'completed') {
+      return { title: `Reel ready: ${reel.title}`, text: `The reel "${reel.title}" is ready.`, level: 'success', fields: [{ name: 'Reel', value: reel.title }], link };
+    }
+    const reason = reel.error ?? DEFAULT_REEL_FAILURE;
+    return {
+      title: `Reel failed: ${reel.title}`,
+      text: `The reel "${reel.title}" could not be generated: ${reason}`,
+      level: 'error',
+      fields: [{ name: 'Reel', value: reel.title }, { name: 'Reason', value: reason }],
+      link,
+    };
+  }
+
   private messageFor(reel: ReelRecord, to: string, name: string): { to: string; subject: string; text: string } {
     if (reel.status === 'completed') {
-      const link = `${this.config.serverUrl}/api/reels/${reel.id}/download`;
+      // The React app's page of the reel (APP_URL), where a signed-in owner downloads it.
+      const link = `${this.config.appUrl}/reels/${reel.id}`;
       return {
         to,
         subject: `Your reel "${reel.title}" is ready`,
         text:
-          `Hello ${name},\n\nYour reel "${reel.title}" is ready.\n\nDownload it (signed in): ${link}\n` +
+          `Hello ${name},\n\nYour reel "${reel.title}" is ready.\n\nSee and download it: ${link}\n` +
           (reel.videoUrl ? `Direct link (valid for 7 days): ${reel.videoUrl}\n` : ''),
       };
     }

@@ -53,6 +53,16 @@ export class UserRepository {
     return user ? { ...toRecord(user), passwordHash: user.passwordHash } : null;
   }
 
+  /** The workspace's active users with one of these roles (e.g. its producers, to tell them something). */
+  async findActiveInWorkspace(workspaceId: string, roles: Role[]): Promise<UserRecord[]> {
+    const users = await this.model
+      .find({ workspaceId: new Types.ObjectId(workspaceId), role: { $in: roles }, active: true })
+      .sort({ _id: 1 })
+      .lean<LeanUser[]>()
+      .exec();
+    return users.map(toRecord);
+  }
+
   async existsWithRole(role: Role): Promise<boolean> {
     return (await this.model.exists({ role }).exec()) !== null;
   }

@@ -114,6 +114,17 @@ export class AIVideoRepository {
     return videos.map(toRecord);
   }
 
+  /** Every video of one bulk request (the digest), oldest first. */
+  async findByBatch(batchId: string): Promise<AIVideoRecord[]> {
+    const videos = await this.model.find({ 'metadata.batchId': batchId }).sort({ _id: 1 }).lean<LeanVideo[]>().exec();
+    return videos.map(toRecord);
+  }
+
+  /** How many videos of the batch are still in flight (pending or generating). */
+  async countInFlight(batchId: string): Promise<number> {
+    return this.model.countDocuments({ 'metadata.batchId': batchId, status: { $in: IN_FLIGHT } }).exec();
+  }
+
   async listInWorkspace(
     workspaceId: string,
     filter: VideoListFilter,

@@ -121,6 +121,8 @@ AIVideoSchema.index({ workspaceId: 1, productId: 1, createdAt: -1 });
 // The orphan sweep and the product-copy repair.
 AIVideoSchema.index({ status: 1, 'metadata.dispatchedAt': 1 });
 AIVideoSchema.index({ 'metadata.productSynced': 1, updatedAt: 1 });
+// A bulk request's videos (its digest, and whether any is still in flight).
+AIVideoSchema.index({ 'metadata.batchId': 1, status: 1 });
 // Generation time of the videos completed in a window (the webhook event stats).
 AIVideoSchema.index({ status: 1, 'metadata.completedAt': 1 });
 // The monitoring summary: videos by status created in a window, across workspaces.

@@ -1,9 +1,12 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { isObjectIdString } from '../common/object-id.js';
+import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { OutboundEvents } from '../webhook-endpoints/outbound-events.js';
 import { OutboundEventType } from '../webhook-endpoints/webhook-endpoint.schema.js';
 import { AIVideoRecord, AIVideoRepository, CompletionResult } from './ai-video.repository.js';
+import { BatchDigestService } from './batch-digest.service.js';
 import { VideoSyncService } from './video-sync.service.js';
 
 /** What a callback did: applied it, saw it before, or ignored it (a failure after a success). */
@@ -42,6 +45,9 @@ export class VideoCallbacksService {
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
     private readonly outbound: OutboundEvents,
+    private readonly digests: BatchDigestService,
+    private readonly notifications: NotificationsService,
+    private readonly config: AppConfig,
   ) {}
 
   async succeeded(videoId: string, result: CompletionResult): Promise<{ outcome: CallbackOutcome; data: SuccessCallbackData }> {
@@ -54,6 +60,7 @@ export class VideoCallbacksService {
       this.logger.log(`[VideoService] Video ${video.id} completed (was ${video.status})`);
       const { videoUrl, youtubeVideoId, imgS3Url, completedAt } = completed.metadata;
       await this.publish(completed, 'video.completed', { videoId: completed.id, productId: completed.productId, videoUrl, youtubeVideoId, imgS3Url, completedAt });
+      await this.digests.settled([completed]);
       return { outcome: 'accepted', data: successData(completed) };
     }
     // Already completed: answer as the first delivery did, and finish its product write if a
@@ -73,6 +80,18 @@ export class VideoCallbacksService {
       await this.sync.syncProductCopies([failed]);
       this.logger.warn(`[VideoService] Video ${video.id} failed: ${failed.error}`);
       await this.publish(failed, 'video.failed', { videoId: failed.id, productId: failed.productId, error: failed.error });
+      await this.notifications.chat(failed.workspaceId, {
+        title: 'Video failed',
+        text: `Video ${failed.id} (product ${failed.productId}) failed: ${failed.error}`,
+        level: 'error',
+        fields: [
+          { name: 'Video', value: failed.id },
+          { name: 'Product', value: failed.productId },
+          { name: 'Reason', value: failed.error ?? DEFAULT_FAILURE_MESSAGE },
+        ],
+        link: { label: 'Open the video', url: `${this.config.appUrl}/videos/${failed.id}` },
+      }, { videoId: failed.id, status: 'failed', version: failed.metadata.version });
+      await this.digests.settled([failed]);
       return { outcome: 'accepted', data: failureData(failed) };
     }
     const current = final ? video : await this.find(videoId);

@@ -6,6 +6,7 @@ import { ProductRecord, ProductRepository } from '../products/product.repository
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { RckBatchItem, RckClient, RckDispatchError, rckProductId } from './rck.client.js';
+import { BatchDigestService } from './batch-digest.service.js';
 import { VideoSyncService } from './video-sync.service.js';
 
 export const DISPATCH_JOB = 'videos.dispatch';
@@ -35,6 +36,7 @@ export class VideoDispatchService implements OnModuleInit {
     private readonly workspaces: WorkspaceRepository,
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
+    private readonly digests: BatchDigestService,
   ) {}
 
   onModuleInit(): void {
@@ -147,9 +149,10 @@ export class VideoDispatchService implements OnModuleInit {
     }
     await this.sync.syncByIds(abandoned.map((video) => video.id));
     if (abandoned.length > 0) this.logger.error(`[VideoService] ${abandoned.length} video(s) failed: ${reason}`);
+    await this.digests.settled(abandoned);
   }
 
-  /** The orphan sweep (the seed's "huérfanos") and the product-copy repair. */
+  /** The orphan sweep (the seed's "huérfanos"), the product-copy repair, and the batch digests that are due. */
   async maintain(now = new Date()): Promise<{ orphaned: number; repaired: number }> {
     const cutoff = new Date(now.getTime() - this.config.videos.orphanTimeoutMs);
     const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);
@@ -163,6 +166,7 @@ export class VideoDispatchService implements OnModuleInit {
       if (failed) orphaned.push(failed.id);
     }
     this.metrics.videoEntered('failed', orphaned.length);
+    await this.digests.settled(stuck.filter((video) => orphaned.includes(video.id)));
     const unsent = stuck.filter((candidate) => candidate.status === 'pending').map((video) => video.id);
     if (unsent.length > 0) {
       await this.failUnsent(unsent, `Orphaned: waiting to be sent to RCK for ${minutes} minutes`, cutoff);
@@ -171,6 +175,12 @@ export class VideoDispatchService implements OnModuleInit {
     if (orphaned.length > 0) this.logger.warn(`[VideoService] Marked ${orphaned.length} orphaned video(s) as failed`);
     await this.sync.syncByIds(orphaned);
     const repaired = await this.sync.repairUnsynced(now);
+    try {
+      // Part of this job rather than a recurring job of its own: one more query, not another job.
+      await this.digests.sweep();
+    } catch (error) {
+      this.logger.error(`[VideoService] Batch digest sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
     return { orphaned: orphaned.length, repaired };
   }
 }

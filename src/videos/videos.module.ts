@@ -1,14 +1,20 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { Clock } from '../common/clock.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ProductsModule } from '../products/products.module.js';
+import { UsersModule } from '../users/users.module.js';
 import { WebhookEndpointsModule } from '../webhook-endpoints/webhook-endpoints.module.js';
 import { WorkspacesModule } from '../workspaces/workspaces.module.js';
 import { AIVideoRepository } from './ai-video.repository.js';
 import { AIVideo, AIVideoSchema } from './ai-video.schema.js';
+import { BatchDigestService } from './batch-digest.service.js';
 import { RckClient } from './rck.client.js';
 import { VideoCallbacksService } from './video-callbacks.service.js';
 import { VideoDispatchService } from './video-dispatch.service.js';
+import { VideoBatchRepository } from './video-batch.repository.js';
+import { VideoBatch, VideoBatchSchema } from './video-batch.schema.js';
 import { VideoSyncService } from './video-sync.service.js';
 import { VideosController } from './videos.controller.js';
 import { VideosService } from './videos.service.js';
@@ -16,14 +22,24 @@ import { VideosService } from './videos.service.js';
 /** Asking for videos, sending them to RCK, and every state change of an AIVideo. */
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: AIVideo.name, schema: AIVideoSchema }]),
+    MongooseModule.forFeature([
+      { name: AIVideo.name, schema: AIVideoSchema },
+      { name: VideoBatch.name, schema: VideoBatchSchema },
+    ]),
     HttpModule,
     ProductsModule,
     WorkspacesModule,
     WebhookEndpointsModule,
+    UsersModule,
+    NotificationsModule,
   ],
   controllers: [VideosController],
-  providers: [AIVideoRepository, RckClient, VideoSyncService, VideoDispatchService, VideosService, VideoCallbacksService],
+  providers: [
+    Clock,
+    AIVideoRepository,
+    VideoBatchRepository,
+    BatchDigestService,
+    RckClient, VideoSyncService, VideoDispatchService, VideosService, VideoCallbacksService],
   exports: [AIVideoRepository, VideoCallbacksService],
 })
 export class VideosModule {}

@@ -13,6 +13,7 @@ import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository, VideoListFilter } from './ai-video.repository.js';
+import { BatchDigestService } from './batch-digest.service.js';
 import { VideoDispatchService } from './video-dispatch.service.js';
 import { VideoSyncService } from './video-sync.service.js';
 
@@ -47,6 +48,7 @@ export class VideosService {
     private readonly dispatcher: VideoDispatchService,
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
+    private readonly digests: BatchDigestService,
   ) {}
 
   /**
@@ -74,6 +76,8 @@ export class VideosService {
     const batchId = randomUUID();
     let created: AIVideoRecord[];
     try {
+      // The batch first: a video never exists without the record its requester's digest needs.
+      await this.digests.opened({ batchId, workspaceId, userId: user.userId, total: productIds.length });
       created = await this.videos.insertBatch(
         productIds.map((productId) => ({
           userId: user.userId,
@@ -88,6 +92,7 @@ export class VideosService {
         })),
       );
     } catch (error) {
+      await this.digests.abandoned(batchId).catch(() => undefined);
       await this.workspaces.releaseVideoQuota(workspaceId, reservation.period, productIds.length);
       throw error;
     }
@@ -130,6 +135,7 @@ export class VideosService {
     this.metrics.videoEntered('failed');
     await this.sync.syncProductCopies([failed]);
     this.logger.warn(`[VideoService] Video ${id} (was ${current.status}) marked failed by ${superadminId}: ${reason}`);
+    await this.digests.settled([failed]);
     return failed;
   }
 

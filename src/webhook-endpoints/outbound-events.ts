@@ -7,6 +7,7 @@ import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { OutboundEventType } from './webhook-endpoint.schema.js';
 
 export const DELIVER_JOB = 'webhook-endpoints.deliver';
+export const SWEEP_JOB = 'webhook-endpoints.sweep';
 
 /** One message to one endpoint; `manual` for a redelivery a person asked for (no retries). */
 export interface DeliverJobData {
@@ -45,8 +46,8 @@ export class OutboundEvents {
       subscribed.map((endpoint) => ({ endpointId: endpoint.id, messageId, eventType, payload })),
       now,
     );
-    // A crash between the insert and these enqueues leaves a message pending with no job: it is
-    // visible in the log and can be sent with redeliver (a sweep for it is future work).
+    // A crash between the insert and these enqueues leaves a message pending with no job: the
+    // sweep (WebhookDeliveryService.sweep) queues it, under this same unique key.
     for (const endpoint of subscribed) {
       await this.jobs.enqueue<DeliverJobData>(
         DELIVER_JOB,

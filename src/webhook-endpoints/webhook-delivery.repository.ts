@@ -100,6 +100,17 @@ export class WebhookDeliveryRepository {
     await this.messages.updateOne({ _id: new Types.ObjectId(id) }, { $set: { status: 'succeeded', lastAttemptAt: at }, $unset: { nextAttemptAt: 1 } }).exec();
   }
 
+  /** Pending messages whose attempt was due before `dueBefore` (their job should have run by now), the earliest first. */
+  async findOverdue(dueBefore: Date, limit: number): Promise<WebhookMessageRecord[]> {
+    const messages = await this.messages
+      .find({ status: 'pending', nextAttemptAt: { $lt: dueBefore } })
+      .sort({ nextAttemptAt: 1 })
+      .limit(limit)
+      .lean<LeanMessage[]>()
+      .exec();
+    return messages.map(toMessage);
+  }
+
   /** Messages that failed for good, created at or after `since`, oldest first. */
   async findFailedSince(workspaceId: string, endpointId: string, since: Date, limit: number): Promise<WebhookMessageRecord[]> {
     const messages = await this.messages

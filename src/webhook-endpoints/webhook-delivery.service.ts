@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
@@ -7,9 +7,11 @@ import { firstValueFrom } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { standardWebhookKey } from '../config/environment.js';
 import { JobRunner } from '../jobs/job-runner.js';
+import { maskUrl } from '../notifications/notification-settings.repository.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { signStandardWebhook } from '../webhooks/signature-verifiers.js';
 import { Clock } from './clock.js';
-import { DELIVER_JOB, DeliverJobData } from './outbound-events.js';
+import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
 import { OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
 import { WebhookDeliveryRepository, WebhookMessageRecord } from './webhook-delivery.repository.js';
 import { WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
@@ -25,6 +27,8 @@ export const RETRY_SCHEDULE_MS = [0, 5_000, 5 * 60_000, 30 * 60_000, 2 * 3600_00
 export const RETRY_JITTER = 0.1;
 /** A Retry-After beyond this is read as this. */
 export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
+/** Messages the sweep queues per run, the most overdue first. */
+const SWEEP_LIMIT = 500;
 /** How much of an answer the delivery log keeps. */
 export const RESPONSE_PREFIX_BYTES = 1024;
 
@@ -44,7 +48,7 @@ interface SendResult {
  * receiver deduplicates on `webhook-id`, and only one run records the attempt's outcome.
  */
 @Injectable()
-export class WebhookDeliveryService implements OnModuleInit {
+export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('WebhookEndpoints');
 
   constructor(
@@ -55,14 +59,49 @@ export class WebhookDeliveryService implements OnModuleInit {
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly urls: OutboundUrlGuard,
     private readonly clock: Clock,
+    private readonly notifications: NotificationsService,
   ) {}
+
+  /** A run lasts at most the request's timeout, plus the database work around it. */
+  private get deliverLockLifetimeMs(): number {
+    return Math.max(this.config.jobs.lockLifetimeMs, this.config.outbound.timeoutMs * 2);
+  }
 
   onModuleInit(): void {
     this.jobs.define<DeliverJobData>(DELIVER_JOB, (data) => this.deliver(data), {
-      // A run lasts at most the request's timeout, plus the database work around it.
-      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, this.config.outbound.timeoutMs * 2),
+      lockLifetimeMs: this.deliverLockLifetimeMs,
       backoff: { delayMs: 5000, factor: 2, maxRetries: 5, jitter: 0.2 },
     });
+    this.jobs.define(SWEEP_JOB, () => this.sweep().then(() => undefined), { concurrency: 1 });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.every(SWEEP_JOB, this.config.outbound.sweepIntervalMs);
+  }
+
+  /**
+   * The repair for a crash between storing a message and queueing its delivery (or any attempt
+   * whose job went missing): a pending message whose attempt was due longer ago than a delivery
+   * run may last (twice its lock lifetime, at least a minute) and that no delivery job waits for
+   * or runs is queued again, under the unique key its own job would have had, so concurrent
+   * sweeps queue it once. Answers how many were queued.
+   */
+  async sweep(): Promise<number> {
+    const grace = Math.max(60_000, 2 * this.deliverLockLifetimeMs);
+    // The job runner's time, not the Clock: a job missing is a matter of real time passing.
+    const overdue = await this.deliveries.findOverdue(new Date(Date.now() - grace), SWEEP_LIMIT);
+    let queued = 0;
+    for (const message of overdue) {
+      if (await this.jobs.isQueued(DELIVER_JOB, { endpointId: message.endpointId, messageId: message.messageId })) continue;
+      queued++;
+      await this.jobs.enqueue<DeliverJobData>(
+        DELIVER_JOB,
+        { workspaceId: message.workspaceId, endpointId: message.endpointId, messageId: message.messageId },
+        { uniqueKey: { endpointId: message.endpointId, messageId: message.messageId, attempt: message.attempts + 1 } },
+      );
+    }
+    if (queued > 0) this.logger.warn(`Sweep: ${queued} webhook message(s) stored but never queued, queued for delivery now`);
+    return queued;
   }
 
   /** One attempt at one message (a job run). */
@@ -117,14 +156,30 @@ export class WebhookDeliveryService implements OnModuleInit {
   }
 
   /**
-   * Hook for telling the workspace its endpoint was disabled. The e-mail belongs to the
-   * notifications module (issue 16, another branch); until it is wired here, this logs.
+   * Tells the workspace's producers by e-mail that deliveries to their endpoint stopped. Called
+   * once, by the run whose update disabled it. Never throws: the delivery's outcome is recorded
+   * whatever becomes of the e-mail.
    */
-  onEndpointDisabled(endpoint: WebhookEndpointRecord, reason: string): void {
-    this.logger.warn(
-      `Webhook endpoint ${endpoint.id} (${endpoint.url}) of workspace ${endpoint.workspaceId} disabled: ${reason}. ` +
-        'Notify the workspace by e-mail (notifications module: not wired yet)',
-    );
+  async onEndpointDisabled(endpoint: WebhookEndpointRecord, reason: string): Promise<void> {
+    const shown = maskUrl(endpoint.url);
+    this.logger.warn(`Webhook endpoint ${endpoint.id} (${shown}) of workspace ${endpoint.workspaceId} disabled: ${reason}`);
+    try {
+      await this.notifications.emailProducers(
+        endpoint.workspaceId,
+        (producer) => ({
+          subject: `Webhook endpoint disabled: ${shown}`,
+          text:
+            `Hello ${producer.name},\n\nWe stopped sending events to your webhook endpoint ${shown}` +
+            (endpoint.description ? ` (${endpoint.description})` : '') +
+            `.\n\nReason: ${reason}\n\nFix the endpoint, then enable it again (PATCH /api/webhook-endpoints/${endpoint.id} with ` +
+            `{"enabled": true}, or in the app: ${this.config.appUrl}/webhook-endpoints/${endpoint.id}). Messages that failed ` +
+            'meanwhile can be sent again with POST /api/webhook-endpoints/' + endpoint.id + '/recover.\n',
+        }),
+        { endpointDisabled: endpoint.id, at: this.clock.now().toISOString() },
+      );
+    } catch (error) {
+      this.logger.error(`Webhook endpoint ${endpoint.id}: the e-mail about it being disabled could not be queued (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 
   private async updateHealth(endpoint: WebhookEndpointRecord, result: SendResult, at: Date): Promise<void> {
@@ -142,7 +197,7 @@ export class WebhookDeliveryService implements OnModuleInit {
         reason = `Deliveries have failed for ${Math.round(disableAfterMs / (24 * 3600_000))} day(s) without a success`;
       }
     }
-    if (reason && (await this.endpoints.disable(endpoint.id, reason, at))) this.onEndpointDisabled(endpoint, reason);
+    if (reason && (await this.endpoints.disable(endpoint.id, reason, at))) await this.onEndpointDisabled(endpoint, reason);
   }
 
   private async send(url: string, secrets: string[], message: WebhookMessageRecord): Promise<SendResult> {

@@ -1,9 +1,10 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { Clock } from './clock.js';
 import { OutboundEvents } from './outbound-events.js';
-import { HostResolver, OutboundUrlGuard } from './outbound-url.js';
+import { OutboundUrlModule } from './outbound-url.module.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
@@ -21,12 +22,12 @@ import { WebhookAttempt, WebhookAttemptSchema, WebhookMessage, WebhookMessageSch
       { name: WebhookAttempt.name, schema: WebhookAttemptSchema },
     ]),
     HttpModule,
+    OutboundUrlModule,
+    NotificationsModule,
   ],
   controllers: [WebhookEndpointsController],
   providers: [
     Clock,
-    HostResolver,
-    OutboundUrlGuard,
     WebhookEndpointRepository,
     WebhookDeliveryRepository,
     WebhookEndpointsService,

@@ -50,6 +50,8 @@ export class WebhookMessage {
 export const WebhookMessageSchema = SchemaFactory.createForClass(WebhookMessage);
 WebhookMessageSchema.index({ endpointId: 1, messageId: 1 }, { unique: true });
 WebhookMessageSchema.index({ endpointId: 1, status: 1, createdAt: 1 });
+// The sweep for messages whose delivery job was never queued.
+WebhookMessageSchema.index({ status: 1, nextAttemptAt: 1 });
 
 /** One try at delivering a message: what was sent when, and what came back. */
 @Schema({ collection: 'webhookAttempts' })

@@ -3,6 +3,8 @@ import { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
   headers: IncomingMessage['headers'];
+  /** The request's path and query, as sent. */
+  path: string;
   /** The exact bytes received, as a string (what the signature covers). */
   body: string;
   receivedAt: number;
@@ -53,7 +55,7 @@ export class FakeEndpoint {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
+      this.received.push({ headers: req.headers, path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
       const mode = this.script.shift() ?? this.mode;
       if (mode === 'hang') {
         this.hanging.add(res);

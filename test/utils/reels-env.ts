@@ -16,6 +16,7 @@ export function reelsTestEnv(heygen: FakeHeygen, smtp: SmtpSink, overrides: Reco
     SMTP_URL: smtp.url,
     MAIL_FROM: 'videogen <reels@videogen.example.com>',
     MAIL_RETRY_BACKOFF_MS: '40',
+    CHAT_RETRY_BACKOFF_MS: '40',
     ...overrides,
   };
 }

@@ -17,6 +17,10 @@ export const TEST_SECRETS = {
   RCK_WEBHOOK_SECRET: 'whsec_dGVzdC1yY2std2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc4OQ==',
   HEYGEN_WEBHOOK_SECRET: 'test-heygen-webhook-secret-0123456789',
   HEYGEN_API_KEY: 'test-heygen-api-key-0123456789',
+  // Not secrets, but required in production like them: the React app links point here, and
+  // production without SMTP_URL must say it knowingly runs on the outbox (no effect elsewhere).
+  APP_URL: 'https://app.videogen.example.com',
+  ALLOW_MAIL_OUTBOX: 'true',
 };
 
 /**

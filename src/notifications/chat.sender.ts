@@ -1,0 +1,65 @@
+import { HttpService } from '@nestjs/axios';
+import { Injectable } from '@nestjs/common';
+import { isAxiosError } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import { AppConfig } from '../config/app-config.js';
+import { OutboundUrlGuard, OutboundUrlRefused } from '../webhook-endpoints/outbound-url.js';
+
+/** Why a chat message was not delivered; never carries the URL (a secret). */
+export class ChatSendError extends Error {
+  override readonly name = 'ChatSendError';
+}
+
+/**
+ * POSTs a message to a Slack or Discord incoming webhook: OUTBOUND_TIMEOUT_MS for the whole
+ * exchange, no redirects, and the address rule of customers' endpoints checked before the request
+ * and in the connection's own DNS lookup.
+ */
+@Injectable()
+export class ChatSender {
+  constructor(
+    private readonly http: HttpService,
+    private readonly urls: OutboundUrlGuard,
+    private readonly config: AppConfig,
+  ) {}
+
+  async post(url: string, body: object): Promise<void> {
+    try {
+      await this.urls.check(url);
+    } catch (error) {
+      if (error instanceof OutboundUrlRefused) throw new ChatSendError(error.message);
+      throw error;
+    }
+    const timeoutMs = this.config.outbound.timeoutMs;
+    let status: number;
+    try {
+      const response = await firstValueFrom(
+        this.http.post(url, body, {
+          headers: { 'content-type': 'application/json', 'user-agent': 'videogen-webhooks' },
+          timeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+          validateStatus: () => true,
+          maxRedirects: 0,
+          proxy: false,
+          ...(this.urls.enforced && { lookup: this.urls.lookup }),
+        }),
+      );
+      status = response.status;
+    } catch (error) {
+      throw new ChatSendError(describeFailure(error, timeoutMs));
+    }
+    if (status < 200 || status >= 300) throw new ChatSendError(`The webhook answered ${status}`);
+  }
+}
+
+function describeFailure(error: unknown, timeoutMs: number): string {
+  if (isAxiosError(error)) {
+    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED') return `No answer within ${timeoutMs} ms`;
+    if (error.cause instanceof OutboundUrlRefused) return error.cause.message;
+    if (error.code === 'ECONNREFUSED') return 'Connection refused';
+    if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'The host does not resolve';
+    return `Request failed (${error.code ?? 'unknown error'})`;
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return `No answer within ${timeoutMs} ms`;
+  return 'Request failed';
+}

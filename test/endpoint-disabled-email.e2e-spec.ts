@@ -1,0 +1,79 @@
+import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { Role } from '../src/auth/role.enum.js';
+import { Clock } from '../src/webhook-endpoints/clock.js';
+import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
+import { eventually } from './utils/eventually.js';
+import { FakeEndpoint } from './utils/fake-endpoint.js';
+import { SmtpSink } from './utils/smtp-sink.js';
+import { createTestApp, TestApp } from './utils/test-app.js';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', () => {
+  let t: TestApp;
+  let fake: FakeEndpoint;
+  let smtp: SmtpSink;
+
+  beforeAll(async () => {
+    [fake, smtp] = await Promise.all([FakeEndpoint.start(), SmtpSink.start()]);
+    t = await createTestApp({ env: { SMTP_URL: smtp.url, MAIL_RETRY_BACKOFF_MS: '40', OUTBOUND_TIMEOUT_MS: '3000' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await Promise.all([fake.stop(), smtp.stop()]);
+  });
+  beforeEach(() => {
+    fake.reset();
+    smtp.reset();
+    delete (t.app.get(Clock) as Partial<Clock>).now;
+  });
+
+  async function givenEndpoint() {
+    const workspace = await t.given.workspace();
+    const first = await t.given.loggedIn({ role: Role.Producer, workspaceId: workspace.id });
+    const second = await t.given.user({ role: Role.Producer, workspaceId: workspace.id });
+    const reader = await t.given.user({ role: Role.User, workspaceId: workspace.id });
+    const stranger = await t.given.user({ role: Role.Producer });
+    const endpoint = (await t.http().post('/api/webhook-endpoints').set(bearer(first.token))
+      .send({ url: fake.url('/hooks/secret-path-9Zq4'), eventTypes: ['video.completed'], description: 'Our Zapier hook' }).expect(201)).body.data;
+    return { workspaceId: workspace.id, producers: [first.user, second], reader, stranger, endpoint };
+  }
+
+  it('tells every producer of the workspace once when the endpoint answers 410, and nobody else', async () => {
+    const { workspaceId, producers, reader, stranger, endpoint } = await givenEndpoint();
+    fake.mode = { status: 410 };
+    await t.app.get(OutboundEvents).publish(workspaceId, 'video.completed', { videoId: 'v1' });
+    const mails = await eventually(() => producers.map((producer) => smtp.to(producer.email)), 20_000);
+    for (const mail of mails) {
+      expect(mail.subject).toBe(`Webhook endpoint disabled: http://127.0.0.1:${fake.port}/…9Zq4`);
+      expect(mail.text).toContain('(Our Zapier hook)');
+      expect(mail.text).toContain('Reason: The endpoint answered 410 Gone');
+      expect(mail.text).toContain(`https://app.videogen.example.com/webhook-endpoints/${endpoint.id}`);
+      expect(mail.text).not.toContain('secret-path');
+    }
+    // Another message to the disabled endpoint sends nothing and tells nobody again.
+    await t.app.get(OutboundEvents).publish(workspaceId, 'video.completed', { videoId: 'v2' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(producers.map((p) => p.email).sort());
+    expect(smtp.messages.some((m) => m.to.includes(reader.email) || m.to.includes(stranger.email))).toBe(false);
+  });
+
+  it('tells the producers when the endpoint has failed for OUTBOUND_DISABLE_AFTER_DAYS', async () => {
+    const { workspaceId, producers } = await givenEndpoint();
+    fake.mode = { status: 500 };
+    const messageId = (await t.app.get(OutboundEvents).publish(workspaceId, 'video.completed', { videoId: 'v1' }))!;
+    await eventually(async () => expect((await t.connection.collection('webhookMessages').findOne({ messageId }))!.attempts).toBe(1), 20_000);
+    expect(smtp.messages).toHaveLength(0);
+    t.app.get(Clock).now = () => new Date(Date.now() + 5 * 24 * 3600_000 + 1000);
+    await eventually(async () => {
+      const result = await t.connection.collection('agendaJobs').updateOne(
+        { name: 'webhook-endpoints.deliver', 'data.messageId': messageId, lockedAt: null, nextRunAt: { $gt: new Date() } },
+        { $set: { nextRunAt: new Date() } },
+      );
+      expect(result.modifiedCount).toBe(1);
+    }, 20_000);
+    const mail = await eventually(() => smtp.to(producers[1].email), 20_000);
+    expect(mail.text).toContain('Reason: Deliveries have failed for 5 day(s) without a success');
+  });
+});
