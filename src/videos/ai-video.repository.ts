@@ -93,7 +93,9 @@ export class AIVideoRepository {
 
   async findById(id: string): Promise<AIVideoRecord | null> {
     if (!Types.ObjectId.isValid(id)) return null;
-    const video = await this.model.findById(id).lean<LeanVideo>().exec();
+    // Every RCK callback starts here, so the collection is asked directly: an _id needs no
+    // casting, and a lean read is the stored document as it is.
+    const video = await this.model.collection.findOne<LeanVideo>({ _id: new Types.ObjectId(id) });
     return video ? toRecord(video) : null;
   }
 
