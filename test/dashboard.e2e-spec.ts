@@ -122,6 +122,51 @@ describe('Dashboard in Chromium (e2e)', () => {
     await page.close();
   });
 
+  it('with a workspace chosen: its stored deliveries at once, its stats, and only its live deliveries', async () => {
+    const one = await givenVideos(3);
+    const two = await givenVideos(1);
+    await callback('success', { videoId: one.ids[0], youtubeVideoId: 'w1' });
+    await callback('failure', { videoId: one.ids[1], error: 'Template not found' });
+    await callback('success', { videoId: two.ids[0], youtubeVideoId: 'w2' });
+    // Refused before its handler: it has no workspace.
+    const raw = JSON.stringify({ videoId: one.ids[2] });
+    await t.http().post('/internal/videos/success').set({ ...rckHeaders(raw), 'webhook-signature': 'v1,AAAA' }).send(raw).expect(401);
+    const admin = await t.given.user({ role: Role.SuperAdmin });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+    await signIn(page, admin);
+    await page.waitForSelector('[data-testid="live-state"]:text("live")', { timeout: 15_000 });
+    await page.locator(`[data-testid="workspace"] option[value="${one.workspace.id}"]`).waitFor({ state: 'attached', timeout: 10_000 });
+    await page.selectOption('[data-testid="workspace"]', one.workspace.id);
+    // The stream of this workspace (not the one before it) is connected.
+    await page.waitForSelector(`[data-testid="live-state"][data-workspace="${one.workspace.id}"]:text("live")`, { timeout: 15_000 });
+
+    const feedVideos = async () => (await page.locator('[data-testid="feed-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-video-id')))).sort();
+    // The deliveries stored before the page opened, from the event log: this workspace's only.
+    await eventually(async () => expect(await feedVideos()).toEqual([one.ids[0], one.ids[1]].sort()), 10_000, 200);
+    const token = await page.evaluate(() => sessionStorage.getItem('videogen.dashboard.token'));
+    await eventually(async () => {
+      const counters = page.locator('[data-testid="counters"]');
+      const from = await counters.getAttribute('data-from');
+      const to = await counters.getAttribute('data-to');
+      const stats = (await t.http().get('/api/webhook-events/stats').query({ from, to, groupBy: 'hour', workspaceId: one.workspace.id })
+        .set('Authorization', `Bearer ${token}`).expect(200)).body.data;
+      expect(stats.outcomes).toEqual({ succeeded: 1, failed: 1, successRate: 0.5, failureRate: 0.5 });
+      expect(await text(page, 'success-rate')).toBe('50.0 %');
+      expect(await text(page, 'refused-total')).toBe('0');
+    }, 10_000, 200);
+
+    // Live: this workspace's delivery is shown, the other's (sent first) is not. (The first test holds
+    // the stream to its two seconds; here the wait is looser, for a loaded machine.)
+    await callback('success', { videoId: two.ids[0], youtubeVideoId: 'w2' });
+    await callback('success', { videoId: one.ids[2], youtubeVideoId: 'w3' });
+    await page.locator(`[data-testid="feed-row"][data-video-id="${one.ids[2]}"]`).waitFor({ timeout: 5000 });
+    expect(await page.locator(`[data-testid="feed-row"][data-video-id="${two.ids[0]}"]`).count()).toBe(0);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-workspace.png'), fullPage: true });
+    await page.close();
+  });
+
   it('refuses a non-superadmin who signs in, and the API refuses their token too', async () => {
     const producer = await t.given.user({ role: Role.Producer });
     const page = await browser.newPage();

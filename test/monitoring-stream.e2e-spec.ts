@@ -193,6 +193,9 @@ describe('Monitoring stream (e2e, two instances)', () => {
     const [counters] = await stream.waitFor('counters');
     expect(counters.data.videos).toEqual({ pending: 0, generating: 2, completed: 0, failed: 0 });
     await deliver(a, 'success', one.ids[0]);
+    // Refused before its handler, so stored without a workspace (as the event log lists it): not sent.
+    const refused = JSON.stringify({ videoId: two.ids[1], youtubeVideoId: 'yt' });
+    await a.http().post('/internal/videos/success').set({ ...rckHeaders(refused), 'webhook-signature': 'v1,AAAA' }).send(refused).expect(401);
     await deliver(a, 'success', two.ids[0]);
     const [delivery] = await stream.waitFor('delivery');
     expect(delivery.data).toEqual(expect.objectContaining({ videoId: two.ids[0], workspaceId: two.workspace.id }));

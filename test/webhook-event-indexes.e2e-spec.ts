@@ -24,6 +24,7 @@ import { createTestApp, TestApp } from './utils/test-app.js';
  */
 describe('Webhook event log queries use indexes (explain)', () => {
   let t: TestApp;
+  const workspaces = Array.from({ length: 4 }, () => new Types.ObjectId().toHexString());
   const events = () => t.app.get<Model<WebhookEvent>>(getModelToken(WebhookEvent.name));
 
   beforeAll(async () => {
@@ -33,6 +34,7 @@ describe('Webhook event log queries use indexes (explain)', () => {
       id: new Types.ObjectId().toHexString(), endpoint: i % 2 ? '/internal/videos/success' : '/internal/videos/failure', method: 'POST',
       payload: { videoId: `v${i % 40}` }, source: i % 3 ? 'rck' : 'heygen', eventType: i % 2 ? 'success' : 'failure', videoId: `v${i % 40}`,
       status: statuses[i % 5], httpStatus: 200, durationMs: 1, createdAt: new Date(Date.now() - i * 60_000),
+      ...(i % 5 !== 3 && { workspaceId: workspaces[i % 4] }),
     })));
   });
   afterAll(() => t.close());
@@ -50,6 +52,8 @@ describe('Webhook event log queries use indexes (explain)', () => {
     ['eventType', { eventType: 'failure' }, INDEX.byEventType],
     ['status since T (a bulk replay)', { status: 'failed', from }, INDEX.byStatus],
     ['videoId within from / to', { videoId: 'v7', from, to }, INDEX.byVideo],
+    ['workspaceId', { workspaceId: workspaces[1] }, INDEX.byWorkspace],
+    ['workspaceId within from / to', { workspaceId: workspaces[1], from, to }, INDEX.byWorkspace],
   ];
 
   for (const [name, filter, index] of cases) {
@@ -69,6 +73,19 @@ describe('Webhook event log queries use indexes (explain)', () => {
       const explain = (await events().aggregate(statsPipeline(from, to, period)).explain('queryPlanner')) as unknown as Document;
       assertUsesIndex(explain, INDEX.byTime);
     }
+  });
+
+  it('stats of one workspace: through the workspace index', async () => {
+    for (const period of ['hour', 'day'] as const) {
+      const explain = (await events().aggregate(statsPipeline(from, to, period, workspaces[2])).explain('queryPlanner')) as unknown as Document;
+      assertUsesIndex(explain, INDEX.byWorkspace);
+    }
+  });
+
+  it('stats of one workspace: its videos\' generation times through the workspace, status and completedAt index', async () => {
+    const videos = t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name));
+    const explain = (await videos.aggregate(generationTimesPipeline(from, to, workspaces[2])).explain('queryPlanner')) as unknown as Document;
+    assertUsesIndex(explain, 'workspaceId_1_status_1_metadata.completedAt_1');
   });
 
   it('stats: generation times through the videos\' status and completedAt index', async () => {

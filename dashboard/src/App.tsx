@@ -132,7 +132,8 @@ function Dashboard({ me, onSignOut }: { me: MeResponseDto; onSignOut: () => void
   const [stats, setStats] = useState<WebhookEventStatsDto>();
   const [counters, setCounters] = useState<StreamCountersDto>();
   const [feed, setFeed] = useState<FeedItem[]>([]);
-  const [live, setLive] = useState<{ state: LiveState; detail?: string }>({ state: 'connecting' });
+  /** The stream's state, and the workspace it follows ('' for all). */
+  const [live, setLive] = useState<{ state: LiveState; detail?: string; workspaceId: string }>({ state: 'connecting', workspaceId: '' });
   const [error, setError] = useState<string>();
   const refreshTimer = useRef<number>(undefined);
 
@@ -143,7 +144,10 @@ function Dashboard({ me, onSignOut }: { me: MeResponseDto; onSignOut: () => void
     const from = new Date(to.getTime() - windowMs);
     const [s, st] = await Promise.all([
       monitoringSummary({ client: api, query: { from: from.toISOString(), to: to.toISOString(), ...(workspaceId && { workspaceId }) } }),
-      webhookEventsStats({ client: api, query: { from: from.toISOString(), to: to.toISOString(), groupBy: windowMs <= 48 * 3600_000 ? 'hour' : 'day' } }),
+      webhookEventsStats({
+        client: api,
+        query: { from: from.toISOString(), to: to.toISOString(), groupBy: windowMs <= 48 * 3600_000 ? 'hour' : 'day', ...(workspaceId && { workspaceId }) },
+      }),
     ]);
     if (s.data) setSummary(s.data.data);
     if (st.data) setStats(st.data.data);
@@ -167,15 +171,18 @@ function Dashboard({ me, onSignOut }: { me: MeResponseDto; onSignOut: () => void
     return () => window.clearInterval(timer);
   }, [refresh]);
 
-  // The latest deliveries first (the event log has no workspace: with a workspace chosen the feed is live only).
+  // The latest deliveries first (of the chosen workspace: the event log stores each delivery's), then the stream's.
   useEffect(() => {
     setFeed([]);
-    if (workspaceId) return;
-    void webhookEventsList({ client: api, query: { limit: 50 } }).then(({ data }) => {
-      if (!data) return;
+    let current = true;
+    void webhookEventsList({ client: api, query: { limit: 50, ...(workspaceId && { workspaceId }) } }).then(({ data }) => {
+      if (!data || !current) return;
       const initial = data.data.events.map((e) => ({ ...e, id: e._id }));
-      setFeed((current) => mergeFeed(current, initial));
+      setFeed((shown) => mergeFeed(shown, initial));
     });
+    return () => {
+      current = false;
+    };
   }, [workspaceId]);
 
   useEffect(() => {
@@ -189,7 +196,7 @@ function Dashboard({ me, onSignOut }: { me: MeResponseDto; onSignOut: () => void
         setCounters(next);
         refreshSoon();
       },
-      onState: (state, detail) => setLive({ state, detail }),
+      onState: (state, detail) => setLive({ state, detail, workspaceId }),
     });
   }, [workspaceId, refreshSoon]);
 
@@ -220,7 +227,7 @@ function Dashboard({ me, onSignOut }: { me: MeResponseDto; onSignOut: () => void
             ))}
           </select>
         </label>
-        <span className={`live live-${live.state}`} data-testid="live-state" title={live.detail}>
+        <span className={`live live-${live.state}`} data-testid="live-state" data-workspace={live.workspaceId} title={live.detail}>
           {live.state}
         </span>
         <span>{me.email}</span>
@@ -245,7 +252,7 @@ function Dashboard({ me, onSignOut }: { me: MeResponseDto; onSignOut: () => void
           <Feed items={feed} />
         </section>
 
-        <Charts stats={stats} />
+        <Charts stats={stats} workspaceChosen={!!workspaceId} />
 
         <section>
           <h2>Stuck longest in generating</h2>
@@ -383,7 +390,7 @@ function Feed({ items }: { items: FeedItem[] }) {
   );
 }
 
-function Charts({ stats }: { stats?: WebhookEventStatsDto }) {
+function Charts({ stats, workspaceChosen }: { stats?: WebhookEventStatsDto; workspaceChosen: boolean }) {
   const volume = useMemo<ChartConfiguration | undefined>(() => {
     if (!stats) return undefined;
     const periods = allPeriods(stats);
@@ -441,7 +448,9 @@ function Charts({ stats }: { stats?: WebhookEventStatsDto }) {
   return (
     <>
       <section className="wide">
-        <h2>Deliveries per {stats.groupBy} by outcome (all workspaces)</h2>
+        <h2>
+          Deliveries per {stats.groupBy} by outcome ({workspaceChosen ? 'this workspace' : 'all workspaces'})
+        </h2>
         <ChartCanvas config={volume} label="Deliveries per period by outcome" />
       </section>
       <section>
@@ -461,6 +470,7 @@ function Charts({ stats }: { stats?: WebhookEventStatsDto }) {
         <h2>
           Refused deliveries per source: <span data-testid="refused-total">{stats.refused.reduce((sum, r) => sum + r.total, 0)}</span>
         </h2>
+        {workspaceChosen && <p className="muted">A refused delivery has no workspace (it was refused before its video was known): see all workspaces.</p>}
         <ChartCanvas config={refused} label="Refused deliveries per source" />
       </section>
     </>

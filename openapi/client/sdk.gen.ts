@@ -327,7 +327,9 @@ export const webhookEventsList = <ThrowOnError extends boolean = false>(options?
 /**
  * Deliveries per source and status, videos reported finished or failed and the rate, generation
  * time (average, p95), volume per day / week / month and refused deliveries, for `from` / `to`
- * (default: the last 30 days).
+ * (default: the last 30 days), optionally of one workspace (`workspaceId`). With a workspace,
+ * refused deliveries are not counted: they were refused before their video was known, so none
+ * has a workspace.
  */
 export const webhookEventsStats = <ThrowOnError extends boolean = false>(options?: Options<WebhookEventsStatsData, ThrowOnError>): RequestResult<WebhookEventsStatsResponses, WebhookEventsStatsErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEventsStatsResponses, WebhookEventsStatsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

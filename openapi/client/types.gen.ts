@@ -470,6 +470,10 @@ export type WebhookEventResponseDto = {
      * Our record's id (the AIVideo).
      */
     recordId?: string;
+    /**
+     * The workspace of the video or reel, when the handler found it.
+     */
+    workspaceId?: string;
     httpStatus: number;
     /**
      * True verified, false refused; absent when not checked (development without a secret, replays).
@@ -568,7 +572,8 @@ export type WebhookEventStatsDto = {
      */
     volume: Array<PeriodStatsDto>;
     /**
-     * Deliveries refused (4xx: signature, body, validation, unknown video) per source.
+     * Deliveries refused (4xx: signature, body, validation, unknown video) per source. Empty with a
+     * `workspaceId` filter: a refused delivery has no workspace.
      */
     refused: Array<RefusedStatsDto>;
 };
@@ -585,6 +590,12 @@ export type ReplayWebhookEventsDto = {
      * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
      */
     endpoint?: string;
+    /**
+     * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
+     * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
+     * never match.
+     */
+    workspaceId?: string;
     source?: 'rck' | 'heygen';
     status?: WebhookEventStatus;
     /**
@@ -864,7 +875,7 @@ export type StreamDeliveryDto = {
     durationMs: number;
     replayOf?: string;
     /**
-     * The workspace of the video or reel it is about, when found.
+     * The workspace of the video or reel it is about, as stored with the event; absent on deliveries refused before their handler.
      */
     workspaceId?: string;
 };
@@ -2256,6 +2267,12 @@ export type WebhookEventsListData = {
          * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
          */
         endpoint?: string;
+        /**
+         * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
+         * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
+         * never match.
+         */
+        workspaceId?: string;
         source?: 'rck' | 'heygen';
         status?: WebhookEventStatus;
         /**
@@ -2320,6 +2337,12 @@ export type WebhookEventsStatsData = {
          */
         to?: string;
         groupBy?: 'hour' | 'day' | 'week' | 'month';
+        /**
+         * Only deliveries about this workspace's videos and reels, and its videos' generation time.
+         * Refused deliveries have no workspace (they were refused before their video was known), so
+         * with this filter `refused` is always empty.
+         */
+        workspaceId?: string;
     };
     url: '/api/webhook-events/stats';
 };
@@ -2955,7 +2978,7 @@ export type MonitoringStreamData = {
     path?: never;
     query?: {
         /**
-         * Only deliveries about this workspace's videos and reels, and its counters.
+         * Only deliveries about this workspace's videos and reels (their stored workspaceId), and its counters.
          */
         workspaceId?: string;
     };

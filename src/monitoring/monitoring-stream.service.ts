@@ -21,7 +21,7 @@ export interface StreamDelivery {
   httpStatus: number;
   durationMs: number;
   replayOf?: string;
-  /** The workspace of the video or reel it is about, when found. */
+  /** The workspace of the video or reel it is about, as stored with the event (absent on deliveries refused before their handler). */
   workspaceId?: string;
 }
 
@@ -248,32 +248,9 @@ export class MonitoringStreamService implements OnModuleDestroy {
     for (;;) {
       const page = await this.events.findReceivedSince(cursor.since, cursor.seenIds, PAGE);
       const fresh = page.filter((event) => cursor.accept(event.id, event.createdAt.getTime()));
-      if (fresh.length > 0) handle(await this.withWorkspaces(fresh));
+      if (fresh.length > 0) handle(fresh.map(toStreamDelivery));
       if (page.length < PAGE || this.closed) return;
     }
-  }
-
-  private async withWorkspaces(events: Array<Omit<WebhookEventRecord, 'payload' | 'headers'>>): Promise<StreamDelivery[]> {
-    const ids = [...new Set(events.flatMap((e) => [e.recordId, e.callbackId, e.videoId].filter((id): id is string => !!id)))];
-    const [videos, reels] = await Promise.all([this.videos.workspacesOf(ids), this.reels.workspacesOf(ids)]);
-    return events.map((e) => {
-      const workspaceId = [e.recordId, e.callbackId, e.videoId].map((id) => id && (videos.get(id) ?? reels.get(id))).find((w) => !!w);
-      return {
-        id: e.id,
-        createdAt: e.createdAt.toISOString(),
-        source: e.source,
-        endpoint: e.endpoint,
-        ...(e.eventType !== undefined && { eventType: e.eventType }),
-        ...(e.videoId !== undefined && { videoId: e.videoId }),
-        ...(e.recordId !== undefined && { recordId: e.recordId }),
-        ...(e.callbackId !== undefined && { callbackId: e.callbackId }),
-        status: e.status,
-        httpStatus: e.httpStatus,
-        durationMs: e.durationMs,
-        ...(e.replayOf !== undefined && { replayOf: e.replayOf }),
-        ...(workspaceId && { workspaceId }),
-      };
-    });
   }
 
   private async counters(workspaceId: string | undefined, jobs: JobCounts): Promise<StreamCounters> {
@@ -286,6 +263,28 @@ export class MonitoringStreamService implements OnModuleDestroy {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * A stored event as the stream sends it. Its workspace is the one stored with it, so the stream's
+ * workspace filter and the event log's (`GET /api/webhook-events?workspaceId=`) agree.
+ */
+function toStreamDelivery(e: Omit<WebhookEventRecord, 'payload' | 'headers'>): StreamDelivery {
+  return {
+    id: e.id,
+    createdAt: e.createdAt.toISOString(),
+    source: e.source,
+    endpoint: e.endpoint,
+    ...(e.eventType !== undefined && { eventType: e.eventType }),
+    ...(e.videoId !== undefined && { videoId: e.videoId }),
+    ...(e.recordId !== undefined && { recordId: e.recordId }),
+    ...(e.callbackId !== undefined && { callbackId: e.callbackId }),
+    status: e.status,
+    httpStatus: e.httpStatus,
+    durationMs: e.durationMs,
+    ...(e.replayOf !== undefined && { replayOf: e.replayOf }),
+    ...(e.workspaceId !== undefined && { workspaceId: e.workspaceId }),
+  };
 }
 
 function errorMessage(error: unknown): string {

@@ -25,7 +25,7 @@ export class MonitoringSummaryQueryDto {
 }
 
 export class MonitoringStreamQueryDto {
-  /** Only deliveries about this workspace's videos and reels, and its counters. */
+  /** Only deliveries about this workspace's videos and reels (their stored workspaceId), and its counters. */
   @IsOptional()
   @IsObjectId({ api: { required: false } })
   workspaceId?: string;
@@ -114,7 +114,7 @@ export class StreamDeliveryDto {
   httpStatus: number;
   durationMs: number;
   replayOf?: string;
-  /** The workspace of the video or reel it is about, when found. */
+  /** The workspace of the video or reel it is about, as stored with the event; absent on deliveries refused before their handler. */
   workspaceId?: string;
 }
 

@@ -134,17 +134,6 @@ export class ReelRepository {
     return this.model.aggregate<{ reason: string; count: number }>(failureReasonsPipeline(filter, limit)).exec();
   }
 
-  /** The workspace of each of these ids that is a reel (ids that are not are left out). */
-  async workspacesOf(ids: string[]): Promise<Map<string, string>> {
-    const valid = ids.filter((id) => /^[0-9a-f]{24}$/i.test(id));
-    if (valid.length === 0) return new Map();
-    const reels = await this.model
-      .find({ _id: { $in: valid.map((id) => new Types.ObjectId(id)) } }, { workspaceId: 1 })
-      .lean<Array<{ _id: Types.ObjectId; workspaceId: Types.ObjectId }>>()
-      .exec();
-    return new Map(reels.map((reel) => [reel._id.toHexString(), reel.workspaceId.toHexString()]));
-  }
-
   /** requested → approved; null when the reel was not `requested` (already decided). */
   approve(id: string, by: string, now: Date): Promise<ReelRecord | null> {
     return this.transition(id, ['requested'], { $set: { status: 'approved', approvedBy: new Types.ObjectId(by), approvedAt: now } });

@@ -367,8 +367,8 @@ export class AIVideoRepository {
    * database (sorted durations, then the element at rank ⌈0.95·n⌉), which mongod and the wire
    * server both do exactly, unlike `$percentile`'s approximation.
    */
-  async generationTimes(from: Date, to: Date): Promise<{ videos: number; averageMs: number | null; p95Ms: number | null }> {
-    const [result] = await this.model.aggregate<{ videos: number; averageMs: number; p95Ms: number }>(generationTimesPipeline(from, to)).exec();
+  async generationTimes(from: Date, to: Date, workspaceId?: string): Promise<{ videos: number; averageMs: number | null; p95Ms: number | null }> {
+    const [result] = await this.model.aggregate<{ videos: number; averageMs: number; p95Ms: number }>(generationTimesPipeline(from, to, workspaceId)).exec();
     return result ? { videos: result.videos, averageMs: Number(result.averageMs), p95Ms: Number(result.p95Ms) } : { videos: 0, averageMs: null, p95Ms: null };
   }
 
@@ -398,17 +398,6 @@ export class AIVideoRepository {
     return this.model.aggregate<{ reason: string; count: number }>(failureReasonsPipeline(filter, limit)).exec();
   }
 
-  /** The workspace of each of these ids that is a video (ids that are not are left out). */
-  async workspacesOf(ids: string[]): Promise<Map<string, string>> {
-    const valid = ids.filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id));
-    if (valid.length === 0) return new Map();
-    const videos = await this.model
-      .find({ _id: { $in: valid.map((id) => new Types.ObjectId(id)) } }, { workspaceId: 1 })
-      .lean<Array<{ _id: Types.ObjectId; workspaceId: Types.ObjectId }>>()
-      .exec();
-    return new Map(videos.map((video) => [video._id.toHexString(), video.workspaceId.toHexString()]));
-  }
-
   /** Videos whose product copy may lag behind (a crash between the two writes). */
   async findUnsynced(updatedBefore: Date, limit: number): Promise<AIVideoRecord[]> {
     const videos = await this.model
@@ -433,9 +422,15 @@ function orphanFilter(cutoff: Date): QueryFilter<AIVideo> {
 }
 
 /** The aggregation behind generationTimes (exported for the index-use test). */
-export function generationTimesPipeline(from: Date, to: Date): PipelineStage[] {
+export function generationTimesPipeline(from: Date, to: Date, workspaceId?: string): PipelineStage[] {
   return [
-    { $match: { status: 'completed', 'metadata.completedAt': { $gte: from, $lt: to } } },
+    {
+      $match: {
+        ...(workspaceId && { workspaceId: new Types.ObjectId(workspaceId) }),
+        status: 'completed',
+        'metadata.completedAt': { $gte: from, $lt: to },
+      },
+    },
     { $project: { _id: 0, ms: { $subtract: ['$metadata.completedAt', '$metadata.queuedAt'] } } },
     { $sort: { ms: 1 } },
     { $group: { _id: null, videos: { $sum: 1 }, averageMs: { $avg: '$ms' }, durations: { $push: '$ms' } } },

@@ -125,5 +125,7 @@ AIVideoSchema.index({ 'metadata.productSynced': 1, updatedAt: 1 });
 AIVideoSchema.index({ 'metadata.batchId': 1, status: 1 });
 // Generation time of the videos completed in a window (the webhook event stats).
 AIVideoSchema.index({ status: 1, 'metadata.completedAt': 1 });
+// … and of one workspace's videos.
+AIVideoSchema.index({ workspaceId: 1, status: 1, 'metadata.completedAt': 1 });
 // The monitoring summary: videos by status created in a window, across workspaces.
 AIVideoSchema.index({ status: 1, createdAt: -1 });

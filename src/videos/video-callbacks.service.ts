@@ -12,6 +12,16 @@ import { VideoSyncService } from './video-sync.service.js';
 /** What a callback did: applied it, saw it before, or ignored it (a failure after a success). */
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'ignored';
 
+/**
+ * A callback's result: `data` is the seed's answer to RCK; `workspaceId` (the video's) is for the
+ * webhook event log and stays out of the answer.
+ */
+export interface CallbackResult<T> {
+  outcome: CallbackOutcome;
+  data: T;
+  workspaceId: string;
+}
+
 export interface SuccessCallbackData {
   videoId: string;
   youtubeVideoId?: string;
@@ -50,7 +60,7 @@ export class VideoCallbacksService {
     private readonly config: AppConfig,
   ) {}
 
-  async succeeded(videoId: string, result: CompletionResult): Promise<{ outcome: CallbackOutcome; data: SuccessCallbackData }> {
+  async succeeded(videoId: string, result: CompletionResult): Promise<CallbackResult<SuccessCallbackData>> {
     const video = await this.find(videoId);
     // Completed already (the usual repeat): the conditional update could not apply, so skip it.
     const completed = video.status === 'completed' ? null : await this.videos.complete(video.id, result);
@@ -61,16 +71,16 @@ export class VideoCallbacksService {
       const { videoUrl, youtubeVideoId, imgS3Url, completedAt } = completed.metadata;
       await this.publish(completed, 'video.completed', { videoId: completed.id, productId: completed.productId, videoUrl, youtubeVideoId, imgS3Url, completedAt });
       await this.digests.settled([completed]);
-      return { outcome: 'accepted', data: successData(completed) };
+      return { outcome: 'accepted', data: successData(completed), workspaceId: completed.workspaceId };
     }
     // Already completed: answer as the first delivery did, and finish its product write if a
     // crash interrupted it. Nothing moves a video out of `completed`, so what was read stands.
     const current = video.status === 'completed' ? video : await this.find(videoId);
     await this.sync.syncProductCopies([current]);
-    return { outcome: 'duplicate', data: successData(current) };
+    return { outcome: 'duplicate', data: successData(current), workspaceId: current.workspaceId };
   }
 
-  async failed(videoId: string, error: string | undefined): Promise<{ outcome: CallbackOutcome; data: FailureCallbackData }> {
+  async failed(videoId: string, error: string | undefined): Promise<CallbackResult<FailureCallbackData>> {
     const video = await this.find(videoId);
     // In a final state already: the conditional update could not apply, so skip it.
     const final = video.status === 'completed' || video.status === 'failed';
@@ -92,14 +102,14 @@ export class VideoCallbacksService {
         link: { label: 'Open the video', url: `${this.config.appUrl}/videos/${failed.id}` },
       }, { videoId: failed.id, status: 'failed', version: failed.metadata.version });
       await this.digests.settled([failed]);
-      return { outcome: 'accepted', data: failureData(failed) };
+      return { outcome: 'accepted', data: failureData(failed), workspaceId: failed.workspaceId };
     }
     const current = final ? video : await this.find(videoId);
     await this.sync.syncProductCopies([current]);
     if (current.status === 'completed') {
-      return { outcome: 'ignored', data: { videoId: current.id, productId: current.productId, status: current.status } };
+      return { outcome: 'ignored', data: { videoId: current.id, productId: current.productId, status: current.status }, workspaceId: current.workspaceId };
     }
-    return { outcome: 'duplicate', data: failureData(current) };
+    return { outcome: 'duplicate', data: failureData(current), workspaceId: current.workspaceId };
   }
 
   /** Tells the workspace's webhook endpoints; a failure here is logged and never fails the callback. */

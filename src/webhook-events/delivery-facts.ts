@@ -89,6 +89,8 @@ export function eventFromRequest(
     videoId: cut(webhook?.videoId ?? facts.videoId),
     callbackId: cut(facts.callbackId),
     recordId: cut(webhook?.recordId),
+    // Only what the handler found: a delivery refused before it (signature, body, unknown video) has none.
+    workspaceId: webhook?.workspaceId,
     headers,
     status: outcome.status ?? statusFor(outcome.httpStatus, webhook?.outcome),
     httpStatus: outcome.httpStatus,

@@ -8,6 +8,8 @@ export interface HandledDelivery {
   httpStatus: number;
   response: unknown;
   eventId?: string;
+  /** The workspace the first delivery concerned, for the event of a repeat. */
+  workspaceId?: string;
 }
 
 /** Delivery ids already handled, per source (see WebhookDelivery). */
@@ -18,7 +20,7 @@ export class WebhookDeliveryRepository {
   async findHandled(source: string, deliveryId: string): Promise<HandledDelivery | null> {
     // Every webhook delivery asks this, so it goes to the collection directly: two strings need
     // no casting and the answer no hydration.
-    return this.model.collection.findOne<HandledDelivery>({ source, deliveryId }, { projection: { _id: 0, httpStatus: 1, response: 1, eventId: 1 } });
+    return this.model.collection.findOne<HandledDelivery>({ source, deliveryId }, { projection: { _id: 0, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1 } });
   }
 
   /** The first answer stands: a concurrent delivery of the same id that also ran keeps the first one's record. */

@@ -28,6 +28,10 @@ export class WebhookDelivery {
   @Prop()
   eventId?: string;
 
+  /** The workspace the first delivery concerned (its handler found it): a repeat's event gets it too. */
+  @Prop()
+  workspaceId?: string;
+
   @Prop({ required: true })
   createdAt: Date;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { WebhookEventRecord, StatsPeriod } from './webhook-event.repository.js';
 import { WEBHOOK_EVENT_STATUSES, WebhookEventStatus } from './webhook-event.schema.js';
@@ -27,6 +28,15 @@ export class WebhookEventFiltersDto {
   @MaxLength(200)
   @IsString({ message: 'videoId must be a string' })
   videoId?: string;
+
+  /**
+   * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
+   * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
+   * never match.
+   */
+  @IsOptional()
+  @IsObjectId({ api: { required: false } })
+  workspaceId?: string;
 
   @IsOptional()
   @IsIn(WEBHOOK_SOURCES, { message: `source must be one of ${WEBHOOK_SOURCES.join(', ')}` })
@@ -92,6 +102,8 @@ export class WebhookEventResponseDto {
   callbackId?: string;
   /** Our record's id (the AIVideo). */
   recordId?: string;
+  /** The workspace of the video or reel, when the handler found it. */
+  workspaceId?: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Selected request headers (never signatures or secrets).' })
   headers?: Record<string, string>;
   @ApiProperty({ enum: WEBHOOK_EVENT_STATUSES, enumName: 'WebhookEventStatus' })
@@ -131,6 +143,15 @@ export class WebhookEventStatsQueryDto {
   @IsIn(STATS_PERIODS, { message: `groupBy must be one of ${STATS_PERIODS.join(', ')}` })
   @ApiPropertyOptional({ enum: STATS_PERIODS, default: 'day' })
   groupBy?: StatsPeriod = 'day';
+
+  /**
+   * Only deliveries about this workspace's videos and reels, and its videos' generation time.
+   * Refused deliveries have no workspace (they were refused before their video was known), so
+   * with this filter `refused` is always empty.
+   */
+  @IsOptional()
+  @IsObjectId({ api: { required: false } })
+  workspaceId?: string;
 }
 
 export class StatusCountsDto {
@@ -196,7 +217,10 @@ export class WebhookEventStatsDto {
   generationTime: GenerationTimeDto;
   /** Deliveries per period, oldest first (periods without any are left out). */
   volume: PeriodStatsDto[];
-  /** Deliveries refused (4xx: signature, body, validation, unknown video) per source. */
+  /**
+   * Deliveries refused (4xx: signature, body, validation, unknown video) per source. Empty with a
+   * `workspaceId` filter: a refused delivery has no workspace.
+   */
   refused: RefusedStatsDto[];
 }
 

@@ -17,6 +17,8 @@ export interface WebhookEventRecord {
   videoId?: string;
   callbackId?: string;
   recordId?: string;
+  /** The workspace of the video or reel (stored as an ObjectId). */
+  workspaceId?: string;
   headers?: Record<string, string>;
   status: WebhookEventStatus;
   httpStatus: number;
@@ -32,6 +34,7 @@ export interface WebhookEventFilter {
   /** Any of these endpoints (the full path and what the seed's short form may stand for). */
   endpoints?: string[];
   videoId?: string;
+  workspaceId?: string;
   source?: string;
   status?: WebhookEventStatus;
   eventType?: string;
@@ -62,7 +65,12 @@ export const PERIOD_FORMATS: Record<StatsPeriod, string> = { hour: '%Y-%m-%dT%H'
 const SUCCEEDED_EVENT_TYPE = '(^|[._])(success|succeeded|completed)$';
 const FAILED_EVENT_TYPE = '(^|[._])(fail|failed|failure)$';
 
-type LeanEvent = Omit<WebhookEventRecord, 'id' | 'replayOf'> & { _id: Types.ObjectId; replayOf?: Types.ObjectId; videoIds?: string[] };
+type LeanEvent = Omit<WebhookEventRecord, 'id' | 'replayOf' | 'workspaceId'> & {
+  _id: Types.ObjectId;
+  replayOf?: Types.ObjectId;
+  workspaceId?: Types.ObjectId;
+  videoIds?: string[];
+};
 
 @Injectable()
 export class WebhookEventRepository {
@@ -134,8 +142,8 @@ export class WebhookEventRepository {
   }
 
   /** Counts by source, status, period, kind and HTTP status: small groups the service folds into the answer. */
-  async statsGroups(from: Date, to: Date, period: StatsPeriod): Promise<WebhookEventStatsGroup[]> {
-    return this.model.aggregate<WebhookEventStatsGroup>(statsPipeline(from, to, period)).exec();
+  async statsGroups(from: Date, to: Date, period: StatsPeriod, workspaceId?: string): Promise<WebhookEventStatsGroup[]> {
+    return this.model.aggregate<WebhookEventStatsGroup>(statsPipeline(from, to, period, workspaceId)).exec();
   }
 
   /**
@@ -172,6 +180,7 @@ export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {
   const query: Record<string, unknown> = {};
   if (filter.endpoints) query.endpoint = filter.endpoints.length === 1 ? filter.endpoints[0] : { $in: filter.endpoints };
   if (filter.videoId) query.videoIds = filter.videoId;
+  if (filter.workspaceId) query.workspaceId = new Types.ObjectId(filter.workspaceId);
   if (filter.source) query.source = filter.source;
   if (filter.status) query.status = filter.status;
   if (filter.eventType) query.eventType = filter.eventType;
@@ -181,11 +190,14 @@ export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {
   return query;
 }
 
-/** The stats aggregation (one pass over the window, read through the createdAt index); exported for the index-use test. */
-export function statsPipeline(from: Date, to: Date, period: StatsPeriod): PipelineStage[] {
+/**
+ * The stats aggregation (one pass over the window, read through the createdAt index, or the
+ * workspace one for a workspace); exported for the index-use test.
+ */
+export function statsPipeline(from: Date, to: Date, period: StatsPeriod, workspaceId?: string): PipelineStage[] {
   const eventType = { $ifNull: ['$eventType', ''] };
   return [
-    { $match: { createdAt: { $gte: from, $lt: to } } },
+    { $match: { ...(workspaceId && { workspaceId: new Types.ObjectId(workspaceId) }), createdAt: { $gte: from, $lt: to } } },
     {
       $group: {
         _id: {
@@ -225,16 +237,22 @@ export function statsPipeline(from: Date, to: Date, period: StatsPeriod): Pipeli
 }
 
 function toDocument(event: WebhookEventRecord): Record<string, unknown> {
-  const { id, replayOf, ...rest } = event;
+  const { id, replayOf, workspaceId, ...rest } = event;
   const doc: Record<string, unknown> = { _id: new Types.ObjectId(id) };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) doc[key] = value;
   if (replayOf) doc.replayOf = new Types.ObjectId(replayOf);
+  if (workspaceId) doc.workspaceId = new Types.ObjectId(workspaceId);
   const videoIds = [...new Set([event.videoId, event.callbackId, event.recordId].filter((v): v is string => !!v))];
   if (videoIds.length > 0) doc.videoIds = videoIds;
   return doc;
 }
 
 function toRecord(event: LeanEvent): WebhookEventRecord {
-  const { _id, replayOf, videoIds, ...rest } = event;
-  return { id: _id.toHexString(), ...rest, ...(replayOf && { replayOf: replayOf.toHexString() }) };
+  const { _id, replayOf, workspaceId, videoIds, ...rest } = event;
+  return {
+    id: _id.toHexString(),
+    ...rest,
+    ...(workspaceId && { workspaceId: workspaceId.toHexString() }),
+    ...(replayOf && { replayOf: replayOf.toHexString() }),
+  };
 }

@@ -53,6 +53,13 @@ export class WebhookEvent {
   @Prop()
   recordId?: string;
 
+  /**
+   * The workspace of the video or reel, as the handler found it (a replay records it too);
+   * absent on deliveries refused before the handler (bad signature, invalid body, unknown video).
+   */
+  @Prop({ type: Types.ObjectId })
+  workspaceId?: Types.ObjectId;
+
   /** Every id above, for the `videoId` filter (one multikey index). */
   @Prop({ type: [String], default: undefined })
   videoIds?: string[];
@@ -103,6 +110,8 @@ export const WEBHOOK_EVENT_INDEXES = {
   bySource: { source: 1, createdAt: -1, _id: -1 },
   byStatus: { status: 1, createdAt: -1, _id: -1 },
   byEventType: { eventType: 1, createdAt: -1, _id: -1 },
+  // The list's workspaceId filter and the stats of one workspace (its window on createdAt).
+  byWorkspace: { workspaceId: 1, createdAt: -1, _id: -1 },
 } as const;
 
 export const WEBHOOK_EVENT_INDEX_NAMES = Object.fromEntries(

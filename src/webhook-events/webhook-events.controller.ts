@@ -45,7 +45,9 @@ export class WebhookEventsController {
   /**
    * Deliveries per source and status, videos reported finished or failed and the rate, generation
    * time (average, p95), volume per day / week / month and refused deliveries, for `from` / `to`
-   * (default: the last 30 days).
+   * (default: the last 30 days), optionally of one workspace (`workspaceId`). With a workspace,
+   * refused deliveries are not counted: they were refused before their video was known, so none
+   * has a workspace.
    */
   @Get('stats')
   @ApiEnvelopeResponse(WebhookEventStatsDto)

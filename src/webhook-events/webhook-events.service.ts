@@ -25,12 +25,16 @@ export class WebhookEventsService {
     return event;
   }
 
-  async stats(query: { from?: Date; to?: Date; groupBy?: StatsPeriod }, now = new Date()): Promise<WebhookEventStatsDto> {
+  async stats(query: { from?: Date; to?: Date; groupBy?: StatsPeriod; workspaceId?: string }, now = new Date()): Promise<WebhookEventStatsDto> {
     const to = query.to ?? now;
     const from = query.from ?? new Date(to.getTime() - DEFAULT_STATS_WINDOW_MS);
     if (from >= to) throw new BadRequestException('from must be before to');
     const groupBy = query.groupBy ?? 'day';
-    const [groups, generationTime] = await Promise.all([this.events.statsGroups(from, to, groupBy), this.videos.generationTimes(from, to)]);
+    const { workspaceId } = query;
+    const [groups, generationTime] = await Promise.all([
+      this.events.statsGroups(from, to, groupBy, workspaceId),
+      this.videos.generationTimes(from, to, workspaceId),
+    ]);
 
     const bySource = new Map<string, SourceStatsDto>();
     const byPeriod = new Map<string, PeriodStatsDto>();
@@ -80,6 +84,7 @@ export function toFilter(filters: WebhookEventFiltersDto): WebhookEventFilter {
   return {
     ...(filters.endpoint && { endpoints: endpointForms(filters.endpoint) }),
     videoId: filters.videoId,
+    workspaceId: filters.workspaceId,
     source: filters.source,
     status: filters.status,
     eventType: filters.eventType,

@@ -53,7 +53,12 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
           return from(
             this.deliveries
               // As JSON, so the repeat's answer is byte for byte the first one's (no undefined turned null).
-              .remember(source, deliveryId, { httpStatus: reply.statusCode, response: asJson(body), eventId: event.id })
+              .remember(source, deliveryId, {
+                httpStatus: reply.statusCode,
+                response: asJson(body),
+                eventId: event.id,
+                ...(event.workspaceId && { workspaceId: event.workspaceId }),
+              })
               .catch((error: unknown) => this.logger.warn(`[WebhookLogger] Could not remember delivery ${deliveryId}: ${String(error)}`)),
           ).pipe(mergeMap(() => of(body)));
         }),
@@ -76,6 +81,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
         if (!handled) return run();
         void reply.status(handled.httpStatus);
         webhook.outcome = 'duplicate';
+        if (handled.workspaceId) webhook.workspaceId = handled.workspaceId;
         this.recorder.record(
           eventFromRequest(
             request,

@@ -10,6 +10,8 @@ export interface ReplayResult {
   outcome?: string;
   videoId?: string;
   recordId?: string;
+  /** The workspace of the video or reel, once the handler found it. */
+  workspaceId?: string;
 }
 
 /**

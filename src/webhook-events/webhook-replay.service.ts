@@ -56,7 +56,7 @@ export class WebhookReplayService implements OnModuleInit {
     if (!handler) throw new ConflictException(`No replay handler is registered for ${original.endpoint}`);
 
     const started = performance.now();
-    let outcome: { httpStatus: number; response: unknown; outcome?: string; videoId?: string; recordId?: string; error?: string };
+    let outcome: { httpStatus: number; response: unknown; outcome?: string; videoId?: string; recordId?: string; workspaceId?: string; error?: string };
     try {
       outcome = await handler(structuredClone(original.payload));
     } catch (error) {
@@ -76,6 +76,7 @@ export class WebhookReplayService implements OnModuleInit {
       videoId: outcome.videoId ?? original.videoId,
       callbackId: original.callbackId,
       recordId: outcome.recordId ?? original.recordId,
+      workspaceId: outcome.workspaceId ?? original.workspaceId,
       status: statusFor(outcome.httpStatus, outcome.outcome),
       httpStatus: outcome.httpStatus,
       durationMs: Math.round(durationMs * 100) / 100,

@@ -37,7 +37,8 @@ export class HeygenWebhooksController implements OnModuleInit {
       const dto = (await heygenBody.transform(payload, { type: 'body', metatype: Object })) as HeygenWebhookDto;
       const facts: { webhook: NonNullable<WebhookRequest['webhook']> } = { webhook: { source: 'heygen' } };
       const response = await this.handle(dto, facts);
-      return { httpStatus: HttpStatus.OK, response, outcome: facts.webhook.outcome, videoId: facts.webhook.videoId, recordId: facts.webhook.recordId };
+      const { outcome, videoId, recordId, workspaceId } = facts.webhook;
+      return { httpStatus: HttpStatus.OK, response, outcome, videoId, recordId, workspaceId };
     });
   }
 
@@ -94,7 +95,7 @@ export class HeygenWebhooksController implements OnModuleInit {
       result = await this.events.failed(reel, reason, videoId);
     }
     const current = result.reel ?? reel;
-    mark(request, result.outcome, videoId ?? current.heygenVideoId, current.id);
+    mark(request, result.outcome, videoId ?? current.heygenVideoId, current.id, current.workspaceId);
     this.logger.log(`HeyGen ${eventType} for reel ${current.id}: ${result.outcome}`);
     return ok(
       { event_type: eventType, outcome: result.outcome, video_id: videoId ?? current.heygenVideoId, reel_id: current.id, status: current.status },
@@ -109,8 +110,9 @@ function messageFor(outcome: ReelEventResult['outcome'], status: string): string
   return status === 'completed' ? 'Reel already completed; failure ignored' : `Reel is ${status}; event ignored`;
 }
 
-function mark(request: { webhook?: WebhookRequest['webhook'] }, outcome: string, videoId: string | undefined, recordId?: string): void {
-  if (request.webhook) Object.assign(request.webhook, { outcome, ...(videoId !== undefined && { videoId }), ...(recordId && { recordId }) });
+function mark(request: { webhook?: WebhookRequest['webhook'] }, outcome: string, videoId: string | undefined, recordId?: string, workspaceId?: string): void {
+  if (!request.webhook) return;
+  Object.assign(request.webhook, { outcome, ...(videoId !== undefined && { videoId }), ...(recordId && { recordId }), ...(workspaceId && { workspaceId }) });
 }
 
 /** A non-empty string field of event_data (at most 2048 characters), or undefined; any other type is a 400. */

@@ -45,9 +45,9 @@ export class RckWebhooksController implements OnModuleInit {
     @Body(successBody) body: Record<string, unknown>,
     @Req() request: WebhookRequest,
   ): Promise<SuccessEnvelope<RckSuccessDataDto>> {
-    const { outcome, envelope } = await this.handleSuccess(body as unknown as RckSuccessCallbackDto);
-    markOutcome(request, outcome, envelope.data.videoId);
-    return envelope;
+    const handled = await this.handleSuccess(body as unknown as RckSuccessCallbackDto);
+    markOutcome(request, handled);
+    return handled.envelope;
   }
 
   /** RCK could not generate the video. After a success it is ignored (still 200). */
@@ -60,39 +60,47 @@ export class RckWebhooksController implements OnModuleInit {
     @Body(failureBody) body: Record<string, unknown>,
     @Req() request: WebhookRequest,
   ): Promise<SuccessEnvelope<RckFailureDataDto>> {
-    const { outcome, envelope } = await this.handleFailure(body as unknown as RckFailureCallbackDto);
-    markOutcome(request, outcome, envelope.data.videoId);
-    return envelope;
+    const handled = await this.handleFailure(body as unknown as RckFailureCallbackDto);
+    markOutcome(request, handled);
+    return handled.envelope;
   }
 
   private async handleSuccess(dto: RckSuccessCallbackDto) {
-    const { outcome, data } = await this.callbacks.succeeded(dto.videoId, {
+    const { outcome, data, workspaceId } = await this.callbacks.succeeded(dto.videoId, {
       youtubeVideoId: dto.youtubeVideoId,
       localFilename: dto.localFilename,
       videoUrl: dto.video_url ?? dto.videoUrl,
       imgS3Url: dto.img_s3_url ?? dto.imgS3Url,
     });
     this.logger.log(`[Internal Webhook] success for video ${data.videoId}: ${outcome}`);
-    return { outcome, envelope: ok(data, 'Video status updated successfully') };
+    return { outcome, workspaceId, envelope: ok(data, 'Video status updated successfully') };
   }
 
   private async handleFailure(dto: RckFailureCallbackDto) {
-    const { outcome, data } = await this.callbacks.failed(dto.videoId, dto.error?.trim() || undefined);
+    const { outcome, data, workspaceId } = await this.callbacks.failed(dto.videoId, dto.error?.trim() || undefined);
     this.logger.log(`[Internal Webhook] failure for video ${data.videoId}: ${outcome}`);
-    if (outcome === 'ignored') return { outcome, envelope: ok(data, 'Video already completed; failure ignored') };
-    return { outcome, envelope: ok(data, 'Video failure recorded successfully') };
+    if (outcome === 'ignored') return { outcome, workspaceId, envelope: ok(data, 'Video already completed; failure ignored') };
+    return { outcome, workspaceId, envelope: ok(data, 'Video failure recorded successfully') };
   }
 }
 
-function markOutcome(request: WebhookRequest, outcome: string, videoId: string): void {
+/** What a handler did, for the answer (`envelope`) and for the event log (the rest). */
+interface Handled {
+  outcome: string;
+  workspaceId: string;
+  envelope: SuccessEnvelope<{ videoId: string }>;
+}
+
+function markOutcome(request: WebhookRequest, { outcome, workspaceId, envelope }: Handled): void {
   // For RCK the sender's videoId is our AIVideo's id.
-  if (request.webhook) Object.assign(request.webhook, { outcome, videoId, recordId: videoId });
+  const videoId = envelope.data.videoId;
+  if (request.webhook) Object.assign(request.webhook, { outcome, videoId, recordId: videoId, workspaceId });
 }
 
 async function validated<T>(pipe: ValidationPipe, payload: unknown): Promise<T> {
   return (await pipe.transform(payload, { type: 'body', metatype: Object })) as T;
 }
 
-function replayResult({ outcome, envelope }: { outcome: string; envelope: SuccessEnvelope<{ videoId: string }> }): ReplayResult {
-  return { httpStatus: HttpStatus.OK, response: envelope, outcome, videoId: envelope.data.videoId, recordId: envelope.data.videoId };
+function replayResult({ outcome, workspaceId, envelope }: Handled): ReplayResult {
+  return { httpStatus: HttpStatus.OK, response: envelope, outcome, videoId: envelope.data.videoId, recordId: envelope.data.videoId, workspaceId };
 }

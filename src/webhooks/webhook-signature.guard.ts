@@ -17,6 +17,8 @@ export interface WebhookDeliveryInfo {
   videoId?: string;
   /** Set by the handler: our record's id (the AIVideo, the reel) when it differs from `videoId`. */
   recordId?: string;
+  /** Set by the handler: the workspace of the video or reel the delivery concerned, once found. */
+  workspaceId?: string;
   /** Set by the handler when the payload does not say it (`event_type`) and the path is not enough. */
   eventType?: string;
   /** Set by the webhook event log once it has recorded this delivery. */
