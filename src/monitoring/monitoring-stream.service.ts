@@ -41,6 +41,8 @@ export interface StreamSink {
 }
 
 const PAGE = 500;
+/** Beyond the recorder's flush interval, how long an event may take to be written. */
+const SETTLE_MARGIN_MS = 100;
 /** A client this far behind is dropped (it reconnects and resumes from its Last-Event-ID). */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 
@@ -140,10 +142,10 @@ export class MonitoringStreamService implements OnModuleDestroy {
       this.hubCursor ??= await this.primedCursor(Date.now());
       if (options.cursor) {
         // Read with a copy: the subscriber's own cursor decides what it has been sent.
-        await this.readNew(subscriber.cursor.clone(), (events) => subscriber.deliver(events));
+        await this.readNew(subscriber.cursor.clone(), undefined, (events) => subscriber.deliver(events));
       } else {
         // "New" means visible from now on: what is already stored within the window is seen.
-        await this.readNew(subscriber.cursor, () => undefined);
+        await this.readNew(subscriber.cursor, undefined, () => undefined);
       }
       if (gone || this.closed) return;
       this.subscribers.add(subscriber);
@@ -215,7 +217,12 @@ export class MonitoringStreamService implements OnModuleDestroy {
     this.stats.polls++;
     try {
       this.hubCursor ??= await this.primedCursor(Date.now());
-      await this.readNew(this.hubCursor, (events) => {
+      // Only events older than a flush interval: every instance writes its events in batches one
+      // flush interval after the request, so waiting that long lets each instance's batch land
+      // and deliveries to different instances go out in the order they arrived. (An event later
+      // still is sent all the same, by the cursor's overlap.) Catch-ups read everything stored.
+      const settled = new Date(Date.now() - this.config.webhookEvents.flushIntervalMs - SETTLE_MARGIN_MS);
+      await this.readNew(this.hubCursor, settled, (events) => {
         for (const subscriber of this.subscribers) subscriber.deliver(events);
       });
       const jobs = await this.jobs.counts();
@@ -239,14 +246,14 @@ export class MonitoringStreamService implements OnModuleDestroy {
   /** A cursor at `now` that has seen everything already stored within the window. */
   private async primedCursor(now: number): Promise<StreamCursor> {
     const cursor = new StreamCursor(now, this.config.monitoringStream.overlapMs);
-    await this.readNew(cursor, () => undefined);
+    await this.readNew(cursor, undefined, () => undefined);
     return cursor;
   }
 
-  /** Reads, page by page, every event the cursor has not seen, and hands over each page in order. */
-  private async readNew(cursor: StreamCursor, handle: (events: StreamDelivery[]) => void): Promise<void> {
+  /** Reads, page by page, every event the cursor has not seen (received before `before`, if given), and hands over each page in order. */
+  private async readNew(cursor: StreamCursor, before: Date | undefined, handle: (events: StreamDelivery[]) => void): Promise<void> {
     for (;;) {
-      const page = await this.events.findReceivedSince(cursor.since, cursor.seenIds, PAGE);
+      const page = await this.events.findReceivedSince(cursor.since, cursor.seenIds, PAGE, before);
       const fresh = page.filter((event) => cursor.accept(event.id, event.createdAt.getTime()));
       if (fresh.length > 0) handle(fresh.map(toStreamDelivery));
       if (page.length < PAGE || this.closed) return;

@@ -129,8 +129,8 @@ export class WebhookEventRepository {
    * Events received at or after `since` other than `exceptIds`, oldest first (then by id), without
    * their payload and headers: what the monitoring stream reads again every poll (the byTime index).
    */
-  async findReceivedSince(since: Date, exceptIds: string[], limit: number): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers'>>> {
-    const query: Record<string, unknown> = { createdAt: { $gte: since } };
+  async findReceivedSince(since: Date, exceptIds: string[], limit: number, before?: Date): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers'>>> {
+    const query: Record<string, unknown> = { createdAt: { $gte: since, ...(before && { $lt: before }) } };
     if (exceptIds.length > 0) query._id = { $nin: exceptIds.map((id) => new Types.ObjectId(id)) };
     const events = await this.model
       .find(query, { payload: 0, headers: 0 })
