@@ -4,26 +4,11 @@ import { JobCounts, JobRunner } from '../jobs/job-runner.js';
 import { ReelRepository } from '../reels/reel.repository.js';
 import { AIVideoRepository } from '../videos/ai-video.repository.js';
 import { WebhookEventRecord, WebhookEventRepository } from '../webhook-events/webhook-event.repository.js';
+import { StreamDeliveryDto } from './monitoring.dto.js';
 import { StreamCursor } from './stream-cursor.js';
 
-/** One delivery as the stream sends it (`event: delivery`). */
-export interface StreamDelivery {
-  /** The stored event: GET /api/webhook-events/{id}, POST …/{id}/replay. */
-  id: string;
-  createdAt: string;
-  source: string;
-  endpoint: string;
-  eventType?: string;
-  videoId?: string;
-  recordId?: string;
-  callbackId?: string;
-  status: string;
-  httpStatus: number;
-  durationMs: number;
-  replayOf?: string;
-  /** The workspace of the video or reel it is about, as stored with the event (absent on deliveries refused before their handler). */
-  workspaceId?: string;
-}
+/** One delivery as the stream sends it (`event: delivery`): the shape the API document declares. */
+export type StreamDelivery = StreamDeliveryDto;
 
 /** The counters the stream sends (`event: counters`) when they change. */
 export interface StreamCounters {
