@@ -250,6 +250,46 @@ describe('Monitoring stream (e2e, two instances)', () => {
     expect(decoded.accept(ids[MAX_CURSOR_IDS], 0)).toBe(false);
   });
 
+  it('a client that replaces another during its set-up (the dashboard changing workspace) misses nothing stored once it is ready', async () => {
+    // Its own instance with a long poll interval, so nothing else is watching and the event below
+    // is stored before the first poll.
+    const rckC = await FakeRck.start();
+    const c = await createTestApp({ env: videosTestEnv(rckC, { MONITORING_STREAM_POLL_MS: '700' }) });
+    try {
+      const service = c.app.get(MonitoringStreamService);
+      const sink = () => {
+        const chunks: string[] = [];
+        return { chunks, backlog: 0, write: (chunk: string) => chunks.push(chunk) > 0, end: () => undefined };
+      };
+      const first = sink();
+      const leaveFirst = service.subscribe(first, {});
+      await eventually(() => expect(first.chunks.join('')).toContain('event: ready'));
+      // The first leaves while the second's set-up reads the event log, as the browser's aborted
+      // request does (the read is watched for that moment, and goes on unchanged).
+      const repository = c.app.get(WebhookEventRepository);
+      const read = repository.findReceivedSince.bind(repository);
+      repository.findReceivedSince = (...args) => {
+        repository.findReceivedSince = read;
+        leaveFirst();
+        return read(...args);
+      };
+      const second = sink();
+      service.subscribe(second, {});
+      await eventually(() => expect(second.chunks.join('')).toContain('event: ready'));
+      expect(repository.findReceivedSince).toBe(read);
+      expect(service.clients).toBe(1);
+      const id = new Types.ObjectId().toHexString();
+      await repository.insertBatch([{
+        id, endpoint: '/internal/videos/success', method: 'POST', payload: {}, source: 'rck', eventType: 'success',
+        videoId: 'switch-video', status: 'accepted', httpStatus: 200, durationMs: 2, createdAt: new Date(),
+      }]);
+      await eventually(() => expect(second.chunks.filter((chunk) => chunk.includes('event: delivery')).join('')).toContain(`"id":"${id}"`), 3000);
+    } finally {
+      await c.close();
+      await rckC.stop();
+    }
+  });
+
   it('ends open streams when the application closes, so they do not hold shutdown', async () => {
     const rckC = await FakeRck.start();
     const c = await createTestApp({ env: videosTestEnv(rckC, { MONITORING_STREAM_POLL_MS: '100' }) });

@@ -88,7 +88,11 @@ class Subscriber {
 export class MonitoringStreamService implements OnModuleDestroy {
   private readonly logger = new Logger('MonitoringStream');
   private readonly subscribers = new Set<Subscriber>();
-  /** What the shared poller has seen; undefined while nobody watches (set afresh on the next connect). */
+  /**
+   * What the shared poller has seen. Set only while a client is being set up, before that
+   * client's own read (so the poller never steps over what the client has not seen); afresh when
+   * nobody was watching.
+   */
   private hubCursor?: StreamCursor;
   private readonly lastCounters = new Map<string, string>();
   private timer?: NodeJS.Timeout;
@@ -124,7 +128,7 @@ export class MonitoringStreamService implements OnModuleDestroy {
     void this.exclusive(async () => {
       if (gone || this.closed) return;
       sink.write(sseMessage({ retry: 2000 }));
-      this.hubCursor ??= await this.primedCursor(Date.now());
+      if (!this.hubCursor || this.subscribers.size === 0) this.hubCursor = await this.primedCursor(Date.now());
       if (options.cursor) {
         // Read with a copy: the subscriber's own cursor decides what it has been sent.
         await this.readNew(subscriber.cursor.clone(), undefined, (events) => subscriber.deliver(events));
@@ -182,32 +186,37 @@ export class MonitoringStreamService implements OnModuleDestroy {
     if (this.timer) clearTimeout(this.timer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.timer = this.heartbeat = undefined;
-    this.hubCursor = undefined;
+    // The hub cursor stays: a client whose set-up is under way now may rely on it (the next
+    // set-up with nobody watching replaces it).
     this.lastCounters.clear();
   }
 
   private schedulePoll(): void {
     if (this.timer || this.closed || this.subscribers.size === 0) return;
-    this.timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       void this.exclusive(() => this.poll()).finally(() => {
+        // Unless the timers were stopped (and maybe started again) meanwhile: one chain only.
+        if (this.timer !== timer) return;
         this.timer = undefined;
         this.schedulePoll();
       });
     }, this.config.monitoringStream.pollMs);
-    this.timer.unref();
+    timer.unref();
+    this.timer = timer;
   }
 
   private async poll(): Promise<void> {
     if (this.closed || this.subscribers.size === 0) return;
+    const hub = this.hubCursor;
+    if (!hub) return;
     this.stats.polls++;
     try {
-      this.hubCursor ??= await this.primedCursor(Date.now());
       // Only events older than a flush interval: every instance writes its events in batches one
       // flush interval after the request, so waiting that long lets each instance's batch land
       // and deliveries to different instances go out in the order they arrived. (An event later
       // still is sent all the same, by the cursor's overlap.) Catch-ups read everything stored.
       const settled = new Date(Date.now() - this.config.webhookEvents.flushIntervalMs - SETTLE_MARGIN_MS);
-      await this.readNew(this.hubCursor, settled, (events) => {
+      await this.readNew(hub, settled, (events) => {
         for (const subscriber of this.subscribers) subscriber.deliver(events);
       });
       const jobs = await this.jobs.counts();
