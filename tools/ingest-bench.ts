@@ -13,6 +13,7 @@
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient, ObjectId } from 'mongodb';
@@ -23,7 +24,7 @@ const CONNECTIONS = 50;
 const VIDEOS = 1000;
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
 const WARMUP = 2000;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const SECRET = 'whsec_YmVuY2gtcmNrLXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3ODk=';
 const KEY = standardWebhookKey(SECRET)!;
 
@@ -33,13 +34,31 @@ interface Target {
   start: (uri: string) => Promise<{ port: number; child: ChildProcess }>;
 }
 
-async function startDatabase(): Promise<{ uri: string; stop: () => void }> {
+async function startDatabase(): Promise<{ uri: string; pid?: number; stop: () => void }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, '/$1'), stop: () => undefined };
   const cli = join(import.meta.dirname, 'mongo-wire-server', 'src', 'cli.js');
-  const child = spawn(process.execPath, [cli, '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // BENCH_DB_NODE_ARGS='--cpu-prof' profiles the wire server (written when it stops).
+  const nodeArgs = process.env.BENCH_DB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, cli, '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  return { uri: chunk.toString().trim(), stop: () => child.kill('SIGTERM') };
+  return { uri: chunk.toString().trim(), pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from Linux's /proc (undefined
+ * elsewhere): where a delivery's cost goes, the target's process or the database's.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = 100;
 
 function withDb(uri: string, db: string): string {
   const [head, query] = uri.split('?');
@@ -104,6 +123,10 @@ async function load(port: number, videoIds: string[], amount: number): Promise<a
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     amount,
+    // autocannon notices that the last response came only at its next sample, so a round's
+    // duration is a whole number of sample intervals: at its default 1 s that added up to a
+    // second to rounds of a few seconds.
+    sampleInt: 20,
     requests: [
       {
         method: 'POST',
@@ -131,6 +154,9 @@ interface Tally {
   seconds: number;
   p50: number[];
   p99: number[];
+  /** CPU ms used during its rounds by the target's process and by the database server. */
+  appCpu?: number;
+  dbCpu?: number;
 }
 
 async function main(): Promise<number> {
@@ -149,8 +175,12 @@ async function main(): Promise<number> {
     // Rounds alternate between the targets, so a busy spell on this shared machine hits both.
     for (let round = 0; round < ROUNDS; round++) {
       for (const run of running) {
+        const cpuBefore = [cpuMs(run.child.pid), cpuMs(database.pid)];
         const result = await load(run.port, run.videoIds, DELIVERIES / ROUNDS);
+        const cpuAfter = [cpuMs(run.child.pid), cpuMs(database.pid)];
         const { tally } = run;
+        if (cpuBefore[0] !== undefined && cpuAfter[0] !== undefined) tally.appCpu = (tally.appCpu ?? 0) + cpuAfter[0] - cpuBefore[0];
+        if (cpuBefore[1] !== undefined && cpuAfter[1] !== undefined) tally.dbCpu = (tally.dbCpu ?? 0) + cpuAfter[1] - cpuBefore[1];
         tally.sent += result.requests.sent ?? DELIVERIES / ROUNDS;
         tally.ok += result['2xx'];
         tally.errors += result.errors + result.timeouts + result.non2xx;
@@ -178,6 +208,8 @@ async function main(): Promise<number> {
         '2xx': tally.ok,
         errors: tally.errors,
         'stored / sent': (stored / DELIVERIES).toFixed(4),
+        'CPU ms / delivery: target': tally.appCpu === undefined ? '-' : (tally.appCpu / tally.sent).toFixed(2),
+        'database': tally.dbCpu === undefined ? '-' : (tally.dbCpu / tally.sent).toFixed(2),
       });
     }
     console.table(rows);
