@@ -20,7 +20,7 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     loggerInstance: root,
-    // One line per response comes from nestjs-pino (and registerRequestLogging) instead of Fastify's two.
+    // One line per response comes from registerRequestLogging instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     // The client address (rate limits, login locks, logs) comes from X-Forwarded-For only when

@@ -106,9 +106,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 }
 
 /**
- * nestjs-pino keeps one pino-http instance per process, made from the first configuration it
- * sees; a process runs one application, but a spec file runs several, each with its own log
- * level and destination. Its own reset for tests is not exported, so it is imported from the
+ * nestjs-pino keeps one root logger per process (in a pino-http instance), made from the first
+ * configuration it sees; a process runs one application, but a spec file runs several, each with
+ * its own log level and destination. Its own reset for tests is not exported, so it is imported from the
  * file beside the package's entry point.
  */
 async function freshNestPino(): Promise<void> {
