@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
+import { defer, lastValueFrom, Observable } from 'rxjs';
 import { secretHeaderNames } from '../common/secret-headers.js';
 import { AppConfig } from '../config/app-config.js';
 import { WebhookSource } from '../webhooks/signature-verifiers.js';
@@ -43,56 +43,44 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
     webhook.recorded = true;
     const deliveryId = webhook.deliveryId ?? header(request, 'webhook-id') ?? header(request, 'heygen-event-id') ?? payloadFacts(request.body).eventId;
 
-    const run = (): Observable<unknown> =>
-      next.handle().pipe(
-        mergeMap((body) => {
-          const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime }, this.secretHeaders);
-          this.recorder.record(event);
-          if (!deliveryId || reply.statusCode >= 300) return of(body);
-          // Remembered before answering, so a retry that follows the answer finds it.
-          return from(
-            this.deliveries
-              // As JSON, so the repeat's answer is byte for byte the first one's (no undefined turned null).
-              .remember(source, deliveryId, {
-                httpStatus: reply.statusCode,
-                response: asJson(body),
-                eventId: event.id,
-                ...(event.workspaceId && { workspaceId: event.workspaceId }),
-              })
-              .catch((error: unknown) => this.logger.warn(`[WebhookLogger] Could not remember delivery ${deliveryId}: ${String(error)}`)),
-          ).pipe(mergeMap(() => of(body)));
-        }),
-        catchError((error: unknown) => {
-          const { httpStatus, message } = errorFacts(error);
-          this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }, this.secretHeaders));
-          return throwError(() => error);
-        }),
-      );
+    // One promise per delivery rather than a chain of operators: this runs on every webhook.
+    return defer(() => this.deliver(request, reply, source, deliveryId, next));
+  }
 
-    if (!deliveryId) return run();
-    return from(
-      this.deliveries.findHandled(source, deliveryId).catch((error: unknown) => {
-        // The log must not break the webhook: without the lookup, the handler's own idempotency holds.
-        this.logger.warn(`[WebhookLogger] Could not look up delivery ${deliveryId}: ${String(error)}`);
-        return null;
-      }),
-    ).pipe(
-      mergeMap((handled) => {
-        if (!handled) return run();
-        void reply.status(handled.httpStatus);
-        webhook.outcome = 'duplicate';
-        if (handled.workspaceId) webhook.workspaceId = handled.workspaceId;
-        this.recorder.record(
-          eventFromRequest(
-            request,
-            source,
-            { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status: 'duplicate' },
-            this.secretHeaders,
-          ),
-        );
-        return of(handled.response);
-      }),
-    );
+  private async deliver(request: WebhookRequest, reply: FastifyReply, source: WebhookSource, deliveryId: string | undefined, next: CallHandler): Promise<unknown> {
+    const handled = deliveryId
+      ? await this.deliveries.findHandled(source, deliveryId).catch((error: unknown) => {
+          // The log must not break the webhook: without the lookup, the handler's own idempotency holds.
+          this.logger.warn(`[WebhookLogger] Could not look up delivery ${deliveryId}: ${String(error)}`);
+          return null;
+        })
+      : null;
+    if (handled) {
+      void reply.status(handled.httpStatus);
+      request.webhook!.outcome = 'duplicate';
+      if (handled.workspaceId) request.webhook!.workspaceId = handled.workspaceId;
+      const outcome = { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status: 'duplicate' as const };
+      this.recorder.record(eventFromRequest(request, source, outcome, this.secretHeaders));
+      return handled.response;
+    }
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime }, this.secretHeaders);
+      this.recorder.record(event);
+      if (deliveryId && reply.statusCode < 300) {
+        // Remembered before answering, so a retry that follows the answer finds it; as JSON, so
+        // the repeat's answer is byte for byte the first one's (no undefined turned null).
+        const remembered = { httpStatus: reply.statusCode, response: asJson(body), eventId: event.id, ...(event.workspaceId && { workspaceId: event.workspaceId }) };
+        await this.deliveries
+          .remember(source, deliveryId, remembered)
+          .catch((error: unknown) => this.logger.warn(`[WebhookLogger] Could not remember delivery ${deliveryId}: ${String(error)}`));
+      }
+      return body;
+    } catch (error) {
+      const { httpStatus, message } = errorFacts(error);
+      this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }, this.secretHeaders));
+      throw error;
+    }
   }
 }
 

@@ -31,14 +31,15 @@ export class WebhookRefusalHooks implements OnModuleInit {
     const secretHeaders = secretHeaderNames(this.config);
     instance.addHook('onSend', (request: RefusedRequest, reply, payload, done) => {
       // The refusal's message, from the error envelope about to be sent.
-      if (reply.statusCode >= 400 && typeof payload === 'string' && sourceOf(request) && !request.webhook?.recorded) {
+      if (reply.statusCode >= 400 && typeof payload === 'string' && !request.webhook?.recorded && sourceOf(request)) {
         request.webhookRefusal = messageOf(payload);
       }
       done(null, payload);
     });
     instance.addHook('onResponse', (request: RefusedRequest, reply, done) => {
-      const source = sourceOf(request);
-      if (source && request.method !== 'OPTIONS' && !request.webhook?.recorded) {
+      // What the interceptor recorded first (the common case; reading the route's config costs more).
+      const source = request.webhook?.recorded || request.method === 'OPTIONS' ? undefined : sourceOf(request);
+      if (source) {
         this.recorder.record(
           eventFromRequest(
             request,
