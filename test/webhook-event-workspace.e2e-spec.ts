@@ -2,8 +2,10 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { Types } from 'mongoose';
 import { Role } from '../src/auth/role.enum.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
 import { signHeygenWebhook } from '../src/webhooks/signature-verifiers.js';
+import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { rckHeaders } from './utils/rck-signing.js';
@@ -182,6 +184,23 @@ describe('Webhook events by workspace (e2e)', () => {
     expect(heygenReplay.body.data.event).toEqual(expect.objectContaining({ replayOf: heygenEvent._id.toHexString(), workspaceId: reel.workspaceId }));
     const byWorkspace = await list({ workspaceId: reel.workspaceId }).expect(200);
     expect(byWorkspace.body.data.pagination.total).toBe(2);
+  });
+
+  it('bulk replay with a workspaceId replays that workspace\'s deliveries only', async () => {
+    const since = new Date();
+    const one = await givenVideo();
+    const two = await givenVideo();
+    const ofOne = await rckDelivery('success', { videoId: one.videoId, youtubeVideoId: 'b1' });
+    const ofTwo = await rckDelivery('success', { videoId: two.videoId, youtubeVideoId: 'b2' });
+    const response = await t.http().post('/api/webhook-events/replay').set(admin).send({ workspaceId: one.workspaceId, from: since.toISOString() }).expect(202);
+    expect(response.body.data).toEqual({ queued: 1 });
+    await t.app.get(JobRunner).drain(10_000);
+    await eventually(async () => expect(await eventModel(t).countDocuments({ replayOf: ofOne._id })).toBe(1));
+    const replayed = await eventModel(t).findOne({ replayOf: ofOne._id }).lean().exec();
+    expect(replayed!.workspaceId).toEqual(new Types.ObjectId(one.workspaceId));
+    expect(await eventModel(t).countDocuments({ replayOf: ofTwo._id })).toBe(0);
+    expect((await t.http().post('/api/webhook-events/replay').set(admin).send({ workspaceId: 'nope' }).expect(400)).body.message)
+      .toBe('workspaceId must be a valid ObjectId');
   });
 
   it('refuses a workspaceId that is not an ObjectId (400), on the list and the stats', async () => {
