@@ -1,9 +1,8 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
-import { OutboundUrlGuard, OutboundUrlRefused } from '../webhook-endpoints/outbound-url.js';
+import { describeOutboundFailure, OutboundUrlGuard, OutboundUrlRefused } from '../webhook-endpoints/outbound-url.js';
 
 /** Why a chat message was not delivered; never carries the URL (a secret). */
 export class ChatSendError extends Error {
@@ -46,20 +45,8 @@ export class ChatSender {
       );
       status = response.status;
     } catch (error) {
-      throw new ChatSendError(describeFailure(error, timeoutMs));
+      throw new ChatSendError(describeOutboundFailure(error, timeoutMs));
     }
     if (status < 200 || status >= 300) throw new ChatSendError(`The webhook answered ${status}`);
   }
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (isAxiosError(error)) {
-    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED') return `No answer within ${timeoutMs} ms`;
-    if (error.cause instanceof OutboundUrlRefused) return error.cause.message;
-    if (error.code === 'ECONNREFUSED') return 'Connection refused';
-    if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'The host does not resolve';
-    return `Request failed (${error.code ?? 'unknown error'})`;
-  }
-  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return `No answer within ${timeoutMs} ms`;
-  return 'Request failed';
 }

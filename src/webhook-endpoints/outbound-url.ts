@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isAxiosError } from 'axios';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { AppConfig } from '../config/app-config.js';
@@ -21,6 +22,23 @@ export class HostResolver {
 /** Why an endpoint URL may not be used; the message is safe to show and store. */
 export class OutboundUrlRefused extends Error {
   override readonly name = 'OutboundUrlRefused';
+}
+
+/**
+ * Why an outbound request (a customer endpoint, a Slack or Discord webhook) failed, in words safe
+ * to store and show: the reason, never the URL.
+ */
+export function describeOutboundFailure(error: unknown, timeoutMs: number): string {
+  if (isAxiosError(error)) {
+    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED') return `No answer within ${timeoutMs} ms`;
+    if (error.cause instanceof OutboundUrlRefused) return error.cause.message;
+    if (error.code === 'ECONNREFUSED') return 'Connection refused';
+    if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'The host does not resolve';
+    return `Request failed (${error.code ?? error.message})`;
+  }
+  if (error instanceof OutboundUrlRefused) return error.message;
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return `No answer within ${timeoutMs} ms`;
+  return `Request failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 /**

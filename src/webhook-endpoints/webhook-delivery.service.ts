@@ -1,6 +1,5 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { isAxiosError } from 'axios';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { firstValueFrom } from 'rxjs';
@@ -12,7 +11,7 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import { signStandardWebhook } from '../webhooks/signature-verifiers.js';
 import { Clock } from './clock.js';
 import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
-import { OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
+import { describeOutboundFailure, OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
 import { WebhookDeliveryRepository, WebhookMessageRecord } from './webhook-delivery.repository.js';
 import { WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { MessageStatus } from './webhook-message.schema.js';
@@ -248,7 +247,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootst
         error: ok ? undefined : `The endpoint answered ${status}`,
       };
     } catch (error) {
-      return { ok: false, latencyMs: latencyMs(), error: describeFailure(error, timeoutMs) };
+      return { ok: false, latencyMs: latencyMs(), error: describeOutboundFailure(error, timeoutMs) };
     }
   }
 }
@@ -283,17 +282,4 @@ async function readPrefix(stream: Readable, max: number): Promise<string> {
     stream.destroy();
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (isAxiosError(error)) {
-    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED') return `No answer within ${timeoutMs} ms`;
-    if (error.cause instanceof OutboundUrlRefused) return error.cause.message;
-    if (error.code === 'ECONNREFUSED') return 'Connection refused';
-    if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'The host does not resolve';
-    return `Request failed (${error.code ?? error.message})`;
-  }
-  if (error instanceof OutboundUrlRefused) return error.message;
-  if (error instanceof Error && error.name === 'AbortError') return `No answer within ${timeoutMs} ms`;
-  return `Request failed: ${error instanceof Error ? error.message : String(error)}`;
 }

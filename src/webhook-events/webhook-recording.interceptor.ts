@@ -44,10 +44,17 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
     const deliveryId = webhook.deliveryId ?? header(request, 'webhook-id') ?? header(request, 'heygen-event-id') ?? payloadFacts(request.body).eventId;
 
     // One promise per delivery rather than a chain of operators: this runs on every webhook.
-    return defer(() => this.deliver(request, reply, source, deliveryId, next));
+    return defer(() => this.deliver(request, reply, webhook, deliveryId, next));
   }
 
-  private async deliver(request: WebhookRequest, reply: FastifyReply, source: WebhookSource, deliveryId: string | undefined, next: CallHandler): Promise<unknown> {
+  private async deliver(
+    request: WebhookRequest,
+    reply: FastifyReply,
+    webhook: NonNullable<WebhookRequest['webhook']>,
+    deliveryId: string | undefined,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const { source } = webhook;
     const handled = deliveryId
       ? await this.deliveries.findHandled(source, deliveryId).catch((error: unknown) => {
           // The log must not break the webhook: without the lookup, the handler's own idempotency holds.
@@ -57,8 +64,8 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       : null;
     if (handled) {
       void reply.status(handled.httpStatus);
-      request.webhook!.outcome = 'duplicate';
-      if (handled.workspaceId) request.webhook!.workspaceId = handled.workspaceId;
+      webhook.outcome = 'duplicate';
+      if (handled.workspaceId) webhook.workspaceId = handled.workspaceId;
       const outcome = { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status: 'duplicate' as const };
       this.recorder.record(eventFromRequest(request, source, outcome, this.secretHeaders));
       return handled.response;
