@@ -9,6 +9,10 @@
  * first per video is applied and the rest are the handler's duplicates. Both run side by side
  * and the load alternates between them in rounds (BENCH_ROUNDS), so that a busy spell on a
  * shared machine falls on both rather than on whichever ran second.
+ *
+ * The two do the same reads and writes per delivery, but not the same commands: the minimal
+ * handler sends each on its own, while the service shares the per-delivery queries between the
+ * deliveries that arrive together (src/database/coalescer.ts) and writes events in batches.
  */
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';

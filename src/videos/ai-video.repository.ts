@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
+import { Coalescer } from '../database/coalescer.js';
 import { AIVideo, AIVideoMetadata } from './ai-video.schema.js';
 
 export type AIVideoMetadataRecord = AIVideoMetadata;
@@ -93,11 +94,22 @@ export class AIVideoRepository {
 
   async findById(id: string): Promise<AIVideoRecord | null> {
     if (!Types.ObjectId.isValid(id)) return null;
-    // Every RCK callback starts here, so the collection is asked directly: an _id needs no
-    // casting, and a lean read is the stored document as it is.
-    const video = await this.model.collection.findOne<LeanVideo>({ _id: new Types.ObjectId(id) });
+    const video = await this.byId.load(new Types.ObjectId(id).toHexString());
     return video ? toRecord(video) : null;
   }
+
+  /**
+   * Every RCK callback starts with findById, so the collection is asked directly (an _id needs no
+   * casting, and a lean read is the stored document as it is), once for the callbacks that
+   * arrive together.
+   */
+  private readonly byId = new Coalescer<string, LeanVideo | null>(async (ids) => {
+    const unique = [...new Set(ids)];
+    const filter = unique.length === 1 ? { _id: new Types.ObjectId(unique[0]) } : { _id: { $in: unique.map((id) => new Types.ObjectId(id)) } };
+    const videos = await this.model.collection.find<LeanVideo>(filter).toArray();
+    const byId = new Map(videos.map((video) => [video._id.toHexString(), video]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 
   async findInWorkspace(workspaceId: string, id: string): Promise<AIVideoRecord | null> {
     if (!Types.ObjectId.isValid(id)) return null;

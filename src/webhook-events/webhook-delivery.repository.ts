@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { Coalescer } from '../database/coalescer.js';
 import { isDuplicateKeyError } from '../database/mongo-errors.js';
 import { WebhookDelivery } from './webhook-delivery.schema.js';
 
@@ -12,23 +13,66 @@ export interface HandledDelivery {
   workspaceId?: string;
 }
 
-/** Delivery ids already handled, per source (see WebhookDelivery). */
+interface DeliveryKey {
+  source: string;
+  deliveryId: string;
+}
+
+type StoredDelivery = DeliveryKey & HandledDelivery & { createdAt: Date };
+
+/**
+ * Delivery ids already handled, per source (see WebhookDelivery). Every webhook delivery asks
+ * once and, when handled, is remembered once, so both go to the collection directly (strings need
+ * no casting, the answer no hydration) and concurrent deliveries share one command each way.
+ */
 @Injectable()
 export class WebhookDeliveryRepository {
+  private readonly lookups = new Coalescer<DeliveryKey, HandledDelivery | null>((keys) => this.findMany(keys));
+  private readonly inserts = new Coalescer<StoredDelivery, void>((deliveries) => this.insertMany(deliveries));
+
   constructor(@InjectModel(WebhookDelivery.name) private readonly model: Model<WebhookDelivery>) {}
 
-  async findHandled(source: string, deliveryId: string): Promise<HandledDelivery | null> {
-    // Every webhook delivery asks this, so it goes to the collection directly: two strings need
-    // no casting and the answer no hydration.
-    return this.model.collection.findOne<HandledDelivery>({ source, deliveryId }, { projection: { _id: 0, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1 } });
+  findHandled(source: string, deliveryId: string): Promise<HandledDelivery | null> {
+    return this.lookups.load({ source, deliveryId });
   }
 
-  /** The first answer stands: a concurrent delivery of the same id that also ran keeps the first one's record. */
-  async remember(source: string, deliveryId: string, handled: HandledDelivery, now = new Date()): Promise<void> {
-    try {
-      await this.model.collection.insertOne({ source, deliveryId, ...handled, createdAt: now });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+  /**
+   * The first answer stands: a concurrent delivery of the same id that also ran keeps the first
+   * one's record. Resolves once the record is stored.
+   */
+  remember(source: string, deliveryId: string, handled: HandledDelivery, now = new Date()): Promise<void> {
+    return this.inserts.load({ source, deliveryId, ...handled, createdAt: now });
   }
+
+  private async findMany(keys: DeliveryKey[]): Promise<Array<HandledDelivery | null>> {
+    const found = new Map<string, HandledDelivery>();
+    for (const source of new Set(keys.map((key) => key.source))) {
+      const ids = [...new Set(keys.filter((key) => key.source === source).map((key) => key.deliveryId))];
+      const filter = ids.length === 1 ? { source, deliveryId: ids[0] } : { source, deliveryId: { $in: ids } };
+      const stored = await this.model.collection
+        .find<HandledDelivery & { deliveryId: string }>(filter, { projection: { _id: 0, deliveryId: 1, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1 } })
+        .toArray();
+      for (const { deliveryId, ...handled } of stored) found.set(keyOf({ source, deliveryId }), handled);
+    }
+    return keys.map((key) => found.get(keyOf(key)) ?? null);
+  }
+
+  /** Unordered, so each record stands or falls alone; an id stored already is no error (the first answer stands). */
+  private async insertMany(deliveries: StoredDelivery[]): Promise<Array<void | Error>> {
+    const results: Array<void | Error> = deliveries.map(() => undefined);
+    try {
+      await this.model.collection.insertMany(deliveries, { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: Array<{ index: number; code?: unknown; errmsg?: string }> }).writeErrors;
+      if (!Array.isArray(writeErrors) || writeErrors.length === 0) throw error;
+      for (const writeError of writeErrors) {
+        if (!isDuplicateKeyError(writeError)) results[writeError.index] = new Error(writeError.errmsg ?? 'Could not store the delivery');
+      }
+    }
+    return results;
+  }
+}
+
+function keyOf({ source, deliveryId }: DeliveryKey): string {
+  return `${source}\u0000${deliveryId}`;
 }

@@ -1,0 +1,137 @@
+import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { getModelToken } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
+import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
+import { AIVideo } from '../src/videos/ai-video.schema.js';
+import { WebhookDeliveryRepository } from '../src/webhook-events/webhook-delivery.repository.js';
+import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
+import { FakeRck } from './utils/fake-rck.js';
+import { rckHeaders } from './utils/rck-signing.js';
+import { createTestApp, TestApp } from './utils/test-app.js';
+import { videosTestEnv } from './utils/videos-env.js';
+import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
+import { eventually } from './utils/eventually.js';
+import { eventModel } from './utils/webhook-events.js';
+
+/**
+ * The per-delivery queries (the delivery id lookup, the video read, the delivery remembered) are
+ * shared by the deliveries that arrive together: one command each way for all of them, and every
+ * delivery still gets its own answer, on the real database.
+ */
+describe('Queries shared by concurrent deliveries (e2e)', () => {
+  let t: TestApp;
+  let rck: FakeRck;
+
+  beforeAll(async () => {
+    rck = await FakeRck.start();
+    t = await createTestApp({ env: videosTestEnv(rck, { BULK_GENERATE_MAX_PRODUCTS: '50' }) });
+  });
+  afterAll(async () => {
+    await t.close();
+    await rck.stop();
+  });
+
+  /** Counts the commands a model's collection is sent through the method named. */
+  function countCalls(model: Model<any>, method: 'find' | 'insertMany'): { count: () => number; restore: () => void } {
+    const collection = model.collection as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = collection[method];
+    let count = 0;
+    collection[method] = function (this: unknown, ...args: unknown[]) {
+      count++;
+      return original.apply(this, args);
+    };
+    return { count: () => count, restore: () => void (collection[method] = original) };
+  }
+
+  async function givenVideos(count: number): Promise<string[]> {
+    const workspace = await t.given.workspace({ monthlyVideoLimit: 1000 });
+    const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
+    const products = [];
+    for (let i = 0; i < count; i++) products.push(await t.given.product(workspace.id));
+    const response = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
+      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);
+    return response.body.data.videoIds as string[];
+  }
+
+  it('reads the videos asked for together with one command, each caller getting its own', async () => {
+    const ids = await givenVideos(3);
+    const unknown = new Types.ObjectId().toHexString();
+    const finds = countCalls(t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name)), 'find');
+    try {
+      const found = await Promise.all([ids[0], ids[1], unknown, ids[2], ids[0].toUpperCase()].map((id) => t.app.get(AIVideoRepository).findById(id)));
+      expect(found.map((video) => video?.id ?? null)).toEqual([ids[0], ids[1], null, ids[2], ids[0]]);
+      expect(finds.count()).toBe(1);
+    } finally {
+      finds.restore();
+    }
+  });
+
+  it('looks up and remembers delivery ids together, and the first answer for an id stands', async () => {
+    const deliveries = t.app.get(WebhookDeliveryRepository);
+    const model = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
+    const inserts = countCalls(model, 'insertMany');
+    const finds = countCalls(model, 'find');
+    try {
+      await Promise.all([
+        deliveries.remember('rck', 'msg_a', { httpStatus: 200, response: { first: 'a' } }),
+        deliveries.remember('rck', 'msg_b', { httpStatus: 200, response: { first: 'b' } }),
+        // The same id again in the same batch, and an id of another source: neither is an error.
+        deliveries.remember('rck', 'msg_a', { httpStatus: 200, response: { second: 'a' } }),
+        deliveries.remember('heygen', 'msg_a', { httpStatus: 200, response: { heygen: 'a' } }),
+      ]);
+      expect(inserts.count()).toBe(1);
+      // Already stored: a later batch keeps the first answer too.
+      await deliveries.remember('rck', 'msg_b', { httpStatus: 200, response: { second: 'b' } });
+
+      const found = await Promise.all([
+        deliveries.findHandled('rck', 'msg_a'),
+        deliveries.findHandled('rck', 'msg_b'),
+        deliveries.findHandled('heygen', 'msg_a'),
+        deliveries.findHandled('rck', 'msg_unknown'),
+        deliveries.findHandled('heygen', 'msg_b'),
+      ]);
+      expect(found).toEqual([
+        { httpStatus: 200, response: { first: 'a' } },
+        { httpStatus: 200, response: { first: 'b' } },
+        { httpStatus: 200, response: { heygen: 'a' } },
+        null,
+        null,
+      ]);
+      // One command per source.
+      expect(finds.count()).toBe(2);
+    } finally {
+      inserts.restore();
+      finds.restore();
+    }
+  });
+
+  it('answers fifty concurrent callbacks for fifty videos each with its own video, and a repeat of each as the first', async () => {
+    const ids = await givenVideos(50);
+    const sent = ids.map((videoId, i) => {
+      const raw = JSON.stringify({ videoId, youtubeVideoId: `yt_${i}` });
+      return { raw, headers: rckHeaders(raw) };
+    });
+    const post = ({ raw, headers }: (typeof sent)[number]) => t.http().post('/internal/videos/success').set(headers).send(raw);
+
+    const first = await Promise.all(sent.map(post));
+    expect(first.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(first.map((r) => [r.body.data.videoId, r.body.data.youtubeVideoId])).toEqual(ids.map((id, i) => [id, `yt_${i}`]));
+
+    // The same deliveries again (same webhook-id): answered from the remembered answer, handler not run.
+    const again = await Promise.all(sent.map(post));
+    expect(again.map((r) => r.body)).toEqual(first.map((r) => r.body));
+    const deliveryIds = sent.map(({ headers }) => headers['webhook-id']);
+    const events = await eventually(async () => {
+      await t.app.get(WebhookEventRecorder).flush();
+      const stored = await eventModel(t).find({ deliveryId: { $in: deliveryIds } }).lean().exec();
+      if (stored.length < 100) throw new Error(`${stored.length} of 100 events`);
+      return stored;
+    });
+    expect(events).toHaveLength(100);
+    const byDelivery = new Map<string, string[]>();
+    for (const event of events) byDelivery.set(event.deliveryId!, [...(byDelivery.get(event.deliveryId!) ?? []), event.status]);
+    expect(byDelivery.size).toBe(50);
+    for (const statuses of byDelivery.values()) expect(statuses.sort()).toEqual(['accepted', 'duplicate']);
+  });
+});
