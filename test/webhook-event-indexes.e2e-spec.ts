@@ -5,6 +5,7 @@ import { Model, Types } from 'mongoose';
 import { assertUsesIndex } from '../tools/mongo-wire-server/test/explain-plan.js';
 import { generationTimesPipeline } from '../src/videos/ai-video.repository.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
+import { deliveryLookup } from '../src/webhook-events/webhook-delivery.repository.js';
 import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
 import {
   listQuery,
@@ -94,9 +95,11 @@ describe('Webhook event log queries use indexes (explain)', () => {
     assertUsesIndex(explain, 'status_1_metadata.completedAt_1');
   });
 
-  it('the duplicate-delivery lookup reads its unique index', async () => {
-    const deliveries = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
-    const explain = (await deliveries.findOne({ source: 'rck', deliveryId: 'msg_1' }).explain('queryPlanner')) as unknown as Document;
-    assertUsesIndex(explain, 'source_1_deliveryId_1');
-  });
+  for (const ids of [['msg_1'], ['msg_1', 'msg_2', 'msg_3']]) {
+    it(`the duplicate-delivery lookup of ${ids.length} id(s) at once reads its unique index`, async () => {
+      const deliveries = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
+      const explain = (await deliveries.find(deliveryLookup('rck', ids)).explain('queryPlanner')) as unknown as Document;
+      assertUsesIndex(explain, 'source_1_deliveryId_1');
+    });
+  }
 });

@@ -48,9 +48,8 @@ export class WebhookDeliveryRepository {
     const found = new Map<string, HandledDelivery>();
     for (const source of new Set(keys.map((key) => key.source))) {
       const ids = [...new Set(keys.filter((key) => key.source === source).map((key) => key.deliveryId))];
-      const filter = ids.length === 1 ? { source, deliveryId: ids[0] } : { source, deliveryId: { $in: ids } };
       const stored = await this.model.collection
-        .find<HandledDelivery & { deliveryId: string }>(filter, { projection: { _id: 0, deliveryId: 1, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1 } })
+        .find<HandledDelivery & { deliveryId: string }>(deliveryLookup(source, ids), { projection: { _id: 0, deliveryId: 1, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1 } })
         .toArray();
       for (const { deliveryId, ...handled } of stored) found.set(keyOf({ source, deliveryId }), handled);
     }
@@ -71,6 +70,11 @@ export class WebhookDeliveryRepository {
     }
     return results;
   }
+}
+
+/** The filter of one lookup batch: read through the unique (source, deliveryId) index. */
+export function deliveryLookup(source: string, deliveryIds: string[]) {
+  return deliveryIds.length === 1 ? { source, deliveryId: deliveryIds[0] } : { source, deliveryId: { $in: deliveryIds } };
 }
 
 function keyOf({ source, deliveryId }: DeliveryKey): string {
