@@ -106,6 +106,42 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
     }
   });
 
+  it('stores the other deliveries of a batch when one cannot be stored, and fails only that one', async () => {
+    const deliveries = t.app.get(WebhookDeliveryRepository);
+    const results = await Promise.allSettled([
+      deliveries.remember('rck', 'msg_ok_1', { httpStatus: 200, response: { n: 1 } }),
+      // A key the driver cannot encode (NUL byte): the batch cannot be sent as it is.
+      deliveries.remember('rck', 'msg_bad', { httpStatus: 200, response: { 'a\u0000b': 1 } }),
+      deliveries.remember('rck', 'msg_ok_2', { httpStatus: 200, response: { n: 2 } }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await Promise.all(['msg_ok_1', 'msg_bad', 'msg_ok_2'].map((id) => deliveries.findHandled('rck', id)))).toEqual([
+      { httpStatus: 200, response: { n: 1 } },
+      null,
+      { httpStatus: 200, response: { n: 2 } },
+    ]);
+  });
+
+  it('fails only the lookups of the source whose query failed', async () => {
+    const deliveries = t.app.get(WebhookDeliveryRepository);
+    await deliveries.remember('rck', 'msg_lookup', { httpStatus: 200, response: { ok: true } });
+    const collection = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name)).collection as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = collection.find;
+    collection.find = function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { source?: string }).source === 'heygen') throw new Error('heygen lookup refused (injected)');
+      return original.apply(this, args);
+    };
+    try {
+      const results = await Promise.allSettled([deliveries.findHandled('heygen', 'evt_1'), deliveries.findHandled('rck', 'msg_lookup')]);
+      expect(results).toEqual([
+        { status: 'rejected', reason: new Error('heygen lookup refused (injected)') },
+        { status: 'fulfilled', value: { httpStatus: 200, response: { ok: true } } },
+      ]);
+    } finally {
+      collection.find = original;
+    }
+  });
+
   it('answers fifty concurrent callbacks for fifty videos each with its own video, and a repeat of each as the first', async () => {
     const ids = await givenVideos(50);
     const sent = ids.map((videoId, i) => {

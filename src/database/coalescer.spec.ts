@@ -21,11 +21,14 @@ describe('Coalescer', () => {
     expect(batches).toEqual([[1, 2, 3, 2]]);
   });
 
-  it('sends a later call in a command of its own, made after that call', async () => {
+  it('sends a call made once its batch was sent in a command of its own', async () => {
     const { coalescer, batches } = doubling();
-    expect(await coalescer.load(1)).toBe(2);
+    const first = coalescer.load(1);
     await nextTurn();
-    expect(await coalescer.load(5)).toBe(10);
+    // The first batch went out in the turn above; this call must not wait for it nor join it.
+    expect(batches).toEqual([[1]]);
+    const second = coalescer.load(5);
+    expect(await Promise.all([first, second])).toEqual([2, 10]);
     expect(batches).toEqual([[1], [5]]);
   });
 
@@ -57,6 +60,13 @@ describe('Coalescer', () => {
     expect((failed[0] as PromiseRejectedResult).reason).toEqual(new Error('database down'));
     down = false;
     expect(await coalescer.load(7)).toBe(7);
+  });
+
+  it('fails every call of a batch whose command answers a result short', async () => {
+    const { coalescer } = doubling(undefined, async (keys) => keys.slice(1));
+    const results = await Promise.allSettled([1, 2].map((key) => coalescer.load(key)));
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toEqual(new Error('A batch of 2 calls got 1 results'));
   });
 
   it('fails the batch when the command throws before it starts', async () => {

@@ -38,6 +38,11 @@ export class Coalescer<K, V> {
     }
     answered.then(
       (results) => {
+        if (!Array.isArray(results) || results.length !== batch.length) {
+          const error = new Error(`A batch of ${batch.length} calls got ${Array.isArray(results) ? results.length : 'no'} results`);
+          for (const waiting of batch) waiting.reject(error);
+          return;
+        }
         batch.forEach((waiting, i) => {
           const result = results[i];
           if (result instanceof Error) waiting.reject(result);
