@@ -44,15 +44,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
     return { count: () => count, restore: () => void (collection[method] = original) };
   }
 
-  async function givenVideos(count: number): Promise<string[]> {
-    const workspace = await t.given.workspace({ monthlyVideoLimit: 1000 });
-    const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
-    const products = [];
-    for (let i = 0; i < count; i++) products.push(await t.given.product(workspace.id));
-    const response = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
-      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);
-    return response.body.data.videoIds as string[];
-  }
+  const givenVideos = async (count: number) => (await t.given.videos(count)).ids;
 
   it('reads the videos asked for together with one command, each caller getting its own', async () => {
     const ids = await givenVideos(3);

@@ -32,15 +32,7 @@ describe('RCK callbacks (e2e)', () => {
   const entriesOf = async (workspaceId: string, productId: string) => (await t.app.get(ProductRepository).findInWorkspace(workspaceId, productId))!.videos;
 
   /** Videos for `count` new products, through the real bulk-generate. */
-  async function givenVideos(count = 1, limit = 100) {
-    const workspace = await t.given.workspace({ monthlyVideoLimit: limit });
-    const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
-    const products = [];
-    for (let i = 0; i < count; i++) products.push(await t.given.product(workspace.id));
-    const response = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
-      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);
-    return { workspace, token, products, ids: response.body.data.videoIds as string[] };
-  }
+  const givenVideos = (count = 1, limit = 100) => t.given.videos(count, { monthlyVideoLimit: limit });
 
   /** A callback as RCK sends it: JSON, signed with the test secret unless told otherwise. */
   function callback(kind: 'success' | 'failure', body: object | string, headers?: Record<string, string>) {

@@ -29,15 +29,7 @@ describe('Replaying webhook events (e2e)', () => {
     await rck.stop();
   });
 
-  async function givenVideos(count = 1): Promise<string[]> {
-    const workspace = await t.given.workspace({ monthlyVideoLimit: 100 });
-    const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
-    const products = [];
-    for (let i = 0; i < count; i++) products.push(await t.given.product(workspace.id));
-    const response = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
-      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);
-    return response.body.data.videoIds;
-  }
+  const givenVideos = async (count = 1) => (await t.given.videos(count)).ids;
 
   /** Delivers and answers the id of the event it left. */
   async function deliver(kind: 'success' | 'failure', body: object | string, headers?: Record<string, string>): Promise<string> {

@@ -57,15 +57,7 @@ describe('Webhook event store failures (e2e)', () => {
   });
   afterAll(() => rck.stop());
 
-  async function givenVideos(t: TestApp, count: number): Promise<string[]> {
-    const workspace = await t.given.workspace({ monthlyVideoLimit: 1000 });
-    const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
-    const products = [];
-    for (let i = 0; i < count; i++) products.push(await t.given.product(workspace.id));
-    const response = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
-      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);
-    return response.body.data.videoIds as string[];
-  }
+  const givenVideos = async (t: TestApp, count: number) => (await t.given.videos(count, { monthlyVideoLimit: 1000 })).ids;
 
   it(`answers a burst of ${BURST} deliveries as usual while the store refuses writes for 3 s, and stores each one once it recovers`, async () => {
     const t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_BATCH_SIZE: '100', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '50' }) });

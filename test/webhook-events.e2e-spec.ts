@@ -30,15 +30,7 @@ describe('Webhook event log (e2e)', () => {
     await rck.stop();
   });
 
-  async function givenVideos(count = 1) {
-    const workspace = await t.given.workspace({ monthlyVideoLimit: 100 });
-    const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
-    const products = [];
-    for (let i = 0; i < count; i++) products.push(await t.given.product(workspace.id));
-    const response = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
-      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);
-    return { products, ids: response.body.data.videoIds as string[] };
-  }
+  const givenVideos = (count = 1) => t.given.videos(count);
 
   /** A delivery as RCK sends it (signed unless headers are given), tagged with its own request id. */
   async function deliver(kind: 'success' | 'failure', body: object | string, headers?: Record<string, string>) {

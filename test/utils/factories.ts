@@ -59,4 +59,21 @@ export class Factories {
     const user = await this.user(overrides);
     return { user, token: await this.token(user) };
   }
+
+  /**
+   * `count` videos, one for each of `count` new products of a new workspace, through the real
+   * bulk-generate (so they are `generating` and RCK has been asked), by a user of that workspace.
+   */
+  async videos(count: number, overrides: { monthlyVideoLimit?: number } = {}) {
+    const workspace = await this.workspace({ monthlyVideoLimit: overrides.monthlyVideoLimit ?? Math.max(100, count) });
+    const { token } = await this.loggedIn({ workspaceId: workspace.id });
+    const products: ProductRecord[] = [];
+    for (let i = 0; i < count; i++) products.push(await this.product(workspace.id));
+    const response = await request(this.app.getHttpServer())
+      .post('/api/videos/bulk-generate')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase' })
+      .expect(201);
+    return { workspace, token, products, ids: response.body.data.videoIds as string[] };
+  }
 }
