@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { BSON, MongoInvalidArgumentError } from 'mongodb';
+import { BSON } from 'mongodb';
 import { Model } from 'mongoose';
 import { Coalescer } from '../database/coalescer.js';
 import { isDuplicateKeyError } from '../database/mongo-errors.js';
@@ -112,7 +112,8 @@ export function insertOutcomes(count: number, error: unknown): Array<void | Erro
  * NUL byte) or one over the size limit.
  */
 function isClientSideError(error: unknown): boolean {
-  return BSON.BSONError.isBSONError(error) || error instanceof MongoInvalidArgumentError;
+  // By name, like BSONError's own check: it holds whichever copy of the driver threw it.
+  return BSON.BSONError.isBSONError(error) || (error as Error | undefined)?.name === 'MongoInvalidArgumentError';
 }
 
 function toError(reason: unknown): Error {
