@@ -32,13 +32,16 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
     await rck.stop();
   });
 
-  /** Counts the commands a model's collection is sent through the method named. */
-  function countCalls(model: Model<any>, method: 'find' | 'insertMany'): { count: () => number; restore: () => void } {
+  /**
+   * Counts the commands a model's collection is sent through the method named, those whose first
+   * argument `matches` (the app's own jobs, e.g. the video maintenance sweep, query alongside).
+   */
+  function countCalls(model: Model<any>, method: 'find' | 'insertMany', matches: (first: any) => boolean = () => true): { count: () => number; restore: () => void } {
     const collection = model.collection as unknown as Record<string, (...args: unknown[]) => unknown>;
     const original = collection[method];
     let count = 0;
     collection[method] = function (this: unknown, ...args: unknown[]) {
-      count++;
+      if (matches(args[0])) count++;
       return original.apply(this, args);
     };
     return { count: () => count, restore: () => void (collection[method] = original) };
@@ -49,7 +52,9 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
   it('reads the videos asked for together with one command, each caller getting its own', async () => {
     const ids = await givenVideos(3);
     const unknown = new Types.ObjectId().toHexString();
-    const finds = countCalls(t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name)), 'find');
+    const mine = new Set([...ids, unknown]);
+    const finds = countCalls(t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name)), 'find', (filter) =>
+      [filter?._id, ...(filter?._id?.$in ?? [])].some((id) => id instanceof Types.ObjectId && mine.has(id.toHexString())));
     try {
       const found = await Promise.all([ids[0], ids[1], unknown, ids[2], ids[0].toUpperCase()].map((id) => t.app.get(AIVideoRepository).findById(id)));
       expect(found.map((video) => video?.id ?? null)).toEqual([ids[0], ids[1], null, ids[2], ids[0]]);
@@ -62,8 +67,9 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
   it('looks up and remembers delivery ids together, and the first answer for an id stands', async () => {
     const deliveries = t.app.get(WebhookDeliveryRepository);
     const model = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
-    const inserts = countCalls(model, 'insertMany');
-    const finds = countCalls(model, 'find');
+    const mine = (id: unknown) => typeof id === 'string' && ['msg_a', 'msg_b', 'msg_unknown'].includes(id);
+    const inserts = countCalls(model, 'insertMany', (docs) => docs.some((doc: { deliveryId: unknown }) => mine(doc.deliveryId)));
+    const finds = countCalls(model, 'find', (filter) => mine(filter?.deliveryId) || (filter?.deliveryId?.$in ?? []).some(mine));
     try {
       await Promise.all([
         deliveries.remember('rck', 'msg_a', { httpStatus: 200, response: { first: 'a' } }),
