@@ -3,6 +3,7 @@ import { expect } from 'expect';
 import { getModelToken } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
+import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
 import { WebhookDeliveryRepository } from '../src/webhook-events/webhook-delivery.repository.js';
 import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
@@ -148,13 +149,27 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
     });
     const post = ({ raw, headers }: (typeof sent)[number]) => t.http().post('/internal/videos/success').set(headers).send(raw);
 
-    const first = await Promise.all(sent.map(post));
-    expect(first.map((r) => r.status)).toEqual(Array(50).fill(200));
-    expect(first.map((r) => [r.body.data.videoId, r.body.data.youtubeVideoId])).toEqual(ids.map((id, i) => [id, `yt_${i}`]));
+    // Counts the handler's runs: a repeat answered from the remembered answer does not run it.
+    const callbacks = t.app.get(VideoCallbacksService);
+    const succeeded = callbacks.succeeded.bind(callbacks);
+    let handled = 0;
+    callbacks.succeeded = (...args) => {
+      handled++;
+      return succeeded(...args);
+    };
+    try {
+      const first = await Promise.all(sent.map(post));
+      expect(first.map((r) => r.status)).toEqual(Array(50).fill(200));
+      expect(first.map((r) => [r.body.data.videoId, r.body.data.youtubeVideoId])).toEqual(ids.map((id, i) => [id, `yt_${i}`]));
+      expect(handled).toBe(50);
 
-    // The same deliveries again (same webhook-id): answered from the remembered answer, handler not run.
-    const again = await Promise.all(sent.map(post));
-    expect(again.map((r) => r.body)).toEqual(first.map((r) => r.body));
+      // The same deliveries again (same webhook-id): answered from the remembered answer, handler not run.
+      const again = await Promise.all(sent.map(post));
+      expect(again.map((r) => r.body)).toEqual(first.map((r) => r.body));
+      expect(handled).toBe(50);
+    } finally {
+      callbacks.succeeded = succeeded;
+    }
     const deliveryIds = sent.map(({ headers }) => headers['webhook-id']);
     const events = await eventually(async () => {
       await t.app.get(WebhookEventRecorder).flush();
