@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
-import { WebhookEventRecord, WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
+import { refuseEventWrites } from './utils/webhook-events.js';
 import { eventually } from './utils/eventually.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
@@ -61,13 +61,8 @@ describe('Readiness and the webhook event recorder (e2e)', () => {
 
   it('is not ready while more events than READY_MAX_RECORDER_BACKLOG wait to be written, and ready again once they are', async () => {
     // The event store refuses writes (a fault in the recorder's repository) until the test lets it.
-    const repository = t.app.get(WebhookEventRepository);
-    const original = repository.insertBatch.bind(repository);
     let refusing = true;
-    repository.insertBatch = async (events: WebhookEventRecord[]) => {
-      if (refusing) throw Object.assign(new Error('not primary (injected)'), { code: 10107 });
-      return original(events);
-    };
+    refuseEventWrites(t, () => refusing);
     const recorder = t.app.get(WebhookEventRecorder);
     // Unsigned deliveries are refused (401) and recorded all the same.
     const deliver = () => t.http().post('/internal/videos/failure').set('content-type', 'application/json').send('{"videoId":"x"}').expect(401);

@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
-import { WebhookEventRecord, WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
+import { refuseEventWrites } from './utils/webhook-events.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { testMongoUri } from './utils/mongo-uri.js';
@@ -98,13 +98,8 @@ describe('Prometheus metrics (e2e)', () => {
   });
 
   it('shows the event recorder\'s backlog growing while the store refuses writes, and draining after', async () => {
-    const repository = t.app.get(WebhookEventRepository);
-    const original = repository.insertBatch.bind(repository);
     let refusing = true;
-    repository.insertBatch = async (events: WebhookEventRecord[]) => {
-      if (refusing) throw Object.assign(new Error('not primary (injected)'), { code: 10107 });
-      return original(events);
-    };
+    const fault = refuseEventWrites(t, () => refusing);
     try {
       expect(sample(await scrape(), 'videogen_webhook_event_backlog')).toBe(0);
       for (let i = 0; i < 5; i++) {
@@ -115,7 +110,7 @@ describe('Prometheus metrics (e2e)', () => {
       refusing = false;
       await eventually(async () => expect(sample(await scrape(), 'videogen_webhook_event_backlog')).toBe(0), 15_000, 100);
     } finally {
-      repository.insertBatch = original;
+      fault.restore();
     }
   });
 });

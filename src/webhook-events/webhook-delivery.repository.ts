@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { BSON } from 'mongodb';
 import { Model } from 'mongoose';
 import { Coalescer } from '../database/coalescer.js';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { insertEach, toError } from '../database/insert-each.js';
 import { WebhookDelivery } from './webhook-delivery.schema.js';
 
 export interface HandledDelivery {
@@ -62,62 +61,10 @@ export class WebhookDeliveryRepository {
     });
   }
 
-  /**
-   * Unordered, so each record stands or falls alone; an id stored already is no error (the first
-   * answer stands). A batch the driver could not even send (a record it cannot encode) is written
-   * one record at a time, so that record fails alone too.
-   */
-  private async insertMany(deliveries: StoredDelivery[]): Promise<Array<void | Error>> {
-    try {
-      await this.model.collection.insertMany(deliveries, { ordered: false });
-      return deliveries.map(() => undefined);
-    } catch (error) {
-      const outcomes = insertOutcomes(deliveries.length, error);
-      if (outcomes) return outcomes;
-      if (deliveries.length === 1 || !isClientSideError(error)) throw error;
-      return Promise.all(deliveries.map((delivery) => this.insertOne(delivery)));
-    }
+  /** Unordered, so each record stands or falls alone; an id stored already is no error (the first answer stands). */
+  private insertMany(deliveries: StoredDelivery[]): Promise<Array<void | Error>> {
+    return insertEach(this.model.collection, deliveries);
   }
-
-  private async insertOne(delivery: StoredDelivery): Promise<void | Error> {
-    try {
-      await this.model.collection.insertOne(delivery);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) return toError(error);
-    }
-  }
-}
-
-/**
- * What an unordered insert's error means for each record: undefined (stored, or stored already)
- * or its own Error, when the server reported write errors per record and nothing else. Undefined
- * when the error is about the whole command (the database unreachable, a write concern not met):
- * then every record failed.
- */
-export function insertOutcomes(count: number, error: unknown): Array<void | Error> | undefined {
-  const { writeErrors, result } = error as {
-    writeErrors?: Array<{ index: number; code?: unknown; errmsg?: string }>;
-    result?: { getWriteConcernError?: () => unknown };
-  };
-  if (!Array.isArray(writeErrors) || writeErrors.length === 0 || result?.getWriteConcernError?.()) return undefined;
-  const outcomes: Array<void | Error> = Array.from({ length: count }, () => undefined);
-  for (const writeError of writeErrors) {
-    if (!isDuplicateKeyError(writeError)) outcomes[writeError.index] = Object.assign(new Error(writeError.errmsg ?? 'Could not store the delivery'), { code: writeError.code });
-  }
-  return outcomes;
-}
-
-/**
- * An error the driver raises before anything is sent: a document it cannot encode (a key with a
- * NUL byte) or one over the size limit.
- */
-function isClientSideError(error: unknown): boolean {
-  // By name, like BSONError's own check: it holds whichever copy of the driver threw it.
-  return BSON.BSONError.isBSONError(error) || (error as Error | undefined)?.name === 'MongoInvalidArgumentError';
-}
-
-function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 /** The filter of one lookup batch: read through the unique (source, deliveryId) index. */

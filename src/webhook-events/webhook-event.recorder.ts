@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config.js';
+import { Coalescer } from '../database/coalescer.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
 
@@ -10,17 +11,23 @@ const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5000;
 
 /**
- * Where every webhook event goes: recording never delays or fails the webhook's answer (the
- * seed's logger is asynchronous and silent on errors) and yet loses nothing.
+ * Where every webhook event goes, two ways:
  *
- * - `record()` only appends to a buffer. Events are written in batches, one unordered insertMany
- *   of up to WEBHOOK_EVENT_BATCH_SIZE, as soon as a batch is full or WEBHOOK_EVENT_FLUSH_INTERVAL_MS
- *   after the first waiting event; one batch is written at a time.
- * - A refused write puts the batch back and is retried with exponential backoff (0.1 s to 5 s)
+ * - `store()`, for every delivery answered 2xx: the answer waits until its event is written, so a
+ *   2xx always means the event is stored. Deliveries that arrive together share one write (group
+ *   commit: a call joins the open batch, which is sent once the event loop has run what was
+ *   ready, as one unordered insertMany); each waits for the write that holds its event, and a
+ *   refused write rejects it (the caller answers 503, so the sender retries).
+ * - `record()`, for what is answered otherwise (refusals, errors): only appends to a buffer, so
+ *   recording never delays those answers. Buffered events are written in batches, one unordered
+ *   insertMany of up to WEBHOOK_EVENT_BATCH_SIZE, as soon as a batch is full or
+ *   WEBHOOK_EVENT_FLUSH_INTERVAL_MS after the first waiting event; one batch is written at a time.
+ *   A refused write puts the batch back and is retried with exponential backoff (0.1 s to 5 s)
  *   for as long as the database refuses. Events carry their ids, so a retry never stores one twice.
- * - While it refuses, at most WEBHOOK_EVENT_MAX_BUFFERED events wait in memory; beyond that the
- *   oldest are written to the log in full (error level, `webhookEvent`) instead: the last resort.
- * - Shutdown (after the HTTP server has finished its requests) writes what is left, retrying for
+ *   An event the database refuses on its own (one it cannot encode) is logged in full instead of
+ *   holding up the others. While it refuses, at most WEBHOOK_EVENT_MAX_BUFFERED events wait in
+ *   memory; beyond that the oldest are written to the log in full (error level, `webhookEvent`).
+ *   Shutdown (after the HTTP server has finished its requests) writes what is left, retrying for
  *   up to 5 s, and logs in full whatever still could not be written.
  */
 @Injectable()
@@ -35,6 +42,7 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
   private closed = false;
   /** Counters, for monitoring and the ingest benchmark. */
   readonly counts = { recorded: 0, stored: 0, logged: 0, failedWrites: 0 };
+  private readonly durable: Coalescer<WebhookEventRecord, void>;
 
   constructor(
     private readonly repository: WebhookEventRepository,
@@ -42,6 +50,17 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
     metrics: MetricsService,
   ) {
     metrics.recorderBacklogWith(() => this.pending);
+    this.durable = new Coalescer((events) => this.writeDurable(events), config.webhookEvents.batchSize);
+  }
+
+  /**
+   * Writes the event before the caller answers: resolves once it is stored, rejects when the
+   * database refused it (the caller then answers 503, so the sender retries).
+   */
+  async store(event: WebhookEventRecord): Promise<void> {
+    this.counts.recorded++;
+    await this.durable.load(event);
+    this.counts.stored++;
   }
 
   /** Events recorded and not yet stored (or logged). */
@@ -148,18 +167,31 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
     }
   }
 
+  private async writeDurable(events: WebhookEventRecord[]): Promise<Array<void | Error>> {
+    try {
+      return await this.repository.insertEach(events);
+    } catch (error) {
+      this.counts.failedWrites++;
+      throw error;
+    }
+  }
+
   private async writeNextBatch(): Promise<void> {
     const batch = this.buffer.splice(0, this.config.webhookEvents.batchSize);
     this.inFlight += batch.length;
     let failure: unknown;
+    let outcomes: Array<void | Error> = [];
     try {
-      await this.repository.insertBatch(batch);
+      outcomes = await this.repository.insertEach(batch);
     } catch (error) {
       failure = error ?? new Error('write failed');
     }
     this.inFlight -= batch.length;
     if (failure === undefined) {
-      this.counts.stored += batch.length;
+      // Refused on its own (a document the database cannot take): retrying would never help.
+      const refused = batch.filter((_, i) => outcomes[i] instanceof Error);
+      if (refused.length > 0) this.logInFull(refused, `the database refused them: ${errorMessage(outcomes.find((o) => o instanceof Error))}`);
+      this.counts.stored += batch.length - refused.length;
       return;
     }
     // Back at the front, in order: they are the oldest (and no longer counted as in flight).

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, PipelineStage, Types } from 'mongoose';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { insertEach } from '../database/insert-each.js';
 import { RETENTION_INDEX_NAME, WebhookEvent, WebhookEventStatus } from './webhook-event.schema.js';
 
 /** A webhook event as plain data (`id` is the seed's `_id`). */
@@ -79,20 +79,19 @@ export class WebhookEventRepository {
   constructor(@InjectModel(WebhookEvent.name) private readonly model: Model<WebhookEvent>) {}
 
   /**
-   * One insertMany for the batch, unordered. Events carry their own ids, so a batch retried after
-   * a write that did land (a lost reply) stores each event once: the duplicate-key errors of the
-   * events already written are the success of that earlier attempt.
+   * One unordered insertMany for the batch, each event standing or falling alone. Events carry
+   * their own ids, so a batch retried after a write that did land (a lost reply) stores each event
+   * once: the duplicate-key errors of the events already written are the success of that earlier
+   * attempt. Throws when the whole command failed.
    */
+  insertEach(events: WebhookEventRecord[]): Promise<Array<void | Error>> {
+    return insertEach(this.model.collection, events.map(toDocument));
+  }
+
+  /** The same, failing the whole batch if any event could not be stored (the recorder retries it). */
   async insertBatch(events: WebhookEventRecord[]): Promise<void> {
-    if (events.length === 0) return;
-    try {
-      await this.model.collection.insertMany(events.map(toDocument), { ordered: false });
-    } catch (error) {
-      const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
-      const onlyDuplicates = Array.isArray(writeErrors) && writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
-      if (onlyDuplicates || (isDuplicateKeyError(error) && !Array.isArray(writeErrors))) return;
-      throw error;
-    }
+    const failed = (await this.insertEach(events)).find((outcome) => outcome instanceof Error);
+    if (failed) throw failed;
   }
 
   async findById(id: string): Promise<WebhookEventRecord | null> {

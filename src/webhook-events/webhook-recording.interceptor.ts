@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor, ServiceUnavailableException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { defer, lastValueFrom, Observable } from 'rxjs';
@@ -9,6 +9,7 @@ import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhooks/webhook-sig
 import { errorFacts, eventFromRequest, payloadFacts } from './delivery-facts.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
+import type { WebhookEventRecord } from './webhook-event.repository.js';
 
 /**
  * Records every request to a route of a controller marked `@WebhookEndpoint(source)` that gets
@@ -17,6 +18,11 @@ import { WebhookEventRecorder } from './webhook-event.recorder.js';
  *
  * A delivery whose id (Standard Webhooks `webhook-id`, HeyGen `event_id`) was handled before is
  * answered as the first one was, without running the handler, and recorded as `duplicate`.
+ *
+ * A 2xx is sent only once the delivery is stored: its id remembered, then its event written
+ * (both shared with the deliveries that arrive together). If the database refuses either, the
+ * answer is 503 so the sender retries; the handler's idempotency makes that retry a duplicate.
+ * Refusals and errors are answered at once and their events written shortly after (buffered).
  * OPTIONS requests (HeyGen's validation ping, answered within its 1 s) touch nothing.
  */
 @Injectable()
@@ -57,39 +63,60 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
     const { source } = webhook;
     const handled = deliveryId
       ? await this.deliveries.findHandled(source, deliveryId).catch((error: unknown) => {
-          // The log must not break the webhook: without the lookup, the handler's own idempotency holds.
+          // Without the lookup the handler's own idempotency holds: a repeat changes nothing.
           this.logger.warn(`[WebhookLogger] Could not look up delivery ${deliveryId}: ${String(error)}`);
           return null;
         })
       : null;
     if (handled) {
-      void reply.status(handled.httpStatus);
       webhook.outcome = 'duplicate';
       if (handled.workspaceId) webhook.workspaceId = handled.workspaceId;
       const outcome = { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status: 'duplicate' as const };
-      this.recorder.record(eventFromRequest(request, source, outcome, this.secretHeaders));
+      await this.stored(eventFromRequest(request, source, outcome, this.secretHeaders));
+      void reply.status(handled.httpStatus);
       return handled.response;
     }
+    let body: unknown;
     try {
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime }, this.secretHeaders);
-      this.recorder.record(event);
-      if (deliveryId && reply.statusCode < 300) {
-        // Remembered before answering, so a retry that follows the answer finds it; as JSON, so
-        // the repeat's answer is byte for byte the first one's (no undefined turned null).
-        const remembered = { httpStatus: reply.statusCode, response: asJson(body), eventId: event.id, ...(event.workspaceId && { workspaceId: event.workspaceId }) };
-        await this.deliveries
-          .remember(source, deliveryId, remembered)
-          .catch((error: unknown) => this.logger.warn(`[WebhookLogger] Could not remember delivery ${deliveryId}: ${String(error)}`));
-      }
-      return body;
+      body = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (error) {
       const { httpStatus, message } = errorFacts(error);
       this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }, this.secretHeaders));
       throw error;
     }
+    const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime }, this.secretHeaders);
+    if (reply.statusCode >= 300) {
+      this.recorder.record(event);
+      return body;
+    }
+    if (deliveryId) {
+      // Remembered before its event is stored and before answering: a retry that follows the
+      // answer finds it, and an event is never stored for an answer that was not sent (if the
+      // memory is refused, the answer is a 503 and so is the event). As JSON, so the repeat's
+      // answer is byte for byte the first one's (no undefined turned null).
+      const remembered = { httpStatus: reply.statusCode, response: asJson(body), eventId: event.id, ...(event.workspaceId && { workspaceId: event.workspaceId }) };
+      await this.deliveries.remember(source, deliveryId, remembered).catch((error: unknown) => this.unavailable(event, `remembering delivery ${deliveryId}`, error));
+    }
+    await this.stored(event);
+    return body;
+  }
+
+  /** A 2xx is sent only once its event is stored; otherwise the answer is a 503 (the sender retries). */
+  private async stored(event: WebhookEventRecord): Promise<void> {
+    await this.recorder.store(event).catch((error: unknown) => this.unavailable(event, 'storing its event', error));
+  }
+
+  private unavailable(event: WebhookEventRecord, step: string, error: unknown): never {
+    this.logger.error(`[WebhookLogger] Delivery ${event.deliveryId ?? event.id} answered 503: ${step} failed (${String(error)})`);
+    // What was answered, for the log: buffered, since the store refused (written once it
+    // recovers), under the same id, which a remembered delivery may already point to.
+    this.recorder.record({ ...event, status: 'failed', httpStatus: 503, error: STORE_UNAVAILABLE });
+    throw new ServiceUnavailableException(STORE_UNAVAILABLE);
   }
 }
+
+/** The answer when a delivery could not be stored: the sender should retry it. */
+export const STORE_UNAVAILABLE = 'The delivery could not be stored; retry later';
 
 function header(request: WebhookRequest, name: string): string | undefined {
   const value = request.headers[name];

@@ -3,6 +3,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { WebhookEventRecorder } from '../../src/webhook-events/webhook-event.recorder.js';
+import { WebhookEventRecord, WebhookEventRepository } from '../../src/webhook-events/webhook-event.repository.js';
 import { WebhookEvent } from '../../src/webhook-events/webhook-event.schema.js';
 import { WebhookEndpoint } from '../../src/webhooks/webhook-endpoint.decorator.js';
 import type { WebhookRequest } from '../../src/webhooks/webhook-signature.guard.js';
@@ -42,4 +43,23 @@ export async function eventsOfRequest(t: TestApp, requestId: string, expected = 
     if (events.length < expected) throw new Error(`${events.length} event(s) for ${requestId}, expected ${expected}`);
     return events;
   });
+}
+
+/**
+ * The event store refusing writes, as a refused write (not primary) would: a fault injected in the
+ * recorder's repository, so only the event log fails while the webhook's own writes go on.
+ * `refusing` is read on every write; `attempts` counts the refused ones; `restore()` undoes it.
+ */
+export function refuseEventWrites(t: TestApp, refusing: () => boolean = () => true) {
+  const repository = t.app.get(WebhookEventRepository);
+  const original = repository.insertEach.bind(repository);
+  const fault = { attempts: 0, restore: () => void (repository.insertEach = original) };
+  repository.insertEach = async (events: WebhookEventRecord[]) => {
+    if (refusing()) {
+      fault.attempts++;
+      throw Object.assign(new Error('not primary (injected)'), { code: 10107 });
+    }
+    return original(events);
+  };
+  return fault;
 }

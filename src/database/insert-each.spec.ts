@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
-import { insertOutcomes } from './webhook-delivery.repository.js';
+import { insertOutcomes } from './insert-each.js';
 
 /** The shape of the driver's MongoBulkWriteError for an unordered insert (mongodb/lib/bulk/common.js). */
 function bulkWriteError(writeErrors: Array<{ index: number; code: number; errmsg: string }>, writeConcernError?: object) {
@@ -10,7 +10,7 @@ function bulkWriteError(writeErrors: Array<{ index: number; code: number; errmsg
   });
 }
 
-describe('insertOutcomes (remembering a batch of deliveries)', () => {
+describe('insertOutcomes (one record each in an unordered insert)', () => {
   it('gives each record its own outcome: stored already is no error, another write error is that record\'s', () => {
     const outcomes = insertOutcomes(3, bulkWriteError([
       { index: 0, code: 11000, errmsg: 'E11000 duplicate key error' },
