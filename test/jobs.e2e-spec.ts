@@ -196,6 +196,20 @@ describe('JobRunner on one instance', () => {
     expect(runsOf('unique-again')).toHaveLength(1);
   });
 
+  it('enqueues a job with a onceKey once for good: again while it waits, after it ran, and in a race, nothing more', async () => {
+    const key = { videoId: 'v9', version: 3 };
+    await Promise.all([1, 2, 3].map((n) => jobs.enqueue<Payload>('test.record', { id: `once-race-${n}` }, { onceKey: key })));
+    await jobs.enqueue<Payload>('test.record', { id: 'once-waiting' }, { onceKey: { version: 3, videoId: 'v9' } });
+    await jobs.drain(5000);
+    expect(runs.filter((run) => run.id.startsWith('once-'))).toHaveLength(1);
+
+    await jobs.enqueue<Payload>('test.record', { id: 'once-after' }, { onceKey: key });
+    await jobs.enqueue<Payload>('test.record', { id: 'once-next-version' }, { onceKey: { ...key, version: 4 } });
+    await jobs.drain(5000);
+    expect(runs.filter((run) => run.id.startsWith('once-')).map((run) => run.id).slice(1)).toEqual(['once-next-version']);
+    await expect(jobs.enqueue('test.record', { id: 'both' }, { onceKey: key, uniqueKey: key })).rejects.toThrow('exclude each other');
+  });
+
   it('runs a job with runAt no earlier than asked', async () => {
     const runAt = new Date(Date.now() + 400);
     await jobs.enqueue<Payload>('test.record', { id: 'later' }, { runAt });

@@ -56,6 +56,12 @@ export interface EnqueueOptions {
    * Once it has started, the same key may be enqueued again.
    */
   uniqueKey?: Record<string, unknown>;
+  /**
+   * Like uniqueKey, but for good: a job of this name and key is enqueued once, ever (as long as
+   * the job's document is kept), whether it waits, runs or has run. For work that must happen
+   * exactly once however often its cause is replayed (a notice owed by one state change).
+   */
+  onceKey?: Record<string, unknown>;
 }
 
 export interface DrainOptions {
@@ -178,15 +184,18 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     if (options.runAt && Number.isNaN(options.runAt.getTime())) throw new Error(`enqueue(${name}): runAt is not a valid date`);
     await this.ready;
     const job = this.agenda.create<T>(name, data).schedule(options.runAt ?? new Date());
+    if (options.uniqueKey && options.onceKey) throw new Error(`enqueue(${name}): uniqueKey and onceKey exclude each other`);
     if (options.uniqueKey) {
       // agenda's unique(): an upsert on this query that inserts only when nothing matches.
       job.unique({ pendingKey: pendingKeyOf(name, options.uniqueKey) }, { insertOnly: true });
+    } else if (options.onceKey) {
+      job.unique({ onceKey: pendingKeyOf(name, options.onceKey) }, { insertOnly: true });
     }
     try {
       await job.save();
     } catch (error) {
       // Another enqueue of the same key won the race for the unique index: that job stands.
-      if (options.uniqueKey && isDuplicateKeyError(error)) return;
+      if ((options.uniqueKey || options.onceKey) && isDuplicateKeyError(error)) return;
       throw error;
     }
   }

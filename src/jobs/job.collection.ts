@@ -19,6 +19,8 @@ export interface StoredJob {
   attempt?: number;
   /** Ours: the dedupe key of a job that has not started yet (see JobRunner.enqueue). */
   pendingKey?: string;
+  /** Ours: the key of a job enqueued once for good (see JobRunner.enqueue's onceKey); never released. */
+  onceKey?: string;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -43,6 +45,10 @@ export class JobCollection {
     await this.collection.createIndex(
       { pendingKey: 1 },
       { name: 'pendingKey_unique', unique: true, partialFilterExpression: { pendingKey: { $exists: true } } },
+    );
+    await this.collection.createIndex(
+      { onceKey: 1 },
+      { name: 'onceKey_unique', unique: true, partialFilterExpression: { onceKey: { $exists: true } } },
     );
     await this.collection.createIndex(
       { name: 1 },
