@@ -208,7 +208,7 @@ describe('RCK callbacks (e2e)', () => {
     it('is repaired by the next delivery of the same callback', async () => {
       const { workspace, products, ids } = await givenVideos(1);
       // The AIVideo was completed, then the process died before the product write.
-      await videos().complete(ids[0], { videoUrl: 'https://cdn.example.com/crash.mp4' });
+      await videos().complete((await videos().findById(ids[0]))!, { videoUrl: 'https://cdn.example.com/crash.mp4' });
       expect((await entriesOf(workspace.id, products[0].id))[0].status).toBe('generating');
       await callback('success', { videoId: ids[0], video_url: 'https://cdn.example.com/crash.mp4' }).expect(200);
       expect((await entriesOf(workspace.id, products[0].id))[0]).toEqual(expect.objectContaining({ status: 'completed', videoUrl: 'https://cdn.example.com/crash.mp4' }));
@@ -217,7 +217,7 @@ describe('RCK callbacks (e2e)', () => {
 
     it('is repaired by the periodic check when no delivery comes again, even if the entry is missing', async () => {
       const { workspace, products, ids } = await givenVideos(2);
-      await videos().fail(ids[0], 'crashed mid-way');
+      await videos().fail((await videos().findById(ids[0]))!, 'crashed mid-way');
       await t.app.get(ProductRepository); // the entry of the second video is lost altogether
       const productModel = t.connection.model('Product');
       await productModel.updateOne({ _id: products[1].id }, { $set: { videos: [] } });

@@ -3,6 +3,9 @@ import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
 import { Role } from '../src/auth/role.enum.js';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
+import { NotificationSettingsRepository } from '../src/notifications/notification-settings.repository.js';
+import { ProductRepository } from '../src/products/product.repository.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
@@ -70,8 +73,8 @@ describe('Video events to customer webhook endpoints (e2e)', () => {
     ]);
   });
 
-  it('never fails the callback when publishing fails', async () => {
-    const { products, ids } = await givenVideos(1);
+  it('never fails the callback when publishing fails, and the maintenance job sends the message later, once', async () => {
+    const { secret, products, ids } = await givenVideos(1);
     const outbound = t.app.get(OutboundEvents);
     const publish = outbound.publish;
     outbound.publish = async () => {
@@ -83,7 +86,47 @@ describe('Video events to customer webhook endpoints (e2e)', () => {
     } finally {
       outbound.publish = publish;
     }
-    expect((await t.app.get(AIVideoRepository).findById(ids[0]))!.status).toBe('completed');
+    const video = (await t.app.get(AIVideoRepository).findById(ids[0]))!;
+    expect(video.status).toBe('completed');
+    expect(video.metadata.owed).toEqual([expect.objectContaining({ version: video.metadata.version, event: 'video.completed' })]);
     expect(customer.received).toHaveLength(0);
+
+    // Nothing else arrives for this video: the maintenance job finds what is owed and pays it.
+    await eventually(() => expect(events(secret).map((event) => event.type)).toEqual(['video.completed']), 20_000, 100);
+    await eventually(async () => expect((await t.app.get(AIVideoRepository).findById(ids[0]))!.metadata.owed).toEqual([]));
+    await callback('success', { videoId: ids[0], productId: products[0].id, videoUrl: 'https://cdn.example.com/b.mp4' }).expect(200);
+    await t.app.get(JobRunner).drain(10_000);
+    expect(customer.received).toHaveLength(1);
+  });
+
+  it('pays each effect once when the step dies half-way: the message, the chat notice and the product copy', async () => {
+    const { products, ids } = await givenVideos(1);
+    const workspaceId = (await t.app.get(AIVideoRepository).findById(ids[0]))!.workspaceId;
+    await t.app.get(NotificationSettingsRepository).update(workspaceId, { slackWebhookUrl: customer.url('/slack') });
+    const repository = t.app.get(AIVideoRepository);
+    const settle = repository.settleOwed;
+    // The step dies after the message and the chat notice were queued, before it records them paid.
+    repository.settleOwed = async () => {
+      throw new Error('killed (injected)');
+    };
+    try {
+      await callback('failure', { videoId: ids[0], productId: products[0].id, error: 'Render crashed' }).expect(200);
+    } finally {
+      repository.settleOwed = settle;
+    }
+    expect((await repository.findById(ids[0]))!.metadata.owed).toHaveLength(1);
+    // The notice and the message went out before the step died.
+    await eventually(() => expect(customer.received.filter((r) => r.path === '/slack' && r.body.includes('Video failed'))).toHaveLength(1));
+    await eventually(() => expect(customer.received.filter((r) => r.path === '/hook')).toHaveLength(1));
+    // A repeat of the callback pays what is owed again, and so does the maintenance job.
+    await callback('failure', { videoId: ids[0], productId: products[0].id, error: 'Render crashed' }).expect(200);
+    await eventually(async () => expect((await repository.findById(ids[0]))!.metadata.owed).toEqual([]));
+    await t.app.get(JobRunner).drain(10_000);
+    expect(customer.received.filter((r) => r.path === '/hook')).toHaveLength(1);
+    // Slack gets the video's notice once (beside the batch's digest, now that its only video is over).
+    expect(customer.received.filter((r) => r.path === '/slack' && r.body.includes('Video failed'))).toHaveLength(1);
+    expect(customer.received.filter((r) => r.path === '/slack' && r.body.includes('Batch finished'))).toHaveLength(1);
+    const product = await t.app.get(ProductRepository).findInWorkspace(workspaceId, products[0].id);
+    expect(product!.videos).toEqual([expect.objectContaining({ videoId: ids[0], status: 'failed', error: 'Render crashed' })]);
   });
 });

@@ -229,7 +229,8 @@ describe('Bulk video generation through RCK (e2e)', () => {
       const { auth, products, workspace } = await givenCatalogue(3);
       const first = await t.http().post('/api/videos/bulk-generate').set(auth).send({ productIds: [products[0].id, products[1].id], templateId: 't', templateName: 'T' }).expect(201);
       const second = await t.http().post('/api/videos/bulk-generate').set(auth).send({ productIds: [products[2].id], templateId: 't', templateName: 'T' }).expect(201);
-      await t.app.get(AIVideoRepository).complete(second.body.data.videoIds[0], {});
+      const videos = t.app.get(AIVideoRepository);
+      await videos.complete((await videos.findById(second.body.data.videoIds[0] as string))!, {});
       await t.given.product(workspace.id); // products without videos do not show up
       const other = await givenCatalogue(1);
       await t.http().post('/api/videos/bulk-generate').set(other.auth).send({ productIds: [other.products[0].id], templateId: 't', templateName: 'T' }).expect(201);

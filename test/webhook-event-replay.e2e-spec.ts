@@ -41,16 +41,16 @@ describe('Replaying webhook events (e2e)', () => {
   }
 
   /** Deliveries that hit a broken service (500, `failed`), as after an outage. */
-  async function withBrokenCallbacks<T>(work: () => Promise<T>): Promise<T> {
-    const callbacks = t.app.get(VideoCallbacksService);
-    const original = callbacks.succeeded;
-    callbacks.succeeded = async () => {
+  async function withBrokenCallbacks<T>(work: () => Promise<T>, kind: 'succeeded' | 'failed' = 'succeeded'): Promise<T> {
+    const callbacks = t.app.get(VideoCallbacksService) as unknown as Record<string, unknown>;
+    const original = callbacks[kind];
+    callbacks[kind] = async () => {
       throw new InternalServerErrorException('database unavailable (injected)');
     };
     try {
       return await work();
     } finally {
-      callbacks.succeeded = original;
+      callbacks[kind] = original;
     }
   }
 
@@ -140,5 +140,51 @@ describe('Replaying webhook events (e2e)', () => {
       .toBe('More than 3 events match; narrow the filters (from / to) and replay in parts');
     expect((await t.http().post('/api/webhook-events/replay').set(admin).send({ status: 'lost' }).expect(400)).body.message)
       .toBe('status must be one of accepted, duplicate, ignored, rejected, failed');
+  });
+
+  it('never applies a body that was answered as a duplicate: another video\'s callback reusing a handled webhook-id', async () => {
+    const [a, b] = await givenVideos(2);
+    const webhookId = `msg_${new Types.ObjectId().toHexString()}`;
+    const success = JSON.stringify({ videoId: a });
+    await deliver('success', success, rckHeaders(success, { id: webhookId }));
+    const failure = JSON.stringify({ videoId: b, error: 'Render crashed' });
+    const repeated = await deliver('failure', failure, rckHeaders(failure, { id: webhookId }));
+    expect((await eventModel(t).findById(repeated).lean())!).toEqual(expect.objectContaining({ status: 'duplicate', httpStatus: 200 }));
+    expect((await t.app.get(AIVideoRepository).findById(b))!.status).toBe('generating');
+
+    // One by one, and in bulk (a filter that matches it: the bulk replay leaves duplicates out).
+    const response = await replay(repeated).expect(200);
+    expect(response.body.message).toBe('Webhook event replayed: duplicate');
+    expect(response.body.data.event).toEqual(expect.objectContaining({ replayOf: repeated, status: 'duplicate', httpStatus: 200 }));
+    expect(response.body.data.response).toEqual(expect.objectContaining({ success: true, message: 'Video status updated successfully', data: expect.objectContaining({ videoId: a }) }));
+    const bulk = await t.http().post('/api/webhook-events/replay').set(admin).send({ videoId: b }).expect(202);
+    expect(bulk.body.data.queued).toBe(0);
+    await t.app.get(JobRunner).drain(10_000);
+    const video = (await t.app.get(AIVideoRepository).findById(b))!;
+    expect(video.status).toBe('generating');
+    expect(video.metadata.owed ?? []).toEqual([]);
+  });
+
+  it('never lets a callback received before a retry touch the new attempt', async () => {
+    const [videoId] = await givenVideos(1);
+    // RCK's failure hit an outage (500, not applied); the video was failed by hand and retried since.
+    const failure = await withBrokenCallbacks(() => deliver('failure', { videoId, error: 'First attempt crashed' }), 'failed');
+    await t.http().post(`/api/videos/${videoId}/fail`).set(admin).send({ reason: 'Stuck' }).expect(200);
+    const { token } = await t.given.loggedIn({ workspaceId: (await t.app.get(AIVideoRepository).findById(videoId))!.workspaceId });
+    await t.http().post(`/api/videos/${videoId}/retry`).set({ Authorization: `Bearer ${token}` }).expect(200);
+    await eventually(async () => expect((await t.app.get(AIVideoRepository).findById(videoId))!.status).toBe('generating'));
+    const before = (await t.app.get(AIVideoRepository).findById(videoId))!;
+
+    const response = await replay(failure).expect(200);
+    expect(response.body.data.event).toEqual(expect.objectContaining({ replayOf: failure, status: 'ignored', httpStatus: 200 }));
+    expect(response.body.data.response).toEqual(expect.objectContaining({ success: true, message: "Callback received before the video's current attempt began; ignored" }));
+    const after = (await t.app.get(AIVideoRepository).findById(videoId))!;
+    expect(after.status).toBe('generating');
+    expect(after.metadata.version).toBe(before.metadata.version);
+    expect(after.metadata.owed ?? []).toEqual([]);
+
+    // The new attempt's own callbacks still apply.
+    await deliver('success', { videoId });
+    expect((await t.app.get(AIVideoRepository).findById(videoId))!.status).toBe('completed');
   });
 });

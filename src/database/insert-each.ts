@@ -8,24 +8,33 @@ import { isDuplicateKeyError } from './mongo-errors.js';
  * one record at a time, so that record fails alone too. An error about the whole command (the
  * database unreachable, a write concern not met) is thrown: then every record failed.
  */
-export async function insertEach<T extends Document>(collection: Collection<T>, docs: Array<OptionalUnlessRequiredId<T>>): Promise<Array<void | Error>> {
+export async function insertEach<T extends Document>(
+  collection: Collection<T>,
+  docs: Array<OptionalUnlessRequiredId<T>>,
+  options: InsertEachOptions = {},
+): Promise<Array<void | Error>> {
   if (docs.length === 0) return [];
   try {
     await collection.insertMany(docs, { ordered: false });
     return docs.map(() => undefined);
   } catch (error) {
-    const outcomes = insertOutcomes(docs.length, error);
+    const outcomes = insertOutcomes(docs.length, error, options);
     if (outcomes) return outcomes;
     if (docs.length === 1 || !isClientSideError(error)) throw error;
-    return Promise.all(docs.map((doc) => insertOne(collection, doc)));
+    return Promise.all(docs.map((doc) => insertOne(collection, doc, options)));
   }
 }
 
-async function insertOne<T extends Document>(collection: Collection<T>, doc: OptionalUnlessRequiredId<T>): Promise<void | Error> {
+export interface InsertEachOptions {
+  /** A record stored already is answered as its duplicate-key Error (to tell new from existing). */
+  reportDuplicates?: boolean;
+}
+
+async function insertOne<T extends Document>(collection: Collection<T>, doc: OptionalUnlessRequiredId<T>, options: InsertEachOptions): Promise<void | Error> {
   try {
     await collection.insertOne(doc);
   } catch (error) {
-    if (!isDuplicateKeyError(error)) return toError(error);
+    if (options.reportDuplicates || !isDuplicateKeyError(error)) return toError(error);
   }
 }
 
@@ -35,7 +44,7 @@ async function insertOne<T extends Document>(collection: Collection<T>, doc: Opt
  * when the error is about the whole command (the database unreachable, a write concern not met):
  * then every record failed.
  */
-export function insertOutcomes(count: number, error: unknown): Array<void | Error> | undefined {
+export function insertOutcomes(count: number, error: unknown, options: InsertEachOptions = {}): Array<void | Error> | undefined {
   const { writeErrors, result } = error as {
     writeErrors?: Array<{ index: number; code?: unknown; errmsg?: string }>;
     result?: { getWriteConcernError?: () => unknown };
@@ -43,7 +52,7 @@ export function insertOutcomes(count: number, error: unknown): Array<void | Erro
   if (!Array.isArray(writeErrors) || writeErrors.length === 0 || result?.getWriteConcernError?.()) return undefined;
   const outcomes: Array<void | Error> = Array.from({ length: count }, () => undefined);
   for (const writeError of writeErrors) {
-    if (!isDuplicateKeyError(writeError)) outcomes[writeError.index] = Object.assign(new Error(writeError.errmsg ?? 'Could not store the record'), { code: writeError.code });
+    if (options.reportDuplicates || !isDuplicateKeyError(writeError)) outcomes[writeError.index] = Object.assign(new Error(writeError.errmsg ?? 'Could not store the record'), { code: writeError.code });
   }
   return outcomes;
 }

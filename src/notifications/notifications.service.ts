@@ -90,14 +90,26 @@ export class NotificationsService implements OnModuleInit {
    */
   async chat(workspaceId: string, event: ChatEvent, key: Record<string, unknown>): Promise<void> {
     try {
-      const settings = await this.settings.find(workspaceId);
-      for (const channel of CHAT_CHANNELS) {
-        if ((channel === 'slack' ? settings.slackWebhookUrl : settings.discordWebhookUrl) === null) continue;
-        const body = channel === 'slack' ? slackMessage(event) : discordMessage(event);
-        await this.jobs.enqueue<ChatJobData>(CHAT_JOB, { workspaceId, channel, title: event.title, body }, { uniqueKey: { channel, workspaceId, ...key } });
-      }
+      await this.queueChat(workspaceId, event, key, 'uniqueKey');
     } catch (error) {
       this.logger.error(`Chat message "${event.title}" for workspace ${workspaceId} not queued: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * The same, queued once for good per key and channel however often it is asked (a notice owed
+   * by one state change, paid again after a crash); throws when it could not be queued.
+   */
+  async chatOnce(workspaceId: string, event: ChatEvent, key: Record<string, unknown>): Promise<void> {
+    await this.queueChat(workspaceId, event, key, 'onceKey');
+  }
+
+  private async queueChat(workspaceId: string, event: ChatEvent, key: Record<string, unknown>, kind: 'uniqueKey' | 'onceKey'): Promise<void> {
+    const settings = await this.settings.find(workspaceId);
+    for (const channel of CHAT_CHANNELS) {
+      if ((channel === 'slack' ? settings.slackWebhookUrl : settings.discordWebhookUrl) === null) continue;
+      const body = channel === 'slack' ? slackMessage(event) : discordMessage(event);
+      await this.jobs.enqueue<ChatJobData>(CHAT_JOB, { workspaceId, channel, title: event.title, body }, { [kind]: { channel, workspaceId, ...key } });
     }
   }
 

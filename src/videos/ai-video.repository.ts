@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { AnyBulkWriteOperation, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
+import { AnyBulkWriteOperation, Model, PipelineStage, QueryFilter, Types, UpdateQuery } from 'mongoose';
 import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { Coalescer } from '../database/coalescer.js';
-import { AIVideo, AIVideoMetadata } from './ai-video.schema.js';
+import { AIVideo, AIVideoMetadata, OwedEffects, OwedEvent } from './ai-video.schema.js';
 
 export type AIVideoMetadataRecord = AIVideoMetadata;
 
@@ -224,8 +224,9 @@ export class AIVideoRepository {
   }
 
   /**
-   * RCK never took these videos: they fail and give their quota unit back. Answers how many units
-   * to release per workspace and month, counted from the documents this call changed.
+   * RCK never took these videos: they fail, give their quota unit back and owe `video.failed`.
+   * Answers the videos this call changed, as they were before (their quota units are the
+   * caller's to release).
    */
   async abandonPending(ids: string[], reason: string, options: { now?: Date; idleSince?: Date } = {}): Promise<AIVideoRecord[]> {
     const now = options.now ?? new Date();
@@ -233,11 +234,11 @@ export class AIVideoRepository {
     const _ids = ids.map((id) => new Types.ObjectId(id));
     const candidates = await this.model.find({ _id: { $in: _ids }, ...pending }).lean<LeanVideo[]>().exec();
     const changed: AIVideoRecord[] = [];
-    for (const candidate of candidates) {
-      // One conditional update each: a callback or a manual fail racing this one wins cleanly.
+    for (const candidate of candidates.map(toRecord)) {
+      // One conditional update each, at the version read: a callback or a manual fail racing this one wins cleanly.
       const updated = await this.model
         .findOneAndUpdate(
-          { _id: candidate._id, ...pending },
+          { _id: new Types.ObjectId(candidate.id), ...pending, 'metadata.version': candidate.metadata.version },
           {
             $set: {
               status: 'failed',
@@ -247,6 +248,7 @@ export class AIVideoRepository {
               'metadata.productSynced': false,
             },
             $inc: { 'metadata.version': 1 },
+            $push: { 'metadata.owed': owedFailure(candidate, reason, now, false) },
           },
           { returnDocument: 'before' },
         )
@@ -257,55 +259,98 @@ export class AIVideoRepository {
     return changed;
   }
 
-  /** RCK's success callback; null when the video was already completed. */
-  async complete(id: string, result: CompletionResult, now = new Date()): Promise<AIVideoRecord | null> {
-    const set: Record<string, unknown> = {
-      status: 'completed',
-      'metadata.completedAt': now,
-      'metadata.productSynced': false,
-    };
-    for (const [key, value] of Object.entries(result)) if (value !== undefined) set[`metadata.${key}`] = value;
-    const video = await this.model
-      .findOneAndUpdate(
-        { _id: new Types.ObjectId(id), status: { $ne: 'completed' } },
-        { $set: set, $unset: { error: 1 }, $inc: { 'metadata.version': 1 } },
-        { returnDocument: 'after' },
-      )
-      .lean<LeanVideo>()
-      .exec();
-    return video ? toRecord(video) : null;
+  /**
+   * RCK's success callback on `video` as it was read: completes it and records `video.completed`
+   * as owed, in one update conditional on the version read (a change in between is read again
+   * and decided afresh). Null when the video is, or meanwhile became, completed.
+   */
+  async complete(video: AIVideoRecord, result: CompletionResult, now = new Date()): Promise<AIVideoRecord | null> {
+    return this.changeAtVersion(video, (current) => {
+      if (current.status === 'completed') return null;
+      const set: Record<string, unknown> = { status: 'completed', 'metadata.completedAt': now, 'metadata.productSynced': false };
+      const metadata = { ...current.metadata };
+      for (const [key, value] of Object.entries(result)) {
+        if (value === undefined) continue;
+        set[`metadata.${key}`] = value;
+        (metadata as unknown as Record<string, unknown>)[key] = value;
+      }
+      const { videoUrl, youtubeVideoId, imgS3Url } = metadata;
+      const data = { videoId: current.id, productId: current.productId, videoUrl, youtubeVideoId, imgS3Url, completedAt: now };
+      return {
+        filter: { status: { $ne: 'completed' } },
+        update: { $set: set, $unset: { error: 1 }, $push: { 'metadata.owed': owed(current, 'video.completed', data, now, false) } },
+      };
+    });
   }
 
   /**
-   * A failure (RCK's callback, a superadmin, the orphan sweep) of a video still in flight; null
-   * when it had already reached a final state.
+   * A failure of `video` as it was read (RCK's callback, a superadmin, the orphan sweep) while it
+   * is in flight, recording `video.failed` (and a chat notice when `chat`) as owed; null when it
+   * is, or meanwhile reached, a final state. With `orphanedBefore`, only if it is still orphaned
+   * at the version read (a change in between means it is not).
    */
   async fail(
-    id: string,
+    video: AIVideoRecord,
     error: string,
-    options: { now?: Date; failedBy?: string; orphanedBefore?: Date } = {},
+    options: { now?: Date; failedBy?: string; orphanedBefore?: Date; chat?: boolean } = {},
   ): Promise<AIVideoRecord | null> {
-    const video = await this.model
-      .findOneAndUpdate(
-        {
-          _id: new Types.ObjectId(id),
-          ...(options.orphanedBefore ? orphanFilter(options.orphanedBefore) : { status: { $in: IN_FLIGHT } }),
-        },
-        {
+    const now = options.now ?? new Date();
+    return this.changeAtVersion(video, (current) => {
+      if (current.status !== 'pending' && current.status !== 'generating') return null;
+      if (options.orphanedBefore && current.metadata.version !== video.metadata.version) return null;
+      return {
+        filter: options.orphanedBefore ? orphanFilter(options.orphanedBefore) : { status: { $in: IN_FLIGHT } },
+        update: {
           $set: {
             status: 'failed',
             error,
-            'metadata.failedAt': options.now ?? new Date(),
+            'metadata.failedAt': now,
             'metadata.productSynced': false,
             ...(options.failedBy && { 'metadata.failedBy': options.failedBy }),
           },
-          $inc: { 'metadata.version': 1 },
+          $push: { 'metadata.owed': owedFailure(current, error, now, options.chat ?? false) },
         },
-        { returnDocument: 'after' },
-      )
-      .lean<LeanVideo>()
-      .exec();
-    return video ? toRecord(video) : null;
+      };
+    });
+  }
+
+  /**
+   * One state change decided on the video as read and applied only at that version (bumping it),
+   * so what it records as owed is exactly what that version owes. A change that lost the race is
+   * decided again on the video as it now is; `decide` answering null means no change is due.
+   */
+  private async changeAtVersion(
+    video: AIVideoRecord,
+    decide: (current: AIVideoRecord) => { filter: QueryFilter<AIVideo>; update: UpdateQuery<AIVideo> } | null,
+  ): Promise<AIVideoRecord | null> {
+    let current: AIVideoRecord | null = video;
+    for (let round = 0; current && round < 20; round++) {
+      const change = decide(current);
+      if (!change) return null;
+      const updated = await this.model
+        .findOneAndUpdate(
+          { ...change.filter, _id: new Types.ObjectId(current.id), 'metadata.version': current.metadata.version },
+          { ...change.update, $inc: { ...(change.update.$inc as object), 'metadata.version': 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<LeanVideo>()
+        .exec();
+      if (updated) return toRecord(updated);
+      current = await this.findById(current.id);
+    }
+    if (current) throw new Error(`Video ${video.id} kept changing; its change was not applied`);
+    return null;
+  }
+
+  /** The effects of `version` are paid: no longer owed. */
+  async settleOwed(id: string, version: number): Promise<void> {
+    await this.model.updateOne({ _id: new Types.ObjectId(id) }, { $pull: { 'metadata.owed': { version } } }).exec();
+  }
+
+  /** Videos owing effects recorded before `before` (what a crash left unpaid), the oldest first. */
+  async findOwed(before: Date, limit: number): Promise<AIVideoRecord[]> {
+    const videos = await this.model.find({ 'metadata.owed.at': { $lt: before } }).sort({ 'metadata.owed.at': 1 }).limit(limit).lean<LeanVideo[]>().exec();
+    return videos.map(toRecord);
   }
 
   /**
@@ -340,6 +385,7 @@ export class AIVideoRepository {
             status: 'pending',
             'metadata.dispatchAttempts': 0,
             'metadata.productSynced': false,
+            'metadata.attemptStartedAt': new Date(),
             ...(quota && { 'metadata.quotaHeld': true, 'metadata.quotaPeriod': quota.period }),
           },
           $unset: {
@@ -420,6 +466,15 @@ export class AIVideoRepository {
       .exec();
     return videos.map(toRecord);
   }
+}
+
+/** What the change to `version + 1` of `video` owes. */
+function owed(video: AIVideoRecord, event: OwedEvent, data: Record<string, unknown>, at: Date, chat: boolean): OwedEffects {
+  return { version: video.metadata.version + 1, event, data, at, ...(chat && { chat }) };
+}
+
+function owedFailure(video: AIVideoRecord, error: string, at: Date, chat: boolean): OwedEffects {
+  return owed(video, 'video.failed', { videoId: video.id, productId: video.productId, error }, at, chat);
 }
 
 /** `generating` with no news since `cutoff`: measured from the send, or from creation without one. */

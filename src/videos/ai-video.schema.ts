@@ -1,6 +1,34 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Types } from 'mongoose';
+import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
 import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+
+/** Where a video's state change sends word: the customer's endpoints, and chat when it says so. */
+export const OWED_EVENTS = ['video.completed', 'video.failed'] as const;
+export type OwedEvent = (typeof OWED_EVENTS)[number];
+
+/**
+ * What one state change owes, recorded in the same conditional update as the change: the
+ * outbound event with its data as of that version, whether a chat notice is owed, and the
+ * batch's digest check. Removed once paid (VideoEffectsService); `at` lets the sweep find what
+ * a crash left owed.
+ */
+@Schema({ _id: false })
+export class OwedEffects {
+  @Prop({ required: true })
+  version: number;
+
+  @Prop({ required: true, enum: OWED_EVENTS, type: String })
+  event: OwedEvent;
+
+  @Prop({ type: MongooseSchema.Types.Mixed, required: true })
+  data: Record<string, unknown>;
+
+  @Prop()
+  chat?: boolean;
+
+  @Prop({ required: true })
+  at: Date;
+}
 
 /**
  * What the seed keeps in `AIVideo.metadata`, plus what makes dispatch durable: the batch a video
@@ -38,6 +66,10 @@ export class AIVideoMetadata {
   /** When RCK last took this video: the orphan sweep measures from here. */
   @Prop()
   dispatchedAt?: Date;
+
+  /** When the current attempt began (a retry); absent for the first, which began at `createdAt`. */
+  @Prop()
+  attemptStartedAt?: Date;
 
   /** User retries of this video (the seed's "límite de intentos"). */
   @Prop({ default: 0 })
@@ -82,6 +114,10 @@ export class AIVideoMetadata {
   /** Bumped by every state change; the product copy records the version it shows. */
   @Prop({ default: 0 })
   version: number;
+
+  /** What state changes owe and has not been paid yet (absent or empty when nothing is). */
+  @Prop({ type: [SchemaFactory.createForClass(OwedEffects)], default: undefined })
+  owed?: OwedEffects[];
 }
 
 @Schema({ collection: 'aivideos', timestamps: true })
@@ -121,6 +157,8 @@ AIVideoSchema.index({ workspaceId: 1, productId: 1, createdAt: -1 });
 // The orphan sweep and the product-copy repair.
 AIVideoSchema.index({ status: 1, 'metadata.dispatchedAt': 1 });
 AIVideoSchema.index({ 'metadata.productSynced': 1, updatedAt: 1 });
+// The sweep for effects a crash left owed.
+AIVideoSchema.index({ 'metadata.owed.at': 1 }, { sparse: true });
 // A bulk request's videos (its digest, and whether any is still in flight).
 AIVideoSchema.index({ 'metadata.batchId': 1, status: 1 });
 // Generation time of the videos completed in a window (the webhook event stats).

@@ -1,16 +1,14 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { isObjectIdString } from '../common/object-id.js';
-import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { NotificationsService } from '../notifications/notifications.service.js';
-import { OutboundEvents } from '../webhook-endpoints/outbound-events.js';
-import { OutboundEventType } from '../webhook-endpoints/webhook-endpoint.schema.js';
 import { AIVideoRecord, AIVideoRepository, CompletionResult } from './ai-video.repository.js';
-import { BatchDigestService } from './batch-digest.service.js';
-import { VideoSyncService } from './video-sync.service.js';
+import { VideoEffectsService } from './video-effects.service.js';
 
-/** What a callback did: applied it, saw it before, or ignored it (a failure after a success). */
+/** What a callback did: applied it, saw it before, or ignored it (a failure after a success, or one older than the video's attempt). */
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'ignored';
+
+/** A callback older than the video's current attempt (a replay of one received before a retry). */
+export const STALE_CALLBACK_MESSAGE = "Callback received before the video's current attempt began; ignored";
 
 /**
  * A callback's result: `data` is the seed's answer to RCK; `workspaceId` (the video's) is for the
@@ -20,6 +18,8 @@ export interface CallbackResult<T> {
   outcome: CallbackOutcome;
   data: T;
   workspaceId: string;
+  /** Set when the callback was older than the video's current attempt and left it alone. */
+  stale?: boolean;
 }
 
 export interface SuccessCallbackData {
@@ -48,77 +48,51 @@ export const DEFAULT_FAILURE_MESSAGE = 'Video generation failed';
  */
 @Injectable()
 export class VideoCallbacksService {
-  private readonly logger = new Logger('VideoService');
+  private readonly logger = new Logger(VideoCallbacksService.name);
 
   constructor(
     private readonly videos: AIVideoRepository,
-    private readonly sync: VideoSyncService,
+    private readonly effects: VideoEffectsService,
     private readonly metrics: MetricsService,
-    private readonly outbound: OutboundEvents,
-    private readonly digests: BatchDigestService,
-    private readonly notifications: NotificationsService,
-    private readonly config: AppConfig,
   ) {}
 
-  async succeeded(videoId: string, result: CompletionResult): Promise<CallbackResult<SuccessCallbackData>> {
+  /** `receivedAt`: when the callback arrived, for a replay (live callbacks arrive now). */
+  async succeeded(videoId: string, result: CompletionResult, receivedAt?: Date): Promise<CallbackResult<SuccessCallbackData>> {
     const video = await this.find(videoId);
-    // Completed already (the usual repeat): the conditional update could not apply, so skip it.
-    const completed = video.status === 'completed' ? null : await this.videos.complete(video.id, result);
+    if (predatesAttempt(video, receivedAt)) return { outcome: 'ignored', data: successData(video), workspaceId: video.workspaceId, stale: true };
+    // Completed already (the usual repeat): no change is due, so none is tried.
+    const completed = video.status === 'completed' ? null : await this.videos.complete(video, result);
     if (completed) {
       this.metrics.videoCompleted(completed.metadata.queuedAt, completed.metadata.completedAt ?? new Date());
-      await this.sync.syncProductCopies([completed]);
-      this.logger.log(`[VideoService] Video ${video.id} completed (was ${video.status})`);
-      const { videoUrl, youtubeVideoId, imgS3Url, completedAt } = completed.metadata;
-      await this.publish(completed, 'video.completed', { videoId: completed.id, productId: completed.productId, videoUrl, youtubeVideoId, imgS3Url, completedAt });
-      await this.digests.settled([completed]);
+      this.logger.log(`Video ${video.id} completed (was ${video.status})`);
+      await this.effects.pay([completed]);
       return { outcome: 'accepted', data: successData(completed), workspaceId: completed.workspaceId };
     }
-    // Already completed: answer as the first delivery did, and finish its product write if a
-    // crash interrupted it. Nothing moves a video out of `completed`, so what was read stands.
+    // Already completed: answer as the first delivery did, and pay what a crash left owed.
+    // Nothing moves a video out of `completed`, so what was read stands.
     const current = video.status === 'completed' ? video : await this.find(videoId);
-    await this.sync.syncProductCopies([current]);
+    await this.effects.pay([current]);
     return { outcome: 'duplicate', data: successData(current), workspaceId: current.workspaceId };
   }
 
-  async failed(videoId: string, error: string | undefined): Promise<CallbackResult<FailureCallbackData>> {
+  async failed(videoId: string, error: string | undefined, receivedAt?: Date): Promise<CallbackResult<FailureCallbackData>> {
     const video = await this.find(videoId);
-    // In a final state already: the conditional update could not apply, so skip it.
+    if (predatesAttempt(video, receivedAt)) return { outcome: 'ignored', data: failureData(video), workspaceId: video.workspaceId, stale: true };
+    // In a final state already: no change is due, so none is tried.
     const final = video.status === 'completed' || video.status === 'failed';
-    const failed = final ? null : await this.videos.fail(video.id, error ?? DEFAULT_FAILURE_MESSAGE);
+    const failed = final ? null : await this.videos.fail(video, error ?? DEFAULT_FAILURE_MESSAGE, { chat: true });
     if (failed) {
       this.metrics.videoEntered('failed');
-      await this.sync.syncProductCopies([failed]);
-      this.logger.warn(`[VideoService] Video ${video.id} failed: ${failed.error}`);
-      await this.publish(failed, 'video.failed', { videoId: failed.id, productId: failed.productId, error: failed.error });
-      await this.notifications.chat(failed.workspaceId, {
-        title: 'Video failed',
-        text: `Video ${failed.id} (product ${failed.productId}) failed: ${failed.error}`,
-        level: 'error',
-        fields: [
-          { name: 'Video', value: failed.id },
-          { name: 'Product', value: failed.productId },
-          { name: 'Reason', value: failed.error ?? DEFAULT_FAILURE_MESSAGE },
-        ],
-        link: { label: 'Open the video', url: `${this.config.appUrl}/videos/${failed.id}` },
-      }, { videoId: failed.id, status: 'failed', version: failed.metadata.version });
-      await this.digests.settled([failed]);
+      this.logger.warn(`Video ${video.id} failed: ${failed.error}`);
+      await this.effects.pay([failed]);
       return { outcome: 'accepted', data: failureData(failed), workspaceId: failed.workspaceId };
     }
     const current = final ? video : await this.find(videoId);
-    await this.sync.syncProductCopies([current]);
+    await this.effects.pay([current]);
     if (current.status === 'completed') {
       return { outcome: 'ignored', data: { videoId: current.id, productId: current.productId, status: current.status }, workspaceId: current.workspaceId };
     }
     return { outcome: 'duplicate', data: failureData(current), workspaceId: current.workspaceId };
-  }
-
-  /** Tells the workspace's webhook endpoints; a failure here is logged and never fails the callback. */
-  private async publish(video: AIVideoRecord, type: OutboundEventType, data: Record<string, unknown>): Promise<void> {
-    try {
-      await this.outbound.publish(video.workspaceId, type, data);
-    } catch (error) {
-      this.logger.error(`[VideoService] Could not publish ${type} for video ${video.id}: ${error instanceof Error ? error.message : String(error)}`);
-    }
   }
 
   /** The seed's checks, in the seed's order (the DTO already said "videoId is required"). */
@@ -128,6 +102,11 @@ export class VideoCallbacksService {
     if (!video) throw new NotFoundException('Video not found');
     return video;
   }
+}
+
+/** A callback received before a retry began concerns an earlier attempt: it must not touch this one. */
+function predatesAttempt(video: AIVideoRecord, receivedAt: Date | undefined): boolean {
+  return receivedAt !== undefined && video.metadata.attemptStartedAt !== undefined && receivedAt.getTime() < new Date(video.metadata.attemptStartedAt).getTime();
 }
 
 function successData(video: AIVideoRecord): SuccessCallbackData {

@@ -7,6 +7,7 @@ import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { RckBatchItem, RckClient, RckDispatchError, rckProductId } from './rck.client.js';
 import { BatchDigestService } from './batch-digest.service.js';
+import { VideoEffectsService } from './video-effects.service.js';
 import { VideoSyncService } from './video-sync.service.js';
 
 export const DISPATCH_JOB = 'videos.dispatch';
@@ -37,6 +38,7 @@ export class VideoDispatchService implements OnModuleInit {
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
     private readonly digests: BatchDigestService,
+    private readonly effects: VideoEffectsService,
   ) {}
 
   onModuleInit(): void {
@@ -147,9 +149,8 @@ export class VideoDispatchService implements OnModuleInit {
     for (const { workspaceId, period, count } of units.values()) {
       await this.workspaces.releaseVideoQuota(workspaceId, period, count);
     }
-    await this.sync.syncByIds(abandoned.map((video) => video.id));
     if (abandoned.length > 0) this.logger.error(`[VideoService] ${abandoned.length} video(s) failed: ${reason}`);
-    await this.digests.settled(abandoned);
+    await this.effects.pay(await this.videos.findManyByIds(abandoned.map((video) => video.id)));
   }
 
   /** The orphan sweep (the seed's "huérfanos"), the product-copy repair, and the batch digests that are due. */
@@ -158,23 +159,29 @@ export class VideoDispatchService implements OnModuleInit {
     const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);
     const orphaned: string[] = [];
     const stuck = await this.videos.findOrphans(cutoff, 500);
+    const failed: AIVideoRecord[] = [];
     for (const video of stuck.filter((candidate) => candidate.status === 'generating')) {
-      const failed = await this.videos.fail(video.id, `Orphaned: no callback from RCK within ${minutes} minutes of dispatch`, {
+      const changed = await this.videos.fail(video, `Orphaned: no callback from RCK within ${minutes} minutes of dispatch`, {
         now,
         orphanedBefore: cutoff,
       });
-      if (failed) orphaned.push(failed.id);
+      if (changed) failed.push(changed);
     }
+    orphaned.push(...failed.map((video) => video.id));
     this.metrics.videoEntered('failed', orphaned.length);
-    await this.digests.settled(stuck.filter((video) => orphaned.includes(video.id)));
+    await this.effects.pay(failed);
     const unsent = stuck.filter((candidate) => candidate.status === 'pending').map((video) => video.id);
     if (unsent.length > 0) {
       await this.failUnsent(unsent, `Orphaned: waiting to be sent to RCK for ${minutes} minutes`, cutoff);
       orphaned.push(...unsent);
     }
     if (orphaned.length > 0) this.logger.warn(`[VideoService] Marked ${orphaned.length} orphaned video(s) as failed`);
-    await this.sync.syncByIds(orphaned);
     const repaired = await this.sync.repairUnsynced(now);
+    try {
+      await this.effects.sweep(now);
+    } catch (error) {
+      this.logger.error(`[VideoService] Sweep of owed effects failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
     try {
       // Part of this job rather than a recurring job of its own: one more query, not another job.
       await this.digests.sweep();

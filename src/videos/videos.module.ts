@@ -15,6 +15,7 @@ import { VideoCallbacksService } from './video-callbacks.service.js';
 import { VideoDispatchService } from './video-dispatch.service.js';
 import { VideoBatchRepository } from './video-batch.repository.js';
 import { VideoBatch, VideoBatchSchema } from './video-batch.schema.js';
+import { VideoEffectsService } from './video-effects.service.js';
 import { VideoSyncService } from './video-sync.service.js';
 import { VideosController } from './videos.controller.js';
 import { VideosService } from './videos.service.js';
@@ -39,7 +40,7 @@ import { VideosService } from './videos.service.js';
     AIVideoRepository,
     VideoBatchRepository,
     BatchDigestService,
-    RckClient, VideoSyncService, VideoDispatchService, VideosService, VideoCallbacksService],
+    RckClient, VideoSyncService, VideoEffectsService, VideoDispatchService, VideosService, VideoCallbacksService],
   exports: [AIVideoRepository, VideoCallbacksService],
 })
 export class VideosModule {}

@@ -15,6 +15,7 @@ import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository, VideoListFilter } from './ai-video.repository.js';
 import { BatchDigestService } from './batch-digest.service.js';
 import { VideoDispatchService } from './video-dispatch.service.js';
+import { VideoEffectsService } from './video-effects.service.js';
 import { VideoSyncService } from './video-sync.service.js';
 
 export interface BulkGenerateRequest {
@@ -49,6 +50,7 @@ export class VideosService {
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
     private readonly digests: BatchDigestService,
+    private readonly effects: VideoEffectsService,
   ) {}
 
   /**
@@ -130,12 +132,11 @@ export class VideosService {
   /** A superadmin's "marcar como failed desde el admin". */
   async failByHand(id: string, reason: string, superadminId: string): Promise<AIVideoRecord> {
     const current = await this.get(undefined, id);
-    const failed = await this.videos.fail(id, reason, { failedBy: superadminId });
+    const failed = await this.videos.fail(current, reason, { failedBy: superadminId, chat: true });
     if (!failed) throw new ConflictException(`Video is already ${(await this.get(undefined, id)).status}`);
     this.metrics.videoEntered('failed');
-    await this.sync.syncProductCopies([failed]);
     this.logger.warn(`[VideoService] Video ${id} (was ${current.status}) marked failed by ${superadminId}: ${reason}`);
-    await this.digests.settled([failed]);
+    await this.effects.pay([failed]);
     return failed;
   }
 
@@ -165,7 +166,7 @@ export class VideosService {
       throw new ConflictException('Video changed meanwhile; read it again before retrying');
     }
     this.metrics.videoEntered('pending');
-    await this.sync.syncProductCopies([retried]);
+    await this.effects.pay([retried]);
     this.logger.log(`[VideoService] Video ${id}: retry ${retried.metadata.retryCount} of ${max}`);
     await this.dispatcher.dispatchNow([retried], new Map([[product.id, product]]));
     return this.get(workspaceId, id);

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { JobRunner } from '../jobs/job-runner.js';
 import { Clock } from './clock.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
@@ -34,28 +34,40 @@ export class OutboundEvents {
     private readonly clock: Clock,
   ) {}
 
-  /** Answers the message id, or undefined when no endpoint takes the event. */
-  async publish(workspaceId: string, eventType: OutboundEventType, data: Record<string, unknown>): Promise<string | undefined> {
+  /**
+   * Answers the message id, or undefined when no endpoint takes the event. With `messageId` (an
+   * id derived from what the message is about, see `messageIdFor`), publishing again is a no-op:
+   * an endpoint that has the message already keeps it, as first published, and gets no new job.
+   */
+  async publish(workspaceId: string, eventType: OutboundEventType, data: Record<string, unknown>, options: { messageId?: string } = {}): Promise<string | undefined> {
     const subscribed = await this.endpoints.findSubscribed(workspaceId, eventType);
     if (subscribed.length === 0) return undefined;
     const now = this.clock.now();
-    const messageId = `msg_${randomBytes(16).toString('hex')}`;
+    const messageId = options.messageId ?? `msg_${randomBytes(16).toString('hex')}`;
     const payload = JSON.stringify({ type: eventType, timestamp: now.toISOString(), data });
-    await this.deliveries.createMessages(
+    const created = await this.deliveries.createMessages(
       workspaceId,
       subscribed.map((endpoint) => ({ endpointId: endpoint.id, messageId, eventType, payload })),
       now,
     );
     // A crash between the insert and these enqueues leaves a message pending with no job: the
     // sweep (WebhookDeliveryService.sweep) queues it, under this same unique key.
-    for (const endpoint of subscribed) {
+    for (const endpoint of subscribed.filter((candidate) => created.has(candidate.id))) {
       await this.jobs.enqueue<DeliverJobData>(
         DELIVER_JOB,
         { workspaceId, endpointId: endpoint.id, messageId },
         { uniqueKey: { endpointId: endpoint.id, messageId, attempt: 1 } },
       );
     }
-    this.logger.log(`${eventType} ${messageId} queued for ${subscribed.length} endpoint(s) of workspace ${workspaceId}`);
+    if (created.size > 0) this.logger.log(`${eventType} ${messageId} queued for ${created.size} endpoint(s) of workspace ${workspaceId}`);
     return messageId;
   }
+}
+
+/**
+ * The message id of an event about one state of one record: the same for every publication of
+ * that state (a retried or repaired effect), different for any other state or event type.
+ */
+export function messageIdFor(recordId: string, version: number, eventType: OutboundEventType): string {
+  return `msg_${createHash('sha256').update(`${recordId}:${version}:${eventType}`).digest('hex').slice(0, 32)}`;
 }

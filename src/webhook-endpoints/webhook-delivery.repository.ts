@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { insertEach } from '../database/insert-each.js';
+import { isDuplicateKeyError } from '../database/mongo-errors.js';
 import { AttemptStatus, MessageStatus, WebhookAttempt, WebhookMessage } from './webhook-message.schema.js';
 
 export interface WebhookMessageRecord {
@@ -46,13 +48,18 @@ export class WebhookDeliveryRepository {
     @InjectModel(WebhookAttempt.name) private readonly attempts: Model<WebhookAttempt>,
   ) {}
 
+  /**
+   * Stores one message per endpoint; a message an endpoint has already (the same id published
+   * again) stays as it is. Answers the endpoints whose message this call created.
+   */
   async createMessages(
     workspaceId: string,
     messages: Array<{ endpointId: string; messageId: string; eventType: string; payload: string }>,
     now: Date,
-  ): Promise<void> {
-    if (messages.length === 0) return;
-    await this.messages.insertMany(
+  ): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
+    const outcomes = await insertEach(
+      this.messages.collection,
       messages.map((message) => ({
         ...message,
         endpointId: new Types.ObjectId(message.endpointId),
@@ -60,8 +67,15 @@ export class WebhookDeliveryRepository {
         status: 'pending',
         attempts: 0,
         nextAttemptAt: now,
+        // What Mongoose's timestamps would set (the clock is for scheduling only).
+        createdAt: new Date(),
+        updatedAt: new Date(),
       })),
+      { reportDuplicates: true },
     );
+    const failed = outcomes.find((outcome) => outcome instanceof Error && !isDuplicateKeyError(outcome));
+    if (failed) throw failed;
+    return new Set(messages.filter((_, i) => outcomes[i] === undefined).map((message) => message.endpointId));
   }
 
   async findMessage(workspaceId: string, endpointId: string, messageId: string): Promise<WebhookMessageRecord | null> {

@@ -112,11 +112,13 @@ export class WebhookEventRepository {
   /**
    * Ids of the events a bulk replay may run, oldest first, at most `limit + 1` (so the caller can
    * tell there were more). A delivery whose signature failed is never replayed: its payload was
-   * never proven to come from the sender.
+   * never proven to come from the sender; nor is a duplicate, which a replay would not apply.
    */
   async replayableIds(filter: WebhookEventFilter, limit: number): Promise<string[]> {
+    const query = listQuery(filter);
+    if (query.status === 'duplicate') return [];
     const events = await this.model
-      .find({ ...listQuery(filter), signatureValid: { $ne: false } }, { _id: 1 })
+      .find({ ...query, signatureValid: { $ne: false }, ...(query.status === undefined && { status: { $ne: 'duplicate' } }) }, { _id: 1 })
       .sort({ createdAt: 1, _id: 1 })
       .limit(limit + 1)
       .lean<Array<{ _id: Types.ObjectId }>>()

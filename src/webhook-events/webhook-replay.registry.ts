@@ -14,11 +14,17 @@ export interface ReplayResult {
   workspaceId?: string;
 }
 
+/** What a replay knows of the delivery beyond its body. */
+export interface ReplayContext {
+  /** When the replayed delivery arrived: a handler ignores a delivery older than the state it would change. */
+  receivedAt: Date;
+}
+
 /**
  * Runs a stored payload through the endpoint's own handler (validation included); throws as the
  * live route would (an HttpException for the sender's faults).
  */
-export type ReplayHandler = (payload: unknown) => Promise<ReplayResult>;
+export type ReplayHandler = (payload: unknown, context: ReplayContext) => Promise<ReplayResult>;
 
 /**
  * Which handler replays the deliveries of which endpoint. Each webhook controller registers its

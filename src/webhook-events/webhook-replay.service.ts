@@ -4,20 +4,26 @@ import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { errorFacts, statusFor } from './delivery-facts.js';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import { WebhookEventFilter, WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
 import { WebhookReplayRegistry } from './webhook-replay.registry.js';
 
 export const REPLAY_JOB = 'webhook-events.replay';
+/** The answer of a replayed duplicate whose first delivery is no longer remembered. */
+export const REPEAT_NOT_APPLIED = 'Not applied: this delivery repeated one handled before';
 /** Events per replay job: a job's run stays short, and a failed run redoes little. */
 const EVENTS_PER_JOB = 100;
 
 /**
- * Replays stored deliveries through their endpoint's handler (registered in
- * WebhookReplayRegistry), so the handler's idempotency still applies: replaying an accepted
- * success answers as a duplicate and changes nothing. Each replay is recorded as a new event with
- * `replayOf`. A delivery whose signature failed is never replayed (its payload was never proven
- * to come from the sender), nor one whose body was not a JSON object.
+ * Replays stored deliveries, decided as the same delivery arriving live now would be: a delivery
+ * recorded as `duplicate`, or whose id has been handled since (by it, or by a retry of the
+ * sender's), is answered as that first one was and applies nothing; anything else runs through
+ * its endpoint's handler (registered in WebhookReplayRegistry), so the handler's idempotency
+ * applies, and with the time the delivery arrived, so a callback older than the video's current
+ * attempt does not touch it. Each replay is recorded as a new event with `replayOf`, saying what
+ * it did. A delivery whose signature failed is never replayed (its payload was never proven to
+ * come from the sender), nor one whose body was not a JSON object.
  */
 @Injectable()
 export class WebhookReplayService implements OnModuleInit {
@@ -27,6 +33,7 @@ export class WebhookReplayService implements OnModuleInit {
     private readonly events: WebhookEventRepository,
     private readonly registry: WebhookReplayRegistry,
     private readonly recorder: WebhookEventRecorder,
+    private readonly deliveries: WebhookDeliveryRepository,
     private readonly jobs: JobRunner,
     private readonly config: AppConfig,
   ) {}
@@ -58,7 +65,7 @@ export class WebhookReplayService implements OnModuleInit {
     const started = performance.now();
     let outcome: { httpStatus: number; response: unknown; outcome?: string; videoId?: string; recordId?: string; workspaceId?: string; error?: string };
     try {
-      outcome = await handler(structuredClone(original.payload));
+      outcome = (await this.repeatOf(original)) ?? (await handler(structuredClone(original.payload), { receivedAt: original.createdAt }));
     } catch (error) {
       const { httpStatus, message } = errorFacts(error);
       if (httpStatus >= 500) this.logger.error({ err: error }, `[WebhookLogger] Replay of event ${eventId} failed: ${message}`);
@@ -87,6 +94,18 @@ export class WebhookReplayService implements OnModuleInit {
     for (const key of Object.keys(event) as Array<keyof WebhookEventRecord>) if (event[key] === undefined) delete event[key];
     await this.recorder.recordNow(event);
     return { event, response: outcome.response };
+  }
+
+  /**
+   * A replayed delivery that a live one would find handled before: recorded as a duplicate (its
+   * body may concern another record than the delivery that used its id first), or with an id
+   * remembered as handled. Answered as that first delivery was, without running the handler.
+   */
+  private async repeatOf(original: WebhookEventRecord) {
+    const handled = original.deliveryId ? await this.deliveries.findHandled(original.source, original.deliveryId) : null;
+    if (handled) return { httpStatus: handled.httpStatus, response: handled.response, outcome: 'duplicate', workspaceId: handled.workspaceId };
+    if (original.status !== 'duplicate') return null;
+    return { httpStatus: original.httpStatus, response: { success: true, message: REPEAT_NOT_APPLIED }, outcome: 'duplicate' };
   }
 
   /** Queues every replayable event matching the filter, oldest first, in jobs of EVENTS_PER_JOB. */

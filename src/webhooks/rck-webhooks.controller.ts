@@ -3,7 +3,7 @@ import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
-import { VideoCallbacksService } from '../videos/video-callbacks.service.js';
+import { STALE_CALLBACK_MESSAGE, VideoCallbacksService } from '../videos/video-callbacks.service.js';
 import { ReplayResult, WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { RckFailureCallbackDto, RckFailureDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
 import { WebhookEndpoint } from './webhook-endpoint.decorator.js';
@@ -31,8 +31,8 @@ export class RckWebhooksController implements OnModuleInit {
 
   /** A stored delivery is replayed through the same validation and service calls as a live one. */
   onModuleInit(): void {
-    this.replays.register('/internal/videos/success', async (payload) => replayResult(await this.handleSuccess(await validated(successBody, payload))));
-    this.replays.register('/internal/videos/failure', async (payload) => replayResult(await this.handleFailure(await validated(failureBody, payload))));
+    this.replays.register('/internal/videos/success', async (payload, { receivedAt }) => replayResult(await this.handleSuccess(await validated(successBody, payload), receivedAt)));
+    this.replays.register('/internal/videos/failure', async (payload, { receivedAt }) => replayResult(await this.handleFailure(await validated(failureBody, payload), receivedAt)));
   }
 
   /** RCK generated the video. Repeating it changes nothing and answers the same. */
@@ -65,20 +65,21 @@ export class RckWebhooksController implements OnModuleInit {
     return handled.envelope;
   }
 
-  private async handleSuccess(dto: RckSuccessCallbackDto) {
-    const { outcome, data, workspaceId } = await this.callbacks.succeeded(dto.videoId, {
+  private async handleSuccess(dto: RckSuccessCallbackDto, receivedAt?: Date) {
+    const { outcome, data, workspaceId, stale } = await this.callbacks.succeeded(dto.videoId, {
       youtubeVideoId: dto.youtubeVideoId,
       localFilename: dto.localFilename,
       videoUrl: dto.video_url ?? dto.videoUrl,
       imgS3Url: dto.img_s3_url ?? dto.imgS3Url,
-    });
+    }, receivedAt);
     this.logger.log(`[Internal Webhook] success for video ${data.videoId}: ${outcome}`);
-    return { outcome, workspaceId, envelope: ok(data, 'Video status updated successfully') };
+    return { outcome, workspaceId, envelope: ok(data, stale ? STALE_CALLBACK_MESSAGE : 'Video status updated successfully') };
   }
 
-  private async handleFailure(dto: RckFailureCallbackDto) {
-    const { outcome, data, workspaceId } = await this.callbacks.failed(dto.videoId, dto.error?.trim() || undefined);
+  private async handleFailure(dto: RckFailureCallbackDto, receivedAt?: Date) {
+    const { outcome, data, workspaceId, stale } = await this.callbacks.failed(dto.videoId, dto.error?.trim() || undefined, receivedAt);
     this.logger.log(`[Internal Webhook] failure for video ${data.videoId}: ${outcome}`);
+    if (stale) return { outcome, workspaceId, envelope: ok(data, STALE_CALLBACK_MESSAGE) };
     if (outcome === 'ignored') return { outcome, workspaceId, envelope: ok(data, 'Video already completed; failure ignored') };
     return { outcome, workspaceId, envelope: ok(data, 'Video failure recorded successfully') };
   }
