@@ -93,6 +93,8 @@ export class AppConfig {
   readonly webhookEvents: {
     /** Undefined: kept forever. */
     retentionDays?: number;
+    /** `rejected` events, when kept for less than the others; undefined: as long as the others. */
+    refusedRetentionDays?: number;
     batchSize: number;
     flushIntervalMs: number;
     maxBuffered: number;
@@ -137,7 +139,11 @@ export class AppConfig {
       shutdownGraceMs: env.JOBS_SHUTDOWN_GRACE_MS,
     };
     this.webhookEvents = {
-      retentionDays: env.WEBHOOK_EVENT_RETENTION_DAYS,
+      retentionDays: env.WEBHOOK_EVENT_RETENTION_DAYS || undefined,
+      refusedRetentionDays:
+        env.WEBHOOK_EVENT_REFUSED_RETENTION_DAYS > 0 && (env.WEBHOOK_EVENT_RETENTION_DAYS === 0 || env.WEBHOOK_EVENT_REFUSED_RETENTION_DAYS < env.WEBHOOK_EVENT_RETENTION_DAYS)
+          ? env.WEBHOOK_EVENT_REFUSED_RETENTION_DAYS
+          : undefined,
       batchSize: env.WEBHOOK_EVENT_BATCH_SIZE,
       flushIntervalMs: env.WEBHOOK_EVENT_FLUSH_INTERVAL_MS,
       maxBuffered: env.WEBHOOK_EVENT_MAX_BUFFERED,

@@ -440,14 +440,25 @@ export class EnvironmentVariables {
 
   /**
    * Days a webhook event is kept (a TTL index on createdAt removes older ones; a changed value
-   * changes the index in place at start-up). Unset: events are kept forever.
+   * changes the index in place at start-up). 0: events are kept forever.
    */
-  @IsOptional()
   @AsNumber()
-  @Min(1)
+  @Min(0)
   @Max(36_500)
   @IsInt()
-  WEBHOOK_EVENT_RETENTION_DAYS?: number;
+  WEBHOOK_EVENT_RETENTION_DAYS = 90;
+
+  /**
+   * Days a `rejected` event (a 4xx: bad signature, malformed or invalid body) is kept, when
+   * shorter than WEBHOOK_EVENT_RETENTION_DAYS (a partial TTL index on createdAt for them alone).
+   * Anyone can send those, so they should not stay as long as the deliveries we handled. 0: they
+   * are kept as long as the others.
+   */
+  @AsNumber()
+  @Min(0)
+  @Max(36_500)
+  @IsInt()
+  WEBHOOK_EVENT_REFUSED_RETENTION_DAYS = 7;
 
   /** Webhook events written in one insertMany, at most. */
   @AsNumber()

@@ -100,8 +100,8 @@ export const WebhookEventSchema = SchemaFactory.createForClass(WebhookEvent);
 
 /**
  * Every list filter and the stats read through one of these (each followed by the list's sort),
- * so none scans the collection. The retention TTL index is managed apart, at start-up
- * (WebhookEventRepository.applyRetention), because its option changes with the configuration.
+ * so none scans the collection. The retention TTL indexes are managed apart, at start-up
+ * (WebhookEventRepository.applyRetention), because their options change with the configuration.
  */
 export const WEBHOOK_EVENT_INDEXES = {
   byTime: { createdAt: -1, _id: -1 },
@@ -125,3 +125,6 @@ for (const [key, fields] of Object.entries(WEBHOOK_EVENT_INDEXES)) {
 WebhookEventSchema.index({ replayOf: 1 }, { sparse: true, name: 'webhookEvents_replayOf' });
 
 export const RETENTION_INDEX_NAME = 'webhookEvents_retention';
+/** The shorter retention of `rejected` events: a second TTL index on createdAt, partial on the status. */
+export const REFUSED_RETENTION_INDEX_NAME = 'webhookEvents_refusedRetention';
+export const REFUSED_RETENTION_FILTER = { status: 'rejected' } as const;

@@ -46,6 +46,7 @@ export class WebhookEventsModule implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.events.applyRetention(this.config.webhookEvents.retentionDays);
+    const { retentionDays, refusedRetentionDays } = this.config.webhookEvents;
+    await this.events.applyRetention({ days: retentionDays, refusedDays: refusedRetentionDays });
   }
 }
