@@ -11,6 +11,9 @@ export interface WebhookEventRecord {
   method: string;
   payload: unknown;
   payloadTruncated?: boolean;
+  /** A refused delivery's whole body: its size and SHA-256 (hex); `payload` keeps only its start. */
+  payloadBytes?: number;
+  payloadSha256?: string;
   source: string;
   eventType?: string;
   deliveryId?: string;

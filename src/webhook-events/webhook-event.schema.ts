@@ -23,13 +23,25 @@ export class WebhookEvent {
   @Prop({ required: true })
   method: string;
 
-  /** The body as received (parsed JSON); the raw text, cut short, when it was not JSON; null when none was read. */
+  /**
+   * The body as received (parsed JSON); the raw text, cut short, when it was not JSON; null when
+   * none was read. Of a delivery refused before its handler, always the text of its first
+   * REFUSED_PAYLOAD_BYTES bytes, never the parsed body.
+   */
   @Prop({ type: MongooseSchema.Types.Mixed, default: null })
   payload: unknown;
 
-  /** True when `payload` is the raw text cut at PAYLOAD_TEXT_LIMIT characters. */
+  /** True when `payload` is the raw text cut short (PAYLOAD_TEXT_LIMIT characters, REFUSED_PAYLOAD_BYTES bytes). */
   @Prop()
   payloadTruncated?: boolean;
+
+  /** Of a delivery refused before its handler: the size of the whole body received, in bytes. */
+  @Prop()
+  payloadBytes?: number;
+
+  /** Of a delivery refused before its handler: the SHA-256 (hex) of the whole body received. */
+  @Prop()
+  payloadSha256?: string;
 
   @Prop({ required: true })
   source: string;

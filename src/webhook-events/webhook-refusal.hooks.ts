@@ -5,7 +5,7 @@ import { secretHeaderNames } from '../common/secret-headers.js';
 import { AppConfig } from '../config/app-config.js';
 import { WEBHOOK_ROUTE_CONFIG_KEY } from '../webhooks/webhook-endpoint.decorator.js';
 import type { WebhookRequest } from '../webhooks/webhook-signature.guard.js';
-import { eventFromRequest } from './delivery-facts.js';
+import { refusedEventFromRequest } from './delivery-facts.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 
 type RefusedRequest = WebhookRequest & { webhookRefusal?: string };
@@ -16,6 +16,8 @@ type RefusedRequest = WebhookRequest & { webhookRefusal?: string };
  * routes, and by the guards (a bad or stale signature, 401), which run before interceptors. A
  * Fastify hook sees every answer; the route's config (set by @WebhookEndpoint) says whether it is
  * a webhook route and of which source. What the interceptor recorded is skipped, as is OPTIONS.
+ * Anyone can send such a delivery, so each is stored small (refusedEventFromRequest: the body's
+ * size, SHA-256 and first 2 KB, never the parsed payload).
  */
 @Injectable()
 export class WebhookRefusalHooks implements OnModuleInit {
@@ -41,7 +43,7 @@ export class WebhookRefusalHooks implements OnModuleInit {
       const source = request.webhook?.recorded || request.method === 'OPTIONS' ? undefined : sourceOf(request);
       if (source) {
         this.recorder.record(
-          eventFromRequest(
+          refusedEventFromRequest(
             request,
             source,
             { httpStatus: reply.statusCode, durationMs: reply.elapsedTime, error: request.webhookRefusal },
