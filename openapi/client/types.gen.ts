@@ -2117,6 +2117,10 @@ export type RckWebhooksSuccessErrors = {
      * Not found
      */
     404: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type RckWebhooksSuccessError = RckWebhooksSuccessErrors[keyof RckWebhooksSuccessErrors];
@@ -2168,6 +2172,10 @@ export type RckWebhooksFailureErrors = {
      * Not found
      */
     404: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type RckWebhooksFailureError = RckWebhooksFailureErrors[keyof RckWebhooksFailureErrors];
@@ -2203,6 +2211,10 @@ export type HeygenWebhooksCheckErrors = {
      * Missing or invalid bearer token
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type HeygenWebhooksCheckError = HeygenWebhooksCheckErrors[keyof HeygenWebhooksCheckErrors];
@@ -2242,6 +2254,10 @@ export type HeygenWebhooksReceiveErrors = {
      * Missing or invalid bearer token
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type HeygenWebhooksReceiveError = HeygenWebhooksReceiveErrors[keyof HeygenWebhooksReceiveErrors];

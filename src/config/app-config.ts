@@ -102,6 +102,11 @@ export class AppConfig {
     /** /health/ready is 503 while more events than this wait to be written. */
     readyMaxBacklog: number;
   };
+  /**
+   * Deliveries refused before their handler per client address per window; beyond `max` they
+   * are answered 429 and counted, not stored (src/webhook-events/refused-delivery.limiter.ts).
+   */
+  readonly webhookRefusals: { max: number; windowMs: number };
   /** The monitoring stream (GET /api/monitoring/stream). */
   readonly monitoringStream: { pollMs: number; heartbeatMs: number; overlapMs: number };
   readonly warnings: ConfigWarning[] = [];
@@ -150,6 +155,7 @@ export class AppConfig {
       replayMaxEvents: env.WEBHOOK_REPLAY_MAX_EVENTS,
       readyMaxBacklog: env.READY_MAX_RECORDER_BACKLOG,
     };
+    this.webhookRefusals = { max: env.WEBHOOK_REFUSED_RATE_LIMIT_MAX, windowMs: env.WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS * 1000 };
     this.monitoringStream = {
       pollMs: env.MONITORING_STREAM_POLL_MS,
       heartbeatMs: env.MONITORING_STREAM_HEARTBEAT_MS,

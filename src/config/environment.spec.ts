@@ -82,6 +82,8 @@ describe('configuration', () => {
     [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL'],
     [{ WEBHOOK_EVENT_RETENTION_DAYS: '-1' }, 'WEBHOOK_EVENT_RETENTION_DAYS'],
     [{ WEBHOOK_EVENT_REFUSED_RETENTION_DAYS: 'a week' }, 'WEBHOOK_EVENT_REFUSED_RETENTION_DAYS'],
+    [{ WEBHOOK_REFUSED_RATE_LIMIT_MAX: '0' }, 'WEBHOOK_REFUSED_RATE_LIMIT_MAX'],
+    [{ WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS: '0' }, 'WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS'],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} with a message naming ${variable}`, () => {
       const problems = problemsOf(env as Record<string, string>);
@@ -126,6 +128,7 @@ describe('configuration', () => {
     expect(events({ WEBHOOK_EVENT_REFUSED_RETENTION_DAYS: '0' })).toEqual(expect.objectContaining({ retentionDays: 90, refusedRetentionDays: undefined }));
     // Refused events are never kept longer than the others: the shorter setting wins.
     expect(events({ WEBHOOK_EVENT_RETENTION_DAYS: '5' })).toEqual(expect.objectContaining({ retentionDays: 5, refusedRetentionDays: undefined }));
+    expect(AppConfig.fromEnvironment({}).webhookRefusals).toEqual({ max: 60, windowMs: 60_000 });
   });
 
   it('reads TRUST_PROXY as Fastify takes it', () => {

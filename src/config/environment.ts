@@ -460,6 +460,23 @@ export class EnvironmentVariables {
   @IsInt()
   WEBHOOK_EVENT_REFUSED_RETENTION_DAYS = 7;
 
+  /**
+   * Deliveries to webhook routes refused before their handler (bad signature, malformed body,
+   * wrong content type, too large) one client address may make per window; beyond that its
+   * deliveries are answered 429 and counted instead of stored, unless their signature verifies.
+   */
+  @AsNumber()
+  @Min(1)
+  @Max(1_000_000)
+  @IsInt()
+  WEBHOOK_REFUSED_RATE_LIMIT_MAX = 60;
+
+  @AsNumber()
+  @Min(1)
+  @Max(24 * 60 * 60)
+  @IsInt()
+  WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS = 60;
+
   /** Webhook events written in one insertMany, at most. */
   @AsNumber()
   @Min(1)
