@@ -1,5 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { Role } from '../src/auth/role.enum.js';
 import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
@@ -110,16 +111,19 @@ describe('Webhook event log (e2e)', () => {
       expect(await onlyEvent(late.requestId)).toEqual(expect.objectContaining({ status: 'ignored', eventType: 'failure', endpoint: '/internal/videos/failure', recordId: ids[0] }));
     });
 
-    it('bad signature (refused by the guard, before any interceptor): rejected, 401, signatureValid false', async () => {
+    it('bad signature (refused by the guard, before any interceptor): rejected, 401, signatureValid false, the body as text', async () => {
       const { ids } = await givenVideos(1);
       const raw = JSON.stringify({ videoId: ids[0] });
       const headers: Record<string, string> = { ...rckHeaders(raw), 'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}` };
       const { response, requestId } = await deliver('success', raw, headers);
       expect(response.status).toBe(401);
-      expect(await onlyEvent(requestId)).toEqual(expect.objectContaining({
+      const event = await onlyEvent(requestId);
+      expect(event).toEqual(expect.objectContaining({
         status: 'rejected', httpStatus: 401, signatureValid: false, error: 'Invalid signature', deliveryId: headers['webhook-id'],
-        payload: { videoId: ids[0] }, videoId: ids[0], source: 'rck', endpoint: '/internal/videos/success',
+        payload: raw, payloadBytes: Buffer.byteLength(raw), payloadSha256: createHash('sha256').update(raw).digest('hex'),
+        videoId: ids[0], source: 'rck', endpoint: '/internal/videos/success',
       }));
+      expect(event.payloadTruncated).toBeUndefined();
     });
 
     it('stale timestamp: rejected, 401, signatureValid false', async () => {
@@ -157,6 +161,9 @@ describe('Webhook event log (e2e)', () => {
       expect(response.status).toBe(413);
       const event = await onlyEvent(requestId);
       expect(event).toEqual(expect.objectContaining({ status: 'rejected', httpStatus: 413, payload: null, source: 'rck' }));
+      // Refused on its Content-Length, before a byte of it was read.
+      expect(event.payloadBytes).toBeUndefined();
+      expect(event.payloadSha256).toBeUndefined();
     });
 
     it('wrong content type (refused by Fastify): rejected, 415', async () => {
@@ -245,9 +252,10 @@ describe('Webhook event log (e2e)', () => {
       });
       const list = async (query: Record<string, unknown>) => {
         const response = await t.http().get('/api/webhook-events').query({ from: start.toISOString(), limit: 100, ...query }).set(admin).expect(200);
-        return (response.body.data.events as Array<{ endpoint: string; status: string; payload: { videoId: string } }>)
-          .filter((e) => ids.includes(e.payload?.videoId))
-          .map((e) => `${e.endpoint} ${e.status} ${e.payload.videoId === ids[0] ? 0 : 1}`);
+        // The event's videoId: a refused delivery keeps its body as text only.
+        return (response.body.data.events as Array<{ endpoint: string; status: string; videoId: string }>)
+          .filter((e) => ids.includes(e.videoId))
+          .map((e) => `${e.endpoint} ${e.status} ${e.videoId === ids[0] ? 0 : 1}`);
       };
       expect(await list({ endpoint: '/videos/success' })).toEqual(['/internal/videos/success accepted 1', '/internal/videos/success accepted 0']);
       expect(await list({ endpoint: '/internal/videos/success' })).toEqual(await list({ endpoint: '/videos/success' }));

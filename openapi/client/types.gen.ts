@@ -442,11 +442,15 @@ export type WebhookEventResponseDto = {
     endpoint: string;
     method: string;
     /**
-     * The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null.
+     * The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null. For a delivery refused before its handler (status rejected: bad signature, malformed, oversized or wrong content type), only the first 2 KB of the raw body as text; payloadBytes and payloadSha256 describe the whole body.
      */
     payload: {
         [key: string]: unknown;
     } | null;
+    /**
+     * For a delivery refused before its handler: the SHA-256 (hex) of the whole body received.
+     */
+    payloadSha256?: string;
     source: 'rck' | 'heygen';
     /**
      * Selected request headers (never signatures or secrets).
@@ -459,6 +463,10 @@ export type WebhookEventResponseDto = {
      * True when `payload` is raw text cut short.
      */
     payloadTruncated?: boolean;
+    /**
+     * For a delivery refused before its handler: the size of the whole body received, in bytes.
+     */
+    payloadBytes?: number;
     eventType?: string;
     /**
      * The sender's delivery id (`webhook-id`, HeyGen `event_id`).
@@ -2109,6 +2117,10 @@ export type RckWebhooksSuccessErrors = {
      * Not found
      */
     404: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type RckWebhooksSuccessError = RckWebhooksSuccessErrors[keyof RckWebhooksSuccessErrors];
@@ -2160,6 +2172,10 @@ export type RckWebhooksFailureErrors = {
      * Not found
      */
     404: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type RckWebhooksFailureError = RckWebhooksFailureErrors[keyof RckWebhooksFailureErrors];
@@ -2195,6 +2211,10 @@ export type HeygenWebhooksCheckErrors = {
      * Missing or invalid bearer token
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type HeygenWebhooksCheckError = HeygenWebhooksCheckErrors[keyof HeygenWebhooksCheckErrors];
@@ -2234,6 +2254,10 @@ export type HeygenWebhooksReceiveErrors = {
      * Missing or invalid bearer token
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Too many attempts; see the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
 };
 
 export type HeygenWebhooksReceiveError = HeygenWebhooksReceiveErrors[keyof HeygenWebhooksReceiveErrors];

@@ -34,6 +34,15 @@ export const JSON_SHAPE_LIMITS = {
 
 export type JsonShapeLimits = { [K in keyof typeof JSON_SHAPE_LIMITS]: number };
 
+/**
+ * A check a hook may put on a request before its body arrives (`request[RAW_BODY_CHECK] = …`):
+ * it sees the exact bytes before they are measured or parsed, and an error it returns refuses the
+ * request instead, through Fastify's error handling like the other refusals here. The webhook
+ * routes' refused-delivery limit verifies a signature this way before any parse work.
+ */
+export const RAW_BODY_CHECK = Symbol('rawBodyCheck');
+export type RawBodyCheck = (bytes: Buffer) => Error | undefined;
+
 export interface BodyLimitRule {
   /** A path ending in `/` limits every route under it; any other limits that one route. */
   path: string;
@@ -76,9 +85,14 @@ export function registerJsonBodyParsing(
   instance.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
-    (request: FastifyRequest & { rawBody?: Buffer }, body: Buffer | string, done) => {
+    (request: FastifyRequest & { rawBody?: Buffer; [RAW_BODY_CHECK]?: RawBodyCheck }, body: Buffer | string, done) => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       request.rawBody = bytes;
+      const refusal = request[RAW_BODY_CHECK]?.(bytes);
+      if (refusal) {
+        done(refusal, undefined);
+        return;
+      }
       const problem = jsonShapeProblem(bytes, shape);
       if (problem) {
         done(new PayloadTooLargeException(problem), undefined);

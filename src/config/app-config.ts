@@ -93,6 +93,8 @@ export class AppConfig {
   readonly webhookEvents: {
     /** Undefined: kept forever. */
     retentionDays?: number;
+    /** `rejected` events, when kept for less than the others; undefined: as long as the others. */
+    refusedRetentionDays?: number;
     batchSize: number;
     flushIntervalMs: number;
     maxBuffered: number;
@@ -100,6 +102,11 @@ export class AppConfig {
     /** /health/ready is 503 while more events than this wait to be written. */
     readyMaxBacklog: number;
   };
+  /**
+   * Deliveries refused before their handler per client address per window; beyond `max` they
+   * are answered 429 and counted, not stored (src/webhook-events/refused-delivery.limiter.ts).
+   */
+  readonly webhookRefusals: { max: number; windowMs: number };
   /** The monitoring stream (GET /api/monitoring/stream). */
   readonly monitoringStream: { pollMs: number; heartbeatMs: number; overlapMs: number };
   readonly warnings: ConfigWarning[] = [];
@@ -137,13 +144,18 @@ export class AppConfig {
       shutdownGraceMs: env.JOBS_SHUTDOWN_GRACE_MS,
     };
     this.webhookEvents = {
-      retentionDays: env.WEBHOOK_EVENT_RETENTION_DAYS,
+      retentionDays: env.WEBHOOK_EVENT_RETENTION_DAYS || undefined,
+      refusedRetentionDays:
+        env.WEBHOOK_EVENT_REFUSED_RETENTION_DAYS > 0 && (env.WEBHOOK_EVENT_RETENTION_DAYS === 0 || env.WEBHOOK_EVENT_REFUSED_RETENTION_DAYS < env.WEBHOOK_EVENT_RETENTION_DAYS)
+          ? env.WEBHOOK_EVENT_REFUSED_RETENTION_DAYS
+          : undefined,
       batchSize: env.WEBHOOK_EVENT_BATCH_SIZE,
       flushIntervalMs: env.WEBHOOK_EVENT_FLUSH_INTERVAL_MS,
       maxBuffered: env.WEBHOOK_EVENT_MAX_BUFFERED,
       replayMaxEvents: env.WEBHOOK_REPLAY_MAX_EVENTS,
       readyMaxBacklog: env.READY_MAX_RECORDER_BACKLOG,
     };
+    this.webhookRefusals = { max: env.WEBHOOK_REFUSED_RATE_LIMIT_MAX, windowMs: env.WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS * 1000 };
     this.monitoringStream = {
       pollMs: env.MONITORING_STREAM_POLL_MS,
       heartbeatMs: env.MONITORING_STREAM_HEARTBEAT_MS,

@@ -80,6 +80,10 @@ describe('configuration', () => {
     [{ HEYGEN_RECONCILE_AFTER_MINUTES: '0' }, 'HEYGEN_RECONCILE_AFTER_MINUTES'],
     [{ HEYGEN_MAX_PROCESSING_HOURS: '0' }, 'HEYGEN_MAX_PROCESSING_HOURS'],
     [{ SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL'],
+    [{ WEBHOOK_EVENT_RETENTION_DAYS: '-1' }, 'WEBHOOK_EVENT_RETENTION_DAYS'],
+    [{ WEBHOOK_EVENT_REFUSED_RETENTION_DAYS: 'a week' }, 'WEBHOOK_EVENT_REFUSED_RETENTION_DAYS'],
+    [{ WEBHOOK_REFUSED_RATE_LIMIT_MAX: '0' }, 'WEBHOOK_REFUSED_RATE_LIMIT_MAX'],
+    [{ WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS: '0' }, 'WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS'],
   ] as const) {
     it(`rejects ${JSON.stringify(env)} with a message naming ${variable}`, () => {
       const problems = problemsOf(env as Record<string, string>);
@@ -115,6 +119,16 @@ describe('configuration', () => {
       bulkMaxProducts: 1000, rckBatchSize: 50, rckTimeoutMs: 15_000, dispatchBackoffMs: 5000, dispatchMaxAttempts: 6,
       orphanTimeoutMs: 120 * 60_000, maintenanceIntervalMs: 60_000, maxRetries: 3,
     });
+  });
+
+  it('keeps webhook events 90 days and refused ones 7 by default; 0 keeps them forever', () => {
+    const events = (env: Record<string, string>) => AppConfig.fromEnvironment(env).webhookEvents;
+    expect(events({})).toEqual(expect.objectContaining({ retentionDays: 90, refusedRetentionDays: 7 }));
+    expect(events({ WEBHOOK_EVENT_RETENTION_DAYS: '0' })).toEqual(expect.objectContaining({ retentionDays: undefined, refusedRetentionDays: 7 }));
+    expect(events({ WEBHOOK_EVENT_REFUSED_RETENTION_DAYS: '0' })).toEqual(expect.objectContaining({ retentionDays: 90, refusedRetentionDays: undefined }));
+    // Refused events are never kept longer than the others: the shorter setting wins.
+    expect(events({ WEBHOOK_EVENT_RETENTION_DAYS: '5' })).toEqual(expect.objectContaining({ retentionDays: 5, refusedRetentionDays: undefined }));
+    expect(AppConfig.fromEnvironment({}).webhookRefusals).toEqual({ max: 60, windowMs: 60_000 });
   });
 
   it('reads TRUST_PROXY as Fastify takes it', () => {

@@ -440,14 +440,42 @@ export class EnvironmentVariables {
 
   /**
    * Days a webhook event is kept (a TTL index on createdAt removes older ones; a changed value
-   * changes the index in place at start-up). Unset: events are kept forever.
+   * changes the index in place at start-up). 0: events are kept forever.
    */
-  @IsOptional()
   @AsNumber()
-  @Min(1)
+  @Min(0)
   @Max(36_500)
   @IsInt()
-  WEBHOOK_EVENT_RETENTION_DAYS?: number;
+  WEBHOOK_EVENT_RETENTION_DAYS = 90;
+
+  /**
+   * Days a `rejected` event (a 4xx: bad signature, malformed or invalid body) is kept, when
+   * shorter than WEBHOOK_EVENT_RETENTION_DAYS (a partial TTL index on createdAt for them alone).
+   * Anyone can send those, so they should not stay as long as the deliveries we handled. 0: they
+   * are kept as long as the others.
+   */
+  @AsNumber()
+  @Min(0)
+  @Max(36_500)
+  @IsInt()
+  WEBHOOK_EVENT_REFUSED_RETENTION_DAYS = 7;
+
+  /**
+   * Deliveries to webhook routes refused before their handler (bad signature, malformed body,
+   * wrong content type, too large) one client address may make per window; beyond that its
+   * deliveries are answered 429 and counted instead of stored, unless their signature verifies.
+   */
+  @AsNumber()
+  @Min(1)
+  @Max(1_000_000)
+  @IsInt()
+  WEBHOOK_REFUSED_RATE_LIMIT_MAX = 60;
+
+  @AsNumber()
+  @Min(1)
+  @Max(24 * 60 * 60)
+  @IsInt()
+  WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS = 60;
 
   /** Webhook events written in one insertMany, at most. */
   @AsNumber()

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { WebhookRequest } from '../webhooks/webhook-signature.guard.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
@@ -29,6 +30,11 @@ export const RECORDED_HEADERS = [
 
 /** A body that was not JSON is kept as text up to this many characters. */
 export const PAYLOAD_TEXT_LIMIT = 4096;
+/**
+ * Of a delivery refused before its handler, only this many bytes of the body are kept (as text):
+ * anyone can send one, so it must not cost what the body does. Its size and SHA-256 say the rest.
+ */
+export const REFUSED_PAYLOAD_BYTES = 2048;
 const ID_LIMIT = 200;
 const ERROR_LIMIT = 2000;
 
@@ -71,10 +77,12 @@ export function eventFromRequest(
   source: string,
   outcome: DeliveryOutcome,
   secretHeaders: ReadonlySet<string>,
+  keptPayload: (request: WebhookRequest) => { payload: unknown; payloadTruncated?: boolean } = payloadOf,
 ): WebhookEventRecord {
   const webhook = request.webhook;
-  const { payload, payloadTruncated } = payloadOf(request);
-  const facts = payloadFacts(payload);
+  const { payload, payloadTruncated } = keptPayload(request);
+  // Ids and type from the body as parsed (a refused delivery keeps only its text, cut short).
+  const facts = payloadFacts(request.body ?? payload);
   const endpoint = pathOf(request.url);
   const headers = recordedHeaders(request.headers, secretHeaders);
   return {
@@ -100,6 +108,44 @@ export function eventFromRequest(
     requestId: typeof request.id === 'string' ? request.id : undefined,
     createdAt: new Date(Date.now() - outcome.durationMs),
   };
+}
+
+/**
+ * The event of a delivery refused before its handler (WebhookRefusalHooks: a bad signature, a
+ * malformed, oversized or over-shaped body, a wrong content type). Unlike eventFromRequest it never
+ * keeps the parsed payload: `payload` is the first REFUSED_PAYLOAD_BYTES of the raw body as text
+ * (null when none was read), beside `payloadBytes` and `payloadSha256` of the whole body, so an
+ * unauthenticated sender cannot store more than that per delivery.
+ */
+export function refusedEventFromRequest(
+  request: WebhookRequest,
+  source: string,
+  outcome: DeliveryOutcome,
+  secretHeaders: ReadonlySet<string>,
+): WebhookEventRecord {
+  const event = eventFromRequest(request, source, outcome, secretHeaders, refusedPayloadOf);
+  const raw = request.rawBody;
+  if (raw && raw.length > 0) {
+    event.payloadBytes = raw.length;
+    event.payloadSha256 = createHash('sha256').update(raw).digest('hex');
+  }
+  return event;
+}
+
+function refusedPayloadOf(request: WebhookRequest): { payload: unknown; payloadTruncated?: boolean } {
+  const raw = request.rawBody;
+  if (!raw || raw.length === 0) return { payload: null };
+  const end = utf8Boundary(raw, REFUSED_PAYLOAD_BYTES);
+  return { payload: raw.subarray(0, end).toString('utf8'), ...(end < raw.length && { payloadTruncated: true }) };
+}
+
+/** The largest length up to `max` that does not split a UTF-8 sequence of `bytes`. */
+export function utf8Boundary(bytes: Uint8Array, max: number): number {
+  if (bytes.length <= max) return bytes.length;
+  let end = max;
+  // Back off the continuation bytes (10xxxxxx) of a character the cut would split (at most 3).
+  while (end > max - 3 && end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return end;
 }
 
 /** Ids and type a payload carries, by the senders' conventions. */

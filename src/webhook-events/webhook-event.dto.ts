@@ -86,13 +86,21 @@ export class WebhookEventResponseDto {
   @ApiProperty({ example: 'POST' })
   method: string;
   @ApiProperty({
-    description: 'The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null.',
+    description:
+      'The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null. ' +
+      'For a delivery refused before its handler (status rejected: bad signature, malformed, oversized or wrong content type), ' +
+      'only the first 2 KB of the raw body as text; payloadBytes and payloadSha256 describe the whole body.',
     nullable: true,
     example: { videoId: '65abc123def456789012abcd', youtubeVideoId: 'dQw4w9WgXcQ' },
   })
   payload: unknown;
   /** True when `payload` is raw text cut short. */
   payloadTruncated?: boolean;
+  /** For a delivery refused before its handler: the size of the whole body received, in bytes. */
+  payloadBytes?: number;
+  /** For a delivery refused before its handler: the SHA-256 (hex) of the whole body received. */
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{64}$' })
+  payloadSha256?: string;
   @ApiProperty({ enum: WEBHOOK_SOURCES })
   source: string;
   eventType?: string;

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, PipelineStage, Types } from 'mongoose';
 import { insertEach } from '../database/insert-each.js';
-import { RETENTION_INDEX_NAME, WebhookEvent, WebhookEventStatus } from './webhook-event.schema.js';
+import { REFUSED_RETENTION_FILTER, REFUSED_RETENTION_INDEX_NAME, RETENTION_INDEX_NAME, WebhookEvent, WebhookEventStatus } from './webhook-event.schema.js';
 
 /** A webhook event as plain data (`id` is the seed's `_id`). */
 export interface WebhookEventRecord {
@@ -11,6 +11,9 @@ export interface WebhookEventRecord {
   method: string;
   payload: unknown;
   payloadTruncated?: boolean;
+  /** A refused delivery's whole body: its size and SHA-256 (hex); `payload` keeps only its start. */
+  payloadBytes?: number;
+  payloadSha256?: string;
   source: string;
   eventType?: string;
   deliveryId?: string;
@@ -148,33 +151,44 @@ export class WebhookEventRepository {
   }
 
   /**
-   * The retention TTL index on `createdAt`: created when WEBHOOK_EVENT_RETENTION_DAYS is set,
-   * changed in place (collMod) when the setting changed, dropped when it was unset. Several
-   * instances starting at once converge: each step is idempotent.
+   * The retention TTL indexes on `createdAt`: one for every event (WEBHOOK_EVENT_RETENTION_DAYS)
+   * and a partial one for `rejected` events alone, when they are kept for less
+   * (WEBHOOK_EVENT_REFUSED_RETENTION_DAYS); a rejected event goes at whichever ends first. Each
+   * is created when its setting is given, changed in place (collMod) when the setting changed,
+   * dropped when it was unset. Two indexes on one key pattern differ by their
+   * partialFilterExpression, which MongoDB allows since 5.0. Several instances starting at once
+   * converge: each step is idempotent.
    */
-  async applyRetention(days: number | undefined): Promise<void> {
+  async applyRetention(retention: { days?: number; refusedDays?: number }): Promise<void> {
     await this.model.init();
+    const indexes = (await this.model.collection.listIndexes().toArray().catch(() => [])) as RetentionIndex[];
+    await this.applyTtl(indexes, RETENTION_INDEX_NAME, retention.days, 'webhook events');
+    await this.applyTtl(indexes, REFUSED_RETENTION_INDEX_NAME, retention.refusedDays, 'rejected webhook events', REFUSED_RETENTION_FILTER);
+  }
+
+  private async applyTtl(indexes: RetentionIndex[], name: string, days: number | undefined, what: string, partialFilterExpression?: object): Promise<void> {
     const collection = this.model.collection;
-    const indexes = (await collection.listIndexes().toArray().catch(() => [])) as Array<{ name: string; expireAfterSeconds?: number }>;
-    const current = indexes.find((index) => index.name === RETENTION_INDEX_NAME);
+    const current = indexes.find((index) => index.name === name);
     if (days === undefined) {
       if (current) {
-        await collection.dropIndex(RETENTION_INDEX_NAME);
-        this.logger.log('[WebhookLogger] Retention unset: webhook events are now kept forever');
+        await collection.dropIndex(name);
+        this.logger.log(`[WebhookLogger] Retention unset: ${what} are now kept ${partialFilterExpression ? 'as long as the others' : 'forever'}`);
       }
       return;
     }
     const seconds = days * 24 * 3600;
     if (!current) {
-      await collection.createIndex({ createdAt: 1 }, { name: RETENTION_INDEX_NAME, expireAfterSeconds: seconds });
+      await collection.createIndex({ createdAt: 1 }, { name, expireAfterSeconds: seconds, ...(partialFilterExpression && { partialFilterExpression }) });
       return;
     }
     if (current.expireAfterSeconds !== seconds) {
-      await this.model.db.db!.command({ collMod: collection.collectionName, index: { name: RETENTION_INDEX_NAME, expireAfterSeconds: seconds } });
-      this.logger.log(`[WebhookLogger] Retention changed from ${current.expireAfterSeconds} s to ${seconds} s`);
+      await this.model.db.db!.command({ collMod: collection.collectionName, index: { name, expireAfterSeconds: seconds } });
+      this.logger.log(`[WebhookLogger] Retention of ${what} changed from ${current.expireAfterSeconds} s to ${seconds} s`);
     }
   }
 }
+
+type RetentionIndex = { name: string; expireAfterSeconds?: number };
 
 /** The find filter of the list (and of bulk replay); exported for the index-use test. */
 export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {

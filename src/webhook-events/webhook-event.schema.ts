@@ -23,13 +23,25 @@ export class WebhookEvent {
   @Prop({ required: true })
   method: string;
 
-  /** The body as received (parsed JSON); the raw text, cut short, when it was not JSON; null when none was read. */
+  /**
+   * The body as received (parsed JSON); the raw text, cut short, when it was not JSON; null when
+   * none was read. Of a delivery refused before its handler, always the text of its first
+   * REFUSED_PAYLOAD_BYTES bytes, never the parsed body.
+   */
   @Prop({ type: MongooseSchema.Types.Mixed, default: null })
   payload: unknown;
 
-  /** True when `payload` is the raw text cut at PAYLOAD_TEXT_LIMIT characters. */
+  /** True when `payload` is the raw text cut short (PAYLOAD_TEXT_LIMIT characters, REFUSED_PAYLOAD_BYTES bytes). */
   @Prop()
   payloadTruncated?: boolean;
+
+  /** Of a delivery refused before its handler: the size of the whole body received, in bytes. */
+  @Prop()
+  payloadBytes?: number;
+
+  /** Of a delivery refused before its handler: the SHA-256 (hex) of the whole body received. */
+  @Prop()
+  payloadSha256?: string;
 
   @Prop({ required: true })
   source: string;
@@ -100,8 +112,8 @@ export const WebhookEventSchema = SchemaFactory.createForClass(WebhookEvent);
 
 /**
  * Every list filter and the stats read through one of these (each followed by the list's sort),
- * so none scans the collection. The retention TTL index is managed apart, at start-up
- * (WebhookEventRepository.applyRetention), because its option changes with the configuration.
+ * so none scans the collection. The retention TTL indexes are managed apart, at start-up
+ * (WebhookEventRepository.applyRetention), because their options change with the configuration.
  */
 export const WEBHOOK_EVENT_INDEXES = {
   byTime: { createdAt: -1, _id: -1 },
@@ -125,3 +137,6 @@ for (const [key, fields] of Object.entries(WEBHOOK_EVENT_INDEXES)) {
 WebhookEventSchema.index({ replayOf: 1 }, { sparse: true, name: 'webhookEvents_replayOf' });
 
 export const RETENTION_INDEX_NAME = 'webhookEvents_retention';
+/** The shorter retention of `rejected` events: a second TTL index on createdAt, partial on the status. */
+export const REFUSED_RETENTION_INDEX_NAME = 'webhookEvents_refusedRetention';
+export const REFUSED_RETENTION_FILTER = { status: 'rejected' } as const;

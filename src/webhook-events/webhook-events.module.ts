@@ -2,6 +2,9 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { VideosModule } from '../videos/videos.module.js';
+import { RefusedDeliveryWindowRepository } from './refused-delivery-window.repository.js';
+import { RefusedDeliveryWindow, RefusedDeliveryWindowSchema } from './refused-delivery-window.schema.js';
+import { RefusedDeliveryLimiter } from './refused-delivery.limiter.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookDelivery, WebhookDeliverySchema } from './webhook-delivery.schema.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
@@ -16,7 +19,8 @@ import { WebhookReplayService } from './webhook-replay.service.js';
 /**
  * The webhook event log: every delivery to a `@WebhookEndpoint` route recorded (the recording
  * interceptor, registered as APP_INTERCEPTOR in AppModule, and WebhookRefusalHooks for what is
- * refused before it), searched, measured and replayed by superadmins. Webhook controllers
+ * refused before it, within RefusedDeliveryLimiter's limit per address), searched, measured and
+ * replayed by superadmins. Webhook controllers
  * register their replay handlers in the exported WebhookReplayRegistry.
  */
 @Module({
@@ -24,6 +28,7 @@ import { WebhookReplayService } from './webhook-replay.service.js';
     MongooseModule.forFeature([
       { name: WebhookEvent.name, schema: WebhookEventSchema },
       { name: WebhookDelivery.name, schema: WebhookDeliverySchema },
+      { name: RefusedDeliveryWindow.name, schema: RefusedDeliveryWindowSchema },
     ]),
     VideosModule,
   ],
@@ -33,6 +38,8 @@ import { WebhookReplayService } from './webhook-replay.service.js';
     WebhookDeliveryRepository,
     WebhookEventRecorder,
     WebhookRefusalHooks,
+    RefusedDeliveryWindowRepository,
+    RefusedDeliveryLimiter,
     WebhookReplayRegistry,
     WebhookReplayService,
     WebhookEventsService,
@@ -46,6 +53,7 @@ export class WebhookEventsModule implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.events.applyRetention(this.config.webhookEvents.retentionDays);
+    const { retentionDays, refusedRetentionDays } = this.config.webhookEvents;
+    await this.events.applyRetention({ days: retentionDays, refusedDays: refusedRetentionDays });
   }
 }

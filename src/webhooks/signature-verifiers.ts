@@ -16,6 +16,11 @@ export interface SignatureVerifier {
   /** False in development without a secret: deliveries are then accepted unverified. */
   readonly configured: boolean;
   verify(headers: IncomingHttpHeaders, rawBody: Buffer, nowMs: number): VerificationResult;
+  /**
+   * Why the headers alone rule a delivery out (no signature, a malformed or stale one), before
+   * its body has arrived; undefined when only the body can tell. verify() says the same first.
+   */
+  refuseByHeaders(headers: IncomingHttpHeaders, nowMs: number): string | undefined;
 }
 
 /** Equal-length buffers compared in constant time; different lengths are simply unequal. */
@@ -44,15 +49,22 @@ export class StandardWebhooksVerifier implements SignatureVerifier {
     return this.keys.length > 0;
   }
 
-  verify(headers: IncomingHttpHeaders, rawBody: Buffer, nowMs: number): VerificationResult {
+  refuseByHeaders(headers: IncomingHttpHeaders, nowMs: number): string | undefined {
     const id = header(headers, 'webhook-id');
     const timestamp = header(headers, 'webhook-timestamp');
     const signatures = header(headers, 'webhook-signature');
-    if (!id || !timestamp || !signatures) return { valid: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature' };
-    if (!/^\d{1,12}$/.test(timestamp)) return { valid: false, reason: 'malformed webhook-timestamp', deliveryId: id };
-    if (Math.abs(nowMs / 1000 - Number(timestamp)) > this.toleranceSeconds) {
-      return { valid: false, reason: 'webhook-timestamp outside the tolerance window', deliveryId: id };
-    }
+    if (!id || !timestamp || !signatures) return 'missing webhook-id, webhook-timestamp or webhook-signature';
+    if (!/^\d{1,12}$/.test(timestamp)) return 'malformed webhook-timestamp';
+    if (Math.abs(nowMs / 1000 - Number(timestamp)) > this.toleranceSeconds) return 'webhook-timestamp outside the tolerance window';
+    return undefined;
+  }
+
+  verify(headers: IncomingHttpHeaders, rawBody: Buffer, nowMs: number): VerificationResult {
+    const id = header(headers, 'webhook-id');
+    const refused = this.refuseByHeaders(headers, nowMs);
+    if (refused) return { valid: false, reason: refused, ...(id && { deliveryId: id }) };
+    const timestamp = header(headers, 'webhook-timestamp')!;
+    const signatures = header(headers, 'webhook-signature')!;
     const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), rawBody]);
     const expected = this.keys.map((key) => createHmac('sha256', key).update(signed).digest());
     const offered = signatures
@@ -92,16 +104,30 @@ export class HeygenSignatureVerifier implements SignatureVerifier {
     return this.keys.length > 0;
   }
 
+  refuseByHeaders(headers: IncomingHttpHeaders): string | undefined {
+    const name = this.signatureHeader(headers);
+    if (!name) return `missing signature header (${this.headerNames.join(', ')})`;
+    return /^[0-9a-fA-F]{64}$/.test(this.offered(headers, name)) ? undefined : `malformed ${name}`;
+  }
+
   verify(headers: IncomingHttpHeaders, rawBody: Buffer): VerificationResult {
     const deliveryId = header(headers, 'heygen-event-id');
-    const name = this.headerNames.find((candidate) => header(headers, candidate) !== undefined);
-    if (!name) return { valid: false, reason: `missing signature header (${this.headerNames.join(', ')})`, deliveryId };
-    const offered = header(headers, name)!.trim().replace(/^sha256=/i, '');
-    if (!/^[0-9a-fA-F]{64}$/.test(offered)) return { valid: false, reason: `malformed ${name}`, deliveryId };
+    const refused = this.refuseByHeaders(headers);
+    if (refused) return { valid: false, reason: refused, deliveryId };
+    const name = this.signatureHeader(headers)!;
+    const offered = this.offered(headers, name);
     const candidate = Buffer.from(offered, 'hex');
     let valid = false;
     for (const key of this.keys) valid = constantTimeEqual(candidate, createHmac('sha256', key).update(rawBody).digest()) || valid;
     return valid ? { valid, deliveryId } : { valid, reason: `no matching signature in ${name}`, deliveryId };
+  }
+
+  private signatureHeader(headers: IncomingHttpHeaders): string | undefined {
+    return this.headerNames.find((candidate) => header(headers, candidate) !== undefined);
+  }
+
+  private offered(headers: IncomingHttpHeaders, name: string): string {
+    return header(headers, name)!.trim().replace(/^sha256=/i, '');
   }
 }
 

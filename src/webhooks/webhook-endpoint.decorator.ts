@@ -37,7 +37,8 @@ export function WebhookEndpoint(source: WebhookSource): ClassDecorator {
             required: false,
           }),
         ]),
-    ApiErrorResponses(HttpStatus.UNAUTHORIZED),
+    // 429: the client address is over its limit of refused deliveries (src/webhook-events/refused-delivery.limiter.ts).
+    ApiErrorResponses(HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS),
   );
 }
 

@@ -27,6 +27,14 @@ export interface WebhookDeliveryInfo {
 
 export type WebhookRequest = FastifyRequest & { rawBody?: Buffer; webhook?: WebhookDeliveryInfo };
 
+/** Each source's signature scheme with its configured secrets (the guard's, and the refused-delivery limit's). */
+export function webhookVerifiers(config: AppConfig): Record<WebhookSource, SignatureVerifier> {
+  return {
+    rck: new StandardWebhooksVerifier(config.webhooks.rckKeys),
+    heygen: new HeygenSignatureVerifier(config.webhooks.heygenSecrets, config.webhooks.heygenSignatureHeaders),
+  };
+}
+
 /**
  * One guard for every webhook source, each with its own scheme, verifying the raw request body
  * (the bytes that were signed, not a re-serialisation) in constant time. A bad signature is a 401
@@ -42,10 +50,7 @@ export class WebhookSignatureGuard implements CanActivate {
     private readonly reflector: Reflector,
     config: AppConfig,
   ) {
-    this.verifiers = {
-      rck: new StandardWebhooksVerifier(config.webhooks.rckKeys),
-      heygen: new HeygenSignatureVerifier(config.webhooks.heygenSecrets, config.webhooks.heygenSignatureHeaders),
-    };
+    this.verifiers = webhookVerifiers(config);
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -67,11 +67,13 @@ export interface TestAppOptions {
  * of its own, served over real HTTP through supertest.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  // Every test logs in from the same address; specs about the per-address limit set their own.
+  // Every test logs in, and sends its refused webhook deliveries, from the same address; specs
+  // about the per-address limits set their own.
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     LOGIN_RATE_LIMIT_MAX: '10000',
+    WEBHOOK_REFUSED_RATE_LIMIT_MAX: '10000',
     ...TEST_SECRETS,
     ...TEST_JOBS,
     ...options.env,

@@ -74,8 +74,13 @@ export class Index {
     return !this.sparse && !this.partial;
   }
 
+  /** Whether a document belongs in this index by its partialFilterExpression (every one does without). */
+  holds(doc: Doc): boolean {
+    return !this.partial || this.partial(doc);
+  }
+
   keysFor(doc: Doc): KeyEntry[] {
-    if (this.partial && !this.partial(doc)) return [];
+    if (!this.holds(doc)) return [];
     const perField: any[][] = [];
     let present = 0;
     for (const segs of this.segs) {
@@ -255,7 +260,13 @@ export class Collection {
   /** Create an index; returns false when an identical one already exists. */
   createIndex(spec: IndexSpec): boolean {
     const byName = this.findIndex(spec.name);
-    const byKey = this.findIndex(spec.key);
+    // An index's identity is its key pattern and partialFilterExpression (mongod 5.0+): one key
+    // pattern may carry several indexes whose filters differ, or one without a filter.
+    const key = JSON.stringify(normalizeKeyPattern(spec.key));
+    const filter = JSON.stringify(spec.partialFilterExpression ?? null);
+    const byKey = this.indexes.find(
+      (ix) => JSON.stringify(normalizeKeyPattern(ix.spec.key)) === key && JSON.stringify(ix.spec.partialFilterExpression ?? null) === filter,
+    );
     if (byName) {
       if (sameIndex(byName.spec, spec)) return false;
       if (JSON.stringify(normalizeKeyPattern(byName.spec.key)) === JSON.stringify(normalizeKeyPattern(spec.key))) {
@@ -267,7 +278,7 @@ export class Collection {
         'IndexKeySpecsConflict',
       );
     }
-    if (byKey && JSON.stringify(byKey.spec.partialFilterExpression ?? null) === JSON.stringify(spec.partialFilterExpression ?? null)) {
+    if (byKey) {
       throw new CommandError(85, `Index already exists with a different name: ${byKey.spec.name}`, 'IndexOptionsConflict');
     }
     const ix = new Index(spec);

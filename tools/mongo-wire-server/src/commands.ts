@@ -2,7 +2,7 @@
  * Command dispatch: one function per database command, replies in mongod's shapes.
  * Unknown commands answer CommandNotFound (59) immediately.
  */
-import { Long, ObjectId, serialize, UUID } from 'bson';
+import { calculateObjectSize, Long, ObjectId, serialize, UUID } from 'bson';
 import type { Doc } from './bson-types.js';
 import { canonicalKey, cloneDoc, compareValues, toNumber, toView } from './bson-types.js';
 import type { Collection, IndexSpec } from './collection.js';
@@ -537,15 +537,41 @@ const handlers: Record<string, Handler> = {
     return cmd.nameOnly ? { databases: out, ok: 1 } : { databases: out, totalSize: total, totalSizeMb: Math.floor(total / 1048576), ok: 1 };
   },
 
-  dbStats: (ctx, _cmd, db) => {
+  /**
+   * dbStats (manual: reference/command/dbStats): `dataSize` is the total size of the uncompressed
+   * data, the BSON size of every document, and falls when documents are removed; `avgObjSize` is
+   * dataSize / objects, unscaled. Documents are held uncompressed with no free space, so
+   * `storageSize` equals dataSize (a mongod's is its compressed, allocated size). Index maps are
+   * not measured: `indexSize` is 0, so `totalSize` (storageSize + indexSize) is the documents'.
+   * `scale` divides the sizes by its integer part, as `scaleFactor` says.
+   */
+  dbStats: (ctx, cmd, db) => {
     const colls = [...(ctx.engine.dbs.get(db)?.values() ?? [])];
+    const scale = cmd.scale === undefined ? 1 : Math.trunc(toNumber(cmd.scale));
+    if (!Number.isFinite(scale) || scale < 1) throw new CommandError(2, 'Scale factor must be a positive number', 'BadValue');
     let objects = 0;
     let indexes = 0;
+    let bytes = 0;
     for (const c of colls) {
       objects += c.size;
       indexes += c.indexes.length;
+      for (const d of c.docs()) bytes += calculateObjectSize(d);
     }
-    return { db, collections: colls.length, views: 0, objects, dataSize: 0, storageSize: 0, indexes, indexSize: 0, ok: 1 };
+    const dataSize = bytes / scale;
+    return {
+      db,
+      collections: colls.length,
+      views: 0,
+      objects,
+      avgObjSize: objects === 0 ? 0 : bytes / objects,
+      dataSize,
+      storageSize: dataSize,
+      indexes,
+      indexSize: 0,
+      totalSize: dataSize,
+      scaleFactor: scale,
+      ok: 1,
+    };
   },
 
   renameCollection: (ctx, cmd) => {

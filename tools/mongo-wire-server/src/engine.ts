@@ -69,7 +69,9 @@ export class Engine {
   /**
    * TTL monitor: delete documents whose indexed date (earliest one for arrays) plus
    * expireAfterSeconds lies in the past. A periodic scan of TTL collections, like mongod's
-   * background TTL thread (which also runs every 60 s by default).
+   * background TTL thread (which also runs every 60 s by default). A partial TTL index expires
+   * only the documents its partialFilterExpression admits (manual: tutorial/expire-data, "Expire
+   * Documents with Filter Conditions").
    */
   sweepTtl(now = Date.now()): number {
     let removed = 0;
@@ -81,6 +83,7 @@ export class Engine {
           const field = ix.fields[0];
           const expired: Doc[] = [];
           for (const d of coll.docs()) {
+            if (!ix.holds(d)) continue;
             const v = getPath(d, field);
             const dates = (Array.isArray(v) ? v : [v]).filter((x): x is Date => x instanceof Date);
             if (dates.length === 0) continue;

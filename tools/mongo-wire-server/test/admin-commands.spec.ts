@@ -104,6 +104,36 @@ describe('collections', () => {
   });
 });
 
+// manual: reference/command/dbStats — `dataSize`: "Total size of the uncompressed data held in the database. The
+// dataSize decreases when you remove documents"; `avgObjSize`: "the dataSize divided by the number of documents.
+// The scale argument does not affect the avgObjSize value"; `scale`: "To display kilobytes rather than bytes,
+// specify a scale value of 1024 … MongoDB uses the integer part of the specified factor", reported as
+// `scaleFactor`. Uncompressed, a document is as large as its BSON (bsonspec.org): { _id: 1, s: <100 x "x"> }
+// is 4 (length) + 1 + 4 ("_id\0") + 4 (int32) + 1 + 2 ("s\0") + 4 + 101 (string) + 1 (terminator) = 122 bytes.
+describe('dbStats', () => {
+  it('dataSize is the BSON size of the documents, avgObjSize their mean; both fall when documents are removed', async () => {
+    const stats = s.client.db(uniqueDbName('dbstats'));
+    try {
+      const coll = stats.collection<{ _id: number; s: string }>('sized');
+      await coll.insertMany([{ _id: 1, s: 'x'.repeat(100) }, { _id: 2, s: 'x'.repeat(100) }, { _id: 3, s: 'x'.repeat(200) }]);
+      let reply = await stats.command({ dbStats: 1 });
+      expect({ objects: reply.objects, dataSize: reply.dataSize, avgObjSize: reply.avgObjSize }).toEqual({ objects: 3, dataSize: 122 * 2 + 222, avgObjSize: (122 * 2 + 222) / 3 });
+      expect(reply.scaleFactor).toBe(1);
+
+      reply = await stats.command({ dbStats: 1, scale: 1024.9 });
+      expect(reply.scaleFactor).toBe(1024);
+      expect(reply.dataSize).toBeCloseTo((122 * 2 + 222) / 1024, 5);
+      expect(reply.avgObjSize).toBeCloseTo((122 * 2 + 222) / 3, 5);
+
+      await coll.deleteOne({ _id: 3 });
+      reply = await stats.command({ dbStats: 1 });
+      expect({ objects: reply.objects, dataSize: reply.dataSize }).toEqual({ objects: 2, dataSize: 244 });
+    } finally {
+      await stats.dropDatabase();
+    }
+  });
+});
+
 describe('sessions', () => {
   // manual: reference/method/Session — operations can run with an explicit session; endSession ends it
   it('explicit sessions work for reads and writes and endSession resolves', async () => {

@@ -275,6 +275,69 @@ describeWireOnly('TTL expiry (wire server only: real mongod sweeps every 60 s)',
   });
 });
 
+// manual: tutorial/expire-data, "Expire Documents with Filter Conditions": an index that is both partial
+// and TTL, `db.foo.createIndex({ F: 1 }, { name: "Partial-TTL-Index", partialFilterExpression: { D: 1 },
+// expireAfterSeconds: 10 })`, over `{ F: ISODate("2019-03-07T20:59:18.428Z"), D: 3 }` and the same with
+// `D: 1`: "The document that matches the partialFilterExpression of { D : 1 } is deleted (expired). As a
+// result, only one document remains", the one with D: 3. And core/index-partial, "Partial TTL Indexes":
+// "Partial TTL indexes match the specified filter expression and expire only those documents."
+describeWireOnly('partial TTL expiry (wire server only: real mongod sweeps every 60 s)', () => {
+  it('expires only the documents matching partialFilterExpression (the manual\'s example)', async () => {
+    const coll = db.collection(freshName('pttl'));
+    await coll.createIndex({ F: 1 }, { name: 'Partial-TTL-Index', partialFilterExpression: { D: 1 }, expireAfterSeconds: 10 });
+    await coll.insertMany([
+      { F: new Date('2019-03-07T20:59:18.428Z'), D: 3 },
+      { F: new Date('2019-03-07T20:59:18.428Z'), D: 1 },
+    ]);
+    const deadline = Date.now() + 5000;
+    let left: unknown[] = [];
+    while (Date.now() < deadline) {
+      left = await coll.find({}, { projection: { _id: 0, F: 1, D: 1 } }).toArray();
+      if (left.length < 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toEqual([{ F: new Date('2019-03-07T20:59:18.428Z'), D: 3 }]);
+  });
+
+  it('a partial TTL index and a full one on the same key each expire their own documents', async () => {
+    const coll = db.collection(freshName('pttl'));
+    // Two indexes on { at: 1 }: allowed because partialFilterExpression is part of an index's
+    // identity (the next describe block); the shorter expiry applies to the documents both hold.
+    await coll.createIndex({ at: 1 }, { name: 'all', expireAfterSeconds: 7200 });
+    await coll.createIndex({ at: 1 }, { name: 'rejected', partialFilterExpression: { status: 'rejected' }, expireAfterSeconds: 60 });
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await coll.insertMany([
+      { _id: 'accepted', at: hourAgo, status: 'accepted' },
+      { _id: 'rejected', at: hourAgo, status: 'rejected' },
+      { _id: 'ancient', at: new Date(Date.now() - 3 * 3600_000), status: 'accepted' },
+    ] as any[]);
+    const deadline = Date.now() + 5000;
+    let left: unknown[] = [];
+    while (Date.now() < deadline) {
+      left = (await coll.find().sort({ _id: 1 }).toArray()).map((d) => d._id);
+      if (left.length === 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toEqual(['accepted']);
+  });
+});
+
+// manual: core/index-partial, "Equivalent Indexes" and reference/method/db.collection.createIndex: since
+// MongoDB 5.0 an index's identity is its key pattern, collation and partialFilterExpression (SERVER-25023),
+// so indexes on one key pattern may coexist when their partialFilterExpression differs (or one has none);
+// the same key pattern with the same filter under another name is still 85 IndexOptionsConflict.
+describe('indexes on one key pattern with different partial filters', () => {
+  it('a full and a partial index on the same key coexist; a second identical partial one does not', async () => {
+    const coll = db.collection(freshName('samekey'));
+    await coll.createIndex({ at: 1 }, { name: 'at_all', expireAfterSeconds: 3600 });
+    await coll.createIndex({ at: 1 }, { name: 'at_rejected', partialFilterExpression: { status: 'rejected' }, expireAfterSeconds: 60 });
+    const names = (await coll.listIndexes().toArray()).map((ix) => ix.name).sort();
+    expect(names).toEqual(['_id_', 'at_all', 'at_rejected']);
+    const err = await rejectionOf(coll.createIndex({ at: 1 }, { name: 'at_rejected_again', partialFilterExpression: { status: 'rejected' }, expireAfterSeconds: 60 }));
+    expect(err.code).toBe(85);
+  });
+});
+
 // manual: reference/command/collMod — "Change Expiration Value for Indexes": collMod with
 // `index: { keyPattern, expireAfterSeconds }` answers `{ "expireAfterSeconds_old" : 3600,
 // "expireAfterSeconds_new" : 7200, "ok" : 1 }`; the index may also be named (`index: { name }`);
