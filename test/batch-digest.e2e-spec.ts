@@ -3,6 +3,7 @@ import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
 import { Role } from '../src/auth/role.enum.js';
 import { Clock } from '../src/common/clock.js';
+import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { FakeClock } from './utils/fake-heygen.js';
@@ -100,6 +101,30 @@ describe('Batch digest e-mail for the RCK flow (e2e)', () => {
     await callback(b, 'failure', { videoId: ids[3], productId: products[3].id, error: 'again' });
     await settle();
     expect(mailsTo(user.email)).toHaveLength(1);
+  });
+
+  it('keeps the batch\'s in-flight count on the batch, through a retry; a count that drifted to 0 early is checked and corrected', async () => {
+    const { user, products, ids } = await givenBatch(3);
+    const batchOf = async () => (await a.connection.collection('videobatches').findOne({ batchId: (await a.app.get(AIVideoRepository).findById(ids[0]))!.metadata.batchId }))!;
+    expect((await batchOf()).inFlight).toBe(3);
+    await callback(a, 'failure', { videoId: ids[0], productId: products[0].id, error: 'Render crashed' });
+    expect((await batchOf()).inFlight).toBe(2);
+    await a.http().post(`/api/videos/${ids[0]}/retry`).set('Authorization', `Bearer ${(await a.given.loggedIn({ workspaceId: (await a.app.get(AIVideoRepository).findById(ids[0]))!.workspaceId })).token}`).expect(200);
+    expect((await batchOf()).inFlight).toBe(3);
+
+    // A crash paid a change twice: the count says 1 while 2 videos are in flight.
+    await a.connection.collection('videobatches').updateOne({ batchId: (await batchOf()).batchId }, { $set: { inFlight: 2 } });
+    await callback(b, 'success', { videoId: ids[1], productId: products[1].id });
+    await callback(a, 'success', { videoId: ids[2], productId: products[2].id });
+    // It reached 0 with one video still in flight: counted exactly, corrected, no digest.
+    expect((await batchOf()).inFlight).toBe(1);
+    await settle();
+    expect(mailsTo(user.email)).toHaveLength(0);
+
+    await callback(b, 'success', { videoId: ids[0], productId: products[0].id });
+    expect((await batchOf()).inFlight).toBe(0);
+    const mail = await eventually(() => smtp.to(user.email), 20_000);
+    expect(mail.subject).toBe('Your 3 video(s) are ready');
   });
 
   it('sends the digest after BATCH_DIGEST_AFTER_MINUTES when a batch never finishes, and only then', async () => {

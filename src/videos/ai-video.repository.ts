@@ -278,7 +278,11 @@ export class AIVideoRepository {
       const data = { videoId: current.id, productId: current.productId, videoUrl, youtubeVideoId, imgS3Url, completedAt: now };
       return {
         filter: { status: { $ne: 'completed' } },
-        update: { $set: set, $unset: { error: 1 }, $push: { 'metadata.owed': owed(current, 'video.completed', data, now, false) } },
+        update: {
+          $set: set,
+          $unset: { error: 1 },
+          $push: { 'metadata.owed': owed(current, now, { event: 'video.completed', data, inFlight: inFlightDelta(current, 'completed') }) },
+        },
       };
     });
   }
@@ -371,11 +375,12 @@ export class AIVideoRepository {
    * A user's retry of a failed video: back to `pending` as a new attempt, unless it is past the
    * retry limit or something else changed it first. `takesQuota` says a unit was reserved for it.
    */
-  async startRetry(id: string, maxRetries: number, quota: { period: string } | undefined): Promise<AIVideoRecord | null> {
-    const video = await this.model
+  async startRetry(video: AIVideoRecord, maxRetries: number, quota: { period: string } | undefined, now = new Date()): Promise<AIVideoRecord | null> {
+    const retried = await this.model
       .findOneAndUpdate(
         {
-          _id: new Types.ObjectId(id),
+          _id: new Types.ObjectId(video.id),
+          'metadata.version': video.metadata.version,
           status: 'failed',
           'metadata.retryCount': { $lt: maxRetries },
           'metadata.quotaHeld': quota ? false : true,
@@ -385,7 +390,7 @@ export class AIVideoRepository {
             status: 'pending',
             'metadata.dispatchAttempts': 0,
             'metadata.productSynced': false,
-            'metadata.attemptStartedAt': new Date(),
+            'metadata.attemptStartedAt': now,
             ...(quota && { 'metadata.quotaHeld': true, 'metadata.quotaPeriod': quota.period }),
           },
           $unset: {
@@ -397,12 +402,14 @@ export class AIVideoRepository {
             'metadata.dispatchedAt': 1,
           },
           $inc: { 'metadata.retryCount': 1, 'metadata.version': 1 },
+          // Back in flight: the batch counts it again.
+          $push: { 'metadata.owed': owed(video, now, { inFlight: inFlightDelta(video, 'pending') }) },
         },
         { returnDocument: 'after' },
       )
       .lean<LeanVideo>()
       .exec();
-    return video ? toRecord(video) : null;
+    return retried ? toRecord(retried) : null;
   }
 
   /** The product copies now show these versions (a video changed since stays unsynced). */
@@ -468,13 +475,23 @@ export class AIVideoRepository {
   }
 }
 
-/** What the change to `version + 1` of `video` owes. */
-function owed(video: AIVideoRecord, event: OwedEvent, data: Record<string, unknown>, at: Date, chat: boolean): OwedEffects {
-  return { version: video.metadata.version + 1, event, data, at, ...(chat && { chat }) };
+/** What the change of `video` (as read) to its next version owes. */
+function owed(video: AIVideoRecord, at: Date, effects: Omit<OwedEffects, 'version' | 'at'>): OwedEffects {
+  return { version: video.metadata.version + 1, at, ...effects };
+}
+
+/** How the batch's in-flight count moves when `video` (as read) enters `status`. */
+function inFlightDelta(video: AIVideoRecord, status: VideoStatus): number {
+  return Number(IN_FLIGHT.includes(status)) - Number(IN_FLIGHT.includes(video.status));
 }
 
 function owedFailure(video: AIVideoRecord, error: string, at: Date, chat: boolean): OwedEffects {
-  return owed(video, 'video.failed', { videoId: video.id, productId: video.productId, error }, at, chat);
+  return owed(video, at, {
+    event: 'video.failed',
+    data: { videoId: video.id, productId: video.productId, error },
+    inFlight: inFlightDelta(video, 'failed'),
+    ...(chat && { chat }),
+  });
 }
 
 /** `generating` with no news since `cutoff`: measured from the send, or from creation without one. */

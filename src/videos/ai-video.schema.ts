@@ -8,23 +8,26 @@ export type OwedEvent = (typeof OWED_EVENTS)[number];
 
 /**
  * What one state change owes, recorded in the same conditional update as the change: the
- * outbound event with its data as of that version, whether a chat notice is owed, and the
- * batch's digest check. Removed once paid (VideoEffectsService); `at` lets the sweep find what
- * a crash left owed.
+ * outbound event with its data as of that version, whether a chat notice is owed, and how the
+ * batch's in-flight count moves (-1 leaving flight, +1 a retry re-entering it). Removed once
+ * paid (VideoEffectsService); `at` lets the sweep find what a crash left owed.
  */
 @Schema({ _id: false })
 export class OwedEffects {
   @Prop({ required: true })
   version: number;
 
-  @Prop({ required: true, enum: OWED_EVENTS, type: String })
-  event: OwedEvent;
+  @Prop({ enum: OWED_EVENTS, type: String })
+  event?: OwedEvent;
 
-  @Prop({ type: MongooseSchema.Types.Mixed, required: true })
-  data: Record<string, unknown>;
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  data?: Record<string, unknown>;
 
   @Prop()
   chat?: boolean;
+
+  @Prop()
+  inFlight?: number;
 
   @Prop({ required: true })
   at: Date;

@@ -68,17 +68,25 @@ export class BatchDigestService implements OnModuleInit {
   }
 
   /**
-   * Videos reached a final state: queues the digest of each batch that has nothing left in
-   * flight. Never throws (the sweep sends what this misses).
+   * A video of the batch left flight (`delta` -1: it reached a final state) or re-entered it (+1:
+   * a retry). Costs one update whatever the batch's size; when the count reaches 0, an exact
+   * count confirms (and corrects a count a crash made drift) before the digest is queued (one
+   * job per batch while it waits: a unique key). Throws when the count could not be updated, so
+   * the effect stays owed and is paid again.
    */
-  async settled(videos: Array<Pick<AIVideoRecord, 'metadata'>>): Promise<void> {
-    for (const batchId of new Set(videos.map((video) => video.metadata.batchId))) {
-      try {
-        if ((await this.videos.countInFlight(batchId)) > 0) continue;
-        await this.jobs.enqueue<DigestJobData>(BATCH_DIGEST_JOB, { batchId }, { uniqueKey: { batchId } });
-      } catch (error) {
-        this.logger.error(`Batch ${batchId}: the digest could not be queued (${describe(error)}); the sweep will`);
-      }
+  async inFlightChanged(batchId: string, delta: number): Promise<void> {
+    const inFlight = await this.batches.addInFlight(batchId, delta);
+    if (inFlight === null || inFlight > 0) return;
+    const exact = await this.videos.countInFlight(batchId);
+    if (exact > 0) {
+      await this.batches.setInFlight(batchId, exact);
+      return;
+    }
+    if (inFlight < 0) await this.batches.setInFlight(batchId, 0);
+    try {
+      await this.jobs.enqueue<DigestJobData>(BATCH_DIGEST_JOB, { batchId }, { uniqueKey: { batchId } });
+    } catch (error) {
+      this.logger.error(`Batch ${batchId}: the digest could not be queued (${describe(error)}); the sweep will`);
     }
   }
 

@@ -25,10 +25,22 @@ export class VideoBatchRepository {
   async create(batch: { batchId: string; workspaceId: string; userId: string; total: number; digestDueAt: Date }, now: Date): Promise<void> {
     await this.model.create({
       ...batch,
+      inFlight: batch.total,
       workspaceId: new Types.ObjectId(batch.workspaceId),
       userId: new Types.ObjectId(batch.userId),
       createdAt: now,
     });
+  }
+
+  /** Adds `delta` to the batch's in-flight count and answers it (null for an unknown batch). */
+  async addInFlight(batchId: string, delta: number): Promise<number | null> {
+    const batch = await this.model.findOneAndUpdate({ batchId }, { $inc: { inFlight: delta } }, { returnDocument: 'after', projection: { inFlight: 1 } }).lean<{ inFlight?: number }>().exec();
+    return batch ? (batch.inFlight ?? 0) : null;
+  }
+
+  /** Sets the in-flight count to an exact count (a drifted hint corrected). */
+  async setInFlight(batchId: string, inFlight: number): Promise<void> {
+    await this.model.updateOne({ batchId }, { $set: { inFlight } }).exec();
   }
 
   /** A batch whose videos were never written (the insert failed) needs no digest. */

@@ -22,6 +22,14 @@ export class VideoBatch {
   @Prop({ required: true })
   total: number;
 
+  /**
+   * Videos of the batch still in flight, as counted by the effects of their state changes: a hint
+   * that makes the digest check O(1) per change. It may drift after a crash (an effect paid
+   * twice), so reaching 0 is confirmed by an exact count, which also corrects it.
+   */
+  @Prop()
+  inFlight?: number;
+
   /** The digest goes out by then even if some videos are still generating. */
   @Prop({ required: true })
   digestDueAt: Date;

@@ -21,7 +21,7 @@ const SWEEP_LIMIT = 500;
  * - the outbound `video.completed` / `video.failed` message, under an id derived from (video,
  *   version, event), so a second payment finds the message already there and sends nothing;
  * - the chat notice, when owed, queued once for good under (video, version);
- * - the batch's digest check.
+ * - the batch's in-flight count, and its digest when that reaches 0.
  *
  * Whoever changed the video pays at once; the videos' maintenance job pays what a crash left
  * owed (`sweep`). Every part is idempotent, so a payment repeated after a crash, or two payers
@@ -47,7 +47,6 @@ export class VideoEffectsService {
     } catch (error) {
       this.logger.error(`Product copies of ${videos.length} video(s) not written yet (${describe(error)}); the maintenance job will`);
     }
-    const settled: AIVideoRecord[] = [];
     for (const video of videos) {
       const owed = [...(video.metadata.owed ?? [])].sort((a, b) => a.version - b.version);
       for (const effects of owed) {
@@ -58,10 +57,7 @@ export class VideoEffectsService {
           break;
         }
       }
-      if (owed.length > 0) settled.push(video);
     }
-    // The digest check once per batch, after every effect (it never throws).
-    await this.digests.settled(settled);
   }
 
   /** Pays what crashes left owed (a step of the videos' maintenance job); answers how many videos. */
@@ -74,8 +70,8 @@ export class VideoEffectsService {
   }
 
   private async payOne(video: AIVideoRecord, effects: OwedEffects): Promise<void> {
-    const { version, event, data } = effects;
-    await this.outbound.publish(video.workspaceId, event, data, { messageId: messageIdFor(video.id, version, event) });
+    const { version, event, data = {} } = effects;
+    if (event) await this.outbound.publish(video.workspaceId, event, data, { messageId: messageIdFor(video.id, version, event) });
     if (effects.chat) {
       const error = String(data.error ?? 'Video generation failed');
       await this.notifications.chatOnce(video.workspaceId, {
@@ -90,6 +86,8 @@ export class VideoEffectsService {
         link: { label: 'Open the video', url: `${this.config.appUrl}/videos/${video.id}` },
       }, { videoId: video.id, status: 'failed', version });
     }
+    // Paid twice (a crash between this and settling) it drifts; the count at 0 is checked exactly.
+    if (effects.inFlight) await this.digests.inFlightChanged(video.metadata.batchId, effects.inFlight);
     await this.videos.settleOwed(video.id, version);
   }
 }

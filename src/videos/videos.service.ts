@@ -160,7 +160,7 @@ export class VideosService {
       }
       quota = { period: reservation.period };
     }
-    const retried = await this.videos.startRetry(id, max, quota);
+    const retried = await this.videos.startRetry(video, max, quota);
     if (!retried) {
       if (quota) await this.workspaces.releaseVideoQuota(workspaceId, quota.period, 1);
       throw new ConflictException('Video changed meanwhile; read it again before retrying');
