@@ -1,6 +1,8 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
+import { Types } from 'mongoose';
+import { JobRunner } from '../src/jobs/job-runner.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { bearer, reelsHarness } from './utils/reels-harness.js';
@@ -43,6 +45,34 @@ describe('Reel events to customer webhook endpoints, Slack and Discord (e2e)', (
       timestamp: expect.any(String),
       data: { reelId, title: 'Summer teaser', videoUrl: 'https://resource.heygen.example/r.mp4', thumbnailUrl: 'https://resource.heygen.example/r.jpg', completedAt },
     }]);
+  });
+
+  it('pays the e-mail, the Slack notice and reel.failed once each when the step dies before recording them paid', async () => {
+    const given = await givenSubscribedReel(['reel.failed']);
+    await h.t.http().patch(`/api/workspaces/${given.workspace.id}/notification-settings`).set(bearer(given.producer.token))
+      .send({ slackWebhookUrl: slack.url('/services/x') }).expect(200);
+    const reels = h.reels();
+    const markNotified = reels.markNotified;
+    reels.markNotified = async () => {
+      throw new Error('killed (injected)');
+    };
+    try {
+      await h.webhook({ event_type: 'avatar_video.fail', event_data: { video_id: given.videoId, msg: 'Voice not found' } }).expect(200);
+    } finally {
+      reels.markNotified = markNotified;
+    }
+    expect((await reels.findById(given.reelId))!.notifyPending).toBe(true);
+    // Everything went out before the step died.
+    await eventually(() => expect(h.smtp.messages.filter((m) => m.to.includes(given.owner.user.email))).toHaveLength(1), 20_000);
+    await eventually(() => expect(slack.received).toHaveLength(1));
+    await eventually(() => expect(customer.received).toHaveLength(1));
+    // The reconciliation finds the notices still owed and pays them again: nothing more goes out.
+    await h.t.connection.collection('reels').updateOne({ _id: new Types.ObjectId(given.reelId) }, { $set: { updatedAt: new Date(Date.now() - 120_000) } });
+    await eventually(async () => expect((await reels.findById(given.reelId))!.notifyPending).toBe(false), 20_000);
+    await h.t.app.get(JobRunner).drain(10_000);
+    expect(h.smtp.messages.filter((m) => m.to.includes(given.owner.user.email))).toHaveLength(1);
+    expect(slack.received).toHaveLength(1);
+    expect(events(given.secret).map((event) => (event as { type: string }).type)).toEqual(['reel.failed']);
   });
 
   it('posts to Slack and Discord when a reel completes or fails, user text kept as text', async () => {

@@ -61,14 +61,17 @@ export class NotificationsService implements OnModuleInit {
    * Queues an e-mail. `key` names what it is about (e.g. `{ reelId, status }`): while one with
    * that key waits to be sent, queueing it again does nothing.
    */
-  async email(message: MailMessage, key?: Record<string, unknown>): Promise<void> {
-    await this.jobs.enqueue<MailMessage>(EMAIL_JOB, message, key ? { uniqueKey: key } : {});
+  async email(message: MailMessage, key?: Record<string, unknown>, options: { once?: boolean } = {}): Promise<void> {
+    await this.jobs.enqueue<MailMessage>(EMAIL_JOB, message, key ? { [options.once ? 'onceKey' : 'uniqueKey']: key } : {});
   }
 
-  /** The same, unless the workspace turned e-mails about its videos and reels off; true when queued. */
-  async emailForWorkspace(workspaceId: string, message: MailMessage, key: Record<string, unknown>): Promise<boolean> {
+  /**
+   * The same, unless the workspace turned e-mails about its videos and reels off; true when
+   * queued. With `once`, an e-mail of that key is queued once for good (one owed by one state change).
+   */
+  async emailForWorkspace(workspaceId: string, message: MailMessage, key: Record<string, unknown>, options: { once?: boolean } = {}): Promise<boolean> {
     if (!(await this.settings.find(workspaceId)).emailEnabled) return false;
-    await this.email(message, key);
+    await this.email(message, key, options);
     return true;
   }
 

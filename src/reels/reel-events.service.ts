@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { UserRepository } from '../users/user.repository.js';
-import { OutboundEvents } from '../webhook-endpoints/outbound-events.js';
+import { messageIdFor, OutboundEvents } from '../webhook-endpoints/outbound-events.js';
 import { ReelRecord, ReelRepository, ReelResult } from './reel.repository.js';
 
 /** What a HeyGen event did: applied it, saw it before, or ignored it (unknown video, a failure after a success). */
@@ -72,42 +72,45 @@ export class ReelEventsService {
   }
 
   /**
-   * Queues the owner's e-mail for the reel's state and tells the workspace's webhook endpoints
-   * (reel.completed / reel.failed), then clears `notifyPending`. Never throws: the state change
-   * is what matters to HeyGen, and the reconciliation queues what was missed.
+   * Pays what the reel's change to its final state owes (recorded as `notifyPending` in the same
+   * update): the owner's e-mail, the chat notice and reel.completed / reel.failed to the
+   * workspace's endpoints, then clears `notifyPending`. Each is paid once however often this
+   * runs: the e-mail and the notice are queued once for good per (reel, status), and the message
+   * id comes from (reel, status), so a second payment finds it stored. A reel reaches each final
+   * state at most once. Never throws: the state change is what matters to HeyGen, and what fails
+   * stays pending for the reconciliation.
    */
   async notify(reel: ReelRecord): Promise<void> {
+    const key = { reelId: reel.id, status: reel.status };
     try {
       const owner = await this.users.findActiveById(reel.userId);
       if (owner) {
-        await this.notifications.emailForWorkspace(reel.workspaceId, this.messageFor(reel, owner.email, owner.name), { reelId: reel.id, status: reel.status });
+        await this.notifications.emailForWorkspace(reel.workspaceId, this.messageFor(reel, owner.email, owner.name), key, { once: true });
       } else {
         this.logger.warn(`Reel ${reel.id}: its owner ${reel.userId} no longer exists; no e-mail`);
       }
-      await this.notifications.chat(reel.workspaceId, this.chatEventFor(reel), { reelId: reel.id, status: reel.status });
+      await this.notifications.chatOnce(reel.workspaceId, this.chatEventFor(reel), key);
       await this.publish(reel);
       await this.reels.markNotified(reel.id, reel.status);
     } catch (error) {
-      this.logger.error(`Reel ${reel.id}: the e-mail could not be queued (${error instanceof Error ? error.message : String(error)}); the reconciliation will`);
+      this.logger.error(`Reel ${reel.id}: its notices are not all queued (${error instanceof Error ? error.message : String(error)}); the reconciliation will`);
     }
   }
 
-  /** reel.completed / reel.failed to the workspace's endpoints; a failure here is logged, never thrown. */
+  /** reel.completed / reel.failed to the workspace's endpoints, under the id of (reel, status). */
   private async publish(reel: ReelRecord): Promise<void> {
-    try {
-      if (reel.status === 'completed') {
-        await this.outbound.publish(reel.workspaceId, 'reel.completed', {
-          reelId: reel.id,
-          title: reel.title,
-          videoUrl: reel.videoUrl,
-          thumbnailUrl: reel.thumbnailUrl,
-          completedAt: reel.completedAt,
-        });
-      } else if (reel.status === 'failed') {
-        await this.outbound.publish(reel.workspaceId, 'reel.failed', { reelId: reel.id, title: reel.title, error: reel.error, failedAt: reel.failedAt });
-      }
-    } catch (error) {
-      this.logger.error(`Reel ${reel.id}: could not publish reel.${reel.status} (${error instanceof Error ? error.message : String(error)})`);
+    if (reel.status === 'completed') {
+      await this.outbound.publish(reel.workspaceId, 'reel.completed', {
+        reelId: reel.id,
+        title: reel.title,
+        videoUrl: reel.videoUrl,
+        thumbnailUrl: reel.thumbnailUrl,
+        completedAt: reel.completedAt,
+      }, { messageId: messageIdFor(reel.id, 0, 'reel.completed') });
+    } else if (reel.status === 'failed') {
+      await this.outbound.publish(reel.workspaceId, 'reel.failed', { reelId: reel.id, title: reel.title, error: reel.error, failedAt: reel.failedAt }, {
+        messageId: messageIdFor(reel.id, 0, 'reel.failed'),
+      });
     }
   }
 
