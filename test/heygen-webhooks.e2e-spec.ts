@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
 import { ReelRepository } from '../src/reels/reel.repository.js';
-import { signHeygenWebhook } from '../src/webhooks/signature-verifiers.js';
+import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
 import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';

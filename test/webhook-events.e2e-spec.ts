@@ -8,7 +8,7 @@ import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.record
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { rckHeaders } from './utils/rck-signing.js';
-import { signHeygenWebhook } from '../src/webhooks/signature-verifiers.js';
+import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
 import { eventModel, eventsOfRequest, newRequestId, TestProviderWebhookController } from './utils/webhook-events.js';

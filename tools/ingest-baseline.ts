@@ -8,7 +8,7 @@
 import Fastify from 'fastify';
 import { MongoClient, ObjectId } from 'mongodb';
 import { standardWebhookKey } from '../src/config/environment.js';
-import { StandardWebhooksVerifier } from '../src/webhooks/signature-verifiers.js';
+import { StandardWebhooksVerifier } from '../src/webhook-contract/signature-verifiers.js';
 
 async function main(): Promise<void> {
   const client = await new MongoClient(process.env.MONGODB_URI!).connect();

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient, ObjectId } from 'mongodb';
 import { standardWebhookKey } from '../src/config/environment.js';
-import { signStandardWebhook } from '../src/webhooks/signature-verifiers.js';
+import { signStandardWebhook } from '../src/webhook-contract/signature-verifiers.js';
 
 // The figure is at 50; fewer shows the service when deliveries rarely arrive together.
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);

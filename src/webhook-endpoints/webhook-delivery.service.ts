@@ -8,7 +8,7 @@ import { standardWebhookKey } from '../config/environment.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { maskUrl } from '../notifications/notification-settings.repository.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
-import { signStandardWebhook } from '../webhooks/signature-verifiers.js';
+import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js';
 import { Clock } from './clock.js';
 import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
 import { describeOutboundFailure, OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';

@@ -1,7 +1,8 @@
 import { HttpException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import type { WebhookRequest } from '../webhooks/webhook-signature.guard.js';
+import type { WebhookHandled } from '../webhook-contract/webhook-handled.js';
+import type { WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
 import type { WebhookEventStatus } from './webhook-event.schema.js';
 
@@ -68,9 +69,63 @@ export interface DeliveryOutcome {
   error?: string;
 }
 
+/** A delivery as its event describes it, whatever carried it: a live request or a replayed event. */
+export interface DeliveryDescription {
+  endpoint: string;
+  method: string;
+  payload: unknown;
+  payloadTruncated?: boolean;
+  source: string;
+  eventType?: string;
+  deliveryId?: string;
+  videoId?: string;
+  callbackId?: string;
+  headers?: Record<string, string>;
+  signatureValid?: boolean;
+  requestId?: string;
+  replayOf?: string;
+  /** What the handler said it did, when it ran to the end (see WebhookHandled). */
+  handled?: Pick<WebhookHandled, 'outcome' | 'videoId' | 'recordId' | 'workspaceId' | 'deliveryId'>;
+}
+
 /**
- * Builds the event of one delivery from the request as it stands and how it ended; `secretHeaders`
- * (secretHeaderNames(config)) are never kept.
+ * The one place a delivery and how it ended become its event, for live deliveries
+ * (eventFromRequest) and replays (WebhookReplayService) alike. The handler's result wins over
+ * what the payload says; a delivery refused before its handler (signature, body, unknown video)
+ * has no workspace.
+ */
+export function eventRecord(delivery: DeliveryDescription, outcome: DeliveryOutcome): WebhookEventRecord {
+  const { handled } = delivery;
+  const event: WebhookEventRecord = {
+    id: new Types.ObjectId().toHexString(),
+    endpoint: delivery.endpoint,
+    method: delivery.method,
+    payload: delivery.payload,
+    ...(delivery.payloadTruncated && { payloadTruncated: true }),
+    source: delivery.source,
+    eventType: cut(delivery.eventType),
+    deliveryId: cut(handled?.deliveryId ?? delivery.deliveryId),
+    videoId: cut(handled?.videoId ?? delivery.videoId),
+    callbackId: cut(delivery.callbackId),
+    recordId: cut(handled?.recordId),
+    workspaceId: handled?.workspaceId,
+    headers: delivery.headers,
+    status: outcome.status ?? statusFor(outcome.httpStatus, handled?.outcome),
+    httpStatus: outcome.httpStatus,
+    signatureValid: delivery.signatureValid,
+    durationMs: Math.round(outcome.durationMs * 100) / 100,
+    error: outcome.error === undefined ? undefined : outcome.error.slice(0, ERROR_LIMIT),
+    requestId: delivery.requestId,
+    replayOf: delivery.replayOf,
+    createdAt: new Date(Date.now() - outcome.durationMs),
+  };
+  for (const key of Object.keys(event) as Array<keyof WebhookEventRecord>) if (event[key] === undefined) delete event[key];
+  return event;
+}
+
+/**
+ * Builds the event of one delivery from the request as it stands (what the guard learnt, what the
+ * handler returned) and how it ended; `secretHeaders` (secretHeaderNames(config)) are never kept.
  */
 export function eventFromRequest(
   request: WebhookRequest,
@@ -85,29 +140,24 @@ export function eventFromRequest(
   const facts = payloadFacts(request.body ?? payload);
   const endpoint = pathOf(request.url);
   const headers = recordedHeaders(request.headers, secretHeaders);
-  return {
-    id: new Types.ObjectId().toHexString(),
-    endpoint,
-    method: request.method,
-    payload,
-    ...(payloadTruncated && { payloadTruncated }),
-    source,
-    eventType: cut(webhook?.eventType ?? facts.eventType ?? lastSegment(endpoint)),
-    deliveryId: cut(webhook?.deliveryId ?? headers['webhook-id'] ?? headers['heygen-event-id'] ?? facts.eventId),
-    videoId: cut(webhook?.videoId ?? facts.videoId),
-    callbackId: cut(facts.callbackId),
-    recordId: cut(webhook?.recordId),
-    // Only what the handler found: a delivery refused before it (signature, body, unknown video) has none.
-    workspaceId: webhook?.workspaceId,
-    headers,
-    status: outcome.status ?? statusFor(outcome.httpStatus, webhook?.outcome),
-    httpStatus: outcome.httpStatus,
-    signatureValid: webhook?.signatureValid,
-    durationMs: Math.round(outcome.durationMs * 100) / 100,
-    error: outcome.error === undefined ? undefined : outcome.error.slice(0, ERROR_LIMIT),
-    requestId: typeof request.id === 'string' ? request.id : undefined,
-    createdAt: new Date(Date.now() - outcome.durationMs),
-  };
+  return eventRecord(
+    {
+      endpoint,
+      method: request.method,
+      payload,
+      payloadTruncated,
+      source,
+      eventType: webhook?.eventType ?? facts.eventType ?? lastSegment(endpoint),
+      deliveryId: webhook?.deliveryId ?? headers['webhook-id'] ?? headers['heygen-event-id'] ?? facts.eventId,
+      videoId: facts.videoId,
+      callbackId: facts.callbackId,
+      headers,
+      signatureValid: webhook?.signatureValid,
+      requestId: typeof request.id === 'string' ? request.id : undefined,
+      handled: webhook?.handled,
+    },
+    outcome,
+  );
 }
 
 /**

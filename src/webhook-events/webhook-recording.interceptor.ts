@@ -4,8 +4,9 @@ import type { FastifyReply } from 'fastify';
 import { defer, lastValueFrom, Observable } from 'rxjs';
 import { secretHeaderNames } from '../common/secret-headers.js';
 import { AppConfig } from '../config/app-config.js';
-import { WebhookSource } from '../webhooks/signature-verifiers.js';
-import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhooks/webhook-signature.guard.js';
+import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
+import { isWebhookHandled } from '../webhook-contract/webhook-handled.js';
+import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
 import { errorFacts, eventFromRequest, payloadFacts } from './delivery-facts.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
@@ -70,7 +71,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       : null;
     if (handled) {
       webhook.outcome = 'duplicate';
-      if (handled.workspaceId) webhook.workspaceId = handled.workspaceId;
+      webhook.handled = { outcome: 'duplicate', workspaceId: handled.workspaceId };
       const outcome = { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status: 'duplicate' as const };
       await this.stored(eventFromRequest(request, source, outcome, this.secretHeaders));
       void reply.status(handled.httpStatus);
@@ -83,6 +84,14 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       const { httpStatus, message } = errorFacts(error);
       this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }, this.secretHeaders));
       throw error;
+    }
+    if (isWebhookHandled(body)) {
+      // The handler's result: its answer goes to the sender, the rest to the event and metrics.
+      const { outcome, videoId, recordId, workspaceId, deliveryId: bodyDeliveryId } = body;
+      webhook.handled = { outcome, videoId, recordId, workspaceId, deliveryId: bodyDeliveryId };
+      webhook.outcome = outcome;
+      void reply.status(body.httpStatus);
+      body = body.response;
     }
     const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime }, this.secretHeaders);
     if (reply.statusCode >= 300) {

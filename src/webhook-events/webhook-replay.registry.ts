@@ -1,18 +1,5 @@
 import { Injectable } from '@nestjs/common';
-
-/** What a handler did with a replayed delivery. */
-export interface ReplayResult {
-  /** The status the sender would have got (2xx: the handler ran). */
-  httpStatus: number;
-  /** The answer the sender would have got. */
-  response: unknown;
-  /** `accepted`, `duplicate` or `ignored`, as the handler sets on a live delivery. */
-  outcome?: string;
-  videoId?: string;
-  recordId?: string;
-  /** The workspace of the video or reel, once the handler found it. */
-  workspaceId?: string;
-}
+import { WebhookHandled } from '../webhook-contract/webhook-handled.js';
 
 /** What a replay knows of the delivery beyond its body. */
 export interface ReplayContext {
@@ -24,7 +11,7 @@ export interface ReplayContext {
  * Runs a stored payload through the endpoint's own handler (validation included); throws as the
  * live route would (an HttpException for the sender's faults).
  */
-export type ReplayHandler = (payload: unknown, context: ReplayContext) => Promise<ReplayResult>;
+export type ReplayHandler = (payload: unknown, context: ReplayContext) => Promise<WebhookHandled>;
 
 /**
  * Which handler replays the deliveries of which endpoint. Each webhook controller registers its

@@ -1,9 +1,9 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpStatus, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { Types } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
-import { errorFacts, statusFor } from './delivery-facts.js';
+import { WebhookHandled } from '../webhook-contract/webhook-handled.js';
+import { errorFacts, eventRecord } from './delivery-facts.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import { WebhookEventFilter, WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
@@ -63,37 +63,41 @@ export class WebhookReplayService implements OnModuleInit {
     if (!handler) throw new ConflictException(`No replay handler is registered for ${original.endpoint}`);
 
     const started = performance.now();
-    let outcome: { httpStatus: number; response: unknown; outcome?: string; videoId?: string; recordId?: string; workspaceId?: string; error?: string };
+    let result: WebhookHandled | undefined;
+    let failure: { httpStatus: number; message: string } | undefined;
     try {
-      outcome = (await this.repeatOf(original)) ?? (await handler(structuredClone(original.payload), { receivedAt: original.createdAt }));
+      result = (await this.repeatOf(original)) ?? (await handler(structuredClone(original.payload), { receivedAt: original.createdAt }));
     } catch (error) {
-      const { httpStatus, message } = errorFacts(error);
-      if (httpStatus >= 500) this.logger.error({ err: error }, `[WebhookLogger] Replay of event ${eventId} failed: ${message}`);
-      outcome = { httpStatus, response: { success: false, message: httpStatus >= 500 ? 'Internal server error' : message }, error: message };
+      failure = errorFacts(error);
+      if (failure.httpStatus >= 500) this.logger.error({ err: error }, `[WebhookLogger] Replay of event ${eventId} failed: ${failure.message}`);
     }
     const durationMs = performance.now() - started;
-    const event: WebhookEventRecord = {
-      id: new Types.ObjectId().toHexString(),
-      endpoint: original.endpoint,
-      method: original.method,
-      payload: original.payload,
-      source: original.source,
-      eventType: original.eventType,
-      deliveryId: original.deliveryId,
-      videoId: outcome.videoId ?? original.videoId,
-      callbackId: original.callbackId,
-      recordId: outcome.recordId ?? original.recordId,
-      workspaceId: outcome.workspaceId ?? original.workspaceId,
-      status: statusFor(outcome.httpStatus, outcome.outcome),
-      httpStatus: outcome.httpStatus,
-      durationMs: Math.round(durationMs * 100) / 100,
-      error: outcome.error,
-      replayOf: original.id,
-      createdAt: new Date(Date.now() - durationMs),
-    };
-    for (const key of Object.keys(event) as Array<keyof WebhookEventRecord>) if (event[key] === undefined) delete event[key];
+    // The same adapter as a live delivery's: the handler's result becomes the event.
+    const event = eventRecord(
+      {
+        endpoint: original.endpoint,
+        method: original.method,
+        payload: original.payload,
+        source: original.source,
+        eventType: original.eventType,
+        deliveryId: original.deliveryId,
+        videoId: original.videoId,
+        callbackId: original.callbackId,
+        replayOf: original.id,
+        handled: {
+          outcome: result?.outcome ?? 'accepted',
+          videoId: result?.videoId,
+          recordId: result?.recordId ?? original.recordId,
+          workspaceId: result?.workspaceId ?? original.workspaceId,
+        },
+      },
+      failure
+        ? { httpStatus: failure.httpStatus, durationMs, error: failure.message }
+        : { httpStatus: result!.httpStatus ?? HttpStatus.OK, durationMs },
+    );
     await this.recorder.recordNow(event);
-    return { event, response: outcome.response };
+    const response = failure ? { success: false, message: failure.httpStatus >= 500 ? 'Internal server error' : failure.message } : result!.response;
+    return { event, response };
   }
 
   /**
@@ -101,7 +105,7 @@ export class WebhookReplayService implements OnModuleInit {
    * body may concern another record than the delivery that used its id first), or with an id
    * remembered as handled. Answered as that first delivery was, without running the handler.
    */
-  private async repeatOf(original: WebhookEventRecord) {
+  private async repeatOf(original: WebhookEventRecord): Promise<WebhookHandled | null> {
     const handled = original.deliveryId ? await this.deliveries.findHandled(original.source, original.deliveryId) : null;
     if (handled) return { httpStatus: handled.httpStatus, response: handled.response, outcome: 'duplicate', workspaceId: handled.workspaceId };
     if (original.status !== 'duplicate') return null;

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Options, Post, Req } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Options, Post } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
@@ -6,8 +6,8 @@ import { createValidationPipe } from '../common/validation.pipe.js';
 import { ReelEventResult, ReelEventsService } from '../reels/reel-events.service.js';
 import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { HeygenOptionsResultDto, HeygenWebhookDto, HeygenWebhookResultDto } from './heygen-webhook.dto.js';
-import { WebhookEndpoint } from './webhook-endpoint.decorator.js';
-import { WebhookRequest } from './webhook-signature.guard.js';
+import { WebhookEndpoint } from '../webhook-contract/webhook-endpoint.decorator.js';
+import { handled, WebhookHandled } from '../webhook-contract/webhook-handled.js';
 
 /** Validated against the DTO; fields HeyGen adds later are dropped, not refused. */
 const heygenBody = createValidationPipe({ forbidUnknownFields: false, expectedType: HeygenWebhookDto });
@@ -33,13 +33,7 @@ export class HeygenWebhooksController implements OnModuleInit {
 
   /** A stored delivery is replayed through the same validation and handling as a live one. */
   onModuleInit(): void {
-    this.replays.register('/api/webhook/heygen', async (payload) => {
-      const dto = (await heygenBody.transform(payload, { type: 'body', metatype: Object })) as HeygenWebhookDto;
-      const facts: { webhook: NonNullable<WebhookRequest['webhook']> } = { webhook: { source: 'heygen' } };
-      const response = await this.handle(dto, facts);
-      const { outcome, videoId, recordId, workspaceId } = facts.webhook;
-      return { httpStatus: HttpStatus.OK, response, outcome, videoId, recordId, workspaceId };
-    });
+    this.replays.register('/api/webhook/heygen', async (payload) => this.handle((await heygenBody.transform(payload, { type: 'body', metatype: Object })) as HeygenWebhookDto));
   }
 
   /** HeyGen's reachability check when an endpoint is registered: answered at once, no database work (HeyGen waits 1 s). */
@@ -55,24 +49,20 @@ export class HeygenWebhooksController implements OnModuleInit {
   @ApiBody({ type: HeygenWebhookDto })
   @ApiEnvelopeResponse(HeygenWebhookResultDto, { withMessage: true })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST)
-  async receive(
-    @Body(heygenBody) body: Record<string, unknown>,
-    @Req() request: WebhookRequest,
-  ): Promise<SuccessEnvelope<HeygenWebhookResultDto>> {
-    const dto = body as unknown as HeygenWebhookDto;
-    if (request.webhook && dto.event_id) request.webhook.deliveryId = dto.event_id;
-    return this.handle(dto, request);
+  receive(@Body(heygenBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<HeygenWebhookResultDto>>> {
+    return this.handle(body as unknown as HeygenWebhookDto);
   }
 
   /** The live route and a replay of a stored delivery run the same code. */
-  private async handle(dto: HeygenWebhookDto, request: WebhookRequest | { webhook?: WebhookRequest['webhook'] }) {
+  private async handle(dto: HeygenWebhookDto): Promise<WebhookHandled<SuccessEnvelope<HeygenWebhookResultDto>>> {
     const eventType = dto.event_type;
     const data = dto.event_data ?? {};
+    const deliveryId = dto.event_id || undefined;
     const isSuccess = SUCCESS_EVENTS.has(eventType);
     if (!isSuccess && !FAILURE_EVENTS.has(eventType)) {
-      mark(request, 'ignored', stringField(data, 'video_id'));
       this.logger.log(`HeyGen event ${eventType} ignored (not handled)`);
-      return ok({ event_type: eventType, outcome: 'ignored' }, `Event ${eventType} ignored`);
+      const response = ok({ event_type: eventType, outcome: 'ignored' }, `Event ${eventType} ignored`);
+      return handled({ outcome: 'ignored', response, videoId: stringField(data, 'video_id'), deliveryId });
     }
 
     const videoId = stringField(data, 'video_id');
@@ -81,8 +71,8 @@ export class HeygenWebhooksController implements OnModuleInit {
     const reel = await this.events.find(videoId, callbackId);
     if (!reel) {
       this.events.notFound(videoId, callbackId);
-      mark(request, 'ignored', videoId);
-      return ok({ event_type: eventType, outcome: 'ignored', video_id: videoId }, 'No reel with this video_id; event ignored');
+      const response = ok({ event_type: eventType, outcome: 'ignored', video_id: videoId }, 'No reel with this video_id; event ignored');
+      return handled({ outcome: 'ignored', response, videoId, deliveryId });
     }
 
     let result: ReelEventResult;
@@ -95,12 +85,12 @@ export class HeygenWebhooksController implements OnModuleInit {
       result = await this.events.failed(reel, reason, videoId);
     }
     const current = result.reel ?? reel;
-    mark(request, result.outcome, videoId ?? current.heygenVideoId, current.id, current.workspaceId);
     this.logger.log(`HeyGen ${eventType} for reel ${current.id}: ${result.outcome}`);
-    return ok(
+    const response = ok(
       { event_type: eventType, outcome: result.outcome, video_id: videoId ?? current.heygenVideoId, reel_id: current.id, status: current.status },
       messageFor(result.outcome, current.status),
     );
+    return handled({ outcome: result.outcome, response, videoId: videoId ?? current.heygenVideoId, recordId: current.id, workspaceId: current.workspaceId, deliveryId });
   }
 }
 
@@ -108,11 +98,6 @@ function messageFor(outcome: ReelEventResult['outcome'], status: string): string
   if (outcome === 'accepted') return 'Reel updated';
   if (outcome === 'duplicate') return 'Event already applied; nothing changed';
   return status === 'completed' ? 'Reel already completed; failure ignored' : `Reel is ${status}; event ignored`;
-}
-
-function mark(request: { webhook?: WebhookRequest['webhook'] }, outcome: string, videoId: string | undefined, recordId?: string, workspaceId?: string): void {
-  if (!request.webhook) return;
-  Object.assign(request.webhook, { outcome, ...(videoId !== undefined && { videoId }), ...(recordId && { recordId }), ...(workspaceId && { workspaceId }) });
 }
 
 /** A non-empty string field of event_data (at most 2048 characters), or undefined; any other type is a 400. */

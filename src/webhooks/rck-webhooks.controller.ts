@@ -1,13 +1,13 @@
-import { Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Post, Req, Type, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Post, Type, ValidationPipe } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import { STALE_CALLBACK_MESSAGE, VideoCallbacksService } from '../videos/video-callbacks.service.js';
-import { ReplayResult, WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
+import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
+import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { RckFailureCallbackDto, RckFailureDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
-import { WebhookEndpoint } from './webhook-endpoint.decorator.js';
-import { WebhookRequest } from './webhook-signature.guard.js';
+import { WebhookEndpoint } from '../webhook-contract/webhook-endpoint.decorator.js';
 
 /**
  * The body is declared as a plain record so the global pipe (which refuses unknown fields) leaves
@@ -31,8 +31,8 @@ export class RckWebhooksController implements OnModuleInit {
 
   /** A stored delivery is replayed through the same validation and service calls as a live one. */
   onModuleInit(): void {
-    this.replays.register('/internal/videos/success', async (payload, { receivedAt }) => replayResult(await this.handleSuccess(await validated(successBody, payload), receivedAt)));
-    this.replays.register('/internal/videos/failure', async (payload, { receivedAt }) => replayResult(await this.handleFailure(await validated(failureBody, payload), receivedAt)));
+    this.replays.register('/internal/videos/success', async (payload, { receivedAt }) => this.handleSuccess(await validated(successBody, payload), receivedAt));
+    this.replays.register('/internal/videos/failure', async (payload, { receivedAt }) => this.handleFailure(await validated(failureBody, payload), receivedAt));
   }
 
   /** RCK generated the video. Repeating it changes nothing and answers the same. */
@@ -41,13 +41,8 @@ export class RckWebhooksController implements OnModuleInit {
   @ApiBody({ type: RckSuccessCallbackDto })
   @ApiEnvelopeResponse(RckSuccessDataDto, { withMessage: true })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  async success(
-    @Body(successBody) body: Record<string, unknown>,
-    @Req() request: WebhookRequest,
-  ): Promise<SuccessEnvelope<RckSuccessDataDto>> {
-    const handled = await this.handleSuccess(body as unknown as RckSuccessCallbackDto);
-    markOutcome(request, handled);
-    return handled.envelope;
+  success(@Body(successBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<RckSuccessDataDto>>> {
+    return this.handleSuccess(body as unknown as RckSuccessCallbackDto);
   }
 
   /** RCK could not generate the video. After a success it is ignored (still 200). */
@@ -56,13 +51,8 @@ export class RckWebhooksController implements OnModuleInit {
   @ApiBody({ type: RckFailureCallbackDto })
   @ApiEnvelopeResponse(RckFailureDataDto, { withMessage: true })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  async failure(
-    @Body(failureBody) body: Record<string, unknown>,
-    @Req() request: WebhookRequest,
-  ): Promise<SuccessEnvelope<RckFailureDataDto>> {
-    const handled = await this.handleFailure(body as unknown as RckFailureCallbackDto);
-    markOutcome(request, handled);
-    return handled.envelope;
+  failure(@Body(failureBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<RckFailureDataDto>>> {
+    return this.handleFailure(body as unknown as RckFailureCallbackDto);
   }
 
   private async handleSuccess(dto: RckSuccessCallbackDto, receivedAt?: Date) {
@@ -73,35 +63,23 @@ export class RckWebhooksController implements OnModuleInit {
       imgS3Url: dto.img_s3_url ?? dto.imgS3Url,
     }, receivedAt);
     this.logger.log(`[Internal Webhook] success for video ${data.videoId}: ${outcome}`);
-    return { outcome, workspaceId, envelope: ok(data, stale ? STALE_CALLBACK_MESSAGE : 'Video status updated successfully') };
+    return answer(outcome, workspaceId, ok(data, stale ? STALE_CALLBACK_MESSAGE : 'Video status updated successfully'));
   }
 
   private async handleFailure(dto: RckFailureCallbackDto, receivedAt?: Date) {
     const { outcome, data, workspaceId, stale } = await this.callbacks.failed(dto.videoId, dto.error?.trim() || undefined, receivedAt);
     this.logger.log(`[Internal Webhook] failure for video ${data.videoId}: ${outcome}`);
-    if (stale) return { outcome, workspaceId, envelope: ok(data, STALE_CALLBACK_MESSAGE) };
-    if (outcome === 'ignored') return { outcome, workspaceId, envelope: ok(data, 'Video already completed; failure ignored') };
-    return { outcome, workspaceId, envelope: ok(data, 'Video failure recorded successfully') };
+    if (stale) return answer(outcome, workspaceId, ok(data, STALE_CALLBACK_MESSAGE));
+    if (outcome === 'ignored') return answer(outcome, workspaceId, ok(data, 'Video already completed; failure ignored'));
+    return answer(outcome, workspaceId, ok(data, 'Video failure recorded successfully'));
   }
 }
 
-/** What a handler did, for the answer (`envelope`) and for the event log (the rest). */
-interface Handled {
-  outcome: string;
-  workspaceId: string;
-  envelope: SuccessEnvelope<{ videoId: string }>;
-}
-
-function markOutcome(request: WebhookRequest, { outcome, workspaceId, envelope }: Handled): void {
-  // For RCK the sender's videoId is our AIVideo's id.
-  const videoId = envelope.data.videoId;
-  if (request.webhook) Object.assign(request.webhook, { outcome, videoId, recordId: videoId, workspaceId });
+/** For RCK the sender's videoId is our AIVideo's id. */
+function answer<T extends SuccessEnvelope<{ videoId: string }>>(outcome: WebhookOutcome, workspaceId: string, response: T): WebhookHandled<T> {
+  return handled({ outcome, response, videoId: response.data.videoId, recordId: response.data.videoId, workspaceId });
 }
 
 async function validated<T>(pipe: ValidationPipe, payload: unknown): Promise<T> {
   return (await pipe.transform(payload, { type: 'body', metatype: Object })) as T;
-}
-
-function replayResult({ outcome, workspaceId, envelope }: Handled): ReplayResult {
-  return { httpStatus: HttpStatus.OK, response: envelope, outcome, videoId: envelope.data.videoId, recordId: envelope.data.videoId, workspaceId };
 }

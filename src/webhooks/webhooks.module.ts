@@ -4,7 +4,7 @@ import { VideosModule } from '../videos/videos.module.js';
 import { HeygenWebhooksController } from './heygen-webhooks.controller.js';
 import { WebhookEventsModule } from '../webhook-events/webhook-events.module.js';
 import { RckWebhooksController } from './rck-webhooks.controller.js';
-import { WebhookSignatureGuard } from './webhook-signature.guard.js';
+import { WebhookSignatureGuard } from '../webhook-contract/webhook-signature.guard.js';
 
 /** The generators' callbacks, each controller behind the signature guard of its source. */
 @Module({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signStandardWebhook } from '../../src/webhooks/signature-verifiers.js';
+import { signStandardWebhook } from '../../src/webhook-contract/signature-verifiers.js';
 import { standardWebhookKey } from '../../src/config/environment.js';
 import { TEST_SECRETS } from './test-app.js';
 

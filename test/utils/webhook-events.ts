@@ -1,12 +1,12 @@
-import { Body, Controller, HttpCode, Options, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Options, Post } from '@nestjs/common';
 import { getModelToken } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { WebhookEventRecorder } from '../../src/webhook-events/webhook-event.recorder.js';
 import { WebhookEventRecord, WebhookEventRepository } from '../../src/webhook-events/webhook-event.repository.js';
 import { WebhookEvent } from '../../src/webhook-events/webhook-event.schema.js';
-import { WebhookEndpoint } from '../../src/webhooks/webhook-endpoint.decorator.js';
-import type { WebhookRequest } from '../../src/webhooks/webhook-signature.guard.js';
+import { WebhookEndpoint } from '../../src/webhook-contract/webhook-endpoint.decorator.js';
+import { handled } from '../../src/webhook-contract/webhook-handled.js';
 import { eventually } from './eventually.js';
 import { TestApp } from './test-app.js';
 
@@ -25,9 +25,8 @@ export class TestProviderWebhookController {
 
   @Post()
   @HttpCode(200)
-  receive(@Body() body: Record<string, unknown>, @Req() request: WebhookRequest) {
-    if (request.webhook) request.webhook.outcome = 'accepted';
-    return { success: true, data: { received: body.event_type ?? null } };
+  receive(@Body() body: Record<string, unknown>) {
+    return handled({ outcome: 'accepted', response: { success: true, data: { received: body.event_type ?? null } } });
   }
 }
 

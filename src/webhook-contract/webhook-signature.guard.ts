@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger, UnauthorizedExceptio
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
+import type { WebhookHandled } from './webhook-handled.js';
 import { HeygenSignatureVerifier, SignatureVerifier, StandardWebhooksVerifier, WebhookSource } from './signature-verifiers.js';
 
 export const WEBHOOK_SOURCE_METADATA = 'webhook:source';
@@ -12,14 +13,11 @@ export interface WebhookDeliveryInfo {
   /** True when verified, false when refused, undefined when accepted unverified (development). */
   signatureValid?: boolean;
   deliveryId?: string;
-  /** Set by the handler: what the delivery did, and the video it concerned. */
+  /** What the handler returned about the delivery (set by the event log's adapter). */
+  handled?: Pick<WebhookHandled, 'outcome' | 'videoId' | 'recordId' | 'workspaceId' | 'deliveryId'>;
+  /** Not handled, as the refused-delivery limit or the event log decided (`limited`, `duplicate`), for metrics. */
   outcome?: string;
-  videoId?: string;
-  /** Set by the handler: our record's id (the AIVideo, the reel) when it differs from `videoId`. */
-  recordId?: string;
-  /** Set by the handler: the workspace of the video or reel the delivery concerned, once found. */
-  workspaceId?: string;
-  /** Set by the handler when the payload does not say it (`event_type`) and the path is not enough. */
+  /** Set when the payload does not say it (`event_type`) and the path is not enough. */
   eventType?: string;
   /** Set by the webhook event log once it has recorded this delivery. */
   recorded?: boolean;
