@@ -7,6 +7,7 @@ import { BadRequestException } from '@nestjs/common';
 import { toErrorResponse } from './common/all-exceptions.filter.js';
 import { clientErrorHandler } from './common/client-errors.js';
 import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
+import { registerSecurityHeaders } from './common/security-headers.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
@@ -81,6 +82,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     },
   });
   const instance = app.getHttpAdapter().getInstance();
+  registerSecurityHeaders(instance);
   instance.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] && !request.headers.origin) {
       // Answered here: the CORS plugin's catch-all OPTIONS route would not reach our filter.
@@ -99,7 +101,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.useLogger(app.get(NestPinoLogger));
   registerRequestMetrics(instance, app.get(MetricsService));
 
-  setupSwaggerUi(app, buildOpenApiDocument(app));
+  if (config.docsEnabled) setupSwaggerUi(app, buildOpenApiDocument(app));
   registerDashboard(instance);
   return app;
 }

@@ -79,6 +79,8 @@ export class AppConfig {
   readonly bodyLimitBytes: number;
   /** Whether product image URLs may name loopback, private or link-local hosts. */
   readonly allowInternalImageUrls: boolean;
+  /** Swagger UI and the OpenAPI document at /docs (off in production unless DOCS_ENABLED). */
+  readonly docsEnabled: boolean;
   readonly webhookBodyLimitBytes: number;
   /** Webhooks to customers' own endpoints (src/webhook-endpoints/). */
   readonly outbound: { allowPrivateUrls: boolean; timeoutMs: number; disableAfterMs: number; sweepIntervalMs: number };
@@ -126,6 +128,7 @@ export class AppConfig {
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES;
     this.webhookBodyLimitBytes = env.WEBHOOK_BODY_LIMIT_BYTES;
     this.allowInternalImageUrls = (env.IMAGE_URLS_ALLOW_PRIVATE ?? String(this.nodeEnv === 'development')) === 'true';
+    this.docsEnabled = (env.DOCS_ENABLED ?? String(!this.isProduction)) === 'true';
     this.outbound = {
       allowPrivateUrls: (env.OUTBOUND_ALLOW_PRIVATE_URLS ?? String(!this.isProduction)) === 'true',
       timeoutMs: env.OUTBOUND_TIMEOUT_MS,

@@ -299,6 +299,14 @@ export class EnvironmentVariables {
   LOGIN_LOCKOUT_MINUTES = 15;
 
   /**
+   * Whether Swagger UI (/docs) and the OpenAPI document (/docs/openapi.json) are served. Unset:
+   * served except in production, where the API's whole surface is not shown to anyone who asks.
+   */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  DOCS_ENABLED?: 'true' | 'false';
+
+  /**
    * Whether product image URLs may point at loopback, private or link-local addresses (the
    * generator fetches them). Unset: allowed in development only.
    */
