@@ -1,6 +1,7 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Role } from '../src/auth/role.enum.js';
+import { PASSWORD_CHECKS_BUSY, PasswordHasher } from '../src/users/password-hasher.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 describe('Login brute-force protection (e2e)', () => {
@@ -115,5 +116,37 @@ describe('Login abuse from many emails and many addresses (e2e)', () => {
     await from('192.0.2.1', user.email, user.password).expect(200);
     await from('192.0.2.2', user.email, user.password).expect(200);
     await t.http().delete('/api/auth/login-locks/not-an-email').set('Authorization', `Bearer ${admin.token}`).expect(400);
+  });
+});
+
+describe('Password checks under a flood of logins from many addresses (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { TRUST_PROXY: 'true', PASSWORD_CHECK_CONCURRENCY: '1', PASSWORD_CHECK_QUEUE: '3' } });
+  });
+  afterAll(() => t.close());
+
+  it('runs at most PASSWORD_CHECK_CONCURRENCY at once, queues a few, and answers the rest 503 with Retry-After', async () => {
+    const user = await t.given.user();
+    const hasher = t.app.get(PasswordHasher);
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, hasher.load.running)), 1);
+    const flood = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      t.http().post('/api/auth/login').set('x-forwarded-for', `203.0.113.${i + 1}`).send({ email: `nobody${i}@example.com`, password: 'wrong-password' })));
+    clearInterval(watch);
+    const statuses = flood.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(4);
+    const busy = flood.filter((response) => response.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status !== 401 && status !== 503)).toEqual([]);
+    for (const response of busy) {
+      expect(response.body).toEqual({ success: false, message: PASSWORD_CHECKS_BUSY });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    expect(most).toBe(1);
+    // Once the flood has passed, a login goes through.
+    expect(hasher.load).toEqual({ running: 0, waiting: 0 });
+    await t.http().post('/api/auth/login').set('x-forwarded-for', '198.51.100.7').send({ email: user.email, password: user.password }).expect(200);
   });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { Error as MongooseError } from 'mongoose';
 import { ErrorEnvelope, FieldError } from './envelope.js';
-import { TooManyRequestsException } from './too-many-requests.exception.js';
+import { RetryLaterException, TooManyRequestsException } from './too-many-requests.exception.js';
 import { MAX_FIELD_ERRORS } from './validation.pipe.js';
 
 /**
@@ -20,7 +20,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = toErrorResponse(exception, this.logger);
-    if (exception instanceof TooManyRequestsException) {
+    if (exception instanceof TooManyRequestsException || exception instanceof RetryLaterException) {
       void reply.header('retry-after', String(exception.retryAfterSeconds));
     }
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);

@@ -9,3 +9,13 @@ export class TooManyRequestsException extends HttpException {
     super(message, HttpStatus.TOO_MANY_REQUESTS);
   }
 }
+
+/** A 503 that tells the client when to come back (busy, not broken): sent with `Retry-After`. */
+export class RetryLaterException extends HttpException {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+}

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
@@ -35,6 +36,8 @@ export class AppConfig {
    * until the window ends.
    */
   readonly loginThrottle: { maxFailures: number; windowMs: number };
+  /** How many password checks run at once, and how many may wait. */
+  readonly passwordChecks: { concurrency: number; queue: number };
   /** Login requests per client address per window, whatever the emails (before any password check). */
   readonly loginRateLimit: { max: number; windowMs: number };
   /** Fastify's `trustProxy`: which proxies may tell the client address. */
@@ -174,6 +177,10 @@ export class AppConfig {
     }
     this.jwt = { secret: jwtSecret, expiresInSeconds: env.JWT_EXPIRES_IN_SECONDS };
     this.loginThrottle = { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_LOCKOUT_MINUTES * 60_000 };
+    this.passwordChecks = {
+      concurrency: env.PASSWORD_CHECK_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
+      queue: env.PASSWORD_CHECK_QUEUE,
+    };
     this.loginRateLimit = { max: env.LOGIN_RATE_LIMIT_MAX, windowMs: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000 };
     this.trustProxy = env.TRUST_PROXY === undefined ? false : parseTrustProxy(env.TRUST_PROXY)!;
 

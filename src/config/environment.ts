@@ -299,6 +299,24 @@ export class EnvironmentVariables {
   LOGIN_LOCKOUT_MINUTES = 15;
 
   /**
+   * Password checks (argon2, a core's worth of work each) run at once; unset, one fewer than the
+   * cores (at least one), so a flood of logins from many addresses leaves a core to the webhooks.
+   */
+  @IsOptional()
+  @AsNumber()
+  @Min(1)
+  @Max(256)
+  @IsInt()
+  PASSWORD_CHECK_CONCURRENCY?: number;
+
+  /** Password checks that may wait for one of those; beyond, a login is answered 503 with Retry-After. */
+  @AsNumber()
+  @Min(0)
+  @Max(100_000)
+  @IsInt()
+  PASSWORD_CHECK_QUEUE = 32;
+
+  /**
    * Whether Swagger UI (/docs) and the OpenAPI document (/docs/openapi.json) are served. Unset:
    * served except in production, where the API's whole surface is not shown to anyone who asks.
    */

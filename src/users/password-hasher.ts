@@ -1,21 +1,64 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
+import { RetryLaterException } from '../common/too-many-requests.exception.js';
+import { AppConfig } from '../config/app-config.js';
 
-/** argon2id with the library's defaults (OWASP-compliant memory and time cost). */
+export const PASSWORD_CHECKS_BUSY = 'Too many sign-ins at once; try again shortly';
+
+/**
+ * argon2id with the library's defaults (OWASP-compliant memory and time cost). Each hash or
+ * check takes a core for tens of milliseconds, so they run at most PASSWORD_CHECK_CONCURRENCY at
+ * once (by default one fewer than the cores): a flood of logins from many addresses, which the
+ * per-address limits do not stop, then queues here instead of taking every core from the
+ * webhooks. At most PASSWORD_CHECK_QUEUE wait; beyond, the caller gets a 503 with Retry-After.
+ */
 @Injectable()
 export class PasswordHasher {
   // Verified against when the email is unknown, so a login takes the same time either way.
   private readonly decoy = argon2.hash('decoy-password-for-constant-time-login');
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly config: AppConfig) {}
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id });
+    return this.limited(() => argon2.hash(password, { type: argon2.argon2id }));
   }
 
   async verify(hash: string | undefined, password: string): Promise<boolean> {
+    const stored = hash ?? (await this.decoy);
+    return this.limited(async () => {
+      try {
+        return await argon2.verify(stored, password);
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** Checks running and waiting now (for tests and monitoring). */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    const { concurrency, queue } = this.config.passwordChecks;
+    if (this.running >= concurrency) {
+      if (this.waiting.length >= queue) {
+        // About how long the queue ahead takes to drain (a check is tens of milliseconds).
+        throw new RetryLaterException(PASSWORD_CHECKS_BUSY, Math.max(1, Math.ceil((this.waiting.length * 0.1) / concurrency)));
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
     try {
-      return await argon2.verify(hash ?? (await this.decoy), password);
-    } catch {
-      return false;
+      return await work();
+    } finally {
+      // The slot passes straight to the next waiter, so `running` never over-counts.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
   }
 }
