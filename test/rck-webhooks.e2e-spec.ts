@@ -195,6 +195,19 @@ describe('RCK callbacks (e2e)', () => {
       await t.http().post('/internal/videos/success').set(good).send(raw).expect(200);
     });
 
+    it('refuses a right signature spelt in another base64 (no padding, trailing data): only the canonical one verifies', async () => {
+      const { ids } = await givenVideos(1);
+      const raw = JSON.stringify({ videoId: ids[0] });
+      const good = rckHeaders(raw);
+      const base64 = good['webhook-signature'].slice('v1,'.length);
+      for (const spelling of [base64.slice(0, -1), `${base64}=AAAA`, `${base64}AAAA`]) {
+        const response = await t.http().post('/internal/videos/success').set({ ...good, 'webhook-signature': `v1,${spelling}` }).send(raw);
+        expect({ spelling, status: response.status, body: response.body }).toEqual({ spelling, status: 401, body: { success: false, message: 'Invalid signature' } });
+      }
+      expect((await videos().findById(ids[0]))!.status).toBe('generating');
+      await t.http().post('/internal/videos/success').set(good).send(raw).expect(200);
+    });
+
     it('accepts any of several signatures in the header, and a timestamp within five minutes', async () => {
       const { ids } = await givenVideos(2);
       const raw = JSON.stringify({ videoId: ids[0] });
