@@ -90,6 +90,7 @@ describe('Notification settings (e2e)', () => {
     expect(await refused({ slackWebhookUrl: 'http://hooks.slack.com/services/x' })).toBe('slackWebhookUrl must be an https URL');
     expect(await refused({ slackWebhookUrl: 'not a url' })).toBe('slackWebhookUrl must be an https URL');
     expect(await refused({ discordWebhookUrl: 42 })).toBe('discordWebhookUrl must be a string or null');
+    expect(await refused({ slackWebhookUrl: 'https://user:pass@hooks.slack.com/services/x' })).toBe('slackWebhookUrl must not contain credentials (user:password@)');
     expect(await refused({ discordWebhookUrl: 'https://127.0.0.1/api/webhooks/1/x' })).toBe('discordWebhookUrl: must not point at a loopback, private or link-local address');
     expect(await refused({ discordWebhookUrl: 'https://rebound.example.com/x' })).toBe('discordWebhookUrl: resolves to a loopback, private or link-local address');
     // The IPv6 forms that reach a local IPv4 address, and site-local, by the same rule as endpoints.

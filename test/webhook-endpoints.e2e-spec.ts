@@ -98,6 +98,22 @@ describe('Webhook endpoints: registration and access (e2e)', () => {
     await create(producer, { secret: 'mine' }).expect(400);
   });
 
+  it('refuses credentials in the URL (every user of the workspace reads it), on create and on change', async () => {
+    const { producer, user } = await givenWorkspace();
+    for (const url of ['https://user:pass@hooks.example.com/in', 'https://token@hooks.example.com/in', 'https://:pass@hooks.example.com/in']) {
+      const response = await create(producer, { url });
+      expect({ url, status: response.status, body: response.body }).toEqual({
+        url, status: 400, body: { success: false, message: 'url must not contain credentials (user:password@)', errors: [{ field: 'url', messages: ['url must not contain credentials (user:password@)'] }] },
+      });
+    }
+    const { body } = await create(producer).expect(201);
+    const patched = await t.http().patch(`${BASE}/${body.data.id}`).set(producer).send({ url: 'https://user:pass@hooks.example.com/in' }).expect(400);
+    expect(patched.body.message).toBe('url must not contain credentials (user:password@)');
+    expect((await t.http().get(`${BASE}/${body.data.id}`).set(user).expect(200)).body.data.url).toBe('https://hooks.example.com/in');
+    // A password-looking path or query is no credential.
+    await create(producer, { url: 'https://hooks.example.com/in/user:pass?token=a@b' }).expect(201);
+  });
+
   it('updates, disables by hand, enables again and deletes', async () => {
     const { producer, user } = await givenWorkspace();
     const id = (await create(producer).expect(201)).body.data.id;

@@ -669,7 +669,7 @@ export type WebhookEndpointWithSecretDto = {
 
 export type CreateWebhookEndpointDto = {
     /**
-     * Where to POST the events (http or https).
+     * Where to POST the events (http or https; no `user:password@`: every user of the workspace sees the URL).
      */
     url: string;
     /**
