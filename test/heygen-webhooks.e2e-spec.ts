@@ -131,6 +131,58 @@ describe('HeyGen webhook (e2e)', () => {
     });
   });
 
+  describe('the URLs HeyGen sends', () => {
+    /** A signed delivery with its own request id, to find its event. */
+    const sendTracked = (body: object) => {
+      const raw = JSON.stringify(body);
+      const requestId = newRequestId();
+      return { requestId, response: post(raw, { 'x-heygen-signature': signHeygenWebhook(SECRET, raw), 'x-request-id': requestId }) };
+    };
+
+    it('does not complete a reel with a URL that is no http(s) URL: 400, the reason on the event and the reel, no e-mail', async () => {
+      const { owner, reel, videoId } = await givenReel(t);
+      const { requestId, response } = sendTracked({ event_id: 'evt_js_url', event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'javascript:alert(document.domain)' } });
+      expect((await response.expect(400)).body).toEqual({ success: false, message: 'event_data.url must be an http(s) URL' });
+
+      const stored = (await reels().findById(reel.id))!;
+      expect(stored).toEqual(expect.objectContaining({ status: 'processing', lastEventError: "HeyGen's success was not applied: event_data.url must be an http(s) URL" }));
+      expect(stored.videoUrl).toBeUndefined();
+      const [event] = await eventsOfRequest(t, requestId);
+      expect(event).toEqual(expect.objectContaining({
+        status: 'rejected', httpStatus: 400, error: 'event_data.url must be an http(s) URL', signatureValid: true, deliveryId: 'evt_js_url', videoId,
+      }));
+      expect(logs.messages()).toContain(`Reel ${reel.id}: HeyGen's success was not applied: event_data.url must be an http(s) URL`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(() => smtp.to(owner.email)).toThrow();
+
+      // Not remembered as handled: the same event with a usable URL (HeyGen's fix, a replay) applies, and clears the reason.
+      await send({ event_id: 'evt_js_url', event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/ok.mp4' } }).expect(200);
+      const completed = (await reels().findById(reel.id))!;
+      expect(completed).toEqual(expect.objectContaining({ status: 'completed', videoUrl: 'https://resource.heygen.example/ok.mp4' }));
+      expect(completed.lastEventError).toBeUndefined();
+    });
+
+    it('refuses control characters, credentials, a wrong type, excess length and a bad thumbnail alike, naming the field', async () => {
+      const { reel, videoId } = await givenReel(t);
+      for (const [event_data, message] of [
+        [{ url: 'https://resource.heygen.example/a.mp4\r\nSet-Cookie: session=x' }, 'event_data.url must not contain control or invisible characters'],
+        [{ video_url: 'https://resource.heygen.example/a\u202e4pm.exe' }, 'event_data.video_url must not contain control or invisible characters'],
+        [{ url: 'https://user:pass@resource.heygen.example/a.mp4' }, 'event_data.url must not contain credentials (user:password@)'],
+        [{ url: '/relative/a.mp4' }, 'event_data.url must be an http(s) URL'],
+        [{ url: 'data:text/html,<script>alert(1)</script>' }, 'event_data.url must be an http(s) URL'],
+        [{ url: { href: 'https://x.example' } }, 'event_data.url must be a string'],
+        [{ url: `https://resource.heygen.example/${'a'.repeat(2040)}` }, 'event_data.url must be at most 2048 characters'],
+        [{ url: 'https://resource.heygen.example/a.mp4', thumbnail_url: 'javascript:alert(1)' }, 'event_data.thumbnail_url must be an http(s) URL'],
+      ] as const) {
+        const response = await send({ event_type: 'video.completed', event_data: { video_id: videoId, ...event_data } });
+        expect({ event_data, status: response.status, message: response.body.message }).toEqual({ event_data, status: 400, message });
+        expect((await reels().findById(reel.id))!).toEqual(expect.objectContaining({ status: 'processing', lastEventError: `HeyGen's success was not applied: ${message}` }));
+      }
+      // An unknown video's unusable URL is refused as well: the body is wrong whoever it names.
+      expect((await send({ event_type: 'avatar_video.success', event_data: { video_id: 'vid_nobody', url: 'javascript:x' } }).expect(400)).body.message).toBe('event_data.url must be an http(s) URL');
+    });
+  });
+
   describe('idempotency and order', () => {
     it('changes nothing on a repeated event (nor sends a second e-mail)', async () => {
       const { owner, reel, videoId } = await givenReel(t);

@@ -23,6 +23,7 @@ describe('Notification settings (e2e)', () => {
     ['hooks.slack.com', [{ address: '52.1.2.3', family: 4 }]],
     ['discord.com', [{ address: '162.159.128.233', family: 4 }]],
     ['rebound.example.com', [{ address: '10.0.0.7', family: 4 }]],
+    ['nat64.example.com', [{ address: '64:ff9b::a00:7', family: 6 }]],
   ]);
 
   beforeAll(async () => {
@@ -89,8 +90,14 @@ describe('Notification settings (e2e)', () => {
     expect(await refused({ slackWebhookUrl: 'http://hooks.slack.com/services/x' })).toBe('slackWebhookUrl must be an https URL');
     expect(await refused({ slackWebhookUrl: 'not a url' })).toBe('slackWebhookUrl must be an https URL');
     expect(await refused({ discordWebhookUrl: 42 })).toBe('discordWebhookUrl must be a string or null');
+    expect(await refused({ slackWebhookUrl: 'https://user:pass@hooks.slack.com/services/x' })).toBe('slackWebhookUrl must not contain credentials (user:password@)');
     expect(await refused({ discordWebhookUrl: 'https://127.0.0.1/api/webhooks/1/x' })).toBe('discordWebhookUrl: must not point at a loopback, private or link-local address');
     expect(await refused({ discordWebhookUrl: 'https://rebound.example.com/x' })).toBe('discordWebhookUrl: resolves to a loopback, private or link-local address');
+    // The IPv6 forms that reach a local IPv4 address, and site-local, by the same rule as endpoints.
+    for (const url of ['https://[::127.0.0.1]/x', 'https://[64:ff9b::7f00:1]/x', 'https://[2002:7f00:1::]/x', 'https://[fec0::1]/x']) {
+      expect({ url, message: await refused({ slackWebhookUrl: url }) }).toEqual({ url, message: 'slackWebhookUrl: must not point at a loopback, private or link-local address' });
+    }
+    expect(await refused({ discordWebhookUrl: 'https://nat64.example.com/x' })).toBe('discordWebhookUrl: resolves to a loopback, private or link-local address');
     expect(await refused({ emailEnabled: 'yes' })).toBe('emailEnabled must be a boolean');
     expect(await refused({ teamsWebhookUrl: 'https://x.example.com' })).toBe('property teamsWebhookUrl should not exist');
     expect((await t.http().get(path).set(producer).expect(200)).body.data).toEqual(expect.objectContaining({ slackWebhookUrl: null, discordWebhookUrl: null, emailEnabled: true }));

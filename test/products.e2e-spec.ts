@@ -68,6 +68,18 @@ describe('Products (e2e)', () => {
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['imageUrls', 'sku', 'title']);
   });
 
+  it('refuses image URLs in the IPv6 forms that reach a local IPv4 address, and site-local ones', async () => {
+    const { token } = await t.given.loggedIn();
+    const auth = { Authorization: `Bearer ${token}` };
+    for (const url of ['http://[::127.0.0.1]/a.jpg', 'http://[64:ff9b::7f00:1]/a.jpg', 'http://[2002:7f00:1::]/a.jpg', 'http://[fec0::1]/a.jpg', 'http://[64:ff9b::a9fe:a9fe]/latest']) {
+      const response = await t.http().post('/api/products').set(auth).send({ title: 'Internal', sku: 'V6-1', imageUrls: ['https://example.com/ok.jpg', url] });
+      expect({ url, status: response.status, errors: response.body.errors }).toEqual({
+        url, status: 400, errors: [{ field: 'imageUrls.1', messages: ['imageUrls must not point at loopback, private or link-local addresses'] }],
+      });
+    }
+    await t.http().post('/api/products').set(auth).send({ title: 'Public', sku: 'V6-2', imageUrls: ['http://[64:ff9b::5db8:d822]/a.jpg', 'http://[2606:4700::1111]/a.jpg'] }).expect(201);
+  });
+
   it('refuses a second product with the same SKU in a workspace (409) but allows it in another', async () => {
     const { user, token } = await t.given.loggedIn();
     await t.given.product(user.workspaceId!, { sku: 'DUP-1' });

@@ -165,6 +165,18 @@ describe('RCK callbacks (e2e)', () => {
     it('refuses wrongly typed optional fields and ignores unknown ones', async () => {
       const { ids } = await givenVideos(1);
       expect((await callback('success', { videoId: ids[0], video_url: 'not a url' }).expect(400)).body.message).toBe('video_url must be an http(s) URL');
+      // The same rule as HeyGen's URLs (IsHttpUrl): stored, then handed to browsers.
+      for (const [video_url, message] of [
+        ['javascript:alert(document.domain)', 'video_url must be an http(s) URL'],
+        ['https://cdn.example.com/a.mp4\r\nSet-Cookie: x=1', 'video_url must not contain control or invisible characters'],
+        ['https://cdn.example.com/a\u0000.mp4', 'video_url must not contain control or invisible characters'],
+        ['https://rck:secret@cdn.example.com/a.mp4', 'video_url must not contain credentials (user:password@)'],
+        [`https://cdn.example.com/${'a'.repeat(2030)}.mp4`, 'video_url must be at most 2048 characters'],
+        [42, 'video_url must be a string'],
+      ] as const) {
+        expect({ video_url, message: (await callback('success', { videoId: ids[0], video_url }).expect(400)).body.message }).toEqual({ video_url, message });
+      }
+      expect((await callback('success', { videoId: ids[0], imgS3Url: 'data:image/png;base64,AAAA' }).expect(400)).body.message).toBe('imgS3Url must be an http(s) URL');
       expect((await callback('failure', { videoId: ids[0], error: 42 }).expect(400)).body.message).toBe('error must be a string');
       expect((await videos().findById(ids[0]))!.status).toBe('generating');
       await callback('success', { videoId: ids[0], rendered_by: 'gpu-7' }).expect(200);
@@ -191,6 +203,19 @@ describe('RCK callbacks (e2e)', () => {
       }
       // The signature covers the raw bytes: the same JSON re-spaced is another body.
       await t.http().post('/internal/videos/success').set(good).send(JSON.stringify({ videoId: ids[0] }, null, 2)).expect(401);
+      expect((await videos().findById(ids[0]))!.status).toBe('generating');
+      await t.http().post('/internal/videos/success').set(good).send(raw).expect(200);
+    });
+
+    it('refuses a right signature spelt in another base64 (no padding, trailing data): only the canonical one verifies', async () => {
+      const { ids } = await givenVideos(1);
+      const raw = JSON.stringify({ videoId: ids[0] });
+      const good = rckHeaders(raw);
+      const base64 = good['webhook-signature'].slice('v1,'.length);
+      for (const spelling of [base64.slice(0, -1), `${base64}=AAAA`, `${base64}AAAA`]) {
+        const response = await t.http().post('/internal/videos/success').set({ ...good, 'webhook-signature': `v1,${spelling}` }).send(raw);
+        expect({ spelling, status: response.status, body: response.body }).toEqual({ spelling, status: 401, body: { success: false, message: 'Invalid signature' } });
+      }
       expect((await videos().findById(ids[0]))!.status).toBe('generating');
       await t.http().post('/internal/videos/success').set(good).send(raw).expect(200);
     });

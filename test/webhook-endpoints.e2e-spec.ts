@@ -98,6 +98,22 @@ describe('Webhook endpoints: registration and access (e2e)', () => {
     await create(producer, { secret: 'mine' }).expect(400);
   });
 
+  it('refuses credentials in the URL (every user of the workspace reads it), on create and on change', async () => {
+    const { producer, user } = await givenWorkspace();
+    for (const url of ['https://user:pass@hooks.example.com/in', 'https://token@hooks.example.com/in', 'https://:pass@hooks.example.com/in']) {
+      const response = await create(producer, { url });
+      expect({ url, status: response.status, body: response.body }).toEqual({
+        url, status: 400, body: { success: false, message: 'url must not contain credentials (user:password@)', errors: [{ field: 'url', messages: ['url must not contain credentials (user:password@)'] }] },
+      });
+    }
+    const { body } = await create(producer).expect(201);
+    const patched = await t.http().patch(`${BASE}/${body.data.id}`).set(producer).send({ url: 'https://user:pass@hooks.example.com/in' }).expect(400);
+    expect(patched.body.message).toBe('url must not contain credentials (user:password@)');
+    expect((await t.http().get(`${BASE}/${body.data.id}`).set(user).expect(200)).body.data.url).toBe('https://hooks.example.com/in');
+    // A password-looking path or query is no credential.
+    await create(producer, { url: 'https://hooks.example.com/in/user:pass?token=a@b' }).expect(201);
+  });
+
   it('updates, disables by hand, enables again and deletes', async () => {
     const { producer, user } = await givenWorkspace();
     const id = (await create(producer).expect(201)).body.data.id;
@@ -148,6 +164,10 @@ describe('Webhook endpoints: address checks where local URLs are refused (e2e)',
     dns.set('hooks.customer.test', [{ address: '93.184.216.34', family: 4 }]);
     dns.set('internal.customer.test', [{ address: '93.184.216.34', family: 4 }, { address: '10.1.2.3', family: 4 }]);
     dns.set('metadata.customer.test', [{ address: 'fe80::1', family: 6 }]);
+    // What a DNS64 resolver answers for an IPv4-only host: allowed when that host is public.
+    dns.set('dns64.customer.test', [{ address: '64:ff9b::5db8:d822', family: 6 }]);
+    dns.set('nat64-metadata.customer.test', [{ address: '64:ff9b::a9fe:a9fe', family: 6 }]);
+    dns.set('6to4.customer.test', [{ address: '2002:a01:203::1', family: 6 }]);
   });
   afterAll(() => t.close());
 
@@ -166,5 +186,34 @@ describe('Webhook endpoints: address checks where local URLs are refused (e2e)',
     const created = await t.http().post(BASE).set(producer).send({ url: 'https://hooks.customer.test/hook', eventTypes: ['video.completed'] }).expect(201);
     const patched = await t.http().patch(`${BASE}/${created.body.data.id}`).set(producer).send({ url: 'http://10.0.0.1/' }).expect(400);
     expect(patched.body.message).toBe('url must not point at a loopback, private or link-local address');
+  });
+
+  it('refuses the IPv6 forms that reach a refused IPv4 address, and site-local addresses, named or resolved', async () => {
+    const producer = bearer((await t.given.loggedIn({ role: Role.Producer })).token);
+    const answer = (url: string) => t.http().post(BASE).set(producer).send({ url, eventTypes: ['video.completed'] });
+    for (const url of [
+      'http://[::127.0.0.1]/', // IPv4-compatible (deprecated), 127.0.0.1
+      'http://[::ffff:0:7f00:1]/', // IPv4-translated (RFC 6145)
+      'http://[64:ff9b::7f00:1]/', // NAT64, 127.0.0.1
+      'http://[64:ff9b::a9fe:a9fe]/latest', // NAT64, 169.254.169.254
+      'http://[64:ff9b:1::a00:1]/', // local-use NAT64 (RFC 8215): where the IPv4 sits is the translator's choice
+      'http://[2002:7f00:1::]/', // 6to4, 127.0.0.1
+      'http://[2002:c0a8:101::1]/', // 6to4, 192.168.1.1
+      'http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', // Teredo, client 127.0.0.1
+      'http://[fec0::1]/', // site-local (deprecated)
+      'http://[fd12:3456::1]/', // unique local
+      'http://[2001:db8::1]/', // documentation
+    ]) {
+      const response = await answer(url);
+      expect({ url, status: response.status, message: response.body.message }).toEqual({ url, status: 400, message: 'url must not point at a loopback, private or link-local address' });
+    }
+    for (const host of ['nat64-metadata.customer.test', '6to4.customer.test']) {
+      expect((await answer(`https://${host}/hook`).expect(400)).body.message).toBe('url resolves to a loopback, private or link-local address');
+    }
+    // The same forms of public addresses are allowed: NAT64 of 93.184.216.34, a DNS64 answer, 6to4 of 8.8.8.8, global unicast.
+    for (const url of ['http://[64:ff9b::5db8:d822]/', 'https://dns64.customer.test/hook', 'http://[2002:808:808::1]/', 'https://[2606:4700:4700::1111]/hook']) {
+      const response = await answer(url);
+      expect({ url, status: response.status }).toEqual({ url, status: 201 });
+    }
   });
 });

@@ -269,7 +269,8 @@ export const reelsReject = <ThrowOnError extends boolean = false>(options: Optio
 
 /**
  * The completed reel's video: a 302 to HeyGen's URL, or with `redirect=false` the URL in the
- * envelope. A URL near HeyGen's 7-day expiry is refreshed first.
+ * envelope. A URL near HeyGen's 7-day expiry, or not a usable http(s) URL, is refreshed first;
+ * without a usable one the answer is a 502.
  */
 export const reelsDownload = <ThrowOnError extends boolean = false>(options: Options<ReelsDownloadData, ThrowOnError>): RequestResult<ReelsDownloadResponses, ReelsDownloadErrors, ThrowOnError> => (options.client ?? client).get<ReelsDownloadResponses, ReelsDownloadErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -308,6 +308,10 @@ export type ReelResponseDto = {
      * Why the last call to HeyGen failed, while the reel waits (approved) for the next.
      */
     lastGenerateError?: string;
+    /**
+     * Why HeyGen's last success was not applied (an unusable URL), while the reel waits for usable ones.
+     */
+    lastEventError?: string;
     processingAt?: string;
     completedAt?: string;
     failedAt?: string;
@@ -417,7 +421,7 @@ export type HeygenWebhookResultDto = {
 export type HeygenWebhookDto = {
     event_type: string;
     /**
-     * `video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url` (the seed); on failure `msg` (HeyGen) or `error_message` (the seed)
+     * `video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url` (the seed), absolute http(s) URLs (a success with any other is a 400 and is not applied); on failure `msg` (HeyGen) or `error_message` (the seed)
      */
     event_data?: {
         [key: string]: unknown;
@@ -669,7 +673,7 @@ export type WebhookEndpointWithSecretDto = {
 
 export type CreateWebhookEndpointDto = {
     /**
-     * Where to POST the events (http or https).
+     * Where to POST the events (http or https; no `user:password@`: every user of the workspace sees the URL).
      */
     url: string;
     /**

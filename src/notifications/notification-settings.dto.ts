@@ -1,17 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { IsHttpUrl } from '../common/http-url.js';
 import { Trim } from '../common/text.js';
 import { NotificationSettingsRecord } from './notification-settings.repository.js';
-
-const URL_RULE = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
 
 /** Absent leaves a setting as it is; `null` removes a URL. */
 export class UpdateNotificationSettingsDto {
   /** A Slack incoming-webhook URL (https://hooks.slack.com/services/…); null removes it. */
   @IsOptional()
   @Trim()
-  @IsUrl(URL_RULE, { message: 'slackWebhookUrl must be an https URL' })
-  @MaxLength(2048)
+  @IsHttpUrl({ notHttpUrl: 'slackWebhookUrl must be an https URL' })
   @IsString({ message: 'slackWebhookUrl must be a string or null' })
   @ApiPropertyOptional({ type: String, nullable: true, example: 'https://hooks.slack.com/services/T000/B000/XXXX' })
   slackWebhookUrl?: string | null;
@@ -19,8 +17,7 @@ export class UpdateNotificationSettingsDto {
   /** A Discord channel webhook URL (https://discord.com/api/webhooks/…); null removes it. */
   @IsOptional()
   @Trim()
-  @IsUrl(URL_RULE, { message: 'discordWebhookUrl must be an https URL' })
-  @MaxLength(2048)
+  @IsHttpUrl({ notHttpUrl: 'discordWebhookUrl must be an https URL' })
   @IsString({ message: 'discordWebhookUrl must be a string or null' })
   @ApiPropertyOptional({ type: String, nullable: true, example: 'https://discord.com/api/webhooks/123/abc' })
   discordWebhookUrl?: string | null;

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { httpUrlProblem } from '../common/http-url.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
@@ -7,12 +8,32 @@ import { UserRepository } from '../users/user.repository.js';
 import { messageIdFor, OutboundEvents } from '../webhook-endpoints/outbound-events.js';
 import { ReelRecord, ReelRepository, ReelResult } from './reel.repository.js';
 
-/** What a HeyGen event did: applied it, saw it before, or ignored it (unknown video, a failure after a success). */
-export type ReelEventOutcome = 'accepted' | 'duplicate' | 'ignored';
+/**
+ * What a HeyGen event did: applied it, saw it before, ignored it (unknown video, a failure after a
+ * success), or refused it (a success whose URLs are unusable: `reason` says which and why).
+ */
+export type ReelEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'refused';
 
 export interface ReelEventResult {
   outcome: ReelEventOutcome;
   reel?: ReelRecord;
+  reason?: string;
+}
+
+/**
+ * Why HeyGen's video or thumbnail URL may not be stored (httpUrlProblem, the rule users' URLs
+ * follow), the field named as the caller calls it; undefined when both are usable or absent.
+ */
+export function reelResultProblem(
+  result: { [field in keyof ReelResult]?: unknown },
+  names: Record<keyof ReelResult, string> = { videoUrl: 'the video URL', thumbnailUrl: 'the thumbnail URL' },
+): string | undefined {
+  for (const field of ['videoUrl', 'thumbnailUrl'] as const) {
+    const value = result[field];
+    const problem = value === undefined ? undefined : httpUrlProblem(value);
+    if (problem) return `${names[field]} ${problem}`;
+  }
+  return undefined;
 }
 
 export const DEFAULT_REEL_FAILURE = 'HeyGen could not generate the video';
@@ -45,7 +66,14 @@ export class ReelEventsService {
     return byCallback;
   }
 
+  /**
+   * → completed, with HeyGen's URLs. Never with a URL that is not a usable http(s) URL (it would
+   * be redirected to, e-mailed and sent to customers' endpoints): such a success is `refused`,
+   * its reason noted on the reel, which stays as it was.
+   */
   async completed(reel: ReelRecord, result: ReelResult, videoId?: string): Promise<ReelEventResult> {
+    const problem = reelResultProblem(result);
+    if (problem) return this.refused(reel, problem);
     const completed = await this.reels.complete(reel.id, result, this.clock.now(), videoId);
     if (!completed) {
       const current = (await this.reels.findById(reel.id)) ?? reel;
@@ -65,6 +93,17 @@ export class ReelEventsService {
     this.logger.error(`❌ Reel ${failed.id} falló: ${failed.error}`);
     await this.notify(failed);
     return { outcome: 'accepted', reel: failed };
+  }
+
+  /**
+   * A success that cannot be applied: the reason is noted on the reel (`lastEventError`) unless it
+   * is completed already, and the reel stays as it was; the reconciliation asks HeyGen's status
+   * API about it as about any reel still processing.
+   */
+  async refused(reel: ReelRecord, reason: string): Promise<ReelEventResult> {
+    await this.reels.noteRefusedEvent(reel.id, `HeyGen's success was not applied: ${reason}`);
+    this.logger.warn(`Reel ${reel.id}: HeyGen's success was not applied: ${reason}`);
+    return { outcome: 'refused', reel: (await this.reels.findById(reel.id)) ?? reel, reason };
   }
 
   notFound(videoId: string | undefined, callbackId: string | undefined): void {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { isHttpUrl } from '../common/http-url.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { HeygenApiError } from './heygen.client.js';
@@ -132,8 +133,17 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
       try {
         const status = await this.heygen.videoStatus(reel.heygenVideoId!);
         if (status.status === 'completed') {
-          const result = await this.events.completed(reel, { videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl });
+          // HeyGen's own answer, asked by us: an unusable thumbnail is left out rather than
+          // failing a video that can be watched; an unusable video URL is refused below.
+          const thumbnailUrl = status.thumbnailUrl === undefined || isHttpUrl(status.thumbnailUrl) ? status.thumbnailUrl : undefined;
+          if (thumbnailUrl !== status.thumbnailUrl) this.logger.warn(`Reel ${reel.id}: HeyGen's thumbnail URL is not a usable http(s) URL; left out`);
+          const result = await this.events.completed(reel, { videoUrl: status.videoUrl, thumbnailUrl });
           if (result.outcome === 'accepted') completed++;
+          if (result.outcome === 'refused') {
+            // HeyGen's own answer has no URL we may serve: asking again would give the same.
+            const failure = await this.events.failed(reel, `HeyGen reported the video completed, but ${result.reason}`);
+            if (failure.outcome === 'accepted') failed++;
+          }
         } else if (status.status === 'failed') {
           const result = await this.events.failed(reel, status.error);
           if (result.outcome === 'accepted') failed++;

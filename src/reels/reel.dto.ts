@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { usableHttpUrl } from '../common/http-url.js';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { HasVisibleCharacter, IsPlainIdentifier, IsPlainName, Trim } from '../common/text.js';
@@ -113,6 +114,8 @@ export class ReelResponseDto {
   generateAttempts: number;
   /** Why the last call to HeyGen failed, while the reel waits (approved) for the next. */
   lastGenerateError?: string;
+  /** Why HeyGen's last success was not applied (an unusable URL), while the reel waits for usable ones. */
+  lastEventError?: string;
   processingAt?: Date;
   completedAt?: Date;
   failedAt?: Date;
@@ -146,8 +149,9 @@ export function toReelResponse(reel: ReelRecord): ReelResponseDto {
     dimension: reel.dimension,
     status: reel.status,
     heygenVideoId: reel.heygenVideoId,
-    videoUrl: reel.videoUrl,
-    thumbnailUrl: reel.thumbnailUrl,
+    // A URL stored before HeyGen's were checked is not handed out unless it is usable.
+    videoUrl: usableHttpUrl(reel.videoUrl),
+    thumbnailUrl: usableHttpUrl(reel.thumbnailUrl),
     urlsFetchedAt: reel.urlsFetchedAt,
     error: reel.error,
     approvedBy: reel.approvedBy,
@@ -157,6 +161,7 @@ export function toReelResponse(reel: ReelRecord): ReelResponseDto {
     rejectionReason: reel.rejectionReason,
     generateAttempts: reel.generateAttempts,
     lastGenerateError: reel.lastGenerateError,
+    lastEventError: reel.lastEventError,
     processingAt: reel.processingAt,
     completedAt: reel.completedAt,
     failedAt: reel.failedAt,

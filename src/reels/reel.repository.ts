@@ -29,6 +29,7 @@ export interface ReelRecord {
   rejectionReason?: string;
   generateAttempts: number;
   lastGenerateError?: string;
+  lastEventError?: string;
   generateStartedAt?: Date;
   processingAt?: Date;
   lastCheckedAt?: Date;
@@ -193,10 +194,18 @@ export class ReelRepository {
           ...(result.thumbnailUrl !== undefined && { thumbnailUrl: result.thumbnailUrl }),
           ...(heygenVideoId !== undefined && { heygenVideoId }),
         },
-        $unset: { error: 1, failedAt: 1, lastGenerateError: 1 },
+        $unset: { error: 1, failedAt: 1, lastGenerateError: 1, lastEventError: 1 },
       },
       heygenVideoId,
     );
+  }
+
+  /**
+   * HeyGen's success could not be applied (its URLs unusable): say why on a reel it could still
+   * complete. Its state does not change, so nothing is counted or owed.
+   */
+  async noteRefusedEvent(id: string, reason: string): Promise<void> {
+    await this.model.updateOne({ _id: new Types.ObjectId(id), status: { $in: COMPLETABLE } }, { $set: { lastEventError: reason } }).exec();
   }
 
   /** → failed with the reason; null when already failed, or completed (a late failure never wins). */
@@ -204,7 +213,10 @@ export class ReelRepository {
     return this.transition(
       id,
       FAILABLE,
-      { $set: { status: 'failed', error: reason, failedAt: now, notifyPending: true, ...(heygenVideoId !== undefined && { heygenVideoId }) } },
+      {
+        $set: { status: 'failed', error: reason, failedAt: now, notifyPending: true, ...(heygenVideoId !== undefined && { heygenVideoId }) },
+        $unset: { lastEventError: 1 },
+      },
       heygenVideoId,
     );
   }
@@ -292,6 +304,7 @@ function toRecord(reel: LeanReel): ReelRecord {
     rejectionReason: reel.rejectionReason,
     generateAttempts: reel.generateAttempts ?? 0,
     lastGenerateError: reel.lastGenerateError,
+    lastEventError: reel.lastEventError,
     generateStartedAt: reel.generateStartedAt,
     processingAt: reel.processingAt,
     lastCheckedAt: reel.lastCheckedAt,

@@ -100,6 +100,14 @@ export class Reel {
   lastGenerateError?: string;
 
   /**
+   * Why HeyGen's last success for the reel was not applied (a video or thumbnail URL that is no
+   * usable http(s) URL): the reel stays as it was, and the reconciliation asks HeyGen's status
+   * API for usable URLs. Cleared when the reel completes or fails.
+   */
+  @Prop()
+  lastEventError?: string;
+
+  /**
    * When the first generate call started. A call that got no answer may still have created the
    * video at HeyGen, so every later call first looks for it (by callback_id) from this time on.
    */

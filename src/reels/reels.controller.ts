@@ -100,7 +100,8 @@ export class ReelsController {
 
   /**
    * The completed reel's video: a 302 to HeyGen's URL, or with `redirect=false` the URL in the
-   * envelope. A URL near HeyGen's 7-day expiry is refreshed first.
+   * envelope. A URL near HeyGen's 7-day expiry, or not a usable http(s) URL, is refreshed first;
+   * without a usable one the answer is a 502.
    */
   @Get(':reelId/download')
   @ApiEnvelopeResponse(ReelDownloadDto)
@@ -113,7 +114,9 @@ export class ReelsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SuccessEnvelope<ReelDownloadDto>> {
     const reel = await this.reels.downloadUrl(user, reelId);
-    if (query.redirect !== 'false') void reply.code(HttpStatus.FOUND).header('location', reel.videoUrl);
+    // An http(s) URL (downloadUrl sees to it), as the WHATWG parser writes it: ASCII only, so the
+    // header can always be sent.
+    if (query.redirect !== 'false') void reply.code(HttpStatus.FOUND).header('location', new URL(reel.videoUrl).href);
     return ok({ url: reel.videoUrl, thumbnailUrl: reel.thumbnailUrl, urlsFetchedAt: reel.urlsFetchedAt });
   }
 }

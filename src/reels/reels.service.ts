@@ -3,6 +3,7 @@ import { workspaceScope } from '../common/workspace-scope.js';
 import { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { Role } from '../auth/role.enum.js';
 import { Clock } from '../common/clock.js';
+import { httpUrlProblem, isHttpUrl, usableHttpUrl } from '../common/http-url.js';
 import { HeygenApiError } from './heygen.client.js';
 import { HeygenClient } from './heygen.provider.js';
 import { ReelGenerationService } from './reel-generation.service.js';
@@ -77,13 +78,19 @@ export class ReelsService {
     throw new ConflictException(`Reel is ${current.status}; only a requested reel can be rejected`);
   }
 
-  /** The video's URL, refreshed from HeyGen's status API when the one we have is about to expire. */
+  /**
+   * The video's URL, refreshed from HeyGen's status API when the one we have is about to expire,
+   * or is not a usable http(s) URL (stored before HeyGen's URLs were checked): only such a URL is
+   * ever handed out or redirected to; without one the answer is a 502 saying so.
+   */
   async downloadUrl(user: AuthenticatedUser, id: string): Promise<ReelRecord & { videoUrl: string; urlsFetchedAt: Date }> {
     const reel = await this.get(user, id);
     if (reel.status !== 'completed') throw new ConflictException(`Reel is ${reel.status}; only a completed reel can be downloaded`);
     const now = this.clock.now();
-    const fresh = reel.videoUrl && reel.urlsFetchedAt && now.getTime() - reel.urlsFetchedAt.getTime() < HEYGEN_URL_REFRESH_AFTER_MS;
-    if (fresh) return reel as ReelRecord & { videoUrl: string; urlsFetchedAt: Date };
+    const usable = isHttpUrl(reel.videoUrl);
+    const fresh = usable && reel.urlsFetchedAt && now.getTime() - reel.urlsFetchedAt.getTime() < HEYGEN_URL_REFRESH_AFTER_MS;
+    if (fresh) return withUsableUrls(reel as ReelRecord & { videoUrl: string; urlsFetchedAt: Date });
+    if (reel.videoUrl !== undefined && !usable) this.logger.warn(`Reel ${reel.id}: its stored video URL is not a usable http(s) URL; asking HeyGen for a fresh one`);
     if (!reel.heygenVideoId) throw new ConflictException('Reel has no HeyGen video to download');
     let status;
     try {
@@ -91,16 +98,29 @@ export class ReelsService {
     } catch (error) {
       const reason = error instanceof HeygenApiError ? error.message : String(error);
       this.logger.warn(`Reel ${reel.id}: refreshing its video URL failed: ${reason}`);
-      throw new BadGatewayException('Could not get a fresh video link from HeyGen; try again later');
+      throw new BadGatewayException(
+        usable ? 'Could not get a fresh video link from HeyGen; try again later' : 'The stored video link is not an http(s) URL, and HeyGen could not give a fresh one; try again later',
+      );
     }
     if (status.status !== 'completed' || !status.videoUrl) throw new BadGatewayException('HeyGen has no video for this reel any more');
-    const refreshed = await this.reels.refreshUrls(reel.id, { videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl }, now);
+    const problem = httpUrlProblem(status.videoUrl);
+    if (problem) {
+      this.logger.warn(`Reel ${reel.id}: HeyGen's fresh video URL ${problem}`);
+      throw new BadGatewayException('HeyGen gave no usable video link for this reel (not an http(s) URL); try again later');
+    }
+    const thumbnailUrl = isHttpUrl(status.thumbnailUrl) ? status.thumbnailUrl : undefined;
+    const refreshed = await this.reels.refreshUrls(reel.id, { videoUrl: status.videoUrl, thumbnailUrl }, now);
     this.logger.log(`Reel ${reel.id}: video URL refreshed from HeyGen`);
-    return (refreshed ?? { ...reel, videoUrl: status.videoUrl, urlsFetchedAt: now }) as ReelRecord & { videoUrl: string; urlsFetchedAt: Date };
+    return withUsableUrls((refreshed ?? { ...reel, videoUrl: status.videoUrl, thumbnailUrl, urlsFetchedAt: now }) as ReelRecord & { videoUrl: string; urlsFetchedAt: Date });
   }
 
   /** The workspace a list reads: the caller's own, or any one a superadmin names. */
   scopeOf(user: AuthenticatedUser, requested?: string): string {
     return workspaceScope(user, requested);
   }
+}
+
+/** A thumbnail stored before HeyGen's URLs were checked is left out unless it is usable. */
+function withUsableUrls<T extends ReelRecord>(reel: T): T {
+  return { ...reel, thumbnailUrl: usableHttpUrl(reel.thumbnailUrl) };
 }

@@ -56,6 +56,34 @@ describe('StandardWebhooksVerifier', () => {
     expect(onlyNew.verify(headers(`v1a,${SPEC_SIGNATURE.slice(3)} v0,${hex}`), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid).toBe(false);
   });
 
+  it('takes only the canonical base64 of the 32-byte digest: other spellings that decode to it are refused', () => {
+    const verifier = new StandardWebhooksVerifier([key]);
+    const verifies = (signature: string) => verifier.verify(headers(signature), Buffer.from(SPEC_BODY), at(SPEC_TIMESTAMP)).valid;
+    const base64 = SPEC_SIGNATURE.slice(3);
+    expect(verifies(`v1,${base64}`)).toBe(true);
+    // Each of these decodes to the very same bytes with Node's lenient decoder.
+    const digest = Buffer.from(base64, 'base64');
+    const lastBitsSet = `${base64.slice(0, 42)}${String.fromCharCode(base64.charCodeAt(42) + 1)}=`;
+    for (const spelling of [
+      base64.slice(0, -1), // no padding
+      `${base64}AAAA`, // trailing data after the padding
+      `${base64}=AAAA`,
+      `${base64}==`,
+      ` ${base64}`.replace(' ', '\t'),
+      `${base64.slice(0, 20)}\n${base64.slice(20)}`,
+      base64.replace(/\+/g, '-').replace(/\//g, '_'), // URL-safe alphabet
+      lastBitsSet, // bits past the last byte set
+    ]) {
+      expect(Buffer.from(spelling, 'base64')).toEqual(digest);
+      expect({ spelling, valid: verifies(`v1,${spelling}`) }).toEqual({ spelling, valid: false });
+    }
+    // A longer or shorter digest is no HMAC-SHA256, whatever it starts with.
+    expect(verifies(`v1,${Buffer.concat([digest, Buffer.from([0])]).toString('base64')}`)).toBe(false);
+    expect(verifies(`v1,${digest.subarray(0, 31).toString('base64')}`)).toBe(false);
+    // A malformed entry beside a good one does not hide it.
+    expect(verifies(`v1,${base64.slice(0, -1)} v1,${base64}`)).toBe(true);
+  });
+
   it('is not configured without keys', () => {
     expect(new StandardWebhooksVerifier([]).configured).toBe(false);
   });
@@ -80,6 +108,10 @@ describe('HeygenSignatureVerifier', () => {
     const verifier = new HeygenSignatureVerifier([secret], names);
     expect(verifier.verify({}, body).reason).toBe('missing signature header (x-heygen-signature, signature, heygen-signature)');
     expect(verifier.verify({ signature: 'zz' }, body).reason).toBe('malformed signature');
+    // Exactly 64 hex digits: Buffer.from(…, 'hex') would stop at the first non-hex character.
+    for (const malformed of [hex.slice(0, 63), `${hex}0`, `${hex}00`, `${hex.slice(0, 62)}zz`, `${hex.slice(0, 32)} ${hex.slice(32)}`, `${hex}g`]) {
+      expect({ malformed, reason: verifier.verify({ signature: malformed }, body).reason }).toEqual({ malformed, reason: 'malformed signature' });
+    }
     expect(verifier.verify({ signature: hex }, Buffer.from(`${body.toString()} `)).reason).toBe('no matching signature in signature');
     expect(new HeygenSignatureVerifier(['another-secret'], names).verify({ signature: hex }, body).valid).toBe(false);
   });

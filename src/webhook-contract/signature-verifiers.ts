@@ -35,7 +35,8 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 /**
  * Standard Webhooks (https://www.standardwebhooks.com), as RCK signs: `webhook-signature` holds
- * space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.rawBody">`; any signature matching
+ * space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.rawBody">` (canonical base64 only,
+ * 44 characters: see canonicalBase64Digest); any signature matching
  * any configured key passes (several keys while one is rotated); the timestamp must be within
  * ±`toleranceSeconds` of now, so a captured delivery cannot be replayed later.
  */
@@ -70,12 +71,26 @@ export class StandardWebhooksVerifier implements SignatureVerifier {
     const offered = signatures
       .split(' ')
       .filter((part) => part.startsWith('v1,'))
-      .map((part) => Buffer.from(part.slice(3), 'base64'));
+      .flatMap((part) => canonicalBase64Digest(part.slice(3)) ?? []);
     // Every pair is compared, so the time taken does not say which key or signature matched.
     let valid = false;
     for (const candidate of offered) for (const digest of expected) valid = constantTimeEqual(candidate, digest) || valid;
     return valid ? { valid, deliveryId: id } : { valid, reason: 'no matching v1 signature', deliveryId: id };
   }
+}
+
+/** Base64 of a 32-byte digest: 43 characters and one `=`, the last character carrying 4 bits. */
+const BASE64_DIGEST = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/**
+ * The bytes of an HMAC-SHA256 signature written as canonical base64, or undefined. Node's decoder
+ * is lenient (it skips padding, stray `=`, whitespace and URL-safe characters, and ignores bits
+ * past the last byte), so several strings decode to the same digest; only the one canonical
+ * spelling of exactly 32 bytes is taken. Checking the spelling does not depend on the key, so
+ * its timing says nothing about the expected signature; the digests are compared in constant time.
+ */
+export function canonicalBase64Digest(text: string): Buffer | undefined {
+  return BASE64_DIGEST.test(text) ? Buffer.from(text, 'base64') : undefined;
 }
 
 /** Signs like an RCK server would (for tests, benchmarks and the README's example). */

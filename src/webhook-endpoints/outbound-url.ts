@@ -3,7 +3,7 @@ import { isAxiosError } from 'axios';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { AppConfig } from '../config/app-config.js';
-import { isInternalAddress, pointsAtInternalAddress } from '../products/image-url.js';
+import { isInternalAddress, pointsAtInternalAddress } from '../common/net.js';
 
 export interface ResolvedAddress {
   address: string;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsHttpUrl } from '../common/http-url.js';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { IsPlainName, Trim } from '../common/text.js';
@@ -8,8 +9,6 @@ import { WebhookEndpointRecord } from './webhook-endpoint.repository.js';
 import { OUTBOUND_EVENT_TYPES, OutboundEventType } from './webhook-endpoint.schema.js';
 import { ATTEMPT_STATUSES, AttemptStatus } from './webhook-message.schema.js';
 
-const URL_RULE = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
-const URL_MESSAGE = { message: 'url must be an http(s) URL' };
 const EVENT_TYPES_MESSAGE = `each eventTypes entry must be one of ${OUTBOUND_EVENT_TYPES.join(', ')}`;
 
 /** Superadmins only: the workspace to act on (others act on their own). */
@@ -27,10 +26,9 @@ export class ListWebhookEndpointsQueryDto extends PaginationQueryDto {
 }
 
 export class CreateWebhookEndpointDto {
-  /** Where to POST the events (http or https). */
+  /** Where to POST the events (http or https; no `user:password@`: every user of the workspace sees the URL). */
   @Trim()
-  @IsUrl(URL_RULE, URL_MESSAGE)
-  @MaxLength(2048)
+  @IsHttpUrl()
   @IsString({ message: 'url must be a string' })
   @ApiProperty({ example: 'https://hooks.example.com/videogen' })
   url: string;
@@ -56,8 +54,7 @@ export class CreateWebhookEndpointDto {
 export class UpdateWebhookEndpointDto {
   @IsOptional()
   @Trim()
-  @IsUrl(URL_RULE, URL_MESSAGE)
-  @MaxLength(2048)
+  @IsHttpUrl()
   @IsString({ message: 'url must be a string' })
   @ApiPropertyOptional({ example: 'https://hooks.example.com/videogen' })
   url?: string;

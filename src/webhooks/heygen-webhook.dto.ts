@@ -20,7 +20,8 @@ export class HeygenWebhookDto {
     type: 'object',
     additionalProperties: true,
     description:
-      '`video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url` (the seed); ' +
+      '`video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url` (the seed), ' +
+      'absolute http(s) URLs (a success with any other is a 400 and is not applied); ' +
       'on failure `msg` (HeyGen) or `error_message` (the seed)',
     example: { video_id: 'abc123xyz456', url: 'https://resource.heygen.ai/video/…', callback_id: '65abc123def456789012abcd' },
   })

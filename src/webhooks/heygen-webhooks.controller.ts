@@ -3,11 +3,12 @@ import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
-import { ReelEventResult, ReelEventsService } from '../reels/reel-events.service.js';
+import { ReelEventResult, ReelEventsService, reelResultProblem } from '../reels/reel-events.service.js';
+import { ReelResult } from '../reels/reel.repository.js';
 import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { HeygenOptionsResultDto, HeygenWebhookDto, HeygenWebhookResultDto } from './heygen-webhook.dto.js';
 import { WebhookEndpoint } from '../webhook-contract/webhook-endpoint.decorator.js';
-import { handled, WebhookHandled } from '../webhook-contract/webhook-handled.js';
+import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
 
 /** Validated against the DTO; fields HeyGen adds later are dropped, not refused. */
 const heygenBody = createValidationPipe({ forbidUnknownFields: false, expectedType: HeygenWebhookDto });
@@ -68,7 +69,15 @@ export class HeygenWebhooksController implements OnModuleInit {
     const videoId = stringField(data, 'video_id');
     const callbackId = stringField(data, 'callback_id');
     if (!videoId && !callbackId) throw new BadRequestException('event_data.video_id is required');
+    const urls = isSuccess ? successUrls(data) : undefined;
     const reel = await this.events.find(videoId, callbackId);
+    if (urls?.problem) {
+      // A success whose URLs we may not store is not applied, whatever the reel: a 400, so the
+      // event is recorded as rejected with the reason, HeyGen's own log shows a failed delivery,
+      // and the delivery id is not remembered as handled (a replay after a fix still applies).
+      if (reel) await this.events.refused(reel, urls.problem);
+      throw new BadRequestException(urls.problem);
+    }
     if (!reel) {
       this.events.notFound(videoId, callbackId);
       const response = ok({ event_type: eventType, outcome: 'ignored', video_id: videoId }, 'No reel with this video_id; event ignored');
@@ -76,28 +85,43 @@ export class HeygenWebhooksController implements OnModuleInit {
     }
 
     let result: ReelEventResult;
-    if (isSuccess) {
-      const videoUrl = stringField(data, 'video_url') ?? stringField(data, 'url');
-      const thumbnailUrl = stringField(data, 'thumbnail_url') ?? stringField(data, 'thumbnail');
-      result = await this.events.completed(reel, { videoUrl, thumbnailUrl }, videoId);
+    if (urls) {
+      result = await this.events.completed(reel, urls.result, videoId);
     } else {
       const reason = stringField(data, 'error_message') ?? stringField(data, 'msg') ?? stringField(data, 'error');
       result = await this.events.failed(reel, reason, videoId);
     }
+    // Checked above; the service refuses unusable URLs on every path, this one included.
+    if (result.outcome === 'refused') throw new BadRequestException(result.reason);
+    const outcome = result.outcome;
     const current = result.reel ?? reel;
     this.logger.log(`HeyGen ${eventType} for reel ${current.id}: ${result.outcome}`);
     const response = ok(
-      { event_type: eventType, outcome: result.outcome, video_id: videoId ?? current.heygenVideoId, reel_id: current.id, status: current.status },
-      messageFor(result.outcome, current.status),
+      { event_type: eventType, outcome, video_id: videoId ?? current.heygenVideoId, reel_id: current.id, status: current.status },
+      messageFor(outcome, current.status),
     );
-    return handled({ outcome: result.outcome, response, videoId: videoId ?? current.heygenVideoId, recordId: current.id, workspaceId: current.workspaceId, deliveryId });
+    return handled({ outcome, response, videoId: videoId ?? current.heygenVideoId, recordId: current.id, workspaceId: current.workspaceId, deliveryId });
   }
 }
 
-function messageFor(outcome: ReelEventResult['outcome'], status: string): string {
+function messageFor(outcome: WebhookOutcome, status: string): string {
   if (outcome === 'accepted') return 'Reel updated';
   if (outcome === 'duplicate') return 'Event already applied; nothing changed';
   return status === 'completed' ? 'Reel already completed; failure ignored' : `Reel is ${status}; event ignored`;
+}
+
+/**
+ * The video and thumbnail URLs of a success (HeyGen's `url`, the seed's `video_url` and
+ * `thumbnail_url`), or why they may not be stored (the rule every stored URL follows: type and
+ * length included, so every such refusal is noted on the reel), naming the field as sent.
+ */
+function successUrls(data: Record<string, unknown>): { result: ReelResult; problem?: string } {
+  const present = (name: string) => data[name] !== undefined && data[name] !== null && data[name] !== '';
+  const videoField = present('video_url') ? 'video_url' : 'url';
+  const thumbnailField = present('thumbnail_url') ? 'thumbnail_url' : 'thumbnail';
+  const sent = { videoUrl: present(videoField) ? data[videoField] : undefined, thumbnailUrl: present(thumbnailField) ? data[thumbnailField] : undefined };
+  const problem = reelResultProblem(sent, { videoUrl: `event_data.${videoField}`, thumbnailUrl: `event_data.${thumbnailField}` });
+  return problem ? { result: {}, problem } : { result: sent as ReelResult };
 }
 
 /** A non-empty string field of event_data (at most 2048 characters), or undefined; any other type is a 400. */

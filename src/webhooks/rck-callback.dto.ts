@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
-
-const httpUrl = (property: string) =>
-  IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: `${property} must be an http(s) URL` });
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsHttpUrl } from '../common/http-url.js';
 
 /**
  * RCK's success callback, as the seed writes it (snake_case URLs); the camelCase spellings the
- * seed's answers use are accepted too. Unknown fields are ignored, so RCK can add fields.
+ * seed's answers use are accepted too. Unknown fields are ignored, so RCK can add fields. Its
+ * URLs follow the same rule as HeyGen's (IsHttpUrl): they are stored and handed to browsers.
  */
 export class RckSuccessCallbackDto {
   /** The AIVideo id (24 hex digits). */
@@ -27,26 +26,22 @@ export class RckSuccessCallbackDto {
   localFilename?: string;
 
   @IsOptional()
-  @MaxLength(2048)
-  @httpUrl('video_url')
+  @IsHttpUrl()
   @ApiPropertyOptional({ example: 'https://cdn.example.com/video.mp4' })
   video_url?: string;
 
   @IsOptional()
-  @MaxLength(2048)
-  @httpUrl('img_s3_url')
+  @IsHttpUrl()
   @ApiPropertyOptional({ example: 'https://s3.amazonaws.com/thumbnail.jpg' })
   img_s3_url?: string;
 
   @IsOptional()
-  @MaxLength(2048)
-  @httpUrl('videoUrl')
+  @IsHttpUrl()
   @ApiPropertyOptional({ description: 'Alias of video_url' })
   videoUrl?: string;
 
   @IsOptional()
-  @MaxLength(2048)
-  @httpUrl('imgS3Url')
+  @IsHttpUrl()
   @ApiPropertyOptional({ description: 'Alias of img_s3_url' })
   imgS3Url?: string;
 }

@@ -25,6 +25,8 @@ export interface FakeVideo {
   video_url?: string;
   thumbnail_url?: string;
   error?: string;
+  /** What the status API gives as the URLs instead of fresh ones (a HeyGen gone wrong). */
+  fixedUrls?: { video_url: string; thumbnail_url?: string };
 }
 
 /**
@@ -74,9 +76,9 @@ export class FakeHeygen {
   }
 
   /** HeyGen finishes a video: the status API says so from now on. */
-  finish(videoId: string, outcome: { status: 'completed' } | { status: 'failed'; error: string }): void {
+  finish(videoId: string, outcome: { status: 'completed'; fixedUrls?: FakeVideo['fixedUrls'] } | { status: 'failed'; error: string }): void {
     const video = this.videos.get(videoId)!;
-    Object.assign(video, outcome.status === 'completed' ? { status: 'completed', ...this.freshUrls(videoId) } : outcome);
+    Object.assign(video, outcome.status === 'completed' ? { ...outcome, ...this.freshUrls(videoId) } : outcome);
   }
 
   async stop(): Promise<void> {
@@ -132,7 +134,7 @@ export class FakeHeygen {
       if (route === 'GET /v1/video_status.get') {
         const video = this.videos.get(url.searchParams.get('video_id') ?? '');
         if (!video) return json(404, { code: 40001, message: 'video not found', data: null });
-        const urls = video.status === 'completed' ? this.freshUrls(video.video_id) : {};
+        const urls = video.status === 'completed' ? (video.fixedUrls ?? this.freshUrls(video.video_id)) : {};
         return json(200, { code: 100, message: 'Success', data: { id: video.video_id, status: video.status, callback_id: video.callback_id, error: video.error ?? null, ...urls } });
       }
       if (route === 'POST /v1/webhook/endpoint.add') {
