@@ -5,7 +5,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
 import { BadRequestException } from '@nestjs/common';
 import { toErrorResponse } from './common/all-exceptions.filter.js';
-import { clientErrorHandler } from './common/client-errors.js';
+import { clientErrorHandler, frameworkErrorHandler } from './common/client-errors.js';
 import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
 import { AppModule } from './app.module.js';
@@ -36,6 +36,7 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.timeouts.requestMs / 4)),
     },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
   });
   // Our own JSON-only parser instead of Nest's (which would also take forms); it keeps the exact
   // bytes received on `request.rawBody`, as Nest's `rawBody: true` would, for webhook signatures.

@@ -1,6 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponse } from './all-exceptions.filter.js';
+import { logRequestCompleted } from './logging.js';
 
 /**
  * Node's HTTP parser refuses some requests before Fastify has a request object: headers too
@@ -30,4 +33,18 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * Fastify's router refuses some requests before any route, hook or Nest filter runs: a path
+ * parameter longer than `maxParamLength` (414), a parameter that is not valid percent-encoding
+ * (400), an async route constraint that failed (500). Fastify's own answer is outside the
+ * envelope and quotes the path; this one is the envelope, through the same function as every
+ * other error, and quotes nothing of the request. No hook runs for these requests, so the request
+ * id and the `request completed` line are done here.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toErrorResponse(error, new Logger('ExceptionFilter'));
+  void reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-request-id', request.id).send(body);
+  logRequestCompleted(request, reply);
 }
