@@ -2,8 +2,10 @@ import { after as afterAll, before as beforeAll, describe, it, mock } from 'node
 import { expect } from 'expect';
 import { Controller, Get, Logger, Param, Res } from '@nestjs/common';
 import { errorCodes, type FastifyReply } from 'fastify';
+import { AddressInfo, connect } from 'node:net';
 import type { Response } from 'supertest';
 import { Public } from '../src/auth/auth.decorators.js';
+import { eventually } from './utils/eventually.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** A route that fails the way a database driver would, to see what reaches the client. */
@@ -198,5 +200,51 @@ describe('Error envelope for bad input (e2e)', () => {
   it('reports the database state on /health', async () => {
     const response = await t.http().get('/health').expect(200);
     expect(response.body).toEqual({ success: true, data: expect.objectContaining({ status: 'ok', info: { mongodb: expect.objectContaining({ status: 'up' }) } }) });
+  });
+});
+
+describe('Error envelope while the server closes (e2e)', () => {
+  it('answers a request that arrives while the server closes with 503 in the envelope', async () => {
+    let started = false;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    @Controller('test-only')
+    class SlowController {
+      @Get('slow')
+      @Public()
+      async slow(): Promise<{ ok: true }> {
+        started = true;
+        await gate;
+        return { ok: true };
+      }
+    }
+    const t = await createTestApp({ controllers: [SlowController] });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const instance = t.app.getHttpAdapter().getInstance();
+    const state = Object.getOwnPropertySymbols(instance).find((symbol) => symbol.description === 'fastify.state')!;
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+
+    // A request in flight keeps its connection open while the server closes; another request
+    // arrives on that connection (pipelined) once the server has begun to close.
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('GET /test-only/slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await eventually(() => expect(started).toBe(true));
+    const closed = t.close();
+    await eventually(() => expect((instance as unknown as Record<symbol, { closing: boolean }>)[state].closing).toBe(true));
+    socket.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    // Its answer waits for the first one's (HTTP/1.1 answers in order): give it time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await closed;
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    socket.destroy();
+
+    const second = received.slice(received.indexOf('HTTP/1.1 503 '));
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toEqual({ success: false, message: 'The service is shutting down; retry later' });
   });
 });

@@ -48,3 +48,32 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   void reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-request-id', request.id).send(body);
   logRequestCompleted(request, reply);
 }
+
+/** The answer to a request that arrives while the server closes. */
+export const SHUTTING_DOWN = 'The service is shutting down; retry later';
+
+/**
+ * While the server closes, a request that still arrives (on a connection kept open by one in
+ * flight) is answered 503 at once, in the envelope, before anything else runs: Fastify's own
+ * answer (`return503OnClosing`, turned off in createAppParts) is outside it. Register before any
+ * other onRequest hook.
+ */
+export function registerClosingAnswer(instance: FastifyInstance): void {
+  let closing = false;
+  instance.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  instance.addHook('onRequest', (request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    void reply
+      .code(503)
+      .header('connection', 'close')
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('x-request-id', request.id)
+      .send({ success: false, message: SHUTTING_DOWN });
+  });
+}
