@@ -5,7 +5,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
 import { BadRequestException } from '@nestjs/common';
 import { toErrorResponse } from './common/all-exceptions.filter.js';
-import { clientErrorHandler } from './common/client-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerClosingAnswer } from './common/client-errors.js';
 import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { registerSecurityHeaders } from './common/security-headers.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
@@ -37,6 +37,9 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.timeouts.requestMs / 4)),
     },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // Answered in the envelope instead, by registerClosingAnswer.
+    return503OnClosing: false,
   });
   // Our own JSON-only parser instead of Nest's (which would also take forms); it keeps the exact
   // bytes received on `request.rawBody`, as Nest's `rawBody: true` would, for webhook signatures.
@@ -63,6 +66,9 @@ export async function createApp(config: AppConfig, mongodbUri: string, root = cr
  */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   const config = app.get(AppConfig);
+  const instance = app.getHttpAdapter().getInstance();
+  // First of the hooks: while closing, nothing else runs.
+  registerClosingAnswer(instance);
   // The React app calls from the browser; only its origins get CORS headers. Bearer tokens, not
   // cookies, so no credentials mode.
   const cors = {
@@ -81,7 +87,6 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
       callback(null, request.method !== 'OPTIONS' || (preflight && request.headers.origin) ? cors : { origin: false });
     },
   });
-  const instance = app.getHttpAdapter().getInstance();
   registerSecurityHeaders(instance);
   instance.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] && !request.headers.origin) {

@@ -1,5 +1,6 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,6 +201,28 @@ describe('HeyGen webhook (e2e)', () => {
       await eventually(() => smtp.to(owner.email));
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(smtp.messages.filter((m) => m.to.includes(owner.email))).toHaveLength(1);
+    });
+
+    it('answers a reused event_id with another body as the first, applies nothing, records a conflict and warns with both hashes', async () => {
+      const { reel, videoId } = await givenReel(t);
+      const other = await givenReel(t);
+      const eventId = `evt_${new Types.ObjectId().toHexString()}`;
+      const raw = JSON.stringify({ event_id: eventId, event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/1.mp4' } });
+      const first = await post(raw).expect(200);
+      // HeyGen's bug: the same event_id for another reel's event.
+      const reusedRaw = JSON.stringify({ event_id: eventId, event_type: 'avatar_video.fail', event_data: { video_id: other.videoId, msg: 'boom' } });
+      const requestId = newRequestId();
+      const reused = await post(reusedRaw, { 'x-heygen-signature': signHeygenWebhook(SECRET, reusedRaw), 'x-request-id': requestId }).expect(200);
+      expect(reused.body).toEqual(first.body);
+      expect((await reels().findById(reel.id))!.status).toBe('completed');
+      expect((await reels().findById(other.reel.id))!.status).toBe('processing');
+      const [event] = await eventsOfRequest(t, requestId);
+      expect(event).toEqual(expect.objectContaining({ status: 'conflict', deliveryId: eventId, httpStatus: 200 }));
+      const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+      const warning = logs.lines.find((line) => line.deliveryId === eventId && line.level === 40);
+      expect(warning).toEqual(expect.objectContaining({ source: 'heygen', firstBodySha256: sha256(raw), bodySha256: sha256(reusedRaw) }));
+      expect(warning!.msg).toContain(sha256(raw));
+      expect(warning!.msg).toContain(sha256(reusedRaw));
     });
 
     it('makes one change for concurrent identical deliveries', async () => {

@@ -308,7 +308,7 @@ describe('HTTP-level client errors and slow clients (e2e)', () => {
     const preflight = await t.http().options('/api/auth/login').set('Access-Control-Request-Method', 'POST').expect(400);
     expect(preflight.body).toEqual({ success: false, message: 'A CORS preflight request needs an Origin header' });
     const plain = await t.http().options('/api/auth/login').expect(404);
-    expect(plain.body).toEqual({ success: false, message: 'Cannot OPTIONS /api/auth/login' });
+    expect(plain.body).toEqual({ success: false, message: 'Route not found' });
     const real = await t.http().options('/api/auth/login').set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'POST').expect(204);
     expect(real.headers['access-control-allow-origin']).toBe('http://localhost:5173');
   });

@@ -89,6 +89,9 @@ describe('Structured logs (e2e)', () => {
     const json = { 'content-type': 'application/json' };
     const cases: Array<[string, number, () => ReturnType<ReturnType<TestApp['http']>['get']>]> = [
       ['once-unknown-route', 404, () => t.http().get('/api/nothing-here')],
+      // Refused by Fastify's router, before any hook.
+      ['once-param-too-long', 414, () => t.http().get(`/api/products/${'a'.repeat(200)}`)],
+      ['once-bad-url', 400, () => t.http().get('/api/products/%zz')],
       ['once-malformed', 400, () => t.http().post('/api/auth/login').set(json).send('{')],
       ['once-form', 415, () => t.http().post('/api/auth/login').type('form').send('a=b')],
       ['once-too-large', 413, () => t.http().post('/api/auth/login').set(json).send(JSON.stringify({ p: 'x'.repeat(5000) }))],

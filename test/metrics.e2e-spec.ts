@@ -67,8 +67,12 @@ describe('Prometheus metrics (e2e)', () => {
     const created = await t.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
       .send({ productIds: [product.id], templateId: 't', templateName: 'T' }).expect(201);
     const raw = JSON.stringify({ videoId: created.body.data.videoIds[0] });
+    const first = rckHeaders(raw);
+    await t.http().post('/internal/videos/success').set(first).send(raw).expect(200);
     await t.http().post('/internal/videos/success').set(rckHeaders(raw)).send(raw).expect(200);
-    await t.http().post('/internal/videos/success').set(rckHeaders(raw)).send(raw).expect(200);
+    // The first one's webhook-id with another body: a sender's bug, counted apart.
+    const other = JSON.stringify({ videoId: created.body.data.videoIds[0], youtubeVideoId: 'other' });
+    await t.http().post('/internal/videos/success').set(rckHeaders(other, { id: first['webhook-id'] })).send(other).expect(200);
     await t.http().post('/internal/videos/failure').set({ 'content-type': 'application/json' }).send(raw).expect(401);
     await t.http().post('/internal/videos/failure').set({ 'content-type': 'application/json' }).send('{"videoId":').expect(400);
 
@@ -76,6 +80,7 @@ describe('Prometheus metrics (e2e)', () => {
     const delta = (name: string, labels: Record<string, string> = {}) => sample(after, name, labels) - sample(before, name, labels);
     expect(delta('videogen_webhook_deliveries_total', { source: 'rck', event_type: 'success', outcome: 'accepted' })).toBe(1);
     expect(delta('videogen_webhook_deliveries_total', { source: 'rck', event_type: 'success', outcome: 'duplicate' })).toBe(1);
+    expect(delta('videogen_webhook_deliveries_total', { source: 'rck', event_type: 'success', outcome: 'conflict' })).toBe(1);
     expect(delta('videogen_webhook_deliveries_total', { source: 'rck', event_type: 'failure', outcome: 'rejected' })).toBe(2);
     expect(delta('videogen_video_status_transitions_total', { status: 'generating' })).toBe(1);
     expect(delta('videogen_video_status_transitions_total', { status: 'completed' })).toBe(1);

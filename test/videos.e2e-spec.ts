@@ -1,5 +1,6 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { Types } from 'mongoose';
 import { Role } from '../src/auth/role.enum.js';
 import { ProductRepository } from '../src/products/product.repository.js';
 import { WorkspaceRepository } from '../src/workspaces/workspace.repository.js';
@@ -52,7 +53,7 @@ describe('Bulk video generation through RCK (e2e)', () => {
     expect(rck.requests).toHaveLength(1);
     expect(rck.requests[0].body).toEqual({
       items: products.map((p, i) => ({
-        id_product: Number.parseInt(p.id.slice(0, 8), 16),
+        id_product: p.rckId,
         title: `Producto ${i}`,
         img_urls: [`https://example.com/${i}.jpg`],
         user_id: user.id,
@@ -87,6 +88,57 @@ describe('Bulk video generation through RCK (e2e)', () => {
     expect(rck.items.map((item) => item.videoId).sort()).toEqual([...response.body.data.videoIds].sort());
     expect(rck.items.every((item) => item.aspect_ratio === '9:16')).toBe(true);
     for (const id of response.body.data.videoIds) expect((await video(id))!.metadata.externalJobId).toBe(`job_${id}`);
+  });
+
+  describe('id_product', () => {
+    const isRckId = (value: unknown) => Number.isInteger(value) && (value as number) > 0 && (value as number) <= 2 ** 31 - 1;
+    const storedRckId = async (id: string) =>
+      (await t.connection.collection('products').findOne({ _id: new Types.ObjectId(id) }, { projection: { rckId: 1 } }))?.rckId;
+
+    it('is unique: 50 products created at once go to RCK with 50 distinct ids, each the one stored on its product', async () => {
+      const workspace = await t.given.workspace();
+      const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
+      const auth = { Authorization: `Bearer ${token}` };
+      // Created within the same second or two: the ObjectId's creation second could not tell them apart.
+      const created = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+        t.http().post('/api/products').set(auth).send({ title: `Import ${i}`, sku: `IMPORT-${i}`, imageUrls: [] }).expect(201)));
+      const ids: string[] = created.map((response) => response.body.data.id);
+      expect(created[0].body.data).not.toHaveProperty('rckId');
+      for (let i = 0; i < ids.length; i += 20) {
+        await t.http().post('/api/videos/bulk-generate').set(auth).send({ productIds: ids.slice(i, i + 20), templateId: 't', templateName: 'T' }).expect(201);
+      }
+      const sent = rck.items.map((item) => item.id_product);
+      expect(sent).toHaveLength(50);
+      expect(sent.every(isRckId)).toBe(true);
+      expect(new Set(sent).size).toBe(50);
+      const bySku = new Map(rck.items.map((item) => [item.sku, item.id_product]));
+      for (let i = 0; i < ids.length; i++) expect(bySku.get(`IMPORT-${i}`)).toBe(await storedRckId(ids[i]));
+      // The unique index holds it even against a write that bypasses the counter.
+      await expect(t.connection.collection('products').insertOne({ workspaceId: new Types.ObjectId(workspace.id), title: 'Copy', sku: 'COPY-1', rckId: sent[0] }))
+        .rejects.toThrow(/duplicate key/);
+    });
+
+    it('is given to a product created before products were numbered on its first dispatch, and kept, even by two dispatches at once', async () => {
+      const { workspace, auth } = await givenCatalogue(0);
+      const { insertedId } = await t.connection.collection('products').insertOne({
+        workspaceId: new Types.ObjectId(workspace.id), title: 'Antiguo', sku: 'OLD-1', imageUrls: [], videos: [], createdAt: new Date(), updatedAt: new Date(),
+      });
+      const old = insertedId.toHexString();
+      const send = () => t.http().post('/api/videos/bulk-generate').set(auth).send({ productIds: [old], templateId: 't', templateName: 'T' }).expect(201);
+      await Promise.all([send(), send()]);
+      // RCK refuses the third send: the job runner's later send goes out with the same id.
+      rck.script.push({ status: 503 });
+      const refused = await send();
+      expect(refused.body.data.videos[0].status).toBe('pending');
+      await eventually(async () => expect((await video(refused.body.data.videoIds[0]))!.status).toBe('generating'));
+
+      const sent = rck.items.map((item) => item.id_product);
+      expect(sent).toHaveLength(4);
+      expect(isRckId(sent[0])).toBe(true);
+      expect(new Set(sent)).toEqual(new Set([await storedRckId(old)]));
+      // A product created later gets a number of its own.
+      expect((await t.given.product(workspace.id)).rckId).not.toBe(sent[0]);
+    });
   });
 
   it('validates the body: ids, duplicates, template fields, aspect ratio, batch size', async () => {

@@ -139,26 +139,33 @@ describe('Replaying webhook events (e2e)', () => {
     expect((await t.http().post('/api/webhook-events/replay').set(admin).send({}).expect(400)).body.message)
       .toBe('More than 3 events match; narrow the filters (from / to) and replay in parts');
     expect((await t.http().post('/api/webhook-events/replay').set(admin).send({ status: 'lost' }).expect(400)).body.message)
-      .toBe('status must be one of accepted, duplicate, ignored, rejected, failed');
+      .toBe('status must be one of accepted, duplicate, conflict, ignored, rejected, failed');
   });
 
-  it('never applies a body that was answered as a duplicate: another video\'s callback reusing a handled webhook-id', async () => {
+  it('never applies a body that was answered as a conflict: another video\'s callback reusing a handled webhook-id', async () => {
     const [a, b] = await givenVideos(2);
     const webhookId = `msg_${new Types.ObjectId().toHexString()}`;
     const success = JSON.stringify({ videoId: a });
     await deliver('success', success, rckHeaders(success, { id: webhookId }));
     const failure = JSON.stringify({ videoId: b, error: 'Render crashed' });
-    const repeated = await deliver('failure', failure, rckHeaders(failure, { id: webhookId }));
-    expect((await eventModel(t).findById(repeated).lean())!).toEqual(expect.objectContaining({ status: 'duplicate', httpStatus: 200 }));
+    const reused = await deliver('failure', failure, rckHeaders(failure, { id: webhookId }));
+    expect((await eventModel(t).findById(reused).lean())!).toEqual(expect.objectContaining({ status: 'conflict', httpStatus: 200 }));
     expect((await t.app.get(AIVideoRepository).findById(b))!.status).toBe('generating');
 
-    // One by one, and in bulk (a filter that matches it: the bulk replay leaves duplicates out).
-    const response = await replay(repeated).expect(200);
-    expect(response.body.message).toBe('Webhook event replayed: duplicate');
-    expect(response.body.data.event).toEqual(expect.objectContaining({ replayOf: repeated, status: 'duplicate', httpStatus: 200 }));
+    // One by one, and in bulk (filters that match it: the bulk replay leaves conflicts out).
+    const response = await replay(reused).expect(200);
+    expect(response.body.message).toBe('Webhook event replayed: conflict');
+    expect(response.body.data.event).toEqual(expect.objectContaining({ replayOf: reused, status: 'conflict', httpStatus: 200 }));
     expect(response.body.data.response).toEqual(expect.objectContaining({ success: true, message: 'Video status updated successfully', data: expect.objectContaining({ videoId: a }) }));
-    const bulk = await t.http().post('/api/webhook-events/replay').set(admin).send({ videoId: b }).expect(202);
-    expect(bulk.body.data.queued).toBe(0);
+    for (const filter of [{ videoId: b }, { videoId: b, status: 'conflict' }]) {
+      const bulk = await t.http().post('/api/webhook-events/replay').set(admin).send(filter).expect(202);
+      expect(bulk.body.data.queued).toBe(0);
+    }
+    // Once the id is forgotten (its memory lasts 7 days), the event's own status still says not to apply it.
+    await t.connection.collection('webhookdeliveries').deleteOne({ source: 'rck', deliveryId: webhookId });
+    const late = await replay(reused).expect(200);
+    expect(late.body.data.event).toEqual(expect.objectContaining({ replayOf: reused, status: 'conflict' }));
+    expect(late.body.data.response).toEqual({ success: true, message: 'Not applied: this delivery repeated one handled before' });
     await t.app.get(JobRunner).drain(10_000);
     const video = (await t.app.get(AIVideoRepository).findById(b))!;
     expect(video.status).toBe('generating');

@@ -35,6 +35,7 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
       event('2020-03-10T08:00:00Z', 'heygen', 'accepted', 'avatar_video.success'),
       event('2020-03-10T08:00:00Z', 'heygen', 'accepted', 'avatar_video.fail'),
       event('2020-03-10T09:00:00Z', 'rck', 'failed', 'success', 500),
+      event('2020-03-10T09:30:00Z', 'rck', 'conflict', 'success'),
       // Outside [from, to): to is exclusive.
       event('2020-03-01T23:59:59.999Z', 'rck', 'accepted', 'success'),
       event('2020-03-16T00:00:00Z', 'rck', 'accepted', 'success'),
@@ -56,7 +57,7 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
 
   const stats = (query: Record<string, string>) => t.http().get('/api/webhook-events/stats').query(query).set(admin);
   const window = { from: '2020-03-02T00:00:00Z', to: '2020-03-16T00:00:00Z' };
-  const counts = (c: Partial<Record<WebhookEventStatus | 'total', number>>) => ({ total: 0, accepted: 0, duplicate: 0, ignored: 0, rejected: 0, failed: 0, ...c });
+  const counts = (c: Partial<Record<WebhookEventStatus | 'total', number>>) => ({ total: 0, accepted: 0, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0, ...c });
 
   it('answers exact numbers for a known data set, per day', async () => {
     const response = await stats({ ...window, groupBy: 'day' }).expect(200);
@@ -66,17 +67,17 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
         from: '2020-03-02T00:00:00.000Z',
         to: '2020-03-16T00:00:00.000Z',
         groupBy: 'day',
-        total: 14,
+        total: 15,
         bySource: [
           { source: 'heygen', ...counts({ total: 3, accepted: 2, rejected: 1 }) },
-          { source: 'rck', ...counts({ total: 11, accepted: 4, duplicate: 2, ignored: 1, rejected: 3, failed: 1 }) },
+          { source: 'rck', ...counts({ total: 12, accepted: 4, duplicate: 2, conflict: 1, ignored: 1, rejected: 3, failed: 1 }) },
         ],
         outcomes: { succeeded: 4, failed: 2, successRate: 0.6667, failureRate: 0.3333 },
         generationTime: { videos: 20, averageMs: 10500, p95Ms: 19000 },
         volume: [
           { period: '2020-03-02', ...counts({ total: 4, accepted: 4 }) },
           { period: '2020-03-03', ...counts({ total: 7, duplicate: 2, ignored: 1, rejected: 4 }) },
-          { period: '2020-03-10', ...counts({ total: 3, accepted: 2, failed: 1 }) },
+          { period: '2020-03-10', ...counts({ total: 4, accepted: 2, conflict: 1, failed: 1 }) },
         ],
         refused: [
           { source: 'heygen', total: 1, byHttpStatus: { 401: 1 } },
@@ -95,9 +96,9 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
 
   it('groups by ISO week and by month', async () => {
     const weeks = (await stats({ ...window, groupBy: 'week' }).expect(200)).body.data.volume;
-    expect(weeks.map((w: { period: string; total: number }) => [w.period, w.total])).toEqual([['2020-W10', 11], ['2020-W11', 3]]);
+    expect(weeks.map((w: { period: string; total: number }) => [w.period, w.total])).toEqual([['2020-W10', 11], ['2020-W11', 4]]);
     const months = (await stats({ ...window, groupBy: 'month' }).expect(200)).body.data.volume;
-    expect(months.map((m: { period: string; total: number }) => [m.period, m.total])).toEqual([['2020-03', 14]]);
+    expect(months.map((m: { period: string; total: number }) => [m.period, m.total])).toEqual([['2020-03', 15]]);
   });
 
   it('defaults to the last 30 days, and says when there is nothing', async () => {

@@ -3,6 +3,7 @@ import { expect } from 'expect';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { Role } from '../src/auth/role.enum.js';
+import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
@@ -93,6 +94,37 @@ describe('Webhook event log (e2e)', () => {
       } finally {
         callbacks.succeeded = original;
       }
+    });
+
+    it('conflict: a delivery id reused with another body is answered like the first, not applied, recorded as conflict with its body\'s hash', async () => {
+      const [a, b] = (await givenVideos(2)).ids;
+      const raw = JSON.stringify({ videoId: a, youtubeVideoId: 'first' });
+      const headers = rckHeaders(raw);
+      const first = await deliver('success', raw, headers);
+      expect(first.response.status).toBe(200);
+      const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+      // The id's memory keeps the first body's hash.
+      expect(await t.connection.collection('webhookdeliveries').findOne({ source: 'rck', deliveryId: headers['webhook-id'] }))
+        .toEqual(expect.objectContaining({ bodySha256: sha256(raw) }));
+
+      // Another video's callback under the same webhook-id, correctly signed.
+      const other = JSON.stringify({ videoId: b, youtubeVideoId: 'second' });
+      const reused = await deliver('success', other, rckHeaders(other, { id: headers['webhook-id'] }));
+      expect(reused.response.status).toBe(200);
+      expect(reused.response.body).toEqual(first.response.body);
+      expect((await t.app.get(AIVideoRepository).findById(b))!.status).toBe('generating');
+      const event = await onlyEvent(reused.requestId);
+      expect(event).toEqual(expect.objectContaining({
+        status: 'conflict', httpStatus: 200, deliveryId: headers['webhook-id'], payload: JSON.parse(other), payloadSha256: sha256(other), signatureValid: true,
+      }));
+
+      // The same body again is still a plain duplicate.
+      const retry = await deliver('success', raw, rckHeaders(raw, { id: headers['webhook-id'] }));
+      expect((await onlyEvent(retry.requestId)).status).toBe('duplicate');
+
+      // The list filters on it.
+      const listed = await t.http().get('/api/webhook-events').query({ status: 'conflict', videoId: b }).set(admin).expect(200);
+      expect(listed.body.data.events.map((e: { _id: string }) => e._id)).toEqual([event._id.toHexString()]);
     });
 
     it('duplicate callback under a new delivery id: the handler says so, and the event too', async () => {
@@ -269,7 +301,7 @@ describe('Webhook event log (e2e)', () => {
       expect((await t.http().get('/api/webhook-events').query({ from: start.toISOString(), to: start.toISOString() }).set(admin).expect(400)).body.message).toBe('from must be before to');
       expect(await list({ from: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
       expect((await t.http().get('/api/webhook-events').query({ status: 'lost' }).set(admin).expect(400)).body.message)
-        .toBe('status must be one of accepted, duplicate, ignored, rejected, failed');
+        .toBe('status must be one of accepted, duplicate, conflict, ignored, rejected, failed');
       expect((await t.http().get('/api/webhook-events').query({ from: 'yesterday' }).set(admin).expect(400)).body.message).toBe('from must be a date (ISO 8601)');
       expect((await t.http().get('/api/webhook-events').query({ foo: 1 }).set(admin).expect(400)).body.message).toBe('property foo should not exist');
     });

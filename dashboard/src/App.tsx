@@ -28,8 +28,15 @@ const RANGES = [
 ] as const;
 const VIDEO_STATUSES = ['pending', 'generating', 'completed', 'failed'] as const;
 const REEL_STATUSES = ['requested', 'approved', 'rejected', 'processing', 'completed', 'failed'] as const;
-const OUTCOMES = ['accepted', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
-const OUTCOME_COLORS: Record<string, string> = { accepted: '#17803d', duplicate: '#c9a227', ignored: '#9aa1b1', rejected: '#d9534f', failed: '#7a1010' };
+const OUTCOMES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed'] as const;
+const OUTCOME_COLORS: Record<string, string> = {
+  accepted: '#17803d',
+  duplicate: '#c9a227',
+  conflict: '#e8590c',
+  ignored: '#9aa1b1',
+  rejected: '#d9534f',
+  failed: '#7a1010',
+};
 const FEED_MAX = 200;
 
 /** A row of the live feed: from the event log at first, then from the stream. */

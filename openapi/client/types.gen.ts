@@ -436,7 +436,7 @@ export type HeygenWebhookDto = {
     created_at?: string | number;
 };
 
-export type WebhookEventStatus = 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
+export type WebhookEventStatus = 'accepted' | 'duplicate' | 'conflict' | 'ignored' | 'rejected' | 'failed';
 
 export type WebhookEventResponseDto = {
     _id: string;
@@ -452,7 +452,8 @@ export type WebhookEventResponseDto = {
         [key: string]: unknown;
     } | null;
     /**
-     * For a delivery refused before its handler: the SHA-256 (hex) of the whole body received.
+     * For a delivery refused before its handler, and for a `conflict` (its id was handled before
+     * with another body): the SHA-256 (hex) of the whole body received.
      */
     payloadSha256?: string;
     source: 'rck' | 'heygen';
@@ -511,6 +512,10 @@ export type SourceStatsDto = {
     total: number;
     accepted: number;
     duplicate: number;
+    /**
+     * A delivery id seen before with another body: answered as the first, not applied.
+     */
+    conflict: number;
     ignored: number;
     rejected: number;
     failed: number;
@@ -555,6 +560,10 @@ export type PeriodStatsDto = {
     total: number;
     accepted: number;
     duplicate: number;
+    /**
+     * A delivery id seen before with another body: answered as the first, not applied.
+     */
+    conflict: number;
     ignored: number;
     rejected: number;
     failed: number;

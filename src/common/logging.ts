@@ -2,7 +2,7 @@ import { LoggerService, RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DestinationStream, pino, Logger as Pino } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { secretHeaderNames } from './secret-headers.js';
@@ -143,18 +143,22 @@ export function registerRequestLogging(instance: FastifyInstance): void {
     done();
   });
   instance.addHook('onResponse', (request, reply, done) => {
-    if (request.url !== '/health') {
-      request.log[levelFor(reply.statusCode)](
-        {
-          req: { method: request.method, url: request.url, headers: request.headers, remoteAddress: request.ip },
-          res: { statusCode: reply.statusCode },
-          responseTime: Math.round(reply.elapsedTime),
-        },
-        requestCompleted,
-      );
-    }
+    logRequestCompleted(request, reply);
     done();
   });
+}
+
+/** The one `request completed` line of a response (also for those answered before any hook, see frameworkErrorHandler). */
+export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.url === '/health') return;
+  request.log[levelFor(reply.statusCode)](
+    {
+      req: { method: request.method, url: request.url, headers: request.headers, remoteAddress: request.ip },
+      res: { statusCode: reply.statusCode },
+      responseTime: Math.round(reply.elapsedTime),
+    },
+    requestCompleted,
+  );
 }
 
 /**

@@ -64,6 +64,7 @@ export class ProductListDto {
   pagination: PaginationDto;
 }
 
-export function toProductResponse(product: ProductRecord): ProductResponseDto {
+/** The RCK id stays inside: RCK's business, not the API's. */
+export function toProductResponse({ rckId: _rckId, ...product }: ProductRecord): ProductResponseDto {
   return { ...product, videos: product.videos.map((video) => ({ ...video })) };
 }

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model, Types } from 'mongoose';
+import { CounterRepository } from './counter.repository.js';
 import { Product, VideoStatus } from './product.schema.js';
+
+/** The counter that numbers products for RCK. */
+const RCK_ID_COUNTER = 'products.rckId';
+/** RCK's `id_product` is a 32-bit integer column: the counter must never pass it. */
+const MAX_RCK_ID = 2 ** 31 - 1;
 
 export interface ProductVideoRecord {
   videoId?: string;
@@ -32,6 +38,8 @@ export interface ProductRecord {
   sku: string;
   imageUrls: string[];
   videos: ProductVideoRecord[];
+  /** The product's `id_product` at RCK; missing only on a product created before it existed and never sent. */
+  rckId?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -47,11 +55,56 @@ type LeanProduct = Product & { _id: Types.ObjectId };
 /** Every read takes the workspace: an unscoped product query cannot be written by accident. */
 @Injectable()
 export class ProductRepository {
-  constructor(@InjectModel(Product.name) private readonly model: Model<Product>) {}
+  constructor(
+    @InjectModel(Product.name) private readonly model: Model<Product>,
+    private readonly counters: CounterRepository,
+  ) {}
 
   async create(workspaceId: string, product: NewProduct): Promise<ProductRecord> {
-    const created = await this.model.create({ ...product, workspaceId: new Types.ObjectId(workspaceId) });
+    const rckId = await this.nextRckId();
+    const created = await this.model.create({ ...product, workspaceId: new Types.ObjectId(workspaceId), rckId });
     return toRecord(created.toObject() as LeanProduct);
+  }
+
+  /**
+   * The products with their RCK ids, in the order given, giving one to each product that has none
+   * yet (created before products were numbered). A product takes a number only while it has none,
+   * so two dispatches of the same product at once agree on the number stored first; the other
+   * number is never used.
+   */
+  async withRckIds(products: ProductRecord[]): Promise<Array<ProductRecord & { rckId: number }>> {
+    const missing = products.filter((product) => product.rckId === undefined);
+    if (missing.length === 0) return products as Array<ProductRecord & { rckId: number }>;
+    await Promise.all(
+      missing.map(async (product) => {
+        const rckId = await this.nextRckId();
+        await this.model
+          .updateOne(
+            { _id: new Types.ObjectId(product.id), workspaceId: new Types.ObjectId(product.workspaceId), rckId: { $exists: false } },
+            { $set: { rckId } },
+            // The product itself has not changed.
+            { timestamps: false },
+          )
+          .exec();
+      }),
+    );
+    const workspaceIds = [...new Set(missing.map((product) => product.workspaceId))].map((id) => new Types.ObjectId(id));
+    const stored = await this.model
+      .find({ _id: { $in: missing.map((product) => new Types.ObjectId(product.id)) }, workspaceId: { $in: workspaceIds } }, { rckId: 1 })
+      .lean<Array<{ _id: Types.ObjectId; rckId?: number }>>()
+      .exec();
+    const rckIds = new Map(stored.map((product) => [product._id.toHexString(), product.rckId]));
+    // A product deleted since the caller read it is left out, as a read now would leave it.
+    return products.flatMap((product) => {
+      const rckId = product.rckId ?? rckIds.get(product.id);
+      return rckId === undefined ? [] : [{ ...product, rckId }];
+    });
+  }
+
+  private async nextRckId(): Promise<number> {
+    const rckId = await this.counters.next(RCK_ID_COUNTER);
+    if (rckId > MAX_RCK_ID) throw new Error(`The products.rckId counter passed ${MAX_RCK_ID}, RCK's largest id_product`);
+    return rckId;
   }
 
   async findInWorkspace(workspaceId: string, productId: string): Promise<ProductRecord | null> {
@@ -121,6 +174,7 @@ function toRecord(product: LeanProduct): ProductRecord {
     sku: product.sku,
     imageUrls: product.imageUrls ?? [],
     videos: (product.videos ?? []).map(({ version: _version, ...video }) => ({ ...video, videoId: video.videoId?.toHexString() })),
+    ...(product.rckId !== undefined && { rckId: product.rckId }),
     createdAt: product.createdAt,
     updatedAt: product.updatedAt,
   };

@@ -66,6 +66,14 @@ export class Product {
   @Prop({ type: [SchemaFactory.createForClass(ProductVideo)], default: [] })
   videos: ProductVideo[];
 
+  /**
+   * The product's `id_product` at RCK: a positive 32-bit integer from the `products.rckId`
+   * counter, taken when the product is created. Products created before it existed get theirs on
+   * their first dispatch.
+   */
+  @Prop()
+  rckId?: number;
+
   createdAt: Date;
   updatedAt: Date;
 }
@@ -75,3 +83,5 @@ export const ProductSchema = SchemaFactory.createForClass(Product);
 // A SKU identifies a product within its workspace; listing pages sort newest first.
 ProductSchema.index({ workspaceId: 1, sku: 1 }, { unique: true });
 ProductSchema.index({ workspaceId: 1, createdAt: -1 });
+// One product per RCK id; older products have none until their first dispatch.
+ProductSchema.index({ rckId: 1 }, { unique: true, partialFilterExpression: { rckId: { $exists: true } } });

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 
 /** One product as RCK's create-images-batch takes it (field names are RCK's). */
 export interface RckBatchItem {
+  /** The product's own positive 32-bit number (`Product.rckId`), unique across products. */
   id_product: number;
   title: string;
   img_urls: string[];
@@ -19,16 +20,6 @@ export interface RckBatchItem {
 /** RCK refused, failed or did not answer in time; the message is safe to store and show. */
 export class RckDispatchError extends Error {
   override readonly name = 'RckDispatchError';
-}
-
-/**
- * The seed's integer conversion of an ObjectId for RCK's `id_product`: the id's first 4 bytes
- * (its creation second) read as an unsigned integer, e.g. 507f1f77… → 1350508407. It fits RCK's
- * 32-bit column but is not unique (two products created in the same second share it), so RCK
- * correlates callbacks by `videoId`, never by `id_product`.
- */
-export function rckProductId(objectId: string): number {
-  return Number.parseInt(objectId.slice(0, 8), 16);
 }
 
 /** The RCK Description server's HTTP API, through @nestjs/axios. */

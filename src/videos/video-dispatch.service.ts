@@ -5,7 +5,7 @@ import { MetricsService } from '../monitoring/metrics.service.js';
 import { ProductRecord, ProductRepository } from '../products/product.repository.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
-import { RckBatchItem, RckClient, RckDispatchError, rckProductId } from './rck.client.js';
+import { RckBatchItem, RckClient, RckDispatchError } from './rck.client.js';
 import { BatchDigestService } from './batch-digest.service.js';
 import { VideoEffectsService } from './video-effects.service.js';
 import { VideoSyncService } from './video-sync.service.js';
@@ -62,10 +62,11 @@ export class VideoDispatchService implements OnModuleInit {
    * every refused chunk. Answers each video's status afterwards.
    */
   async dispatchNow(videos: AIVideoRecord[], products: Map<string, ProductRecord>): Promise<Map<string, 'generating' | 'pending' | 'failed'>> {
+    const numbered = new Map((await this.products.withRckIds([...products.values()])).map((product) => [product.id, product]));
     const chunks = chunk(videos, this.config.videos.rckBatchSize);
     const results = await mapLimited(chunks, 4, async (videosOfChunk) => {
       try {
-        const jobIds = await this.rck.createImagesBatch(videosOfChunk.map((video) => toItem(video, products.get(video.productId)!)));
+        const jobIds = await this.rck.createImagesBatch(videosOfChunk.map((video) => toItem(video, numbered.get(video.productId)!)));
         return { videos: videosOfChunk, jobIds };
       } catch (error) {
         return { videos: videosOfChunk, error: error instanceof RckDispatchError ? error.message : 'RCK request failed' };
@@ -110,7 +111,7 @@ export class VideoDispatchService implements OnModuleInit {
     const pending = await this.videos.findPending(videoIds);
     if (pending.length === 0) return;
     const productIds = [...new Set(pending.map((video) => video.productId))];
-    const products = await this.products.findManyInWorkspace(pending[0].workspaceId, productIds);
+    const products = await this.products.withRckIds(await this.products.findManyInWorkspace(pending[0].workspaceId, productIds));
     const byId = new Map(products.map((product) => [product.id, product]));
     const sendable = pending.filter((video) => byId.has(video.productId));
     const gone = pending.filter((video) => !byId.has(video.productId)).map((video) => video.id);
@@ -192,9 +193,9 @@ export class VideoDispatchService implements OnModuleInit {
   }
 }
 
-function toItem(video: AIVideoRecord, product: ProductRecord): RckBatchItem {
+function toItem(video: AIVideoRecord, product: ProductRecord & { rckId: number }): RckBatchItem {
   return {
-    id_product: rckProductId(product.id),
+    id_product: product.rckId,
     title: product.title,
     img_urls: product.imageUrls,
     user_id: video.userId,

@@ -177,9 +177,15 @@ export function refusedEventFromRequest(
   const raw = request.rawBody;
   if (raw && raw.length > 0) {
     event.payloadBytes = raw.length;
-    event.payloadSha256 = createHash('sha256').update(raw).digest('hex');
+    event.payloadSha256 = rawBodySha256(request);
   }
   return event;
+}
+
+/** The SHA-256 (hex) of the exact bytes received; undefined when no body was read. */
+export function rawBodySha256(request: WebhookRequest): string | undefined {
+  const raw = request.rawBody;
+  return raw && raw.length > 0 ? createHash('sha256').update(raw).digest('hex') : undefined;
 }
 
 function refusedPayloadOf(request: WebhookRequest): { payload: unknown; payloadTruncated?: boolean } {

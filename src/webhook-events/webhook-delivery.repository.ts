@@ -11,6 +11,8 @@ export interface HandledDelivery {
   eventId?: string;
   /** The workspace the first delivery concerned, for the event of a repeat. */
   workspaceId?: string;
+  /** The SHA-256 (hex) of the first delivery's raw body, to tell a repeat from a reuse of its id. */
+  bodySha256?: string;
 }
 
 interface DeliveryKey {
@@ -50,7 +52,7 @@ export class WebhookDeliveryRepository {
     const answers = await Promise.allSettled(sources.map(async (source) => {
       const ids = [...new Set(keys.filter((key) => key.source === source).map((key) => key.deliveryId))];
       const stored = await this.model.collection
-        .find<HandledDelivery & { deliveryId: string }>(deliveryLookup(source, ids), { projection: { _id: 0, deliveryId: 1, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1 } })
+        .find<HandledDelivery & { deliveryId: string }>(deliveryLookup(source, ids), { projection: { _id: 0, deliveryId: 1, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1, bodySha256: 1 } })
         .toArray();
       return new Map(stored.map(({ deliveryId, ...handled }) => [deliveryId, handled]));
     }));

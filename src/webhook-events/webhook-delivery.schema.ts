@@ -32,6 +32,13 @@ export class WebhookDelivery {
   @Prop()
   workspaceId?: string;
 
+  /**
+   * The SHA-256 (hex) of the first delivery's raw body: a repeat with another body is a
+   * `conflict`. Absent on deliveries remembered before it was kept (a repeat is then a duplicate).
+   */
+  @Prop()
+  bodySha256?: string;
+
   @Prop({ required: true })
   createdAt: Date;
 }

@@ -98,7 +98,10 @@ export class WebhookEventResponseDto {
   payloadTruncated?: boolean;
   /** For a delivery refused before its handler: the size of the whole body received, in bytes. */
   payloadBytes?: number;
-  /** For a delivery refused before its handler: the SHA-256 (hex) of the whole body received. */
+  /**
+   * For a delivery refused before its handler, and for a `conflict` (its id was handled before
+   * with another body): the SHA-256 (hex) of the whole body received.
+   */
   @ApiPropertyOptional({ pattern: '^[0-9a-f]{64}$' })
   payloadSha256?: string;
   @ApiProperty({ enum: WEBHOOK_SOURCES })
@@ -166,6 +169,8 @@ export class StatusCountsDto {
   total: number;
   accepted: number;
   duplicate: number;
+  /** A delivery id seen before with another body: answered as the first, not applied. */
+  conflict: number;
   ignored: number;
   rejected: number;
   failed: number;

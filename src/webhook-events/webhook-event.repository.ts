@@ -4,6 +4,9 @@ import { Model, PipelineStage, Types } from 'mongoose';
 import { insertEach } from '../database/insert-each.js';
 import { REFUSED_RETENTION_FILTER, REFUSED_RETENTION_INDEX_NAME, RETENTION_INDEX_NAME, WebhookEvent, WebhookEventStatus } from './webhook-event.schema.js';
 
+/** Statuses of deliveries whose id was handled before: a replay would answer them as that first one and apply nothing. */
+const NOT_REPLAYED: WebhookEventStatus[] = ['duplicate', 'conflict'];
+
 /** A webhook event as plain data (`id` is the seed's `_id`). */
 export interface WebhookEventRecord {
   id: string;
@@ -115,13 +118,14 @@ export class WebhookEventRepository {
   /**
    * Ids of the events a bulk replay may run, oldest first, at most `limit + 1` (so the caller can
    * tell there were more). A delivery whose signature failed is never replayed: its payload was
-   * never proven to come from the sender; nor is a duplicate, which a replay would not apply.
+   * never proven to come from the sender; nor is a duplicate or a conflict (an id handled before),
+   * which a replay would not apply.
    */
   async replayableIds(filter: WebhookEventFilter, limit: number): Promise<string[]> {
     const query = listQuery(filter);
-    if (query.status === 'duplicate') return [];
+    if (NOT_REPLAYED.includes(query.status as WebhookEventStatus)) return [];
     const events = await this.model
-      .find({ ...query, signatureValid: { $ne: false }, ...(query.status === undefined && { status: { $ne: 'duplicate' } }) }, { _id: 1 })
+      .find({ ...query, signatureValid: { $ne: false }, ...(query.status === undefined && { status: { $nin: NOT_REPLAYED } }) }, { _id: 1 })
       .sort({ createdAt: 1, _id: 1 })
       .limit(limit + 1)
       .lean<Array<{ _id: Types.ObjectId }>>()

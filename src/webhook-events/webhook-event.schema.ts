@@ -1,10 +1,11 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 
-export const WEBHOOK_EVENT_STATUSES = ['accepted', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
+export const WEBHOOK_EVENT_STATUSES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed'] as const;
 /**
- * What a delivery came to: applied (`accepted`), seen before (`duplicate`), deliberately not
- * applied (`ignored`, e.g. a failure after a success), refused as the sender's fault
+ * What a delivery came to: applied (`accepted`), seen before (`duplicate`), an id seen before
+ * with another body (`conflict`: answered as the first, not applied; a sender's bug), deliberately
+ * not applied (`ignored`, e.g. a failure after a success), refused as the sender's fault
  * (`rejected`, any 4xx: bad signature, malformed or invalid body, unknown video) or not handled
  * because of ours (`failed`, a 5xx: the sender should retry, or we replay).
  */
@@ -39,7 +40,10 @@ export class WebhookEvent {
   @Prop()
   payloadBytes?: number;
 
-  /** Of a delivery refused before its handler: the SHA-256 (hex) of the whole body received. */
+  /**
+   * The SHA-256 (hex) of the whole body received, of a delivery refused before its handler and of
+   * a `conflict` (to hold beside the first delivery's, which its id's memory keeps).
+   */
   @Prop()
   payloadSha256?: string;
 

@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
 import { isWebhookHandled } from '../webhook-contract/webhook-handled.js';
 import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
-import { errorFacts, eventFromRequest, payloadFacts } from './delivery-facts.js';
+import { errorFacts, eventFromRequest, payloadFacts, rawBodySha256 } from './delivery-facts.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
@@ -18,7 +18,9 @@ import type { WebhookEventRecord } from './webhook-event.repository.js';
  * (What is refused before, by Fastify or the signature guard, WebhookRefusalHooks records.)
  *
  * A delivery whose id (Standard Webhooks `webhook-id`, HeyGen `event_id`) was handled before is
- * answered as the first one was, without running the handler, and recorded as `duplicate`.
+ * answered as the first one was, without running the handler, and recorded as `duplicate`; as
+ * `conflict`, with a warning, when its body is not the first one's (a sender reusing ids: the
+ * SHA-256 of each raw body is remembered with its id).
  *
  * A 2xx is sent only once the delivery is stored: its id remembered, then its event written
  * (both shared with the deliveries that arrive together). If the database refuses either, the
@@ -70,10 +72,22 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
         })
       : null;
     if (handled) {
-      webhook.outcome = 'duplicate';
+      // Standard Webhooks: a known id gets the first answer, whatever the body. Another body
+      // under it is still not applied, but shows as a `conflict` rather than passing unseen.
+      const bodySha256 = rawBodySha256(request);
+      const conflict = handled.bodySha256 !== undefined && bodySha256 !== handled.bodySha256;
+      const status = conflict ? 'conflict' : 'duplicate';
+      if (conflict) {
+        this.logger.warn(
+          { source, deliveryId, firstBodySha256: handled.bodySha256, bodySha256 },
+          `[WebhookLogger] ${source} delivery id ${deliveryId} reused for a different body (first sha256 ${handled.bodySha256}, this one ${bodySha256 ?? 'none'}): answered as the first delivery, not applied`,
+        );
+      }
+      webhook.outcome = status;
       webhook.handled = { outcome: 'duplicate', workspaceId: handled.workspaceId };
-      const outcome = { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status: 'duplicate' as const };
-      await this.stored(eventFromRequest(request, source, outcome, this.secretHeaders));
+      const event = eventFromRequest(request, source, { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status }, this.secretHeaders);
+      if (conflict && bodySha256) event.payloadSha256 = bodySha256;
+      await this.stored(event);
       void reply.status(handled.httpStatus);
       return handled.response;
     }
@@ -103,7 +117,14 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       // answer finds it, and an event is never stored for an answer that was not sent (if the
       // memory is refused, the answer is a 503 and so is the event). As JSON, so the repeat's
       // answer is byte for byte the first one's (no undefined turned null).
-      const remembered = { httpStatus: reply.statusCode, response: asJson(body), eventId: event.id, ...(event.workspaceId && { workspaceId: event.workspaceId }) };
+      const bodySha256 = rawBodySha256(request);
+      const remembered = {
+        httpStatus: reply.statusCode,
+        response: asJson(body),
+        eventId: event.id,
+        ...(event.workspaceId && { workspaceId: event.workspaceId }),
+        ...(bodySha256 && { bodySha256 }),
+      };
       await this.deliveries.remember(source, deliveryId, remembered).catch((error: unknown) => this.unavailable(event, `remembering delivery ${deliveryId}`, error));
     }
     await this.stored(event);

@@ -17,8 +17,9 @@ const EVENTS_PER_JOB = 100;
 
 /**
  * Replays stored deliveries, decided as the same delivery arriving live now would be: a delivery
- * recorded as `duplicate`, or whose id has been handled since (by it, or by a retry of the
- * sender's), is answered as that first one was and applies nothing; anything else runs through
+ * recorded as `duplicate` or `conflict` (its id handled before, with another body), or whose id
+ * has been handled since (by it, or by a retry of the sender's), is answered as that first one
+ * was and applies nothing (a conflict's replay is recorded as a conflict); anything else runs through
  * its endpoint's handler (registered in WebhookReplayRegistry), so the handler's idempotency
  * applies, and with the time the delivery arrived, so a callback older than the video's current
  * attempt does not touch it. Each replay is recorded as a new event with `replayOf`, saying what
@@ -72,6 +73,8 @@ export class WebhookReplayService implements OnModuleInit {
       if (failure.httpStatus >= 500) this.logger.error({ err: error }, `[WebhookLogger] Replay of event ${eventId} failed: ${failure.message}`);
     }
     const durationMs = performance.now() - started;
+    // A reused id stays a conflict when replayed: still answered as the first, still the sender's bug.
+    const status = result?.outcome === 'duplicate' && original.status === 'conflict' ? ('conflict' as const) : undefined;
     // The same adapter as a live delivery's: the handler's result becomes the event.
     const event = eventRecord(
       {
@@ -93,7 +96,7 @@ export class WebhookReplayService implements OnModuleInit {
       },
       failure
         ? { httpStatus: failure.httpStatus, durationMs, error: failure.message }
-        : { httpStatus: result!.httpStatus ?? HttpStatus.OK, durationMs },
+        : { httpStatus: result!.httpStatus ?? HttpStatus.OK, durationMs, status },
     );
     await this.recorder.recordNow(event);
     const response = failure ? { success: false, message: failure.httpStatus >= 500 ? 'Internal server error' : failure.message } : result!.response;
@@ -101,14 +104,15 @@ export class WebhookReplayService implements OnModuleInit {
   }
 
   /**
-   * A replayed delivery that a live one would find handled before: recorded as a duplicate (its
-   * body may concern another record than the delivery that used its id first), or with an id
-   * remembered as handled. Answered as that first delivery was, without running the handler.
+   * A replayed delivery that a live one would find handled before: recorded as a duplicate or a
+   * conflict (its body may concern another record than the delivery that used its id first), or
+   * with an id remembered as handled. Answered as that first delivery was, without running the
+   * handler, even once the id is no longer remembered.
    */
   private async repeatOf(original: WebhookEventRecord): Promise<WebhookHandled | null> {
     const handled = original.deliveryId ? await this.deliveries.findHandled(original.source, original.deliveryId) : null;
     if (handled) return { httpStatus: handled.httpStatus, response: handled.response, outcome: 'duplicate', workspaceId: handled.workspaceId };
-    if (original.status !== 'duplicate') return null;
+    if (original.status !== 'duplicate' && original.status !== 'conflict') return null;
     return { httpStatus: original.httpStatus, response: { success: true, message: REPEAT_NOT_APPLIED }, outcome: 'duplicate' };
   }
 
