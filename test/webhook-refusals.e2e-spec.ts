@@ -181,9 +181,11 @@ describe('A burst of refused 256 KB deliveries (e2e)', () => {
   let port: number;
 
   beforeAll(async () => {
-    // The production defaults for the limit (60 per 60 s); 256 KB bodies fit under the limit.
+    // The production default of 60 refusals, per hour rather than per minute: on a loaded machine
+    // the burst can outlast a minute, and each window crossed lets 60 more in (a crossing stays
+    // possible, so the counts below allow one). 256 KB bodies fit under the body limit.
     t = await createTestApp({
-      env: { TRUST_PROXY: 'true', WEBHOOK_REFUSED_RATE_LIMIT_MAX: '60', WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS: '60', WEBHOOK_BODY_LIMIT_BYTES: '300000' },
+      env: { TRUST_PROXY: 'true', WEBHOOK_REFUSED_RATE_LIMIT_MAX: '60', WEBHOOK_REFUSED_RATE_LIMIT_WINDOW_SECONDS: '3600', WEBHOOK_BODY_LIMIT_BYTES: '300000' },
     });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     port = (t.app.getHttpServer().address() as AddressInfo).port;
@@ -220,7 +222,8 @@ describe('A burst of refused 256 KB deliveries (e2e)', () => {
 
     // Refused for their signature until the limit, then answered 429 (a window may end mid-burst).
     expect([...statuses.keys()].sort()).toEqual([401, 429]);
-    expect(statuses.get(429)).toBeGreaterThanOrEqual(1000 - 2 * 60);
+    // (Ten in flight when the limit is learnt are answered 401 too: counted, not stored.)
+    expect(statuses.get(429)).toBeGreaterThanOrEqual(1000 - 2 * 60 - 10);
     const stored = await eventModel(t).countDocuments({ 'headers.x-forwarded-for': address });
     expect(stored).toBeLessThanOrEqual(2 * 60);
     console.log(`1,000 refused 256 KB deliveries: ${stored} events stored, ${statuses.get(429)} answered 429, database grown by ${(grown / 1024).toFixed(1)} KB`);
