@@ -16,9 +16,9 @@ import { eventually } from './utils/eventually.js';
 import { eventModel } from './utils/webhook-events.js';
 
 /**
- * The per-delivery queries (the delivery id lookup, the video read, the delivery remembered) are
- * shared by the deliveries that arrive together: one command each way for all of them, and every
- * delivery still gets its own answer, on the real database.
+ * The per-delivery queries (the delivery id lookup, the video read, the delivery remembered, the
+ * owed effects settled) are shared by the deliveries that arrive together: one command each way
+ * for all of them, and every delivery still gets its own answer, on the real database.
  */
 describe('Queries shared by concurrent deliveries (e2e)', () => {
   let t: TestApp;
@@ -37,7 +37,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
    * Counts the commands a model's collection is sent through the method named, those whose first
    * argument `matches` (the app's own jobs, e.g. the video maintenance sweep, query alongside).
    */
-  function countCalls(model: Model<any>, method: 'find' | 'insertMany', matches: (first: any) => boolean = () => true): { count: () => number; restore: () => void } {
+  function countCalls(model: Model<any>, method: 'find' | 'insertMany' | 'bulkWrite', matches: (first: any) => boolean = () => true): { count: () => number; restore: () => void } {
     const collection = model.collection as unknown as Record<string, (...args: unknown[]) => unknown>;
     const original = collection[method];
     let count = 0;
@@ -139,6 +139,74 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
     } finally {
       collection.find = original;
     }
+  });
+
+  it('settles the effects paid together with one command, each payment its own', async () => {
+    const ids = await givenVideos(3);
+    const model = t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name));
+    // Owed just now (the maintenance job leaves such entries to their request), updated long ago.
+    const at = new Date();
+    const before = new Date('2025-01-01T00:00:00Z');
+    const owe = (id: string, versions: number[]) =>
+      model.collection.updateOne({ _id: new Types.ObjectId(id) }, { $set: { 'metadata.owed': versions.map((version) => ({ version, at })), updatedAt: before } });
+    await owe(ids[0], [1, 2]);
+    await owe(ids[1], [1]);
+    await owe(ids[2], [1]);
+    const mine = new Set(ids);
+    const writes = countCalls(model, 'bulkWrite', (statements) => statements.some((s: any) => mine.has(s.updateOne?.filter?._id?.toHexString())));
+    const repository = t.app.get(AIVideoRepository);
+    try {
+      // Two versions of one video, one version each of another, and a version nobody owes (no change).
+      await Promise.all([repository.settleOwed(ids[0], 2), repository.settleOwed(ids[1], 1), repository.settleOwed(ids[0], 1), repository.settleOwed(ids[2], 7)]);
+      expect(writes.count()).toBe(1);
+    } finally {
+      writes.restore();
+    }
+    const stored = await model.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean().exec();
+    const byId = new Map(stored.map((video) => [video._id.toHexString(), video]));
+    expect(ids.map((id) => byId.get(id)!.metadata.owed!.map((owed) => owed.version))).toEqual([[], [], [1]]);
+    // As Mongoose's timestamps would: every video a statement matched is marked updated.
+    for (const id of ids) expect(byId.get(id)!.updatedAt.getTime()).toBeGreaterThan(before.getTime());
+  });
+
+  it('fails only the settlement the database refused, and every one of a batch it could not take', async () => {
+    const ids = await givenVideos(3);
+    const model = t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name));
+    for (const id of ids) await model.collection.updateOne({ _id: new Types.ObjectId(id) }, { $set: { 'metadata.owed': [{ version: 1, at: new Date() }] } });
+    const collection = model.collection as unknown as Record<string, (...args: any[]) => Promise<unknown>>;
+    const original = collection.bulkWrite;
+    const repository = t.app.get(AIVideoRepository);
+    const owedVersions = async () => {
+      const stored = await model.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean().exec();
+      const byId = new Map(stored.map((video) => [video._id.toHexString(), video.metadata.owed!.map((owed) => owed.version)]));
+      return ids.map((id) => byId.get(id));
+    };
+    try {
+      // The server refuses the statement for ids[1] alone (as mongod reports a write error), and applies the others.
+      collection.bulkWrite = async function (this: unknown, statements: any[], options: unknown) {
+        const refused = statements.findIndex((s) => s.updateOne.filter._id.toHexString() === ids[1]);
+        await original.call(this, statements.filter((_, i) => i !== refused), options);
+        throw Object.assign(new Error('write errors (injected)'), { writeErrors: [{ index: refused, code: 2, errmsg: 'Cannot apply $pull (injected)' }] });
+      };
+      const results = await Promise.allSettled(ids.map((id) => repository.settleOwed(id, 1)));
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason.message).toBe('Cannot apply $pull (injected)');
+      expect(await owedVersions()).toEqual([[], [1], []]);
+
+      // A command the database did not take at all fails each settlement in it, and changes nothing.
+      collection.bulkWrite = async () => {
+        throw new Error('connection closed (injected)');
+      };
+      const unreachable = await Promise.allSettled([repository.settleOwed(ids[1], 1), repository.settleOwed(ids[0], 1)]);
+      expect(unreachable.map((result) => result.status === 'rejected' && result.reason.message)).toEqual(['connection closed (injected)', 'connection closed (injected)']);
+      expect(await owedVersions()).toEqual([[], [1], []]);
+    } finally {
+      collection.bulkWrite = original;
+    }
+    // An id that is no ObjectId fails its own call, not the others of its batch.
+    const mixed = await Promise.allSettled([repository.settleOwed('not-an-id', 1), repository.settleOwed(ids[1], 1)]);
+    expect(mixed.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
+    expect(await owedVersions()).toEqual([[], [], []]);
   });
 
   it('answers fifty concurrent callbacks for fifty videos each with its own video, and a repeat of each as the first', async () => {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { AnyBulkWriteOperation, Model, PipelineStage, QueryFilter, Types, UpdateQuery } from 'mongoose';
+import { AnyBulkWriteOperation, Model, mongo, PipelineStage, QueryFilter, Types, UpdateQuery } from 'mongoose';
 import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { Coalescer } from '../database/coalescer.js';
+import { insertOutcomes } from '../database/insert-each.js';
 import { AIVideo, AIVideoMetadata, OwedEffects, OwedEvent } from './ai-video.schema.js';
 
 export type AIVideoMetadataRecord = AIVideoMetadata;
@@ -47,6 +48,13 @@ export interface VideoListFilter {
 }
 
 type LeanVideo = AIVideo & { _id: Types.ObjectId };
+
+/** What settleOwed writes, as stored. */
+interface StoredOwing {
+  _id: Types.ObjectId;
+  updatedAt: Date;
+  metadata: { owed?: OwedEffects[] };
+}
 
 const IN_FLIGHT: VideoStatus[] = ['pending', 'generating'];
 
@@ -348,8 +356,32 @@ export class AIVideoRepository {
 
   /** The effects of `version` are paid: no longer owed. */
   async settleOwed(id: string, version: number): Promise<void> {
-    await this.model.updateOne({ _id: new Types.ObjectId(id) }, { $pull: { 'metadata.owed': { version } } }).exec();
+    // Cast here, so that an id that is no ObjectId fails its own call only.
+    await this.settlements.load({ _id: new Types.ObjectId(id), version });
   }
+
+  /**
+   * Every state change's request settles what it paid, so the settlements made together share
+   * one unordered bulk write on the collection (as Mongoose would, it sets `updatedAt`), each
+   * statement standing or failing alone as an update of its own would.
+   */
+  private readonly settlements = new Coalescer<{ _id: Types.ObjectId; version: number }, void>(async (settled) => {
+    const now = new Date();
+    const statements = settled.map(({ _id, version }) => ({
+      updateOne: { filter: { _id }, update: { $set: { updatedAt: now }, $pull: { 'metadata.owed': { version } } } },
+    }));
+    try {
+      // Typed with the stored shape: the driver's types refuse $pull on a nested path of an untyped document.
+      await (this.model.collection as unknown as mongo.Collection<StoredOwing>).bulkWrite(statements, { ordered: false });
+      return settled.map(() => undefined);
+    } catch (error) {
+      // Errors of single statements (reported like an unordered insert's) fail only their
+      // callers; anything else (the database unreachable, a write concern missed), all of them.
+      const outcomes = insertOutcomes(settled.length, error, { reportDuplicates: true });
+      if (!outcomes) throw error;
+      return outcomes;
+    }
+  });
 
   /** Videos owing effects recorded before `before` (what a crash left unpaid), the oldest first. */
   async findOwed(before: Date, limit: number): Promise<AIVideoRecord[]> {
