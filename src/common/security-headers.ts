@@ -18,45 +18,29 @@ export const API_POLICY: HelmetPolicy = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
 };
 
-/**
- * The dashboard holds a superadmin token and has replay buttons: its own scripts and styles only
- * (Vite's build has no inline script), its API and live stream on this origin, never framed.
- */
-export const DASHBOARD_POLICY: HelmetPolicy = {
-  ...COMMON,
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'"],
-      objectSrc: ["'none'"],
-      baseUri: ["'none'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-    },
-  },
+/** What a page of ours may load: its own scripts, styles, images and API; no plugins, no base, never framed. */
+const OWN_PAGE_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
 };
 
-/** Swagger UI: its bundle and initializer from this origin; it sets inline styles and shows data: images. */
+/** The dashboard holds a superadmin token and has replay buttons; Vite's build has no inline script or style. */
+export const DASHBOARD_POLICY: HelmetPolicy = {
+  ...COMMON,
+  contentSecurityPolicy: { useDefaults: false, directives: OWN_PAGE_DIRECTIVES },
+};
+
+/** Swagger UI: the same, plus the inline styles it sets. */
 export const DOCS_POLICY: HelmetPolicy = {
   ...COMMON,
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'"],
-      objectSrc: ["'none'"],
-      baseUri: ["'none'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-    },
-  },
+  contentSecurityPolicy: { useDefaults: false, directives: { ...OWN_PAGE_DIRECTIVES, styleSrc: ["'self'", "'unsafe-inline'"] } },
 };
 
 /** The policy of a route, by its path: the dashboard's, Swagger UI's, or the API's. */
