@@ -145,7 +145,11 @@ const targets: Target[] = [
     name: 'minimal Fastify + driver',
     short: 'handler',
     db: 'ingest_baseline',
-    start: (uri) => startProcess([join(import.meta.dirname, 'ingest-baseline.js')], { MONGODB_URI: withDb(uri, 'ingest_baseline'), RCK_WEBHOOK_SECRET: SECRET }, 5702),
+    start: (uri) =>
+      // BENCH_HANDLER_NODE_ARGS='--cpu-prof' profiles the minimal handler, to compare with the service's.
+      startProcess([...(process.env.BENCH_HANDLER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(import.meta.dirname, 'ingest-baseline.js')], {
+        MONGODB_URI: withDb(uri, 'ingest_baseline'), RCK_WEBHOOK_SECRET: SECRET,
+      }, 5702),
   },
 ];
 
