@@ -22,7 +22,8 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
   let admin: { Authorization: string };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // Its events are dated 2020: kept forever, or the default retention's TTL index removes them mid-test.
+    t = await createTestApp({ env: { WEBHOOK_EVENT_RETENTION_DAYS: '0', WEBHOOK_EVENT_REFUSED_RETENTION_DAYS: '0' } });
     admin = { Authorization: `Bearer ${(await t.given.loggedIn({ role: Role.SuperAdmin })).token}` };
     await t.app.get(WebhookEventRepository).insertBatch([
       ...times(3, () => event('2020-03-02T10:00:00Z', 'rck', 'accepted', 'success')),
