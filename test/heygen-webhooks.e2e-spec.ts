@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
+import { JobRunner } from '../src/jobs/job-runner.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
@@ -153,7 +154,8 @@ describe('HeyGen webhook (e2e)', () => {
         status: 'rejected', httpStatus: 400, error: 'event_data.url must be an http(s) URL', signatureValid: true, deliveryId: 'evt_js_url', videoId,
       }));
       expect(logs.messages()).toContain(`Reel ${reel.id}: HeyGen's success was not applied: event_data.url must be an http(s) URL`);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Every job queued so far has run: none of them e-mailed the owner.
+      await t.app.get(JobRunner).drain(10_000);
       expect(() => smtp.to(owner.email)).toThrow();
 
       // Not remembered as handled: the same event with a usable URL (HeyGen's fix, a replay) applies, and clears the reason.
