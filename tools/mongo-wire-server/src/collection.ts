@@ -10,6 +10,7 @@
 import { UUID } from 'bson';
 import { canonicalKey, renderValue, type Doc } from './bson-types.js';
 import { CommandError } from './errors.js';
+import { filterImpliesPartial } from './planner.js';
 import { compileFilter } from './query.js';
 
 export interface IndexSpec {
@@ -72,6 +73,19 @@ export class Index {
   /** Whether plain equality lookups may use this index (it holds an entry for every document). */
   get complete(): boolean {
     return !this.sparse && !this.partial;
+  }
+
+  /**
+   * Whether this index holds every document that can match `filter`, given `eq`, the filter's
+   * equality conditions on all of this index's fields. A complete index always does. A partial
+   * one does when the filter implies its partialFilterExpression (mongod's rule, manual:
+   * core/index-partial, "Query Coverage"); a sparse one when no pinned value is null, since a
+   * document missing every indexed field could only match a null.
+   */
+  answers(filter: Doc, eq: Map<string, any[]>): boolean {
+    if (this.complete) return true;
+    if (this.sparse && this.fields.some((f) => eq.get(f)!.some((v) => v === null || v === undefined))) return false;
+    return !this.spec.partialFilterExpression || filterImpliesPartial(filter, this.spec.partialFilterExpression);
   }
 
   /** Whether a document belongs in this index by its partialFilterExpression (every one does without). */
@@ -320,8 +334,9 @@ export class Collection {
   // Reads
 
   /**
-   * Documents possibly matching `filter`, from an index when the filter pins every field of a
-   * complete index by equality (`{f: v}`, `{f: {$eq: v}}`, `{f: {$in: [...]}}`); else undefined.
+   * Documents possibly matching `filter`, from an index when the filter pins every field of an
+   * index by equality (`{f: v}`, `{f: {$eq: v}}`, `{f: {$in: [...]}}`) and that index holds every
+   * document the filter can match (see Index.answers); else undefined.
    */
   candidates(filter: Doc | undefined): Doc[] | undefined {
     if (!filter) return undefined;
@@ -329,7 +344,7 @@ export class Collection {
     if (eq.size === 0) return undefined;
     let best: Doc[] | undefined;
     for (const ix of this.indexes) {
-      if (!ix.complete || !ix.fields.every((f) => eq.has(f))) continue;
+      if (!ix.fields.every((f) => eq.has(f)) || !ix.answers(filter, eq)) continue;
       let combos: any[][] = [[]];
       for (const f of ix.fields) {
         const next: any[][] = [];

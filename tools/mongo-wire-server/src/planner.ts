@@ -317,6 +317,14 @@ export function analyzeFilter(filter: Doc | undefined): Analysis {
   return { preds, clauses, parsed: docs.length === 0 ? {} : docs.length === 1 ? docs[0] : { $and: docs } };
 }
 
+/**
+ * Whether every document matching `filter` is held by an index with this partialFilterExpression,
+ * so the index alone may answer it (the same conservative rule the planner applies).
+ */
+export function filterImpliesPartial(filter: Doc, pfe: Doc): boolean {
+  return impliesPartial(analyzeFilter(filter), pfe);
+}
+
 /** Does every condition of a partialFilterExpression follow from the query? (conservative) */
 function impliesPartial(q: Analysis, pfe: Doc): boolean {
   const p = analyzeFilter(pfe);

@@ -49,3 +49,37 @@ describe('index use (wire server internals)', () => {
     expect(() => products.insert({ _id: new ObjectId(), sku: 'RENAMED' })).toThrow(/E11000 duplicate key error collection: db.products index: sku_1/);
   });
 });
+
+describe('index use of partial and sparse indexes (wire server internals)', () => {
+  // The manual (core/index-partial, "Query Coverage"): a partial index serves a query only when
+  // the query's predicate implies the partialFilterExpression, since it holds no other document.
+  it('answers from a partial index when the filter implies its partialFilterExpression', () => {
+    const jobs = new Collection('db', 'jobs');
+    for (let i = 0; i < 1000; i++) jobs.insert({ _id: new ObjectId(), name: 'send', ...(i % 2 === 0 && { pendingKey: `k-${i}` }) });
+    jobs.createIndex({ v: 2, key: { pendingKey: 1 }, name: 'pendingKey_unique', unique: true, partialFilterExpression: { pendingKey: { $exists: true } } });
+    expect(jobs.candidates({ pendingKey: 'k-42' })?.map((d) => d.pendingKey)).toEqual(['k-42']);
+    expect(jobs.candidates({ pendingKey: 'k-43' })).toEqual([]);
+    expect(jobs.candidates({ pendingKey: { $in: ['k-2', 'k-4'] } })).toHaveLength(2);
+    // {pendingKey: null} also matches documents without the field, which the index does not hold.
+    expect(jobs.candidates({ pendingKey: null })).toBeUndefined();
+    expect(jobs.find({ pendingKey: null })).toHaveLength(500);
+  });
+
+  it('scans when the filter does not imply the partialFilterExpression', () => {
+    const events = new Collection('db', 'events');
+    for (let i = 0; i < 100; i++) events.insert({ _id: new ObjectId(), kind: i % 2 ? 'a' : 'b', status: i % 3 ? 'ok' : 'refused' });
+    events.createIndex({ v: 2, key: { kind: 1 }, name: 'kind_refused', partialFilterExpression: { status: { $eq: 'refused' } } });
+    expect(events.candidates({ kind: 'a' })).toBeUndefined();
+    expect(events.candidates({ kind: 'a', status: 'refused' })).toHaveLength(17);
+    expect(events.find({ kind: 'a', status: 'refused' })).toHaveLength(17);
+  });
+
+  it('answers from a sparse index unless the filter can match a missing field', () => {
+    const users = new Collection('db', 'users');
+    for (let i = 0; i < 50; i++) users.insert({ _id: new ObjectId(), ...(i < 10 && { nick: `n${i}` }) });
+    users.createIndex({ v: 2, key: { nick: 1 }, name: 'nick_1', sparse: true });
+    expect(users.candidates({ nick: 'n3' })).toHaveLength(1);
+    expect(users.candidates({ nick: null })).toBeUndefined();
+    expect(users.find({ nick: null })).toHaveLength(40);
+  });
+});
