@@ -288,8 +288,8 @@ describe('RCK callbacks (e2e)', () => {
         expect((await videos().findById(ids[0]))!.error).toBe('Orphaned: no callback from RCK within 120 minutes of dispatch');
         expect((await videos().findById(ids[1]))!.error).toBe('Orphaned: waiting to be sent to RCK for 120 minutes');
       });
-      // RCK never had the pending one: its unit is given back; the other keeps its unit.
-      expect((await t.app.get(WorkspaceRepository).findById(workspace.id))!.usage.videosGenerated).toBe(1);
+      // RCK never had the pending one: its unit is given back (by the step that pays the failure's effects); the other keeps its unit.
+      await eventually(async () => expect((await t.app.get(WorkspaceRepository).findById(workspace.id))!.usage.videosGenerated).toBe(1));
     });
 
     it('lets a superadmin mark a video failed with a reason; others get 403', async () => {
@@ -325,12 +325,25 @@ describe('RCK callbacks (e2e)', () => {
       await t.http().post(`/api/videos/${ids[0]}/retry`).set('Authorization', `Bearer ${stranger.token}`).expect(404);
     });
 
+    it('pays a failure\'s owed quota unit before a retry takes one, so a crash in between does not block the retry', async () => {
+      const { workspace, token, ids } = await givenVideos(1, 1);
+      await videoModel().updateOne({ _id: ids[0] }, { $set: { status: 'pending' } });
+      // The dispatcher gives up on it and the process dies before paying: the unit is still counted, and owed back.
+      expect(await videos().abandonPending([ids[0]], 'RCK did not accept the video')).toHaveLength(1);
+      const usage = async () => (await t.app.get(WorkspaceRepository).findById(workspace.id))!.usage.videosGenerated;
+      expect(await usage()).toBe(1);
+      const retried = await t.http().post(`/api/videos/${ids[0]}/retry`).set('Authorization', `Bearer ${token}`).expect(200);
+      expect(retried.body.data.status).toBe('generating');
+      expect(await usage()).toBe(1);
+      expect((await videos().findById(ids[0]))!.metadata.owed).toEqual([]);
+    });
+
     it('takes a quota unit for a retry only when a terminal dispatch failure gave it back', async () => {
       rck.mode = { status: 500 };
       const { workspace, token, ids } = await givenVideos(1, 1);
       await eventually(async () => expect((await videos().findById(ids[0]))!.status).toBe('failed'));
       const usage = async () => (await t.app.get(WorkspaceRepository).findById(workspace.id))!.usage.videosGenerated;
-      expect(await usage()).toBe(0);
+      await eventually(async () => expect(await usage()).toBe(0));
       rck.mode = 'ok';
       await t.http().post(`/api/videos/${ids[0]}/retry`).set('Authorization', `Bearer ${token}`).expect(200);
       expect(await usage()).toBe(1);

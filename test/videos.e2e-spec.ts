@@ -1,10 +1,13 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { Types } from 'mongoose';
+import { getModelToken } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
 import { Role } from '../src/auth/role.enum.js';
 import { ProductRepository } from '../src/products/product.repository.js';
 import { WorkspaceRepository } from '../src/workspaces/workspace.repository.js';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
+import { AIVideo } from '../src/videos/ai-video.schema.js';
+import { VideoEffectsService } from '../src/videos/video-effects.service.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
@@ -235,10 +238,32 @@ describe('Bulk video generation through RCK (e2e)', () => {
     expect(rck.requests).toHaveLength(3);
     const failed = await video(ids[0]);
     expect(failed!.error).toBe('RCK did not accept the video after 3 attempt(s): RCK answered 500');
-    expect(await usage(workspace.id)).toBe(0);
+    // Given back by the step that pays what the failure owes, just after the change.
+    await eventually(async () => expect(await usage(workspace.id)).toBe(0));
     await eventually(async () => expect((await product(workspace.id, products[1].id))!.videos[0]).toEqual(
       expect.objectContaining({ status: 'failed', error: failed!.error }),
     ));
+  });
+
+  it('gives an abandoned video\'s quota unit back once, even when a crash left the release owed', async () => {
+    const { workspace, auth, products } = await givenCatalogue(1);
+    rck.mode = { status: 500 };
+    const response = await t.http().post('/api/videos/bulk-generate').set(auth)
+      .send({ productIds: [products[0].id], templateId: 't', templateName: 'T' }).expect(201);
+    const [id] = response.body.data.videoIds;
+    await eventually(async () => expect((await video(id))!.metadata.owed).toEqual([]));
+    const failed = (await video(id))!;
+    expect(failed.status).toBe('failed');
+    expect(await usage(workspace.id)).toBe(0);
+    // Another unit is taken meanwhile, so a second release would show.
+    await t.app.get(WorkspaceRepository).reserveVideoQuota(workspace.id, 1);
+    // The state a crash leaves between giving the unit back and recording it paid: the entry is still owed.
+    const owedAgain = { version: failed.metadata.version, event: 'video.failed', data: { videoId: id, productId: products[0].id, error: failed.error },
+      quotaPeriod: failed.metadata.quotaPeriod, at: new Date(Date.now() - 60_000) };
+    await t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name)).updateOne({ _id: new Types.ObjectId(id) }, { $push: { 'metadata.owed': owedAgain } }).exec();
+    expect(await t.app.get(VideoEffectsService).sweep()).toBeGreaterThanOrEqual(1);
+    expect((await video(id))!.metadata.owed).toEqual([]);
+    expect(await usage(workspace.id)).toBe(1);
   });
 
   it('does not wait for a slow RCK: the send times out, the videos wait and go later', async () => {

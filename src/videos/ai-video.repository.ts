@@ -232,9 +232,8 @@ export class AIVideoRepository {
   }
 
   /**
-   * RCK never took these videos: they fail, give their quota unit back and owe `video.failed`.
-   * Answers the videos this call changed, as they were before (their quota units are the
-   * caller's to release).
+   * RCK never took these videos: they fail and owe `video.failed` and, when they held one, their
+   * quota unit back to the workspace. Answers the videos this call changed, as they were before.
    */
   async abandonPending(ids: string[], reason: string, options: { now?: Date; idleSince?: Date } = {}): Promise<AIVideoRecord[]> {
     const now = options.now ?? new Date();
@@ -256,7 +255,12 @@ export class AIVideoRepository {
               'metadata.productSynced': false,
             },
             $inc: { 'metadata.version': 1 },
-            $push: { 'metadata.owed': owedFailure(candidate, reason, now, false) },
+            $push: {
+              'metadata.owed': {
+                ...owedFailure(candidate, reason, now, false),
+                ...(candidate.metadata.quotaHeld && { quotaPeriod: candidate.metadata.quotaPeriod }),
+              },
+            },
           },
           { returnDocument: 'before' },
         )

@@ -8,8 +8,9 @@ export type OwedEvent = (typeof OWED_EVENTS)[number];
 
 /**
  * What one state change owes, recorded in the same conditional update as the change: the
- * outbound event with its data as of that version, whether a chat notice is owed, and how the
- * batch's in-flight count moves (-1 leaving flight, +1 a retry re-entering it). Removed once
+ * outbound event with its data as of that version, whether a chat notice is owed, how the
+ * batch's in-flight count moves (-1 leaving flight, +1 a retry re-entering it) and whether a
+ * quota unit goes back to the workspace (a video RCK never took). Removed once
  * paid (VideoEffectsService); `at` lets the sweep find what a crash left owed.
  */
 @Schema({ _id: false })
@@ -28,6 +29,10 @@ export class OwedEffects {
 
   @Prop()
   inFlight?: number;
+
+  /** The quota period ('YYYY-MM') whose unit this change gives back to the workspace. */
+  @Prop()
+  quotaPeriod?: string;
 
   @Prop({ required: true })
   at: Date;

@@ -3,7 +3,6 @@ import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { ProductRecord, ProductRepository } from '../products/product.repository.js';
-import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { RckBatchItem, RckClient, RckDispatchError } from './rck.client.js';
 import { BatchDigestService } from './batch-digest.service.js';
@@ -34,7 +33,6 @@ export class VideoDispatchService implements OnModuleInit {
     private readonly rck: RckClient,
     private readonly videos: AIVideoRepository,
     private readonly products: ProductRepository,
-    private readonly workspaces: WorkspaceRepository,
     private readonly sync: VideoSyncService,
     private readonly metrics: MetricsService,
     private readonly digests: BatchDigestService,
@@ -139,17 +137,6 @@ export class VideoDispatchService implements OnModuleInit {
   private async failUnsent(videoIds: string[], reason: string, idleSince?: Date): Promise<void> {
     const abandoned = await this.videos.abandonPending(videoIds, reason, { idleSince });
     this.metrics.videoEntered('failed', abandoned.length);
-    const units = new Map<string, { workspaceId: string; period: string; count: number }>();
-    for (const video of abandoned) {
-      if (!video.metadata.quotaHeld) continue;
-      const key = `${video.workspaceId}:${video.metadata.quotaPeriod}`;
-      const entry = units.get(key) ?? { workspaceId: video.workspaceId, period: video.metadata.quotaPeriod, count: 0 };
-      entry.count++;
-      units.set(key, entry);
-    }
-    for (const { workspaceId, period, count } of units.values()) {
-      await this.workspaces.releaseVideoQuota(workspaceId, period, count);
-    }
     if (abandoned.length > 0) this.logger.error(`[VideoService] ${abandoned.length} video(s) failed: ${reason}`);
     await this.effects.pay(await this.videos.findManyByIds(abandoned.map((video) => video.id)));
   }

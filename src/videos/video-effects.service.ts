@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { messageIdFor, OutboundEvents } from '../webhook-endpoints/outbound-events.js';
+import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { OwedEffects } from './ai-video.schema.js';
 import { BatchDigestService } from './batch-digest.service.js';
@@ -21,7 +22,8 @@ const SWEEP_LIMIT = 500;
  * - the outbound `video.completed` / `video.failed` message, under an id derived from (video,
  *   version, event), so a second payment finds the message already there and sends nothing;
  * - the chat notice, when owed, queued once for good under (video, version);
- * - the batch's in-flight count, and its digest when that reaches 0.
+ * - the batch's in-flight count, and its digest when that reaches 0;
+ * - the workspace's quota unit, given back once under (video, version).
  *
  * Whoever changed the video pays at once; the videos' maintenance job pays what a crash left
  * owed (`sweep`). Every part is idempotent, so a payment repeated after a crash, or two payers
@@ -37,6 +39,7 @@ export class VideoEffectsService {
     private readonly outbound: OutboundEvents,
     private readonly notifications: NotificationsService,
     private readonly digests: BatchDigestService,
+    private readonly workspaces: WorkspaceRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -88,6 +91,8 @@ export class VideoEffectsService {
     }
     // Paid twice (a crash between this and settling) it drifts; the count at 0 is checked exactly.
     if (effects.inFlight) await this.digests.inFlightChanged(video.metadata.batchId, effects.inFlight);
+    // Keyed by (video, version) on the workspace: a second payment gives nothing back.
+    if (effects.quotaPeriod) await this.workspaces.releaseVideoQuotaOnce(video.workspaceId, effects.quotaPeriod, `${video.id}:${version}`);
     await this.videos.settleOwed(video.id, version);
   }
 }

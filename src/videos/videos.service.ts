@@ -152,6 +152,8 @@ export class VideosService {
     const product = await this.products.findInWorkspace(workspaceId, video.productId);
     if (!product) throw new NotFoundException('Product not found');
 
+    // What the failure still owes (its quota unit among it) is paid before a unit is taken again.
+    if (video.metadata.owed?.length) await this.effects.pay([video]);
     let quota: { period: string } | undefined;
     if (!video.metadata.quotaHeld) {
       const reservation = await this.workspaces.reserveVideoQuota(workspaceId, 1);

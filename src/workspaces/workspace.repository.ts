@@ -4,6 +4,9 @@ import { Model, Types } from 'mongoose';
 import { usagePeriodOf } from './usage-period.js';
 import { Workspace } from './workspace.schema.js';
 
+/** How many released-unit keys a workspace keeps (see releaseVideoQuotaOnce). */
+const RELEASE_KEYS_KEPT = 1000;
+
 export interface WorkspaceRecord {
   id: string;
   name: string;
@@ -107,6 +110,22 @@ export class WorkspaceRepository {
   }
 
   /** Gives back a reservation that was not used (e.g. the generator refused the job). */
+  /**
+   * Gives one unit of `period` back, once for `key` (a state change of one video): the key is
+   * recorded in the same update as the decrement, so a repeated payment finds it and changes
+   * nothing. The workspace keeps the latest RELEASE_KEYS_KEPT keys; a repeat comes within
+   * minutes (the effects sweep), long before its key could be pushed out.
+   */
+  async releaseVideoQuotaOnce(workspaceId: string, period: string, key: string): Promise<void> {
+    if (!Types.ObjectId.isValid(workspaceId)) return;
+    await this.model
+      .updateOne(
+        { _id: new Types.ObjectId(workspaceId), 'usage.period': period, 'usage.videosGenerated': { $gte: 1 }, 'usage.released': { $ne: key } },
+        { $inc: { 'usage.videosGenerated': -1 }, $push: { 'usage.released': { $each: [key], $slice: -RELEASE_KEYS_KEPT } } },
+      )
+      .exec();
+  }
+
   async releaseVideoQuota(workspaceId: string, period: string, count: number): Promise<void> {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
     if (!Types.ObjectId.isValid(workspaceId)) return;

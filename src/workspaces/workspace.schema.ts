@@ -21,6 +21,10 @@ export class WorkspaceUsage {
 
   @Prop({ required: true, default: 0, min: 0 })
   videosGenerated: number;
+
+  /** Keys of the latest units given back (releaseVideoQuotaOnce), so a repeated release gives nothing. */
+  @Prop({ type: [String], default: undefined })
+  released?: string[];
 }
 
 @Schema({ collection: 'workspaces', timestamps: true })
