@@ -14,6 +14,13 @@ import { videosTestEnv } from './utils/videos-env.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { eventModel } from './utils/webhook-events.js';
+import { Role } from '../src/auth/role.enum.js';
+import { ProductRepository } from '../src/products/product.repository.js';
+import { Product } from '../src/products/product.schema.js';
+import { VideoBatch } from '../src/videos/video-batch.schema.js';
+import { WebhookEndpoint } from '../src/webhook-endpoints/webhook-endpoint.schema.js';
+import { WebhookMessage } from '../src/webhook-endpoints/webhook-message.schema.js';
+import { FakeEndpoint } from './utils/fake-endpoint.js';
 
 /**
  * The per-delivery queries (the delivery id lookup, the video read, the delivery remembered, the
@@ -37,7 +44,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
    * Counts the commands a model's collection is sent through the method named, those whose first
    * argument `matches` (the app's own jobs, e.g. the video maintenance sweep, query alongside).
    */
-  function countCalls(model: Model<any>, method: 'find' | 'insertMany' | 'bulkWrite', matches: (first: any) => boolean = () => true): { count: () => number; restore: () => void } {
+  function countCalls(model: Model<any>, method: 'find' | 'insertMany' | 'bulkWrite' | 'findOneAndUpdate', matches: (first: any) => boolean = () => true): { count: () => number; restore: () => void } {
     const collection = model.collection as unknown as Record<string, (...args: unknown[]) => unknown>;
     const original = collection[method];
     let count = 0;
@@ -250,5 +257,50 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
     for (const event of events) byDelivery.set(event.deliveryId!, [...(byDelivery.get(event.deliveryId!) ?? []), event.status]);
     expect(byDelivery.size).toBe(50);
     for (const statuses of byDelivery.values()) expect(statuses.sort()).toEqual(['accepted', 'duplicate']);
+  });
+
+  it('pays the effects of completions arriving together with shared writes: product copies, endpoint lookups, messages, batch counts', async () => {
+    const customer = await FakeEndpoint.start();
+    try {
+      const { workspace, products, ids } = await t.given.videos(20);
+      const producer = await t.given.loggedIn({ role: Role.Producer, workspaceId: workspace.id });
+      await t.http().post('/api/webhook-endpoints').set('Authorization', `Bearer ${producer.token}`)
+        .send({ url: customer.url(), eventTypes: ['video.completed'] }).expect(201);
+      const workspaceOid = new Types.ObjectId(workspace.id);
+      const productOids = new Set(products.map((product) => product.id));
+      const copies = countCalls(t.app.get<Model<Product>>(getModelToken(Product.name)), 'bulkWrite',
+        (statements) => statements.some((s: any) => productOids.has(s.updateOne?.filter?._id?.toHexString())));
+      const lookups = countCalls(t.app.get<Model<WebhookEndpoint>>(getModelToken(WebhookEndpoint.name)), 'find',
+        (filter) => (filter?.workspaceId?.$in ?? [filter?.workspaceId]).some((id: unknown) => workspaceOid.equals(id as Types.ObjectId)));
+      const messages = countCalls(t.app.get<Model<WebhookMessage>>(getModelToken(WebhookMessage.name)), 'insertMany',
+        (docs) => docs.some((doc: { workspaceId?: Types.ObjectId }) => workspaceOid.equals(doc.workspaceId!)));
+      const batch = (await t.app.get(AIVideoRepository).findById(ids[0]))!.metadata.batchId;
+      const moves = countCalls(t.app.get<Model<VideoBatch>>(getModelToken(VideoBatch.name)), 'findOneAndUpdate', (filter) => filter?.batchId === batch);
+      try {
+        await Promise.all(ids.map((videoId, i) => {
+          const raw = JSON.stringify({ videoId, video_url: `https://cdn.example.com/${i}.mp4` });
+          return t.http().post('/internal/videos/success').set(rckHeaders(raw)).send(raw).expect(200);
+        }));
+        await eventually(async () => {
+          for (const id of ids) expect((await t.app.get(AIVideoRepository).findById(id))!.metadata.owed).toEqual([]);
+        });
+        // Fewer commands than deliveries: they were shared (how many depends on how the requests interleave).
+        for (const [what, counter] of Object.entries({ copies, lookups, messages, moves })) {
+          expect({ what, shared: counter.count() < ids.length, some: counter.count() > 0 }).toEqual({ what, shared: true, some: true });
+        }
+      } finally {
+        for (const counter of [copies, lookups, messages, moves]) counter.restore();
+      }
+      // Each delivery still got all of its own: its product copy, its one message, and the batch's count at 0.
+      for (const [i, product] of products.entries()) {
+        const stored = await t.app.get(ProductRepository).findInWorkspace(workspace.id, product.id);
+        expect(stored!.videos).toEqual([expect.objectContaining({ videoId: ids[i], status: 'completed', videoUrl: `https://cdn.example.com/${i}.mp4` })]);
+      }
+      const stored = await t.app.get<Model<WebhookMessage>>(getModelToken(WebhookMessage.name)).find({ workspaceId: workspaceOid }).lean().exec();
+      expect(stored.map((message) => JSON.parse(message.payload).data.videoId).sort()).toEqual([...ids].sort());
+      expect((await t.app.get<Model<VideoBatch>>(getModelToken(VideoBatch.name)).findOne({ batchId: batch }).lean().exec())!.inFlight).toBe(0);
+    } finally {
+      await customer.stop();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model, Types } from 'mongoose';
+import { Coalescer } from '../database/coalescer.js';
+import { insertOutcomes } from '../database/insert-each.js';
 import { CounterRepository } from './counter.repository.js';
 import { Product, VideoStatus } from './product.schema.js';
 
@@ -148,6 +150,15 @@ export class ProductRepository {
    */
   async syncVideoEntries(syncs: VideoEntrySync[]): Promise<void> {
     if (syncs.length === 0) return;
+    await Promise.all(syncs.map((sync) => this.entrySyncs.load(sync)));
+  }
+
+  /**
+   * The copies written together (one per paying request under load) share one unordered bulk
+   * write. Each copy is two statements, push-if-absent and replace-if-older, which leave the same
+   * result in either order; a statement's own error fails only its copy's caller.
+   */
+  private readonly entrySyncs = new Coalescer<VideoEntrySync, void>(async (syncs) => {
     const operations: AnyBulkWriteOperation<Product>[] = syncs.flatMap(({ productId, videoId, version, entry }) => {
       const _id = new Types.ObjectId(productId);
       const oid = new Types.ObjectId(videoId);
@@ -162,8 +173,15 @@ export class ProductRepository {
         },
       ];
     });
-    await this.model.bulkWrite(operations, { ordered: true });
-  }
+    try {
+      await this.model.bulkWrite(operations, { ordered: false });
+      return syncs.map(() => undefined);
+    } catch (error) {
+      const outcomes = insertOutcomes(operations.length, error, { reportDuplicates: true });
+      if (!outcomes) throw error;
+      return syncs.map((_, i) => outcomes[2 * i] ?? outcomes[2 * i + 1]);
+    }
+  });
 }
 
 function toRecord(product: LeanProduct): ProductRecord {

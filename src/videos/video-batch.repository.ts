@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { Coalescer } from '../database/coalescer.js';
 import { VideoBatch } from './video-batch.schema.js';
 
 export interface VideoBatchRecord {
@@ -34,9 +35,32 @@ export class VideoBatchRepository {
 
   /** Adds `delta` to the batch's in-flight count and answers it (null for an unknown batch). */
   async addInFlight(batchId: string, delta: number): Promise<number | null> {
-    const batch = await this.model.findOneAndUpdate({ batchId }, { $inc: { inFlight: delta } }, { returnDocument: 'after', projection: { inFlight: 1 } }).lean<{ inFlight?: number }>().exec();
-    return batch ? (batch.inFlight ?? 0) : null;
+    return this.inFlightMoves.load({ batchId, delta });
   }
+
+  /**
+   * The moves of one batch made together are summed into one update, and each caller gets the
+   * count after all of them (the callers act only on a count at 0, which they check exactly).
+   */
+  private readonly inFlightMoves = new Coalescer<{ batchId: string; delta: number }, number | null>(async (moves) => {
+    const sums = new Map<string, number>();
+    for (const { batchId, delta } of moves) sums.set(batchId, (sums.get(batchId) ?? 0) + delta);
+    const after = new Map<string, number | null | Error>();
+    await Promise.all(
+      [...sums].map(async ([batchId, delta]) => {
+        try {
+          const batch = await this.model
+            .findOneAndUpdate({ batchId }, { $inc: { inFlight: delta } }, { returnDocument: 'after', projection: { inFlight: 1 } })
+            .lean<{ inFlight?: number }>()
+            .exec();
+          after.set(batchId, batch ? (batch.inFlight ?? 0) : null);
+        } catch (error) {
+          after.set(batchId, error instanceof Error ? error : new Error(String(error)));
+        }
+      }),
+    );
+    return moves.map(({ batchId }) => after.get(batchId)!);
+  });
 
   /** Sets the in-flight count to an exact count (a drifted hint corrected). */
   async setInFlight(batchId: string, inFlight: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { Coalescer } from '../database/coalescer.js';
 import { insertEach } from '../database/insert-each.js';
 import { isDuplicateKeyError } from '../database/mongo-errors.js';
 import { AttemptStatus, MessageStatus, WebhookAttempt, WebhookMessage } from './webhook-message.schema.js';
@@ -58,25 +59,32 @@ export class WebhookDeliveryRepository {
     now: Date,
   ): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
-    const outcomes = await insertEach(
-      this.messages.collection,
-      messages.map((message) => ({
-        ...message,
-        endpointId: new Types.ObjectId(message.endpointId),
-        workspaceId: new Types.ObjectId(workspaceId),
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        // What Mongoose's timestamps would set (the clock is for scheduling only).
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      })),
-      { reportDuplicates: true },
+    const created = await Promise.all(
+      messages.map((message) =>
+        this.newMessages.load({
+          ...message,
+          endpointId: new Types.ObjectId(message.endpointId),
+          workspaceId: new Types.ObjectId(workspaceId),
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          // What Mongoose's timestamps would set (the clock is for scheduling only).
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        }),
+      ),
     );
-    const failed = outcomes.find((outcome) => outcome instanceof Error && !isDuplicateKeyError(outcome));
-    if (failed) throw failed;
-    return new Set(messages.filter((_, i) => outcomes[i] === undefined).map((message) => message.endpointId));
+    return new Set(messages.filter((_, i) => created[i]).map((message) => message.endpointId));
   }
+
+  /**
+   * The messages published together share one unordered insert. Each answers whether it was
+   * created (false: the endpoint has it already); any other error of its own fails its caller.
+   */
+  private readonly newMessages = new Coalescer<Record<string, unknown>, boolean>(async (docs) => {
+    const outcomes = await insertEach(this.messages.collection, docs, { reportDuplicates: true });
+    return outcomes.map((outcome) => (outcome === undefined ? true : isDuplicateKeyError(outcome) ? false : outcome));
+  });
 
   async findMessage(workspaceId: string, endpointId: string, messageId: string): Promise<WebhookMessageRecord | null> {
     const message = await this.messages.findOne({ ...scope(workspaceId, endpointId), messageId }).lean<LeanMessage>().exec();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
+import { Coalescer } from '../database/coalescer.js';
 import { EndpointSecret, OutboundEventType, WebhookEndpoint } from './webhook-endpoint.schema.js';
 
 /** An endpoint as every answer may show it: never its secrets. */
@@ -117,12 +118,23 @@ export class WebhookEndpointRepository {
 
   /** Enabled endpoints of the workspace that take this event type. */
   async findSubscribed(workspaceId: string, eventType: OutboundEventType): Promise<WebhookEndpointRecord[]> {
+    return this.subscribed.load({ workspaceId, eventType });
+  }
+
+  /** The lookups of the events published together share one query (a fresh read, never a cache). */
+  private readonly subscribed = new Coalescer<{ workspaceId: string; eventType: OutboundEventType }, WebhookEndpointRecord[]>(async (keys) => {
+    const workspaceIds = [...new Set(keys.map((key) => key.workspaceId))].map((id) => new Types.ObjectId(id));
+    const eventTypes = [...new Set(keys.map((key) => key.eventType))];
     const endpoints = await this.model
-      .find({ workspaceId: new Types.ObjectId(workspaceId), enabled: true, eventTypes: eventType })
+      .find({ workspaceId: { $in: workspaceIds }, enabled: true, eventTypes: { $in: eventTypes } })
       .lean<LeanEndpoint[]>()
       .exec();
-    return endpoints.map((endpoint) => toRecord(endpoint));
-  }
+    return keys.map(({ workspaceId, eventType }) =>
+      endpoints
+        .filter((endpoint) => endpoint.workspaceId.toHexString() === workspaceId && endpoint.eventTypes.includes(eventType))
+        .map((endpoint) => toRecord(endpoint)),
+    );
+  });
 
   /** The endpoint and the secrets that sign at `now` (for delivery only). */
   async findForDelivery(workspaceId: string, id: string, now: Date): Promise<{ endpoint: WebhookEndpointRecord; secrets: string[] } | null> {
