@@ -6,6 +6,11 @@ import { Auth, Public } from '../src/auth/auth.decorators.js';
 import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
 import { Role } from '../src/auth/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
+import { eventually } from './utils/eventually.js';
+import { getModelToken } from '@nestjs/mongoose';
+import * as argon2 from 'argon2';
+import { Model } from 'mongoose';
+import { User } from '../src/users/user.schema.js';
 
 describe('Authentication and roles (e2e)', () => {
   let t: TestApp;
@@ -33,6 +38,24 @@ describe('Authentication and roles (e2e)', () => {
 
       const me = await t.http().get('/api/auth/me').set('Authorization', `Bearer ${login.body.data.accessToken}`).expect(200);
       expect(me.body.data).toEqual({ userId: user.id, email: user.email, role: 'producer', workspaceId: user.workspaceId });
+    });
+
+    it('moves a hash made with older argon2 parameters to today\'s at sign-in, and the password still works', async () => {
+      const user = await t.given.user();
+      const users = t.app.get<Model<User>>(getModelToken(User.name));
+      // A hash from before one-lane hashing: the library's default of 4 lanes.
+      const old = await argon2.hash(user.password, { type: argon2.argon2id, parallelism: 4 });
+      await users.updateOne({ _id: user.id }, { $set: { passwordHash: old } }).exec();
+      await t.http().post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200);
+      await eventually(async () => {
+        const stored = (await users.findById(user.id).select('+passwordHash').lean().exec())!.passwordHash;
+        expect(stored).toMatch(/^\$argon2id\$v=19\$m=65536,p=1,t=3\$/);
+      });
+      await t.http().post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200);
+      // A wrong password never triggers a rehash.
+      await users.updateOne({ _id: user.id }, { $set: { passwordHash: old } }).exec();
+      await t.http().post('/api/auth/login').send({ email: user.email, password: 'not-the-password' }).expect(401);
+      expect((await users.findById(user.id).select('+passwordHash').lean().exec())!.passwordHash).toBe(old);
     });
 
     it('accepts the email in any case and with surrounding spaces', async () => {

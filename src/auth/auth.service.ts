@@ -1,4 +1,4 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config.js';
 import { PasswordHasher } from '../users/password-hasher.js';
@@ -11,6 +11,8 @@ import { LoginResponseDto } from './auth.dto.js';
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
@@ -37,6 +39,7 @@ export class AuthService {
     const valid = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !valid) throw new UnauthorizedException('Invalid email or password');
     await this.attempts.clear(email, clientAddress);
+    if (this.hasher.needsRehash(user.passwordHash)) void this.rehash(user.id, user.passwordHash, password);
     const payload: JwtPayload = { sub: user.id, email: user.email, role: user.role, workspaceId: user.workspaceId };
     return {
       accessToken: await this.jwt.signAsync(payload),
@@ -49,5 +52,17 @@ export class AuthService {
   /** For a superadmin: lets an email in again from every address. */
   async liftLoginLocks(email: string): Promise<{ email: string; addressesUnlocked: number }> {
     return { email, addressesUnlocked: await this.attempts.clearAllFor(email) };
+  }
+
+  /**
+   * Replaces a hash made with older parameters, after the answer (the password just verified):
+   * only if it is still the stored one, so a password changed meanwhile is kept.
+   */
+  private async rehash(userId: string, oldHash: string, password: string): Promise<void> {
+    try {
+      await this.users.replacePasswordHash(userId, oldHash, await this.hasher.hash(password));
+    } catch (error) {
+      this.logger.warn(`User ${userId}: the password hash was not upgraded (${error instanceof Error ? error.message : String(error)}); tried again at the next sign-in`);
+    }
   }
 }

@@ -6,23 +6,40 @@ import { AppConfig } from '../config/app-config.js';
 export const PASSWORD_CHECKS_BUSY = 'Too many sign-ins at once; try again shortly';
 
 /**
- * argon2id with the library's defaults (OWASP-compliant memory and time cost). Each hash or
- * check takes a core for tens of milliseconds, so they run at most PASSWORD_CHECK_CONCURRENCY at
+ * argon2id with the library's memory and time cost (64 MiB, 3 passes: above OWASP's minimums) on
+ * one lane. The library's default of 4 lanes runs each check on 4 threads, so one check at a time
+ * still took every core of a small machine; one lane keeps a check to one core, and the work per
+ * check is the same. Hashes made with other parameters (the older 4 lanes) still verify and are
+ * replaced at the user's next sign-in (`needsRehash`).
+ *
+ * Each hash or check takes a core for tens of milliseconds, so they run at most PASSWORD_CHECK_CONCURRENCY at
  * once (by default one fewer than the cores): a flood of logins from many addresses, which the
  * per-address limits do not stop, then queues here instead of taking every core from the
  * webhooks. At most PASSWORD_CHECK_QUEUE wait; beyond, the caller gets a 503 with Retry-After.
  */
+export const PASSWORD_HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 } as const;
+
 @Injectable()
 export class PasswordHasher {
-  // Verified against when the email is unknown, so a login takes the same time either way.
-  private readonly decoy = argon2.hash('decoy-password-for-constant-time-login');
+  // Verified against when the email is unknown, so a login takes the same time either way (for
+  // hashes already at PASSWORD_HASH_OPTIONS, which every sign-in moves a user's hash to).
+  private readonly decoy = argon2.hash('decoy-password-for-constant-time-login', PASSWORD_HASH_OPTIONS);
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly config: AppConfig) {}
 
   hash(password: string): Promise<string> {
-    return this.limited(() => argon2.hash(password, { type: argon2.argon2id }));
+    return this.limited(() => argon2.hash(password, PASSWORD_HASH_OPTIONS));
+  }
+
+  /** Whether a hash that verified was made with other parameters than today's, and should be replaced. */
+  needsRehash(hash: string): boolean {
+    try {
+      return argon2.needsRehash(hash, PASSWORD_HASH_OPTIONS);
+    } catch {
+      return true;
+    }
   }
 
   async verify(hash: string | undefined, password: string): Promise<boolean> {

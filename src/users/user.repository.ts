@@ -53,6 +53,12 @@ export class UserRepository {
     return user ? { ...toRecord(user), passwordHash: user.passwordHash } : null;
   }
 
+  /** Replaces the password hash if it is still `oldHash` (a rehash never overwrites a change). */
+  async replacePasswordHash(id: string, oldHash: string, newHash: string): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: new Types.ObjectId(id), passwordHash: oldHash }, { $set: { passwordHash: newHash } }).exec();
+    return result.modifiedCount === 1;
+  }
+
   /** The workspace's active users with one of these roles (e.g. its producers, to tell them something). */
   async findActiveInWorkspace(workspaceId: string, roles: Role[]): Promise<UserRecord[]> {
     const users = await this.model
