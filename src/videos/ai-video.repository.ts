@@ -451,16 +451,27 @@ export class AIVideoRepository {
   /** The product copies now show these versions (a video changed since stays unsynced). */
   async markProductsSynced(synced: Array<{ id: string; version: number }>): Promise<void> {
     if (synced.length === 0) return;
-    await this.model.bulkWrite(
-      synced.map(({ id, version }) => ({
-        updateOne: {
-          filter: { _id: new Types.ObjectId(id), 'metadata.version': version },
-          update: { $set: { 'metadata.productSynced': true } },
-        },
-      })),
-      { ordered: false },
-    );
+    // Cast here, so that an id that is no ObjectId fails its own call only.
+    const marks = synced.map(({ id, version }) => ({ _id: new Types.ObjectId(id), version }));
+    await Promise.all(marks.map((mark) => this.syncMarks.load(mark)));
   }
+
+  /** The marks made together (one per paying request under load) share one unordered bulk write. */
+  private readonly syncMarks = new Coalescer<{ _id: Types.ObjectId; version: number }, void>(async (marks) => {
+    try {
+      await this.model.bulkWrite(
+        marks.map(({ _id, version }) => ({
+          updateOne: { filter: { _id, 'metadata.version': version }, update: { $set: { 'metadata.productSynced': true } } },
+        })),
+        { ordered: false },
+      );
+      return marks.map(() => undefined);
+    } catch (error) {
+      const outcomes = insertOutcomes(marks.length, error, { reportDuplicates: true });
+      if (!outcomes) throw error;
+      return outcomes;
+    }
+  });
 
   /**
    * Time from `metadata.queuedAt` to `metadata.completedAt` of the videos completed in
