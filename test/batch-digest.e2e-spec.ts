@@ -13,10 +13,11 @@ import { rckHeaders } from './utils/rck-signing.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
+import { BatchDigestService } from '../src/videos/batch-digest.service.js';
 
 const APP = 'https://app.videogen.example.com';
 const headersOf = (headers: Record<string, unknown>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
-const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 
 describe('Batch digest e-mail for the RCK flow (e2e)', () => {
   let a: TestApp;
@@ -25,6 +26,11 @@ describe('Batch digest e-mail for the RCK flow (e2e)', () => {
   let smtp: SmtpSink;
   let customer: FakeEndpoint;
   const clock = new FakeClock();
+  /** Both instances' digest sweeps run, and every job they or the callbacks queued has finished (retries included). */
+  const settle = async () => {
+    for (const app of [a, b]) await app.app.get(BatchDigestService).sweep();
+    await a.app.get(JobRunner).drain(20_000, { includeScheduled: true });
+  };
 
   beforeAll(async () => {
     rck = await FakeRck.start();

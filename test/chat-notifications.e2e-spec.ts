@@ -8,16 +8,18 @@ import { rckHeaders } from './utils/rck-signing.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
 
 const APP = 'https://app.videogen.example.com';
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 /** What one workspace's channel received (late retries of other tests' messages go to other paths). */
 const received = (fake: FakeEndpoint, workspaceId: string) => fake.received.filter((r) => r.path.endsWith(`/${workspaceId}`));
 const bodies = (list: Array<{ body: string }>) => list.map((r) => JSON.parse(r.body));
 
 describe('Slack and Discord messages for the RCK flow (e2e)', () => {
   let t: TestApp;
+  /** Every job queued so far has finished, retries included. */
+  const settle = () => t.app.get(JobRunner).drain(30_000, { includeScheduled: true });
   let rck: FakeRck;
   let smtp: SmtpSink;
   let slack: FakeEndpoint;

@@ -7,6 +7,7 @@ import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -54,7 +55,7 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
     }
     // Another message to the disabled endpoint sends nothing and tells nobody again.
     await t.app.get(OutboundEvents).publish(workspaceId, 'video.completed', { videoId: 'v2' });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
     expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(producers.map((p) => p.email).sort());
     expect(smtp.messages.some((m) => m.to.includes(reader.email) || m.to.includes(stranger.email))).toBe(false);
   });

@@ -201,7 +201,7 @@ describe('HeyGen webhook (e2e)', () => {
       expect(again.body).toEqual({ success: true, message: 'Event already applied; nothing changed', data: expect.objectContaining({ outcome: 'duplicate', status: 'completed' }) });
       expect(await reels().findById(reel.id)).toEqual(before);
       await eventually(() => smtp.to(owner.email));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
       expect(smtp.messages.filter((m) => m.to.includes(owner.email))).toHaveLength(1);
     });
 

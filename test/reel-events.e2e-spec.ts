@@ -38,7 +38,7 @@ describe('Reel events to customer webhook endpoints, Slack and Discord (e2e)', (
     await h.webhook(body).expect(200);
     await h.webhook(body).expect(200);
     await eventually(() => expect(customer.received).toHaveLength(1), 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await h.t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
     const completedAt = (await h.reels().findById(reelId))!.completedAt!.toISOString();
     expect(events(secret)).toEqual([{
       type: 'reel.completed',
@@ -141,7 +141,7 @@ describe('Reel events to customer webhook endpoints, Slack and Discord (e2e)', (
     await h.webhook({ event_type: 'avatar_video.fail', event_data: { video_id: videoId, msg: 'Avatar not found' } }).expect(200);
     await h.webhook({ event_type: 'avatar_video.fail', event_data: { video_id: other.videoId, msg: 'Voice not found' } }).expect(200);
     await eventually(() => expect(customer.received).toHaveLength(1), 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await h.t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
     const failedAt = (await h.reels().findById(reelId))!.failedAt!.toISOString();
     expect(events(secret)).toEqual([{ type: 'reel.failed', timestamp: expect.any(String), data: { reelId, title: 'Summer teaser', error: 'Avatar not found', failedAt } }]);
   });

@@ -3,6 +3,7 @@ import { expect } from 'expect';
 import { Types } from 'mongoose';
 import { eventually } from './utils/eventually.js';
 import { bearer, reelsHarness } from './utils/reels-harness.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
 
 describe('HeyGen reels: generation and e-mail through the job runner (e2e)', () => {
   const h = reelsHarness();
@@ -14,7 +15,7 @@ describe('HeyGen reels: generation and e-mail through the job runner (e2e)', () 
       expect(responses.filter((r) => r.body.message === 'Reel approved; HeyGen is generating it')).toHaveLength(1);
       await eventually(async () => expect((await h.reels().findById(reelId))!.status).toBe('processing'));
       await h.t.http().post(`/api/reels/${reelId}/approve`).set(bearer(producer.token)).expect(200);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await h.t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
       expect(h.heygen.generated).toHaveLength(1);
       expect(h.heygen.videos.size).toBeGreaterThan(0);
     });

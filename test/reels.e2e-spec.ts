@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import { Role } from '../src/auth/role.enum.js';
 import { eventually } from './utils/eventually.js';
 import { reelBody, bearer, reelsHarness } from './utils/reels-harness.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
 
 describe('HeyGen reels (e2e)', () => {
   const h = reelsHarness();
@@ -73,7 +74,7 @@ describe('HeyGen reels (e2e)', () => {
       expect(rejected.body.data).toEqual(expect.objectContaining({ status: 'rejected', rejectionReason: 'Names a competitor', rejectedBy: producer.user.id, rejectedAt: expect.any(String) }));
       expect((await h.t.http().post(`/api/reels/${reelId}/approve`).set(bearer(producer.token)).expect(409)).body.message)
         .toBe('Reel is rejected; only a requested reel can be approved');
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await h.t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
       expect(h.heygen.generated).toHaveLength(0);
     });
 

@@ -64,7 +64,7 @@ describe('Video events to customer webhook endpoints (e2e)', () => {
     await callback('success', success).expect(200);
     await callback('failure', { videoId: ids[1], productId: products[1].id, error: 'Render crashed' }).expect(200);
     await eventually(() => expect(customer.received).toHaveLength(2));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
 
     const completedAt = (await t.app.get(AIVideoRepository).findById(ids[0]))!.metadata.completedAt!.toISOString();
     expect(events(secret).sort((a, b) => a.type.localeCompare(b.type))).toEqual([

@@ -6,6 +6,7 @@ import { WebhookDeliveryService } from '../src/webhook-endpoints/webhook-deliver
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
 
 describe('Sweep for webhook messages stored but never queued (e2e)', () => {
   let t: TestApp;
@@ -45,7 +46,9 @@ describe('Sweep for webhook messages stored but never queued (e2e)', () => {
     expect(fake.received).toHaveLength(1);
     expect(fake.received[0].headers['webhook-id']).toBe(messageId);
     expect(fake.received[0].headers['webhook-signature']).toMatch(/^v1,/);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Another sweep, and every job it could queue, send nothing more.
+    await t.app.get(WebhookDeliveryService).sweep();
+    await t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
     expect(fake.received).toHaveLength(1);
   });
 
