@@ -2,12 +2,15 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { config as loadDotEnv } from 'dotenv';
 import type { Server } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createApp } from './app.factory.js';
 import { createRootLogger, PinoLoggerService } from './common/logging.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigValidationError } from './config/environment.js';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database.js';
+import { ShutdownState } from './health/shutdown-state.js';
 
 /** How long in-flight requests get to finish after SIGTERM before connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,6 +29,9 @@ async function main(): Promise<void> {
     process.on('warning', (warning) => logger.warn({ warning: { name: warning.name, code: (warning as { code?: string }).code } }, warning.message));
   }
   for (const warning of config.warnings) logger.warn(`⚠ ${warning.message}`);
+  // Before anything starts (the embedded database, the job runner), so a second instance on the
+  // same port stops at once instead of running jobs it cannot serve.
+  await assertPortFree(config.port, config.host);
 
   let embedded: EmbeddedDatabase | undefined;
   let mongodbUri = config.mongodbUri;
@@ -39,6 +45,12 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    app.get(ShutdownState).begin();
+    const delay = config.shutdownReadinessDelayMs;
+    if (delay > 0) {
+      logger.log(`${signal} received: /health/ready answers 503; still taking requests for ${delay} ms while load balancers drain`);
+      await sleep(delay);
+    }
     logger.log(`${signal} received: finishing in-flight requests`);
     // Fastify stops accepting connections and waits for in-flight requests. Keep-alive
     // connections that go idle meanwhile are closed at once instead of after their timeout, and
@@ -68,13 +80,30 @@ async function main(): Promise<void> {
       exitCode = 1;
       logger.error(`Stopping the embedded database failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    process.exit(exitCode);
+    logger.log(exitCode === 0 ? 'Stopped' : 'Stopped, with errors (see above)');
+    root.flush(() => process.exit(exitCode));
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
   logger.log(`Listening on http://${config.host}:${config.port} (docs at /docs)`);
+}
+
+/** Exits with one line when something already listens on the port (EADDRINUSE, EACCES). */
+async function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'is already in use (another instance?)' : `cannot be used (${code ?? String(error)})`;
+    throw new Error(`Port ${port} on ${host} ${reason}; set PORT to a free port`);
+  }
 }
 
 function loadConfigOrExit(): AppConfig {

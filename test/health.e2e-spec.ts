@@ -24,6 +24,7 @@ describe('Health probes (e2e)', () => {
     expect((await t.http().get('/health/live').expect(200)).body).toEqual({ success: true, data: { status: 'ok' } });
     const ready = await t.http().get('/health/ready').expect(200);
     expect(ready.body.data.details).toEqual({
+      process: { status: 'up' },
       mongodb: expect.objectContaining({ status: 'up' }),
       jobs: { status: 'up' },
       webhookEvents: { status: 'up', backlog: 0 },

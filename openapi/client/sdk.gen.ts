@@ -29,8 +29,9 @@ export const healthCheck = <ThrowOnError extends boolean = false>(options?: Opti
 export const healthLive = <ThrowOnError extends boolean = false>(options?: Options<HealthLiveData, ThrowOnError>): RequestResult<HealthLiveResponses, unknown, ThrowOnError> => (options?.client ?? client).get<HealthLiveResponses, unknown, ThrowOnError>({ url: '/health/live', ...options });
 
 /**
- * Ready for traffic: the database answers, background jobs are being processed and the webhook
- * event log is not backed up (at most READY_MAX_RECORDER_BACKLOG events waiting); 503 otherwise.
+ * Ready for traffic: the process is not shutting down, the database answers, background jobs
+ * are being processed and the webhook event log is not backed up (at most
+ * READY_MAX_RECORDER_BACKLOG events waiting); 503 otherwise.
  */
 export const healthReady = <ThrowOnError extends boolean = false>(options?: Options<HealthReadyData, ThrowOnError>): RequestResult<HealthReadyResponses, HealthReadyErrors, ThrowOnError> => (options?.client ?? client).get<HealthReadyResponses, HealthReadyErrors, ThrowOnError>({ url: '/health/ready', ...options });
 

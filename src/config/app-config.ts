@@ -89,6 +89,8 @@ export class AppConfig {
   readonly outbound: { allowPrivateUrls: boolean; timeoutMs: number; disableAfterMs: number; sweepIntervalMs: number };
   /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
   readonly timeouts: { requestMs: number; connectionMs: number };
+  /** After SIGTERM: how long readiness fails before the server stops taking requests. */
+  readonly shutdownReadinessDelayMs: number;
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
   readonly corsOrigins: string[];
   readonly logLevel: string;
@@ -139,6 +141,7 @@ export class AppConfig {
       sweepIntervalMs: env.OUTBOUND_SWEEP_INTERVAL_MS,
     };
     this.timeouts = { requestMs: env.REQUEST_TIMEOUT_MS, connectionMs: env.CONNECTION_TIMEOUT_MS };
+    this.shutdownReadinessDelayMs = env.SHUTDOWN_READINESS_DELAY_MS ?? (this.isProduction ? 5000 : 0);
     this.corsOrigins = parseOrigins(
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),
     );
@@ -238,7 +241,8 @@ export class AppConfig {
     if (env.SUPERADMIN_EMAIL && env.SUPERADMIN_PASSWORD) {
       this.superadmin = { email: env.SUPERADMIN_EMAIL.toLowerCase(), password: env.SUPERADMIN_PASSWORD };
     } else if (env.SUPERADMIN_EMAIL || env.SUPERADMIN_PASSWORD) {
-      this.warn('SUPERADMIN_EMAIL', 'SUPERADMIN_EMAIL and SUPERADMIN_PASSWORD must be set together; no superadmin is seeded');
+      const [set, missing] = env.SUPERADMIN_EMAIL ? ['SUPERADMIN_EMAIL', 'SUPERADMIN_PASSWORD'] : ['SUPERADMIN_PASSWORD', 'SUPERADMIN_EMAIL'];
+      this.warn(set, `is set without ${missing}: no superadmin is seeded (set both, or neither)`);
     }
   }
 

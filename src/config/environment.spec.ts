@@ -174,6 +174,10 @@ describe('configuration', () => {
       .toEqual({ email: 'a@b.co', password: 'long-enough-pass' });
     const half = AppConfig.fromEnvironment({ SUPERADMIN_EMAIL: 'a@b.co' });
     expect(half.superadmin).toBeUndefined();
-    expect(half.warnings.map((w) => w.variable)).toContain('SUPERADMIN_EMAIL');
+    expect(half.warnings.find((w) => w.variable === 'SUPERADMIN_EMAIL')!.message)
+      .toBe('SUPERADMIN_EMAIL is set without SUPERADMIN_PASSWORD: no superadmin is seeded (set both, or neither)');
+    const other = AppConfig.fromEnvironment({ SUPERADMIN_PASSWORD: 'long-enough-pass' });
+    expect(other.warnings.find((w) => w.variable === 'SUPERADMIN_PASSWORD')!.message)
+      .toBe('SUPERADMIN_PASSWORD is set without SUPERADMIN_EMAIL: no superadmin is seeded (set both, or neither)');
   });
 });

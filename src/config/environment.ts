@@ -537,6 +537,17 @@ export class EnvironmentVariables {
   @IsInt()
   READY_MAX_RECORDER_BACKLOG = 10_000;
 
+  /**
+   * After SIGTERM, how long /health/ready answers 503 before the server stops taking requests,
+   * so a load balancer sees it and drains. Default: 5000 in production, 0 otherwise.
+   */
+  @IsOptional()
+  @AsNumber()
+  @Min(0)
+  @Max(120_000)
+  @IsInt()
+  SHUTDOWN_READINESS_DELAY_MS?: number;
+
   /** Most events one bulk replay (POST /api/webhook-events/replay) may queue. */
   @AsNumber()
   @Min(1)

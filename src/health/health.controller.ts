@@ -13,6 +13,7 @@ import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookEventRecorder } from '../webhook-events/webhook-event.recorder.js';
+import { ShutdownState } from './shutdown-state.js';
 
 /** Probes for people (/health) and for an orchestrator (/health/live, /health/ready). */
 @ApiTags('health')
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly jobs: JobRunner,
     private readonly recorder: WebhookEventRecorder,
     private readonly config: AppConfig,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /** Liveness and database state; 503 when MongoDB does not answer a ping within 3 s. */
@@ -43,14 +45,21 @@ export class HealthController {
   }
 
   /**
-   * Ready for traffic: the database answers, background jobs are being processed and the webhook
-   * event log is not backed up (at most READY_MAX_RECORDER_BACKLOG events waiting); 503 otherwise.
+   * Ready for traffic: the process is not shutting down, the database answers, background jobs
+   * are being processed and the webhook event log is not backed up (at most
+   * READY_MAX_RECORDER_BACKLOG events waiting); 503 otherwise.
    */
   @Get('ready')
   @HealthCheck()
   @ApiErrorResponses(HttpStatus.SERVICE_UNAVAILABLE)
   async ready(): Promise<SuccessEnvelope<HealthCheckResult>> {
-    return ok(await this.health.check([() => this.database(), () => this.jobRunner(), () => this.eventRecorder()]));
+    return ok(await this.health.check([() => this.running(), () => this.database(), () => this.jobRunner(), () => this.eventRecorder()]));
+  }
+
+  private running() {
+    const indicator = this.indicators.check('process');
+    const since = this.shutdown.shuttingDownSince;
+    return since ? indicator.down({ message: `shutting down since ${since.toISOString()}` }) : indicator.up();
   }
 
   private database() {
