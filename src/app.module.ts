@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -58,6 +59,7 @@ export class AppModule {
         WebhooksModule,
         WebhookEventsModule,
         WebhookEndpointsModule,
+        AlertsModule,
         DashboardModule,
       ],
       providers: [

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client/index.js';
-import type { AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, HeygenWebhooksCheckData, HeygenWebhooksCheckErrors, HeygenWebhooksCheckResponses, HeygenWebhooksReceiveData, HeygenWebhooksReceiveErrors, HeygenWebhooksReceiveResponses, MonitoringStreamData, MonitoringStreamErrors, MonitoringStreamResponse, MonitoringStreamResponses, MonitoringSummaryData, MonitoringSummaryErrors, MonitoringSummaryResponses, NotificationSettingsGetData, NotificationSettingsGetErrors, NotificationSettingsGetResponses, NotificationSettingsUpdateData, NotificationSettingsUpdateErrors, NotificationSettingsUpdateResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, ReelsApproveData, ReelsApproveErrors, ReelsApproveResponses, ReelsCreateData, ReelsCreateErrors, ReelsCreateResponses, ReelsDownloadData, ReelsDownloadErrors, ReelsDownloadResponses, ReelsFindOneData, ReelsFindOneErrors, ReelsFindOneResponses, ReelsListData, ReelsListErrors, ReelsListResponses, ReelsRejectData, ReelsRejectErrors, ReelsRejectResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WebhookEndpointsAttemptsData, WebhookEndpointsAttemptsErrors, WebhookEndpointsAttemptsResponses, WebhookEndpointsCreateData, WebhookEndpointsCreateErrors, WebhookEndpointsCreateResponses, WebhookEndpointsFindOneData, WebhookEndpointsFindOneErrors, WebhookEndpointsFindOneResponses, WebhookEndpointsListData, WebhookEndpointsListErrors, WebhookEndpointsListResponses, WebhookEndpointsRecoverData, WebhookEndpointsRecoverErrors, WebhookEndpointsRecoverResponses, WebhookEndpointsRedeliverData, WebhookEndpointsRedeliverErrors, WebhookEndpointsRedeliverResponses, WebhookEndpointsRemoveData, WebhookEndpointsRemoveErrors, WebhookEndpointsRemoveResponses, WebhookEndpointsRotateSecretData, WebhookEndpointsRotateSecretErrors, WebhookEndpointsRotateSecretResponses, WebhookEndpointsUpdateData, WebhookEndpointsUpdateErrors, WebhookEndpointsUpdateResponses, WebhookEventsFindOneData, WebhookEventsFindOneErrors, WebhookEventsFindOneResponses, WebhookEventsListData, WebhookEventsListErrors, WebhookEventsListResponses, WebhookEventsReplayData, WebhookEventsReplayErrors, WebhookEventsReplayMatchingData, WebhookEventsReplayMatchingErrors, WebhookEventsReplayMatchingResponses, WebhookEventsReplayResponses, WebhookEventsStatsData, WebhookEventsStatsErrors, WebhookEventsStatsResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
+import type { AlertsCreateData, AlertsCreateErrors, AlertsCreateResponses, AlertsEvaluateData, AlertsEvaluateErrors, AlertsEvaluateResponses, AlertsIncidentsData, AlertsIncidentsErrors, AlertsIncidentsResponses, AlertsListData, AlertsListErrors, AlertsListResponses, AlertsRemoveData, AlertsRemoveErrors, AlertsRemoveResponses, AlertsUpdateData, AlertsUpdateErrors, AlertsUpdateResponses, AuthLiftLoginLocksData, AuthLiftLoginLocksErrors, AuthLiftLoginLocksResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthMeData, AuthMeErrors, AuthMeResponses, HealthCheckData, HealthCheckErrors, HealthCheckResponses, HealthLiveData, HealthLiveResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, HeygenWebhooksCheckData, HeygenWebhooksCheckErrors, HeygenWebhooksCheckResponses, HeygenWebhooksReceiveData, HeygenWebhooksReceiveErrors, HeygenWebhooksReceiveResponses, MonitoringStreamData, MonitoringStreamErrors, MonitoringStreamResponse, MonitoringStreamResponses, MonitoringSummaryData, MonitoringSummaryErrors, MonitoringSummaryResponses, NotificationSettingsGetData, NotificationSettingsGetErrors, NotificationSettingsGetResponses, NotificationSettingsUpdateData, NotificationSettingsUpdateErrors, NotificationSettingsUpdateResponses, ProductsCreateData, ProductsCreateErrors, ProductsCreateResponses, ProductsFindOneData, ProductsFindOneErrors, ProductsFindOneResponses, ProductsListData, ProductsListErrors, ProductsListResponses, RckWebhooksFailureData, RckWebhooksFailureErrors, RckWebhooksFailureResponses, RckWebhooksSuccessData, RckWebhooksSuccessErrors, RckWebhooksSuccessResponses, ReelsApproveData, ReelsApproveErrors, ReelsApproveResponses, ReelsCreateData, ReelsCreateErrors, ReelsCreateResponses, ReelsDownloadData, ReelsDownloadErrors, ReelsDownloadResponses, ReelsFindOneData, ReelsFindOneErrors, ReelsFindOneResponses, ReelsListData, ReelsListErrors, ReelsListResponses, ReelsRejectData, ReelsRejectErrors, ReelsRejectResponses, UsersCreateData, UsersCreateErrors, UsersCreateResponses, UsersListData, UsersListErrors, UsersListResponses, VideosBulkGenerateData, VideosBulkGenerateErrors, VideosBulkGenerateResponses, VideosFailData, VideosFailErrors, VideosFailResponses, VideosFindOneData, VideosFindOneErrors, VideosFindOneResponses, VideosListData, VideosListErrors, VideosListResponses, VideosRetryData, VideosRetryErrors, VideosRetryResponses, WebhookEndpointsAttemptsData, WebhookEndpointsAttemptsErrors, WebhookEndpointsAttemptsResponses, WebhookEndpointsCreateData, WebhookEndpointsCreateErrors, WebhookEndpointsCreateResponses, WebhookEndpointsFindOneData, WebhookEndpointsFindOneErrors, WebhookEndpointsFindOneResponses, WebhookEndpointsListData, WebhookEndpointsListErrors, WebhookEndpointsListResponses, WebhookEndpointsRecoverData, WebhookEndpointsRecoverErrors, WebhookEndpointsRecoverResponses, WebhookEndpointsRedeliverData, WebhookEndpointsRedeliverErrors, WebhookEndpointsRedeliverResponses, WebhookEndpointsRemoveData, WebhookEndpointsRemoveErrors, WebhookEndpointsRemoveResponses, WebhookEndpointsRotateSecretData, WebhookEndpointsRotateSecretErrors, WebhookEndpointsRotateSecretResponses, WebhookEndpointsUpdateData, WebhookEndpointsUpdateErrors, WebhookEndpointsUpdateResponses, WebhookEventsFindOneData, WebhookEventsFindOneErrors, WebhookEventsFindOneResponses, WebhookEventsListData, WebhookEventsListErrors, WebhookEventsListResponses, WebhookEventsReplayData, WebhookEventsReplayErrors, WebhookEventsReplayMatchingData, WebhookEventsReplayMatchingErrors, WebhookEventsReplayMatchingResponses, WebhookEventsReplayResponses, WebhookEventsStatsData, WebhookEventsStatsErrors, WebhookEventsStatsResponses, WorkspacesCreateData, WorkspacesCreateErrors, WorkspacesCreateResponses, WorkspacesCurrentData, WorkspacesCurrentErrors, WorkspacesCurrentResponses, WorkspacesFindOneData, WorkspacesFindOneErrors, WorkspacesFindOneResponses, WorkspacesListData, WorkspacesListErrors, WorkspacesListResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -460,6 +460,65 @@ export const webhookEndpointsRecover = <ThrowOnError extends boolean = false>(op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+export const alertsList = <ThrowOnError extends boolean = false>(options?: Options<AlertsListData, ThrowOnError>): RequestResult<AlertsListResponses, AlertsListErrors, ThrowOnError> => (options?.client ?? client).get<AlertsListResponses, AlertsListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/alerts/rules',
+    ...options
+});
+
+/**
+ * Create a rule; the job runner evaluates it from its next run on.
+ */
+export const alertsCreate = <ThrowOnError extends boolean = false>(options: Options<AlertsCreateData, ThrowOnError>): RequestResult<AlertsCreateResponses, AlertsCreateErrors, ThrowOnError> => (options.client ?? client).post<AlertsCreateResponses, AlertsCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/alerts/rules',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a rule; its incidents stay in the history.
+ */
+export const alertsRemove = <ThrowOnError extends boolean = false>(options: Options<AlertsRemoveData, ThrowOnError>): RequestResult<AlertsRemoveResponses, AlertsRemoveErrors, ThrowOnError> => (options.client ?? client).delete<AlertsRemoveResponses, AlertsRemoveErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/alerts/rules/{id}',
+    ...options
+});
+
+/**
+ * Change a rule; `channels`, when given, replaces the channels as a whole.
+ */
+export const alertsUpdate = <ThrowOnError extends boolean = false>(options: Options<AlertsUpdateData, ThrowOnError>): RequestResult<AlertsUpdateResponses, AlertsUpdateErrors, ThrowOnError> => (options.client ?? client).patch<AlertsUpdateResponses, AlertsUpdateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/alerts/rules/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Incidents, open ones first, then the latest resolved.
+ */
+export const alertsIncidents = <ThrowOnError extends boolean = false>(options?: Options<AlertsIncidentsData, ThrowOnError>): RequestResult<AlertsIncidentsResponses, AlertsIncidentsErrors, ThrowOnError> => (options?.client ?? client).get<AlertsIncidentsResponses, AlertsIncidentsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/alerts/incidents',
+    ...options
+});
+
+/**
+ * Evaluate every enabled rule now (the job runner does it every ALERTS_EVALUATE_EVERY_MS).
+ */
+export const alertsEvaluate = <ThrowOnError extends boolean = false>(options?: Options<AlertsEvaluateData, ThrowOnError>): RequestResult<AlertsEvaluateResponses, AlertsEvaluateErrors, ThrowOnError> => (options?.client ?? client).post<AlertsEvaluateResponses, AlertsEvaluateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/alerts/evaluate',
+    ...options
 });
 
 /**

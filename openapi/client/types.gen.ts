@@ -785,6 +785,129 @@ export type RecoverMessagesDto = {
     since: string;
 };
 
+export type AlertKind = 'failure_rate' | 'refused_deliveries' | 'stuck_videos' | 'stuck_reels' | 'failing_endpoint' | 'recorder_backlog';
+
+export type AlertChannelsDto = {
+    /**
+     * Addresses that get one e-mail when an incident opens and one when it resolves.
+     */
+    emails?: Array<string>;
+    /**
+     * A Slack incoming-webhook URL.
+     */
+    slackWebhookUrl?: string;
+    /**
+     * A Discord channel webhook URL.
+     */
+    discordWebhookUrl?: string;
+};
+
+export type AlertRuleResponseDto = {
+    id: string;
+    name: string;
+    kind: AlertKind;
+    source?: 'rck' | 'heygen';
+    threshold: number;
+    windowMinutes: number;
+    minDeliveries?: number;
+    enabled: boolean;
+    /**
+     * Chat URLs are masked: scheme, host and the last four characters.
+     */
+    channels: AlertChannelsDto;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type CreateAlertRuleDto = {
+    name: string;
+    kind: AlertKind;
+    /**
+     * failure_rate and refused_deliveries: one source, or all when absent.
+     */
+    source?: 'rck' | 'heygen';
+    /**
+     * The measure that opens an incident (failure_rate: a percentage; the others: a count).
+     */
+    threshold: number;
+    /**
+     * The window the measure looks back over, in minutes (stuck and failing: how long).
+     */
+    windowMinutes: number;
+    /**
+     * failure_rate: fewer deliveries than this in the window never open an incident (default 1).
+     */
+    minDeliveries?: number;
+    enabled?: boolean;
+    channels: AlertChannelsDto;
+};
+
+export type AlertRuleListDto = {
+    rules: Array<AlertRuleResponseDto>;
+};
+
+export type UpdateAlertRuleDto = {
+    name?: string;
+    kind?: AlertKind;
+    /**
+     * failure_rate and refused_deliveries: one source, or all when absent.
+     */
+    source?: 'rck' | 'heygen';
+    /**
+     * The measure that opens an incident (failure_rate: a percentage; the others: a count).
+     */
+    threshold?: number;
+    /**
+     * The window the measure looks back over, in minutes (stuck and failing: how long).
+     */
+    windowMinutes?: number;
+    /**
+     * failure_rate: fewer deliveries than this in the window never open an incident (default 1).
+     */
+    minDeliveries?: number;
+    enabled?: boolean;
+    channels?: AlertChannelsDto;
+};
+
+export type IncidentStatus = 'open' | 'resolved';
+
+export type AlertIncidentResponseDto = {
+    id: string;
+    ruleId: string;
+    ruleName: string;
+    kind: AlertKind;
+    status: IncidentStatus;
+    threshold: number;
+    openedValue: number;
+    lastValue: number;
+    openedAt: string;
+    resolvedAt?: string;
+    resolvedValue?: number;
+};
+
+export type AlertIncidentListDto = {
+    incidents: Array<AlertIncidentResponseDto>;
+    pagination: PaginationDto;
+};
+
+export type EvaluationResultDto = {
+    ruleId: string;
+    value: number;
+    breached: boolean;
+    /**
+     * The incident this evaluation opened
+     */
+    opened?: string;
+    /**
+     * The incident this evaluation resolved
+     */
+    resolved?: string;
+};
+
+export type EvaluationListDto = {
+    evaluations: Array<EvaluationResultDto>;
+};
+
 export type VideoStatusCountsDto = {
     pending: number;
     generating: number;
@@ -2954,6 +3077,236 @@ export type WebhookEndpointsRecoverResponses = {
 };
 
 export type WebhookEndpointsRecoverResponse = WebhookEndpointsRecoverResponses[keyof WebhookEndpointsRecoverResponses];
+
+export type AlertsListData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/alerts/rules';
+};
+
+export type AlertsListErrors = {
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type AlertsListError = AlertsListErrors[keyof AlertsListErrors];
+
+export type AlertsListResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: AlertRuleListDto;
+    };
+};
+
+export type AlertsListResponse = AlertsListResponses[keyof AlertsListResponses];
+
+export type AlertsCreateData = {
+    body: CreateAlertRuleDto;
+    path?: never;
+    query?: never;
+    url: '/api/alerts/rules';
+};
+
+export type AlertsCreateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type AlertsCreateError = AlertsCreateErrors[keyof AlertsCreateErrors];
+
+export type AlertsCreateResponses = {
+    /**
+     * Success
+     */
+    201: {
+        success: true;
+        data: AlertRuleResponseDto;
+    };
+};
+
+export type AlertsCreateResponse = AlertsCreateResponses[keyof AlertsCreateResponses];
+
+export type AlertsRemoveData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/alerts/rules/{id}';
+};
+
+export type AlertsRemoveErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type AlertsRemoveError = AlertsRemoveErrors[keyof AlertsRemoveErrors];
+
+export type AlertsRemoveResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: AlertRuleResponseDto;
+    };
+};
+
+export type AlertsRemoveResponse = AlertsRemoveResponses[keyof AlertsRemoveResponses];
+
+export type AlertsUpdateData = {
+    body: UpdateAlertRuleDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/alerts/rules/{id}';
+};
+
+export type AlertsUpdateErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type AlertsUpdateError = AlertsUpdateErrors[keyof AlertsUpdateErrors];
+
+export type AlertsUpdateResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: AlertRuleResponseDto;
+    };
+};
+
+export type AlertsUpdateResponse = AlertsUpdateResponses[keyof AlertsUpdateResponses];
+
+export type AlertsIncidentsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+        status?: IncidentStatus;
+    };
+    url: '/api/alerts/incidents';
+};
+
+export type AlertsIncidentsErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type AlertsIncidentsError = AlertsIncidentsErrors[keyof AlertsIncidentsErrors];
+
+export type AlertsIncidentsResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: AlertIncidentListDto;
+    };
+};
+
+export type AlertsIncidentsResponse = AlertsIncidentsResponses[keyof AlertsIncidentsResponses];
+
+export type AlertsEvaluateData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/alerts/evaluate';
+};
+
+export type AlertsEvaluateErrors = {
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type AlertsEvaluateError = AlertsEvaluateErrors[keyof AlertsEvaluateErrors];
+
+export type AlertsEvaluateResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: EvaluationListDto;
+    };
+};
+
+export type AlertsEvaluateResponse = AlertsEvaluateResponses[keyof AlertsEvaluateResponses];
 
 export type MonitoringSummaryData = {
     body?: never;

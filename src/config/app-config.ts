@@ -89,6 +89,7 @@ export class AppConfig {
   readonly outbound: { allowPrivateUrls: boolean; timeoutMs: number; disableAfterMs: number; sweepIntervalMs: number };
   /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
   readonly timeouts: { requestMs: number; connectionMs: number };
+  readonly alerts: { evaluateEveryMs: number };
   /** After SIGTERM: how long readiness fails before the server stops taking requests. */
   readonly shutdownReadinessDelayMs: number;
   /** Browser origins allowed by CORS; anything else gets no CORS headers. */
@@ -141,6 +142,7 @@ export class AppConfig {
       sweepIntervalMs: env.OUTBOUND_SWEEP_INTERVAL_MS,
     };
     this.timeouts = { requestMs: env.REQUEST_TIMEOUT_MS, connectionMs: env.CONNECTION_TIMEOUT_MS };
+    this.alerts = { evaluateEveryMs: env.ALERTS_EVALUATE_EVERY_MS };
     this.shutdownReadinessDelayMs = env.SHUTDOWN_READINESS_DELAY_MS ?? (this.isProduction ? 5000 : 0);
     this.corsOrigins = parseOrigins(
       env.CORS_ORIGINS ?? (this.isProduction ? '' : 'http://localhost:3000,http://localhost:5173'),

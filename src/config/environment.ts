@@ -548,6 +548,13 @@ export class EnvironmentVariables {
   @IsInt()
   SHUTDOWN_READINESS_DELAY_MS?: number;
 
+  /** How often the job runner evaluates the alert rules (one instance at a time). */
+  @AsNumber()
+  @Min(1000)
+  @Max(3_600_000)
+  @IsInt()
+  ALERTS_EVALUATE_EVERY_MS = 60_000;
+
   /** Most events one bulk replay (POST /api/webhook-events/replay) may queue. */
   @AsNumber()
   @Min(1)

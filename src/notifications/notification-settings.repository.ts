@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { NotificationSettings } from './notification-settings.schema.js';
+import { maskUrl } from '../common/mask-url.js';
 
 export type ChatChannel = 'slack' | 'discord';
 export const CHAT_CHANNELS: readonly ChatChannel[] = ['slack', 'discord'];
@@ -72,12 +73,6 @@ export class NotificationSettingsRepository {
       .exec();
     return settings?.[URL_FIELD[channel]] ?? undefined;
   }
-}
-
-/** `https://hooks.slack.com/…WXYZ`: the scheme and host, and the last four characters. */
-export function maskUrl(url: string): string {
-  const { protocol, host } = new URL(url);
-  return `${protocol}//${host}/…${url.slice(-4)}`;
 }
 
 function toRecord(workspaceId: string, settings: LeanSettings | null): NotificationSettingsRecord {

@@ -26,6 +26,6 @@ import { NotificationsService } from './notifications.service.js';
   ],
   controllers: [NotificationSettingsController],
   providers: [Mailer, ChatSender, NotificationSettingsRepository, NotificationSettingsService, NotificationsService],
-  exports: [NotificationsService],
+  exports: [NotificationsService, ChatSender],
 })
 export class NotificationsModule {}

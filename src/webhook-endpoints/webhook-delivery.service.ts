@@ -6,7 +6,7 @@ import { firstValueFrom } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { standardWebhookKey } from '../config/environment.js';
 import { JobRunner } from '../jobs/job-runner.js';
-import { maskUrl } from '../notifications/notification-settings.repository.js';
+import { maskUrl } from '../common/mask-url.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js';
 import { Clock } from './clock.js';
