@@ -103,6 +103,12 @@ describe('Start-up on the embedded default (process level)', () => {
       const inferred = await start({ NODE_ENV: 'development', DATA_DIR: own, EMBEDDED_DB: 'mongod' });
       expect(await inferred.exited).toBe(1);
       expect(inferred.logs).toContain(`EMBEDDED_DB=mongod, but ${own} holds the data of an embedded wire`);
+      // A wire data directory of the journal format (journal and checkpoint, no snapshot file) too.
+      rmSync(join(own, 'mongo-wire', 'videogen.wsnap'));
+      writeFileSync(join(own, 'mongo-wire', 'journal-0000000000000001.wjnl'), '');
+      const journaled = await start({ NODE_ENV: 'development', DATA_DIR: own, EMBEDDED_DB: 'mongod' });
+      expect(await journaled.exited).toBe(1);
+      expect(journaled.logs).toContain(`EMBEDDED_DB=mongod, but ${own} holds the data of an embedded wire`);
 
       writeFileSync(join(own, 'embedded-db.json'), '{"kind":');
       const corrupt = await start({ NODE_ENV: 'development', DATA_DIR: own });

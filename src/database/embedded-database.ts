@@ -111,7 +111,8 @@ function readChoice(root: string): EmbeddedKind | undefined {
     if (kind === 'mongod' || kind === 'wire') return kind;
     throw new Error(`${file} is corrupt: expected {"kind": "mongod" | "wire"}; fix or remove it`);
   }
-  const wireHasData = hasFile(join(root, 'mongo-wire'), (name) => name.endsWith('.wsnap'));
+  // The wire server's checkpoint and journal, or the snapshot files of its format before the journal.
+  const wireHasData = hasFile(join(root, 'mongo-wire'), (name) => /\.(wsnap|wckpt|wjnl)$/.test(name));
   const mongodHasData = hasFile(join(root, 'mongod'), (name) => name.startsWith('WiredTiger'));
   if (wireHasData && mongodHasData) {
     throw new Error(`${root} holds data of both an embedded mongod and the wire server; keep one of them`);

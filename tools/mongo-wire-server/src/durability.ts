@@ -101,8 +101,9 @@ export class DurableStore {
       return readBaseFile(
         file,
         (s) => {
-          const options = normalizeIncoming(structuredClone(s.options)) as Doc;
-          const indexes = s.indexes.map((i) => normalizeIncoming(structuredClone(i))) as IndexSpec[];
+          // (the sections are this load's own: normalizing them in place is safe)
+          const options = normalizeIncoming(s.options) as Doc;
+          const indexes = s.indexes.map((i) => normalizeIncoming(i)) as IndexSpec[];
           coll = engine.restoreCollection(s.db, s.name, options, indexes, []);
         },
         (_s, doc) => coll!.insert(doc),
