@@ -19,7 +19,7 @@ import { normalizeIncoming, type Doc } from './bson-types.js';
 import { CHECKPOINT_FILE, listSnapshotFiles, readBaseFile, type Section } from './checkpoint.js';
 import type { IndexSpec } from './collection.js';
 import type { Engine, Op } from './engine.js';
-import { decodePayload, JournalWriter, listJournalFiles, readJournalFile, syncDir, toEngineOp } from './journal.js';
+import { decodePayload, JournalWriter, listJournalFiles, readJournalFile, toEngineOp } from './journal.js';
 
 export const DEFAULT_JOURNAL_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_DATA_SIZE_WARN_BYTES = 512 * 1024 * 1024;
@@ -143,6 +143,12 @@ export class DurableStore {
     const feed: Buffer[] = [];
     const closed: { gen: number; file: string; maxLsn: number }[] = [];
     let tail = { gen: files.length ? files[files.length - 1].gen : 1, pos: 0, maxLsn: lsn0 };
+    // A torn record can only be at the end of the last file written to: the files after it, if
+    // any, are empty (the next file is created ahead of time).
+    let lastWritten = -1;
+    files.forEach(({ file }, i) => {
+      if (fs.statSync(file).size > 0) lastWritten = i;
+    });
     files.forEach(({ gen, file }, i) => {
       const r = readJournalFile(file);
       let maxLsn = lsn0;
@@ -158,7 +164,7 @@ export class DurableStore {
       }
       const isLast = i === files.length - 1;
       if (r.problem) {
-        if (!isLast) throw new Error(`journal ${path.basename(file)}: ${r.problem}, and later journal files exist; refusing to start`);
+        if (i !== lastWritten) throw new Error(`journal ${path.basename(file)}: ${r.problem}, and later journal files exist; refusing to start`);
         log(`journal: ${path.basename(file)}: ${r.problem}; dropped ${r.size - r.validBytes} byte(s) from there (a write torn by a crash, never acknowledged)`);
         const fd = fs.openSync(file, 'r+');
         try {
@@ -168,7 +174,7 @@ export class DurableStore {
           fs.closeSync(fd);
         }
       }
-      if (isLast) tail = { gen, pos: r.validBytes, maxLsn };
+      if (isLast) tail = { gen, pos: r.validBytes, maxLsn: Math.max(maxLsn, last) };
       else if (maxLsn <= lsn0) fs.rmSync(file, { force: true });
       else closed.push({ gen, file, maxLsn });
     });
@@ -285,7 +291,8 @@ export class DurableStore {
         this.running = false;
         return;
       }
-      this.worker.postMessage({ type: 'checkpoint', lsn });
+      // The worker deletes the journal files this checkpoint covers once it is on disk.
+      this.worker.postMessage({ type: 'checkpoint', lsn, covered: this.writer.covered(lsn) });
     });
   }
 
@@ -297,8 +304,7 @@ export class DurableStore {
       this.lastError = undefined;
       this.dataBytes = m.bytes;
       this.bytesSinceCheckpoint = this.writer.bytesSinceRotation;
-      this.writer.dropCovered(m.lsn);
-      syncDir(this.opts.dataDir);
+      this.writer.forget(m.deleted);
       this.opts.log(`checkpoint: lsn ${m.lsn}, ${m.documents} document(s), ${(m.bytes / 1048576).toFixed(1)} MB in ${Math.round(m.ms)} ms`);
       this.checkSize();
       for (const w of this.waiters.splice(0)) w.resolve({ lsn: m.lsn, bytes: m.bytes, documents: m.documents, ms: m.ms });

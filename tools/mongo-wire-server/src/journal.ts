@@ -194,6 +194,9 @@ export class JournalWriter {
   private durable: number;
   private error: Error | undefined;
   private rotations: ((coveredLsn: number) => void)[] = [];
+  /** the next journal file, created and its directory entry synced ahead of time (so a rotation never waits for the disk) */
+  private spare: { gen: number; fd: number } | undefined;
+  private preparing = false;
   /** journal bytes written since the last rotation */
   bytesSinceRotation = 0;
 
@@ -210,7 +213,36 @@ export class JournalWriter {
     this.nextLsn = start.lastLsn + 1;
     this.durable = start.lastLsn;
     if (start.pos === 0) syncDir(dataDir);
+    this.prepareSpare();
   }
+
+  /** Create the next file and sync the directory, off the main thread (libuv's pool). */
+  private prepareSpare(): void {
+    if (this.spare || this.preparing || this.error) return;
+    this.preparing = true;
+    const gen = this.file.gen + 1;
+    fs.open(path.join(this.dataDir, journalFileName(gen)), 'w', (err, fd) => {
+      if (err) {
+        this.preparing = false;
+        this.log(`journal: could not create the next journal file: ${err.message}`);
+        return;
+      }
+      fs.open(this.dataDir, 'r', (e2, dfd) => {
+        const done = () => {
+          this.preparing = false;
+          if (this.closedForGood) {
+            fs.close(fd, () => undefined);
+            return;
+          }
+          this.spare = { gen, fd };
+          if (this.rotations.length && !this.inflight) this.maybeRotate();
+        };
+        if (e2) return done();
+        fs.fsync(dfd, () => fs.close(dfd, () => done()));
+      });
+    });
+  }
+  private closedForGood = false;
 
   get failed(): Error | undefined {
     return this.error;
@@ -267,11 +299,16 @@ export class JournalWriter {
   }
 
   close(): void {
-    try {
-      fs.closeSync(this.file.fd);
-    } catch {
-      /* already closed */
+    this.closedForGood = true;
+    for (const fd of [this.file.fd, this.spare?.fd]) {
+      if (fd === undefined) continue;
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
     }
+    this.spare = undefined;
   }
 
   private schedule(): void {
@@ -332,20 +369,20 @@ export class JournalWriter {
       for (const cb of callbacks) cb(covered);
     };
     if (this.file.pos === 0) return finish(); // nothing in it yet: keep using it
-    const old = this.file;
-    const gen = old.gen + 1;
-    const name = path.join(this.dataDir, journalFileName(gen));
-    try {
-      const fd = fs.openSync(name, 'w');
-      syncDir(this.dataDir);
-      fs.closeSync(old.fd);
-      this.closed.push({ gen: old.gen, file: path.join(this.dataDir, journalFileName(old.gen)), maxLsn: old.maxLsn });
-      this.file = { gen, fd, pos: 0, maxLsn: old.maxLsn };
-      this.bytesSinceRotation = 0;
-    } catch (e) {
-      this.fail(e as Error, []);
+    if (!this.spare) {
+      // Not ready yet (rare: a rotation right after the last one): wait for it.
+      this.rotations.unshift(...callbacks);
+      this.prepareSpare();
       return;
     }
+    const old = this.file;
+    const { gen, fd } = this.spare;
+    this.spare = undefined;
+    fs.close(old.fd, () => undefined);
+    this.closed.push({ gen: old.gen, file: path.join(this.dataDir, journalFileName(old.gen)), maxLsn: old.maxLsn });
+    this.file = { gen, fd, pos: 0, maxLsn: old.maxLsn };
+    this.bytesSinceRotation = 0;
+    this.prepareSpare();
     finish();
   }
 
@@ -358,16 +395,15 @@ export class JournalWriter {
     this.queueBytes = 0;
   }
 
-  /** Delete closed journal files whose every record is in the checkpoint at `lsn`. */
-  dropCovered(lsn: number): void {
-    while (this.closed.length > 0 && this.closed[0].maxLsn <= lsn) {
-      const f = this.closed.shift()!;
-      try {
-        fs.rmSync(f.file, { force: true });
-      } catch (e) {
-        this.log(`journal: could not remove ${f.file}: ${(e as Error).message}`);
-      }
-    }
+  /** Closed journal files whose every record is in a checkpoint at `lsn` (the checkpoint writer deletes them). */
+  covered(lsn: number): string[] {
+    return this.closed.filter((f) => f.maxLsn <= lsn).map((f) => f.file);
+  }
+
+  /** Forget files the checkpoint writer deleted. */
+  forget(files: string[]): void {
+    const gone = new Set(files);
+    for (let i = this.closed.length - 1; i >= 0; i--) if (gone.has(this.closed[i].file)) this.closed.splice(i, 1);
   }
 }
 
