@@ -256,7 +256,7 @@ export class DurableStore {
   async close(): Promise<void> {
     this.closing = true;
     await this.writer.drain();
-    this.writer.close();
+    await this.writer.close();
     Atomics.store(new Int32Array(this.abort), 0, 1);
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage({ type: 'close' });
@@ -328,11 +328,15 @@ export class DurableStore {
     if (this.dataBytes > this.warnBytes) {
       if (!this.warned) {
         this.opts.log(
-          `warning: the data (${(this.dataBytes / 1048576).toFixed(0)} MB of BSON) is past the ${(this.warnBytes / 1048576).toFixed(0)} MB ` +
+          `warning: the data (${megabytes(this.dataBytes)} of BSON) is past the ${megabytes(this.warnBytes)} ` +
             'this server is meant for: it keeps every document in memory; use a real MongoDB for more',
         );
         this.warned = true;
       }
     } else this.warned = false;
   }
+}
+
+function megabytes(n: number): string {
+  return n >= 1048576 ? `${Math.round(n / 1048576)} MB` : `${(n / 1048576).toFixed(3)} MB`;
 }

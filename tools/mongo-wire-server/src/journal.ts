@@ -220,16 +220,20 @@ export class JournalWriter {
   private prepareSpare(): void {
     if (this.spare || this.preparing || this.error) return;
     this.preparing = true;
+    let settle!: () => void;
+    this.prepared = new Promise<void>((r) => (settle = r));
     const gen = this.file.gen + 1;
     fs.open(path.join(this.dataDir, journalFileName(gen)), 'w', (err, fd) => {
       if (err) {
         this.preparing = false;
+        settle();
         this.log(`journal: could not create the next journal file: ${err.message}`);
         return;
       }
       fs.open(this.dataDir, 'r', (e2, dfd) => {
         const done = () => {
           this.preparing = false;
+          settle();
           if (this.closedForGood) {
             fs.close(fd, () => undefined);
             return;
@@ -243,6 +247,7 @@ export class JournalWriter {
     });
   }
   private closedForGood = false;
+  private prepared: Promise<void> = Promise.resolve();
 
   get failed(): Error | undefined {
     return this.error;
@@ -273,8 +278,16 @@ export class JournalWriter {
   /** Queue the record of one command's ops; resolves once it is on disk. */
   append(ops: Op[]): Promise<void> {
     if (this.error) return Promise.reject(this.error);
+    let rec: Buffer;
+    try {
+      rec = encodeRecord(this.nextLsn, ops);
+    } catch (e) {
+      // The change is made in memory but cannot be journaled: memory and disk now differ, so no
+      // later write may be acknowledged either.
+      this.fail(e as Error, []);
+      return Promise.reject(this.error);
+    }
     const lsn = this.nextLsn++;
-    const rec = encodeRecord(lsn, ops);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ rec, lsn, resolve, reject });
       this.queueBytes += rec.length;
@@ -298,8 +311,10 @@ export class JournalWriter {
     }
   }
 
-  close(): void {
+  /** Close the files (after the next file, if being created, exists: nothing touches the directory after this). */
+  async close(): Promise<void> {
     this.closedForGood = true;
+    await this.prepared;
     for (const fd of [this.file.fd, this.spare?.fd]) {
       if (fd === undefined) continue;
       try {

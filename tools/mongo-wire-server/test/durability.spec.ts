@@ -13,7 +13,7 @@
 import { after as afterAll, before as beforeAll, it } from 'node:test';
 import { expect } from 'expect';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -369,6 +369,72 @@ describeWireOnly('durability: journal and checkpoints (wire server only)', () =>
       expect((after['m.a'] as { docs: { _id: Int32 }[] }).docs.slice(-3).map((d) => d._id.value)).toEqual([49, 5, 100]);
     } finally {
       await again.stop();
+    }
+  });
+  // The journal's disk fails (here: its file descriptor now points at /dev/full, so the next write
+  // gets ENOSPC). mongod would stop; this server stops acknowledging writes instead.
+  it('when a journal write fails, that write and every later one get an error, reads still work, and status says so', async () => {
+    const dir = join(root, 'failing');
+    const server = await startWireServer({ dataDir: dir });
+    try {
+      await withClient(server.uri, async (c) => {
+        const coll = c.db('f').collection('x');
+        await coll.insertOne({ _id: 1 as any, before: true });
+        expect(server.status()).toMatchObject({ durable: true, ok: true, journal: { pendingOps: 0 } });
+
+        // the current journal file: the lowest generation this process holds open in `dir`
+        const open = readdirSync('/proc/self/fd')
+          .map((fd) => {
+            try {
+              return { fd: Number(fd), target: readlinkSync(`/proc/self/fd/${fd}`) };
+            } catch {
+              return { fd: Number(fd), target: '' };
+            }
+          })
+          .filter((x) => x.target.startsWith(dir) && x.target.endsWith('.wjnl'))
+          .sort((a, b) => a.target.localeCompare(b.target));
+        const fd = open[0].fd;
+        closeSync(fd);
+        expect(openSync('/dev/full', 'w')).toBe(fd); // POSIX: the lowest free descriptor
+
+        const err = await coll.insertOne({ _id: 2 as any }).catch((e) => e);
+        expect(err?.code).toBe(1);
+        expect(String(err?.message)).toMatch(/journal write failed: .*ENOSPC.*no longer acknowledges writes/);
+        const later = await coll.updateOne({ _id: 1 as any }, { $set: { after: true } }).catch((e) => e);
+        expect(String(later?.message)).toMatch(/journal write failed/);
+        expect((await coll.findOne({ _id: 1 as any }))!.before).toBe(true); // reads are served
+        const status = server.status();
+        expect(status).toMatchObject({ durable: true, ok: false });
+        expect((status as { failed?: string }).failed).toMatch(/ENOSPC/);
+      });
+    } finally {
+      await server.stop();
+    }
+    // What was acknowledged is there after a restart; the refused writes are not.
+    const again = await startWireServer({ dataDir: dir });
+    try {
+      await withClient(again.uri, async (c) => {
+        expect(await c.db('f').collection('x').find().toArray()).toEqual([{ _id: 1, before: true }]);
+      });
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('warns in the log when the data passes dataSizeWarnBytes', async () => {
+    const logs: string[] = [];
+    const server = await startWireServer({ dataDir: join(root, 'size'), dataSizeWarnBytes: 10_000, log: (m) => logs.push(m) });
+    try {
+      await withClient(server.uri, async (c) => {
+        await c.db('s').collection('x').insertMany(Array.from({ length: 20 }, (_, i) => ({ i, pad: 'x'.repeat(1000) })));
+      });
+      expect(logs.filter((l) => l.startsWith('warning:'))).toEqual([]);
+      await server.checkpoint();
+      expect(logs.some((l) => /^warning: the data \(0\.0\d\d MB of BSON\) is past the 0\.010 MB this server is meant for/.test(l))).toBe(true);
+      expect(server.status()).toMatchObject({ dataSizeWarnBytes: 10_000 });
+      expect((server.status() as { dataBytes: number }).dataBytes).toBeGreaterThan(20_000);
+    } finally {
+      await server.stop();
     }
   });
 });
