@@ -116,13 +116,20 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
     const reader = new FrameReader();
     /** the last reply still waiting for the journal on this connection (later replies queue behind it) */
     let tail: Promise<void> | undefined;
+    /** Never throws (it runs in promise callbacks too). */
     const send = (req: Request, reply: Doc) => {
       if (req.moreToCome) return; // fire-and-forget (w:0): no reply expected
       if (socket.destroyed) return;
+      let bytes: Buffer;
       try {
-        socket.write(encodeReply(req, reply));
+        bytes = encodeReply(req, reply);
       } catch (e) {
-        socket.write(encodeReply(req, { ok: 0, errmsg: `reply could not be encoded: ${(e as Error).message}`, code: 10334, codeName: 'BSONObjectTooLarge' }));
+        bytes = encodeReply(req, { ok: 0, errmsg: `reply could not be encoded: ${(e as Error).message}`, code: 10334, codeName: 'BSONObjectTooLarge' });
+      }
+      try {
+        socket.write(bytes);
+      } catch {
+        socket.destroy();
       }
     };
     socket.on('data', (chunk: Buffer) => {
