@@ -44,6 +44,8 @@ export interface DurabilityStatus {
     durableLsn: number;
     /** journal bytes written since the last checkpoint */
     bytesSinceCheckpoint: number;
+    /** write + fdatasync time per group commit, over the last (up to) 1024 groups: the disk's share of a write's latency */
+    syncMs: { groups: number; p50: number; p99: number; max: number };
   };
   checkpoint: {
     running: boolean;
@@ -232,6 +234,7 @@ export class DurableStore {
         lastLsn: j.lastLsn,
         durableLsn: j.durableLsn,
         bytesSinceCheckpoint: this.bytesSinceCheckpoint,
+        syncMs: j.syncMs,
       },
       checkpoint: {
         running: this.running,

@@ -167,6 +167,8 @@ export interface JournalStats {
   durableLsn: number;
   /** set once a write or sync failed: the journal takes no more records */
   failed?: string;
+  /** time of write + fdatasync per group commit, over the last (up to) 1024 groups */
+  syncMs: { groups: number; p50: number; p99: number; max: number };
 }
 
 interface OpenFile {
@@ -194,6 +196,8 @@ export class JournalWriter {
   private durable: number;
   private error: Error | undefined;
   private rotations: ((coveredLsn: number) => void)[] = [];
+  private readonly syncTimes = new Float64Array(1024);
+  private syncs = 0;
   /** the next journal file, created and its directory entry synced ahead of time (so a rotation never waits for the disk) */
   private spare: { gen: number; fd: number } | undefined;
   private preparing = false;
@@ -266,7 +270,11 @@ export class JournalWriter {
   }
 
   stats(): JournalStats {
+    const n = Math.min(this.syncs, this.syncTimes.length);
+    const times = Array.from(this.syncTimes.subarray(0, n)).sort((a, b) => a - b);
+    const q = (p: number) => (n ? times[Math.min(n - 1, Math.floor(n * p))] : 0);
     return {
+      syncMs: { groups: n, p50: q(0.5), p99: q(0.99), max: n ? times[n - 1] : 0 },
       pendingOps: this.queue.length + (this.inflight?.ops ?? 0),
       pendingBytes: this.queueBytes + (this.inflight?.bytes ?? 0),
       lastLsn: this.lastLsn,
@@ -349,8 +357,10 @@ export class JournalWriter {
     this.inflight = { ops: group.length, bytes };
     const buf = group.length === 1 ? group[0].rec : Buffer.concat(group.map((g) => g.rec), bytes);
     const file = this.file;
+    const started = performance.now();
     const done = (err: NodeJS.ErrnoException | null) => {
       this.inflight = undefined;
+      this.syncTimes[this.syncs++ % this.syncTimes.length] = performance.now() - started;
       if (err) {
         this.fail(err, group);
         return;
