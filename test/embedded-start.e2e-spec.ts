@@ -85,7 +85,28 @@ describe('Start-up on the embedded default (process level)', () => {
     const list = await second.fetchJson('/api/workspaces', { headers: await login(second) });
     expect(list.status).toBe(200);
     expect(list.body.data.workspaces).toEqual([expect.objectContaining({ id: created.body.data.id, name: 'Survives restarts' })]);
-    expect(await second.stop('SIGTERM')).toBe(0);
+    if (!/MongoDB wire-protocol server/.test(second.logs)) {
+      // An embedded mongod: w:1 writes are journaled within 100 ms, not before the reply.
+      expect(await second.stop('SIGTERM')).toBe(0);
+      return;
+    }
+    // The wire server's journal is part of readiness.
+    const ready = await second.fetchJson('/health/ready');
+    expect(ready.body.data.details.embeddedDatabase).toEqual(expect.objectContaining({ status: 'up', pendingWrites: expect.any(Number) }));
+
+    // A write the service acknowledged survives a SIGKILL of the service (and of its wire server).
+    const acknowledged = await second.fetchJson('/api/workspaces', {
+      method: 'POST',
+      headers: await login(second),
+      body: JSON.stringify({ name: 'Survives SIGKILL', plan: { name: 'starter', monthlyVideoLimit: 10 } }),
+    });
+    expect(acknowledged.status).toBe(201);
+    await second.stop('SIGKILL');
+    const third = await start(env());
+    await third.waitForHealth(90_000);
+    const after = await third.fetchJson('/api/workspaces', { headers: await login(third) });
+    expect(after.body.data.workspaces.map((w: { name: string }) => w.name).sort()).toEqual(['Survives SIGKILL', 'Survives restarts']);
+    expect(await third.stop('SIGTERM')).toBe(0);
   });
 
   it('refuses to switch a data directory to the other embedded database', async () => {
@@ -103,6 +124,12 @@ describe('Start-up on the embedded default (process level)', () => {
       const inferred = await start({ NODE_ENV: 'development', DATA_DIR: own, EMBEDDED_DB: 'mongod' });
       expect(await inferred.exited).toBe(1);
       expect(inferred.logs).toContain(`EMBEDDED_DB=mongod, but ${own} holds the data of an embedded wire`);
+      // A wire data directory of the journal format (journal and checkpoint, no snapshot file) too.
+      rmSync(join(own, 'mongo-wire', 'videogen.wsnap'));
+      writeFileSync(join(own, 'mongo-wire', 'journal-0000000000000001.wjnl'), '');
+      const journaled = await start({ NODE_ENV: 'development', DATA_DIR: own, EMBEDDED_DB: 'mongod' });
+      expect(await journaled.exited).toBe(1);
+      expect(journaled.logs).toContain(`EMBEDDED_DB=mongod, but ${own} holds the data of an embedded wire`);
 
       writeFileSync(join(own, 'embedded-db.json'), '{"kind":');
       const corrupt = await start({ NODE_ENV: 'development', DATA_DIR: own });

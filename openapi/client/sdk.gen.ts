@@ -31,7 +31,8 @@ export const healthLive = <ThrowOnError extends boolean = false>(options?: Optio
 /**
  * Ready for traffic: the process is not shutting down, the database answers, background jobs
  * are being processed and the webhook event log is not backed up (at most
- * READY_MAX_RECORDER_BACKLOG events waiting); 503 otherwise.
+ * READY_MAX_RECORDER_BACKLOG events waiting); with the embedded wire server, its journal has not
+ * failed and keeps up with the writes; 503 otherwise.
  */
 export const healthReady = <ThrowOnError extends boolean = false>(options?: Options<HealthReadyData, ThrowOnError>): RequestResult<HealthReadyResponses, HealthReadyErrors, ThrowOnError> => (options?.client ?? client).get<HealthReadyResponses, HealthReadyErrors, ThrowOnError>({ url: '/health/ready', ...options });
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startMongoWireServer } from '../../tools/mongo-wire-server/src/index.js';
+import { startMongoWireServer, type MongoWireStatus } from '../../tools/mongo-wire-server/src/index.js';
 
 export type EmbeddedKind = 'mongod' | 'wire';
 
@@ -9,7 +9,33 @@ export interface EmbeddedDatabase {
   kind: EmbeddedKind;
   uri: string;
   dataPath: string;
+  /** The wire server's journal state (a mongod has its own journal and answers for it itself). */
+  status?(): MongoWireStatus;
   stop(): Promise<void>;
+}
+
+/** More journal records than this waiting for the disk: the disk does not keep up; not ready. */
+export const READY_MAX_JOURNAL_BACKLOG = 10_000;
+
+/** The embedded database this process runs (main.ts starts at most one), for /health/ready. */
+let running: EmbeddedDatabase | undefined;
+
+/**
+ * Readiness of the embedded wire server's journal: undefined when there is none in this process;
+ * down once a journal write failed (it then answers writes with an error) or with too long a
+ * backlog of writes waiting for the disk.
+ */
+export function embeddedJournalHealth(database: EmbeddedDatabase | undefined = running):
+  | { up: boolean; details: Record<string, unknown> }
+  | undefined {
+  const status = database?.status?.();
+  if (!status?.durable) return undefined;
+  const details = { pendingWrites: status.journal.pendingOps, pendingBytes: status.journal.pendingBytes, dataBytes: status.dataBytes };
+  if (!status.ok) return { up: false, details: { ...details, message: status.failed } };
+  if (status.journal.pendingOps > READY_MAX_JOURNAL_BACKLOG) {
+    return { up: false, details: { ...details, message: `${status.journal.pendingOps} writes wait for the journal (more than ${READY_MAX_JOURNAL_BACKLOG})` } };
+  }
+  return { up: true, details };
 }
 
 const DB_NAME = 'videogen';
@@ -55,6 +81,7 @@ export async function startEmbeddedDatabase(
   }
   database ??= await startWire(root);
   if (!recorded) writeChoice(root, database.kind);
+  running = database;
 
   const what = database.kind === 'mongod' ? 'mongod (mongodb-memory-server)' : 'MongoDB wire-protocol server';
   logger.warn(
@@ -66,8 +93,15 @@ export async function startEmbeddedDatabase(
 
 async function startWire(root: string): Promise<EmbeddedDatabase> {
   const dataPath = join(root, 'mongo-wire');
-  const server = await startMongoWireServer({ dataDir: dataPath });
-  return { kind: 'wire', uri: `${server.uri}${DB_NAME}`, dataPath, stop: () => server.stop() };
+  const logger = new Logger('EmbeddedDatabase');
+  // Recovery and checkpoints are logged; a torn journal tail, a failed journal or checkpoint and
+  // the size warning as warnings. (Per-command failures, such as duplicate keys, are not.)
+  const log = (message: string) => {
+    if (/^(warning|journal|checkpoint failed|checkpoint worker failed)/.test(message)) logger.warn(`wire server: ${message}`);
+    else if (/^(persistence|checkpoint)/.test(message)) logger.log(`wire server: ${message}`);
+  };
+  const server = await startMongoWireServer({ dataDir: dataPath, log });
+  return { kind: 'wire', uri: `${server.uri}${DB_NAME}`, dataPath, status: () => server.status(), stop: () => server.stop() };
 }
 
 async function startMongod(root: string): Promise<EmbeddedDatabase> {
@@ -111,7 +145,8 @@ function readChoice(root: string): EmbeddedKind | undefined {
     if (kind === 'mongod' || kind === 'wire') return kind;
     throw new Error(`${file} is corrupt: expected {"kind": "mongod" | "wire"}; fix or remove it`);
   }
-  const wireHasData = hasFile(join(root, 'mongo-wire'), (name) => name.endsWith('.wsnap'));
+  // The wire server's checkpoint and journal, or the snapshot files of its format before the journal.
+  const wireHasData = hasFile(join(root, 'mongo-wire'), (name) => /\.(wsnap|wckpt|wjnl)$/.test(name));
   const mongodHasData = hasFile(join(root, 'mongod'), (name) => name.startsWith('WiredTiger'));
   if (wireHasData && mongodHasData) {
     throw new Error(`${root} holds data of both an embedded mongod and the wire server; keep one of them`);

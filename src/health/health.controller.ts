@@ -11,6 +11,7 @@ import { Public } from '../auth/auth.decorators.js';
 import { ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { AppConfig } from '../config/app-config.js';
+import { embeddedJournalHealth } from '../database/embedded-database.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookEventRecorder } from '../webhook-events/webhook-event.recorder.js';
 import { ShutdownState } from './shutdown-state.js';
@@ -47,13 +48,15 @@ export class HealthController {
   /**
    * Ready for traffic: the process is not shutting down, the database answers, background jobs
    * are being processed and the webhook event log is not backed up (at most
-   * READY_MAX_RECORDER_BACKLOG events waiting); 503 otherwise.
+   * READY_MAX_RECORDER_BACKLOG events waiting); with the embedded wire server, its journal has not
+   * failed and keeps up with the writes; 503 otherwise.
    */
   @Get('ready')
   @HealthCheck()
   @ApiErrorResponses(HttpStatus.SERVICE_UNAVAILABLE)
   async ready(): Promise<SuccessEnvelope<HealthCheckResult>> {
-    return ok(await this.health.check([() => this.running(), () => this.database(), () => this.jobRunner(), () => this.eventRecorder()]));
+    const journal = embeddedJournalHealth() ? [() => this.embeddedJournal()] : [];
+    return ok(await this.health.check([() => this.running(), () => this.database(), () => this.jobRunner(), () => this.eventRecorder(), ...journal]));
   }
 
   private running() {
@@ -69,6 +72,12 @@ export class HealthController {
   private jobRunner() {
     const indicator = this.indicators.check('jobs');
     return this.jobs.processing ? indicator.up() : indicator.down({ message: 'the job runner is not processing jobs' });
+  }
+
+  private embeddedJournal() {
+    const indicator = this.indicators.check('embeddedDatabase');
+    const health = embeddedJournalHealth();
+    return !health || health.up ? indicator.up(health?.details) : indicator.down(health.details);
   }
 
   private eventRecorder() {

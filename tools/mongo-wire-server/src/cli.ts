@@ -1,5 +1,6 @@
 /**
- * Standalone runner: `node dist/tools/mongo-wire-server/src/cli.js [--port N] [--host H] [--data-dir DIR] [--memory]`.
+ * Standalone runner: `node dist/tools/mongo-wire-server/src/cli.js [--port N] [--host H] [--data-dir DIR] [--memory]
+ * [--journal-checkpoint-bytes N] [--data-size-warn-bytes N]`.
  * Prints the connection URI on stdout; diagnostics go to stderr. Stops cleanly on SIGINT/SIGTERM.
  */
 import * as path from 'node:path';
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     port,
     host: arg('host') ?? '127.0.0.1',
     dataDir,
+    journalCheckpointBytes: arg('journal-checkpoint-bytes') ? Number(arg('journal-checkpoint-bytes')) : undefined,
+    dataSizeWarnBytes: arg('data-size-warn-bytes') ? Number(arg('data-size-warn-bytes')) : undefined,
     log: verbose ? (m) => process.stderr.write(`[mongo-wire] ${m}\n`) : undefined,
   });
   process.stdout.write(`${server.uri}\n`);

@@ -183,6 +183,19 @@ interface Rec {
   seq: number;
 }
 
+/**
+ * A change to one collection, as the journal records it (engine.ts adds the namespace). `k` is the
+ * document's canonical `_id` key. Stored documents are never modified in place (an update stores
+ * a new object), so `doc` may be serialized after the command has finished.
+ */
+export type CollectionChange =
+  | { op: 'i' | 'u'; k: string; doc: Doc }
+  | { op: 'd'; k: string }
+  | { op: 'clear' }
+  | { op: 'ci'; spec: IndexSpec }
+  | { op: 'di'; name: string }
+  | { op: 'mi'; name: string; options: { expireAfterSeconds?: number; hidden?: boolean } };
+
 export class Collection {
   readonly records = new Map<string, Rec>();
   readonly indexes: Index[] = [];
@@ -193,7 +206,7 @@ export class Collection {
     readonly dbName: string,
     readonly name: string,
     readonly options: Doc = {},
-    private readonly onChange: () => void = () => undefined,
+    private readonly onChange: (change: CollectionChange) => void = () => undefined,
   ) {
     this.indexes.push(new Index({ v: 2, key: { _id: 1 }, name: '_id_' }));
   }
@@ -225,7 +238,7 @@ export class Collection {
     }
     this.indexes.forEach((ix, i) => ix.add(id, keys[i]));
     this.records.set(id, { doc, seq: this.seq++ });
-    this.onChange();
+    this.onChange({ op: 'i', k: id, doc });
   }
 
   /** Replace the stored version of a document (same `_id`). Throws a duplicate-key CommandError. */
@@ -244,7 +257,7 @@ export class Collection {
       ix.add(id, newKeys[i]);
     });
     rec.doc = newDoc;
-    this.onChange();
+    this.onChange({ op: 'u', k: id, doc: newDoc });
   }
 
   remove(doc: Doc): void {
@@ -253,13 +266,13 @@ export class Collection {
     if (!rec) return;
     this.indexes.forEach((ix) => ix.remove(id, ix.keysFor(rec.doc)));
     this.records.delete(id);
-    this.onChange();
+    this.onChange({ op: 'd', k: id });
   }
 
   clear(): void {
     this.records.clear();
     for (const ix of this.indexes) ix.entries.clear();
-    this.onChange();
+    this.onChange({ op: 'clear' });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -303,13 +316,14 @@ export class Collection {
       ix.add(id, keys);
     }
     this.indexes.push(ix);
-    this.onChange();
+    this.onChange({ op: 'ci', spec });
     return true;
   }
 
   /** collMod's index options, in place: answers `<option>_old` / `<option>_new` for each value that changed. */
   modifyIndex(ix: Index, options: { expireAfterSeconds?: number; hidden?: boolean }): Doc {
     const reply: Doc = {};
+    const changed: { expireAfterSeconds?: number; hidden?: boolean } = {};
     for (const option of ['expireAfterSeconds', 'hidden'] as const) {
       const value = options[option];
       if (value === undefined) continue;
@@ -317,17 +331,18 @@ export class Collection {
       if (old === value) continue;
       if (old !== undefined) reply[`${option}_old`] = old;
       reply[`${option}_new`] = value;
+      (changed as Record<string, unknown>)[option] = value;
       if (option === 'hidden' && value === false) delete ix.spec.hidden;
       else (ix.spec as Record<string, unknown>)[option] = value;
     }
-    if (Object.keys(reply).length > 0) this.onChange();
+    if (Object.keys(reply).length > 0) this.onChange({ op: 'mi', name: ix.spec.name, options: changed });
     return reply;
   }
 
   dropIndex(ix: Index): void {
     if (ix.spec.name === '_id_') throw new CommandError(72, 'cannot drop _id index', 'InvalidOptions');
     this.indexes.splice(this.indexes.indexOf(ix), 1);
-    this.onChange();
+    this.onChange({ op: 'di', name: ix.spec.name });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -585,8 +585,7 @@ const handlers: Record<string, Handler> = {
       if (!cmd.dropTarget) throw new CommandError(48, 'target namespace exists', 'NamespaceExists');
       ctx.engine.dropCollection(toDb, to);
     }
-    ctx.engine.dropCollection(fromDb, from);
-    ctx.engine.restoreCollection(toDb, to, src.options, src.indexes.map((i) => i.spec), [...src.docs()]);
+    ctx.engine.renameCollection(fromDb, from, toDb, to);
     return { ok: 1 };
   },
 };
@@ -604,6 +603,20 @@ function collectPath(v: any, segs: string[], i: number, out: any[]): void {
     return;
   }
   collectPath(v[segs[i]], segs, i + 1, out);
+}
+
+const WRITE_COMMANDS = new Set([
+  'insert', 'update', 'delete', 'findAndModify', 'createIndexes', 'dropIndexes', 'deleteIndexes',
+  'collMod', 'create', 'drop', 'dropDatabase', 'renameCollection',
+]);
+
+/** Whether a command may change data (refused up front once the journal has failed). */
+export function isWriteCommand(body: Doc): boolean {
+  const name = Object.keys(body)[0];
+  if (WRITE_COMMANDS.has(name)) return true;
+  if (name !== 'aggregate' || !Array.isArray(body.pipeline) || body.pipeline.length === 0) return false;
+  const last = body.pipeline[body.pipeline.length - 1];
+  return last !== null && typeof last === 'object' && ('$out' in last || '$merge' in last);
 }
 
 /** Run one command document; never throws (errors become `ok: 0` replies). */

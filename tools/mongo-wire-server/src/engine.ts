@@ -1,16 +1,30 @@
 /**
- * The catalog: databases -> collections, plus the TTL monitor and dirty tracking for snapshots.
+ * The catalog: databases -> collections, plus the TTL monitor and the capture of changes for the
+ * journal (journal.ts): while `capture` is set, every change to the data (documents, indexes,
+ * collections) is appended to it as an `Op`, in the order it happened.
  */
 import type { Doc } from './bson-types.js';
-import { Collection, type IndexSpec } from './collection.js';
+import { Collection, type CollectionChange, type IndexSpec } from './collection.js';
 import { CommandError } from './errors.js';
+
+/** One change as the journal records it (see journal.ts for the encoding). */
+export type Op =
+  | (CollectionChange & { db: string; c: string })
+  | { op: 'cc'; db: string; c: string; options: Doc }
+  | { op: 'dc'; db: string; c: string }
+  | { op: 'dd'; db: string }
+  | { op: 'rn'; db: string; c: string; toDb: string; to: string };
 
 export class Engine {
   readonly dbs = new Map<string, Map<string, Collection>>();
-  /** databases changed since the last snapshot (including dropped ones) */
-  readonly dirty = new Set<string>();
+  /** Changes made since the caller set it (undefined: not recorded, e.g. memory only or replay). */
+  capture: Op[] | undefined;
 
   constructor(private readonly log: (msg: string) => void = () => undefined) {}
+
+  private record(op: Op): void {
+    this.capture?.push(op);
+  }
 
   private db(name: string, create: boolean): Map<string, Collection> | undefined {
     let db = this.dbs.get(name);
@@ -31,9 +45,9 @@ export class Engine {
   }
 
   addCollection(dbName: string, name: string, options: Doc): Collection {
-    const coll = new Collection(dbName, name, options, () => this.dirty.add(dbName));
+    const coll = new Collection(dbName, name, options, (change) => this.capture?.push({ ...change, db: dbName, c: name }));
     this.db(dbName, true)!.set(name, coll);
-    this.dirty.add(dbName);
+    this.record({ op: 'cc', db: dbName, c: name, options });
     return coll;
   }
 
@@ -51,19 +65,55 @@ export class Engine {
     if (!db || !coll) return undefined;
     db.delete(name);
     if (db.size === 0) this.dbs.delete(dbName);
-    this.dirty.add(dbName);
+    this.record({ op: 'dc', db: dbName, c: name });
     return coll;
   }
 
   dropDatabase(dbName: string): void {
-    if (this.dbs.delete(dbName)) this.dirty.add(dbName);
+    if (this.dbs.delete(dbName)) this.record({ op: 'dd', db: dbName });
   }
 
-  /** Rebuild a collection from a snapshot (persistence.ts). */
-  restoreCollection(dbName: string, name: string, options: Doc, indexes: IndexSpec[], docs: Doc[]): void {
-    const coll = this.addCollection(dbName, name, options);
-    for (const spec of indexes) if (spec.name !== '_id_') coll.createIndex(spec);
-    for (const d of docs) coll.insert(d);
+  /** Rebuild a collection from a snapshot or checkpoint (persistence.ts); not recorded. */
+  restoreCollection(dbName: string, name: string, options: Doc, indexes: IndexSpec[], docs: Iterable<Doc>): Collection {
+    const capture = this.capture;
+    this.capture = undefined;
+    try {
+      const coll = this.addCollection(dbName, name, options);
+      for (const spec of indexes) if (spec.name !== '_id_') coll.createIndex(spec);
+      for (const d of docs) coll.insert(d);
+      return coll;
+    } finally {
+      this.capture = capture;
+    }
+  }
+
+  /**
+   * renameCollection (the target, if any, must be gone already): the documents and indexes move to
+   * the new name. Recorded as one `rn` op, not as the re-insertion of every document.
+   */
+  renameCollection(fromDb: string, from: string, toDb: string, to: string): void {
+    const src = this.collection(fromDb, from);
+    if (!src) throw new CommandError(26, 'source namespace does not exist', 'NamespaceNotFound');
+    const capture = this.capture;
+    this.capture = undefined;
+    try {
+      this.dropCollection(fromDb, from);
+      this.restoreCollection(toDb, to, src.options, src.indexes.map((i) => i.spec), src.docs());
+    } finally {
+      this.capture = capture;
+    }
+    this.record({ op: 'rn', db: fromDb, c: from, toDb, to });
+  }
+
+  /** Apply one journaled op (recovery); `doc` is the op's document for `i` and `u`. */
+  apply(op: Op): void {
+    const capture = this.capture;
+    this.capture = undefined;
+    try {
+      applyOp(this, op);
+    } finally {
+      this.capture = capture;
+    }
   }
 
   /**
@@ -97,6 +147,62 @@ export class Engine {
     }
     if (removed) this.log(`ttl: removed ${removed} expired document(s)`);
     return removed;
+  }
+}
+
+function applyOp(engine: Engine, op: Op): void {
+  const need = (): Collection => {
+    const c = engine.collection(op.db, (op as { c: string }).c);
+    if (!c) throw new Error(`journal replay: ${op.op} on missing collection ${op.db}.${(op as { c: string }).c}`);
+    return c;
+  };
+  switch (op.op) {
+    case 'i':
+      need().insert(op.doc);
+      return;
+    case 'u': {
+      const coll = need();
+      const old = coll.getById(op.k);
+      if (!old) throw new Error(`journal replay: update of missing document ${op.k} in ${op.db}.${op.c}`);
+      coll.replace(old, op.doc);
+      return;
+    }
+    case 'd': {
+      const coll = need();
+      const old = coll.getById(op.k);
+      if (old) coll.remove(old);
+      return;
+    }
+    case 'clear':
+      need().clear();
+      return;
+    case 'ci':
+      need().createIndex(op.spec);
+      return;
+    case 'di': {
+      const coll = need();
+      const ix = coll.findIndex(op.name);
+      if (ix) coll.dropIndex(ix);
+      return;
+    }
+    case 'mi': {
+      const coll = need();
+      const ix = coll.findIndex(op.name);
+      if (ix) coll.modifyIndex(ix, op.options);
+      return;
+    }
+    case 'cc':
+      if (!engine.collection(op.db, op.c)) engine.addCollection(op.db, op.c, op.options);
+      return;
+    case 'dc':
+      engine.dropCollection(op.db, op.c);
+      return;
+    case 'dd':
+      engine.dropDatabase(op.db);
+      return;
+    case 'rn':
+      engine.renameCollection(op.db, op.c, op.toDb, op.to);
+      return;
   }
 }
 

@@ -4,4 +4,5 @@
  * Query/update/aggregation semantics come from mingo; see README.md for the gaps filled here.
  */
 export { startMongoWireServer } from './server.js';
-export type { MongoWireServer, MongoWireServerOptions } from './server.js';
+export type { MongoWireServer, MongoWireServerOptions, MongoWireStatus } from './server.js';
+export type { CheckpointResult, DurabilityStatus } from './durability.js';

@@ -1,24 +1,35 @@
 /**
- * TCP server: sockets, framing, dispatch, timers (TTL sweep, snapshots) and clean shutdown.
+ * TCP server: sockets, framing, dispatch, the TTL timer, durability and clean shutdown.
+ *
+ * With a data directory, the changes each command makes are journaled (durability.ts) and its
+ * reply is sent only once they are on disk. Replies on one connection keep their order: a reply
+ * that waits for the journal holds back the ones after it.
  */
 import * as net from 'node:net';
-import { runCommand, type ConnectionInfo, type ServerContext } from './commands.js';
+import type { Doc } from './bson-types.js';
+import { isWriteCommand, runCommand, type ConnectionInfo, type ServerContext } from './commands.js';
 import { CursorManager } from './cursors.js';
-import { Engine } from './engine.js';
-import { loadSnapshots, lockDataDir, writeSnapshots } from './persistence.js';
-import { encodeReply, FrameReader, parseRequest } from './protocol.js';
+import { DurableStore, type CheckpointResult, type DurabilityStatus } from './durability.js';
+import { Engine, type Op } from './engine.js';
+import { lockDataDir } from './persistence.js';
+import { encodeReply, FrameReader, parseRequest, type Request } from './protocol.js';
 
 export interface MongoWireServerOptions {
   /** TCP port; default 0 = an ephemeral port chosen by the OS. */
   port?: number;
   /** Interface to bind; default '127.0.0.1'. */
   host?: string;
-  /** When set, data survives a restart (snapshots in this directory); when absent, memory only. */
+  /**
+   * When set, data survives a restart and a SIGKILL: every acknowledged write is journaled in this
+   * directory first (see README, Durability). When absent, memory only.
+   */
   dataDir?: string;
   /** TTL monitor period; default 60 000 ms like mongod. Tests shorten it. */
   ttlSweepIntervalMs?: number;
-  /** Snapshot cadence when dataDir is set (only when something changed); default 1000 ms. */
-  persistIntervalMs?: number;
+  /** A checkpoint is written once this much journal has accumulated since the last; default 64 MiB. */
+  journalCheckpointBytes?: number;
+  /** Log a warning when the data (BSON size of the documents) passes this; default 512 MiB. */
+  dataSizeWarnBytes?: number;
   /** Optional diagnostics sink; silent by default. */
   log?: (msg: string) => void;
 }
@@ -28,8 +39,28 @@ export interface MongoWireServer {
   uri: string;
   host: string;
   port: number;
-  /** Close sockets, write the final snapshot, clear timers. */
+  /** Close sockets, wait for the journal to be on disk, clear timers, release the data directory. */
   stop(): Promise<void>;
+  /**
+   * Durability state for readiness checks: `ok: false` once a journal write or fsync failed (the
+   * server then answers writes with an error), and the journal backlog (records and bytes not yet
+   * on disk). `durable: false` for a memory-only server.
+   */
+  status(): MongoWireStatus;
+  /** Write a checkpoint now; resolves when it is on disk. Rejects for a memory-only server. */
+  checkpoint(): Promise<CheckpointResult>;
+}
+
+export type MongoWireStatus = { durable: false; ok: true } | ({ durable: true } & DurabilityStatus);
+
+/** The reply to a write once the journal has failed: an error, never an acknowledgement. */
+function journalFailedReply(e: Error): Doc {
+  return {
+    ok: 0,
+    code: 1,
+    codeName: 'InternalError',
+    errmsg: `${e.message}; this server no longer acknowledges writes (its data directory needs attention, then a restart)`,
+  };
 }
 
 export async function startMongoWireServer(opts: MongoWireServerOptions = {}): Promise<MongoWireServer> {
@@ -38,12 +69,34 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
   const engine = new Engine(log);
   const cursors = new CursorManager();
   const releaseLock = opts.dataDir ? lockDataDir(opts.dataDir) : undefined;
+  let store: DurableStore | undefined;
   try {
-    if (opts.dataDir) loadSnapshots(engine, opts.dataDir, log);
+    if (opts.dataDir) {
+      store = DurableStore.open(engine, {
+        dataDir: opts.dataDir,
+        journalCheckpointBytes: opts.journalCheckpointBytes,
+        dataSizeWarnBytes: opts.dataSizeWarnBytes,
+        log,
+      });
+    }
   } catch (e) {
     releaseLock?.();
     throw e;
   }
+
+  /** Run `fn` recording its changes; journal them (the promise resolves once they are on disk). */
+  const journaled = <T>(fn: () => T): { result: T; durable?: Promise<void> } => {
+    if (!store) return { result: fn() };
+    const ops: Op[] = [];
+    engine.capture = ops;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      engine.capture = undefined;
+    }
+    return { result, durable: ops.length ? store.commit(ops) : undefined };
+  };
 
   const sockets = new Set<net.Socket>();
   let totalConnections = 0;
@@ -61,6 +114,24 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
     socket.setNoDelay(true);
     const conn: ConnectionInfo = { connectionId: totalConnections, remote: `${socket.remoteAddress}:${socket.remotePort}` };
     const reader = new FrameReader();
+    /** the last reply still waiting for the journal on this connection (later replies queue behind it) */
+    let tail: Promise<void> | undefined;
+    /** Never throws (it runs in promise callbacks too). */
+    const send = (req: Request, reply: Doc) => {
+      if (req.moreToCome) return; // fire-and-forget (w:0): no reply expected
+      if (socket.destroyed) return;
+      let bytes: Buffer;
+      try {
+        bytes = encodeReply(req, reply);
+      } catch (e) {
+        bytes = encodeReply(req, { ok: 0, errmsg: `reply could not be encoded: ${(e as Error).message}`, code: 10334, codeName: 'BSONObjectTooLarge' });
+      }
+      try {
+        socket.write(bytes);
+      } catch {
+        socket.destroy();
+      }
+    };
     socket.on('data', (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -79,14 +150,29 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
           socket.destroy();
           return;
         }
-        const reply = runCommand(ctx, req.body, conn);
-        if (reply.ok !== 1) log(`command ${Object.keys(req.body)[0]} failed: ${String(reply.errmsg)}`);
-        if (req.moreToCome) continue; // fire-and-forget (w:0): no reply expected
-        try {
-          socket.write(encodeReply(req, reply));
-        } catch (e) {
-          socket.write(encodeReply(req, { ok: 0, errmsg: `reply could not be encoded: ${(e as Error).message}`, code: 10334, codeName: 'BSONObjectTooLarge' }));
+        const r = req;
+        const failed = store?.failed;
+        if (failed && isWriteCommand(r.body)) {
+          const reply = journalFailedReply(failed);
+          if (tail) tail = tail.then(() => send(r, reply));
+          else send(r, reply);
+          continue;
         }
+        const { result: reply, durable } = journaled(() => runCommand(ctx, r.body, conn));
+        if (reply.ok !== 1) log(`command ${Object.keys(r.body)[0]} failed: ${String(reply.errmsg)}`);
+        if (!durable && !tail) {
+          send(r, reply);
+          continue;
+        }
+        const wait = Promise.all([tail, durable]);
+        tail = wait.then(
+          () => send(r, reply),
+          (e: Error) => send(r, journalFailedReply(e)),
+        );
+        const mine = tail;
+        void mine.then(() => {
+          if (tail === mine) tail = undefined;
+        });
       }
     });
     socket.on('error', () => undefined);
@@ -106,18 +192,12 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
   const port = (server.address() as net.AddressInfo).port;
   const uriHost = host.includes(':') ? `[${host}]` : host;
 
-  const persist = () => {
-    if (!opts.dataDir) return;
-    try {
-      writeSnapshots(engine, opts.dataDir, log);
-    } catch (e) {
-      log(`persistence: snapshot failed: ${(e as Error).message}`);
-    }
-  };
-  const ttlTimer = setInterval(() => engine.sweepTtl(), opts.ttlSweepIntervalMs ?? 60_000);
+  const ttlTimer = setInterval(() => {
+    if (store?.failed) return;
+    const { durable } = journaled(() => engine.sweepTtl());
+    durable?.catch(() => undefined); // a failed journal is reported by status() and to the next write
+  }, opts.ttlSweepIntervalMs ?? 60_000);
   ttlTimer.unref();
-  const persistTimer = opts.dataDir ? setInterval(persist, opts.persistIntervalMs ?? 1000) : undefined;
-  persistTimer?.unref();
   log(`listening on ${host}:${port}${opts.dataDir ? ` (data dir ${opts.dataDir})` : ' (memory only)'}`);
 
   let stopped: Promise<void> | undefined;
@@ -125,16 +205,17 @@ export async function startMongoWireServer(opts: MongoWireServerOptions = {}): P
     uri: `mongodb://${uriHost}:${port}/`,
     host,
     port,
+    status: () => (store ? { durable: true, ...store.status() } : { durable: false, ok: true }),
+    checkpoint: () => (store ? store.checkpoint() : Promise.reject(new Error('memory-only server: nothing to checkpoint'))),
     stop() {
       stopped ??= (async () => {
         clearInterval(ttlTimer);
-        if (persistTimer) clearInterval(persistTimer);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();
         await closed;
         cursors.clear();
         try {
-          if (opts.dataDir) writeSnapshots(engine, opts.dataDir, log);
+          await store?.close();
         } finally {
           releaseLock?.();
         }
