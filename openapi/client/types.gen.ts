@@ -612,6 +612,11 @@ export type ReplayWebhookEventsDto = {
      */
     endpoint?: string;
     /**
+     * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+     * the reel or that its handler matched to it.
+     */
+    reelId?: string;
+    /**
      * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
      * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
      * never match.
@@ -619,6 +624,10 @@ export type ReplayWebhookEventsDto = {
     workspaceId?: string;
     source?: 'rck' | 'heygen';
     status?: WebhookEventStatus;
+    /**
+     * The HTTP status we answered (e.g. 401, 404, 503).
+     */
+    httpStatus?: number;
     /**
      * Received at or after this time (ISO 8601).
      */
@@ -2305,6 +2314,11 @@ export type WebhookEventsListData = {
          */
         endpoint?: string;
         /**
+         * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+         * the reel or that its handler matched to it.
+         */
+        reelId?: string;
+        /**
          * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
          * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
          * never match.
@@ -2312,6 +2326,10 @@ export type WebhookEventsListData = {
         workspaceId?: string;
         source?: 'rck' | 'heygen';
         status?: WebhookEventStatus;
+        /**
+         * The HTTP status we answered (e.g. 401, 404, 503).
+         */
+        httpStatus?: number;
         /**
          * Received at or after this time (ISO 8601).
          */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { WebhookEventRecord, StatsPeriod } from './webhook-event.repository.js';
@@ -30,6 +30,14 @@ export class WebhookEventFiltersDto {
   videoId?: string;
 
   /**
+   * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+   * the reel or that its handler matched to it.
+   */
+  @IsOptional()
+  @IsObjectId({ api: { required: false } })
+  reelId?: string;
+
+  /**
    * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
    * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
    * never match.
@@ -47,6 +55,15 @@ export class WebhookEventFiltersDto {
   @IsIn(WEBHOOK_EVENT_STATUSES, { message: `status must be one of ${WEBHOOK_EVENT_STATUSES.join(', ')}` })
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_STATUSES, enumName: 'WebhookEventStatus' })
   status?: WebhookEventStatus;
+
+  /** The HTTP status we answered (e.g. 401, 404, 503). */
+  @IsOptional()
+  @Type(() => Number)
+  @Min(100, { message: 'httpStatus must be an HTTP status code (100 to 599)' })
+  @Max(599, { message: 'httpStatus must be an HTTP status code (100 to 599)' })
+  @IsInt({ message: 'httpStatus must be an integer' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 100, maximum: 599, example: 404 })
+  httpStatus?: number;
 
   /** e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen). */
   @IsOptional()

@@ -40,9 +40,16 @@ export interface WebhookEventFilter {
   /** Any of these endpoints (the full path and what the seed's short form may stand for). */
   endpoints?: string[];
   videoId?: string;
+  /**
+   * A HeyGen reel (our id): its deliveries carry it as `callback_id` or as the record their
+   * handler found, so it is looked up among the same ids as `videoId` (ours are ObjectIds: a
+   * video's and a reel's never coincide).
+   */
+  reelId?: string;
   workspaceId?: string;
   source?: string;
   status?: WebhookEventStatus;
+  httpStatus?: number;
   eventType?: string;
   from?: Date;
   to?: Date;
@@ -198,15 +205,32 @@ type RetentionIndex = { name: string; expireAfterSeconds?: number };
 export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {
   const query: Record<string, unknown> = {};
   if (filter.endpoints) query.endpoint = filter.endpoints.length === 1 ? filter.endpoints[0] : { $in: filter.endpoints };
-  if (filter.videoId) query.videoIds = filter.videoId;
+  if (filter.videoId && filter.reelId && filter.videoId !== filter.reelId) query.videoIds = { $all: [filter.videoId, filter.reelId] };
+  else if (filter.videoId || filter.reelId) query.videoIds = filter.videoId ?? filter.reelId;
   if (filter.workspaceId) query.workspaceId = new Types.ObjectId(filter.workspaceId);
   if (filter.source) query.source = filter.source;
   if (filter.status) query.status = filter.status;
+  if (filter.httpStatus !== undefined) {
+    query.httpStatus = filter.httpStatus;
+    // The status follows from the code (statusFor), so the status index serves this filter too
+    // and no index of its own is written with every delivery.
+    if (!filter.status) {
+      const statuses = statusesAnswered(filter.httpStatus);
+      query.status = statuses.length === 1 ? statuses[0] : { $in: statuses };
+    }
+  }
   if (filter.eventType) query.eventType = filter.eventType;
   if (filter.from || filter.to) {
     query.createdAt = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
   }
   return query;
+}
+
+/** The statuses an event answered with this HTTP status can have (see statusFor). */
+export function statusesAnswered(httpStatus: number): WebhookEventStatus[] {
+  if (httpStatus >= 500) return ['failed'];
+  if (httpStatus >= 400) return ['rejected'];
+  return ['accepted', 'duplicate', 'conflict', 'ignored'];
 }
 
 /**
