@@ -1,6 +1,10 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { Role } from '../src/auth/role.enum.js';
+import { WebhookEndpoint } from '../src/webhook-contract/webhook-endpoint.decorator.js';
+import { handled } from '../src/webhook-contract/webhook-handled.js';
+import { RESPONSE_BODY_LIMIT } from '../src/webhook-events/delivery-facts.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
@@ -12,7 +16,18 @@ import { reelsTestEnv } from './utils/reels-env.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
-import { eventModel } from './utils/webhook-events.js';
+import { eventModel, eventsOfRequest, newRequestId } from './utils/webhook-events.js';
+
+/** A webhook route whose answer is longer than an event keeps. */
+@Controller('api/webhook/test-long-answer')
+@WebhookEndpoint('heygen')
+class LongAnswerWebhookController {
+  @Post()
+  @HttpCode(200)
+  receive() {
+    return handled({ outcome: 'accepted', response: { success: true, data: { note: 'é'.repeat(3000) } } });
+  }
+}
 
 /**
  * What the dashboard's event explorer asks of the event log beyond the seed's list: the HTTP code
@@ -29,7 +44,10 @@ describe('Webhook event explorer API (e2e)', () => {
     rck = await FakeRck.start();
     heygen = await FakeHeygen.start();
     smtp = await SmtpSink.start();
-    t = await createTestApp({ env: { ...videosTestEnv(rck), ...reelsTestEnv(heygen, smtp), WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' } });
+    t = await createTestApp({
+      env: { ...videosTestEnv(rck), ...reelsTestEnv(heygen, smtp), WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' },
+      controllers: [LongAnswerWebhookController],
+    });
     admin = { Authorization: `Bearer ${(await t.given.loggedIn({ role: Role.SuperAdmin })).token}` };
   });
   afterAll(async () => {
@@ -129,6 +147,65 @@ describe('Webhook event explorer API (e2e)', () => {
         expect(response.body).toEqual({ success: false, message, errors: [{ field: Object.keys(query)[0], messages: [message] }] });
         expect((await t.http().post('/api/webhook-events/replay').set(admin).send(query).expect(400)).body.message).toBe(message);
       }
+    });
+  });
+
+  describe('our answer, stored with each event', () => {
+    /** Sends one delivery tagged with a request id; answers the HTTP answer and the event the API shows for it. */
+    async function answered(send: (requestId: string) => Promise<{ status: number; body: unknown }>) {
+      const requestId = newRequestId();
+      const response = await send(requestId);
+      const [stored] = await eventsOfRequest(t, requestId);
+      const event = (await t.http().get(`/api/webhook-events/${String(stored._id)}`).set(admin).expect(200)).body.data;
+      return { response, event };
+    }
+    const rck = (kind: 'success' | 'failure', raw: string, headers: Record<string, string>) => (requestId: string) =>
+      t.http().post(`/internal/videos/${kind}`).set(headers).set('x-request-id', requestId).send(raw);
+
+    it('keeps the body we answered, whatever the delivery came to: accepted, duplicate, refused by the pipe, the handler or the guard, or by Fastify', async () => {
+      const { ids } = await t.given.videos(1);
+      const raw = JSON.stringify({ videoId: ids[0], youtubeVideoId: 'yt' });
+      const headers = rckHeaders(raw);
+      const cases = [
+        ['accepted', rck('success', raw, headers), 200],
+        ['duplicate', rck('success', raw, headers), 200],
+        ['rejected', rck('failure', JSON.stringify({ videoId: 42 }), rckHeaders(JSON.stringify({ videoId: 42 }))), 400],
+        ['rejected', rck('failure', JSON.stringify({ videoId: '65abc123def456789012abcd' }), rckHeaders(JSON.stringify({ videoId: '65abc123def456789012abcd' }))), 404],
+        ['rejected', rck('failure', raw, { ...rckHeaders(raw), 'webhook-signature': 'v1,AAAA' }), 401],
+        ['rejected', rck('failure', '{"videoId":', rckHeaders('{"videoId":')), 400],
+      ] as const;
+      const first = await answered(cases[0][1]);
+      for (const [status, send, code] of cases) {
+        const { response, event } = status === 'accepted' ? first : await answered(send);
+        expect(response.status).toBe(code);
+        expect(event).toEqual(expect.objectContaining({ status, httpStatus: code, responseBody: response.body }));
+        expect(event.responseBodyTruncated).toBeUndefined();
+      }
+      // A repeat is answered as the first was, and says so in its event.
+      expect((await answered(cases[1][1])).event.responseBody).toEqual(first.response.body);
+      expect((first.response.body as { message: string }).message).toBe('Video status updated successfully');
+    });
+
+    it('keeps a replay\'s answer on the replay\'s event', async () => {
+      const { ids } = await t.given.videos(1);
+      const raw = JSON.stringify({ videoId: ids[0], error: 'Template not found' });
+      const { event } = await answered(rck('failure', raw, { 'content-type': 'application/json', ...rckHeaders(raw) }));
+      const replay = (await t.http().post(`/api/webhook-events/${event._id}/replay`).set(admin).expect(200)).body.data;
+      expect(replay.event.responseBody).toEqual(replay.response);
+      const stored = (await t.http().get(`/api/webhook-events/${replay.event._id}`).set(admin).expect(200)).body.data;
+      expect(stored).toEqual(expect.objectContaining({ replayOf: event._id, status: 'duplicate', responseBody: replay.response }));
+    });
+
+    it('bounds it: an answer longer than the limit is kept as its text, cut, and says so', async () => {
+      const { response, event } = await answered((requestId) =>
+        t.http().post('/api/webhook/test-long-answer')
+          .set({ 'content-type': 'application/json', 'x-heygen-signature': signHeygenWebhook(TEST_SECRETS.HEYGEN_WEBHOOK_SECRET, '{}'), 'x-request-id': requestId })
+          .send('{}'));
+      expect(response.status).toBe(200);
+      const text = JSON.stringify(response.body);
+      expect(text.length).toBeGreaterThan(RESPONSE_BODY_LIMIT);
+      expect(event.responseBodyTruncated).toBe(true);
+      expect(event.responseBody).toBe(text.slice(0, RESPONSE_BODY_LIMIT));
     });
   });
 });

@@ -465,6 +465,12 @@ export type WebhookEventResponseDto = {
     };
     status: WebhookEventStatus;
     /**
+     * Our answer's body as the sender received it (the envelope): parsed JSON, or its text cut at 2048 characters (then responseBodyTruncated). Of a 500 whose cause was unexpected, the envelope without its errorId (the log lines of the same requestId carry it). Absent on events recorded before answers were stored.
+     */
+    responseBody?: {
+        [key: string]: unknown;
+    };
+    /**
      * True when `payload` is raw text cut short.
      */
     payloadTruncated?: boolean;
@@ -487,7 +493,14 @@ export type WebhookEventResponseDto = {
      * The workspace of the video or reel, when the handler found it.
      */
     workspaceId?: string;
+    /**
+     * The HTTP status we answered.
+     */
     httpStatus: number;
+    /**
+     * True when `responseBody` is our answer's text cut short.
+     */
+    responseBodyTruncated?: boolean;
     /**
      * True verified, false refused; absent when not checked (development without a secret, replays).
      */

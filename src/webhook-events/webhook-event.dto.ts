@@ -136,7 +136,18 @@ export class WebhookEventResponseDto {
   headers?: Record<string, string>;
   @ApiProperty({ enum: WEBHOOK_EVENT_STATUSES, enumName: 'WebhookEventStatus' })
   status: WebhookEventStatus;
+  /** The HTTP status we answered. */
   httpStatus: number;
+  @ApiPropertyOptional({
+    description:
+      'Our answer\'s body as the sender received it (the envelope): parsed JSON, or its text cut at 2048 characters (then responseBodyTruncated). ' +
+      'Of a 500 whose cause was unexpected, the envelope without its errorId (the log lines of the same requestId carry it). ' +
+      'Absent on events recorded before answers were stored.',
+    example: { success: true, message: 'Video status updated successfully', data: { videoId: '65abc123def456789012abcd', status: 'completed' } },
+  })
+  responseBody?: unknown;
+  /** True when `responseBody` is our answer's text cut short. */
+  responseBodyTruncated?: boolean;
   /** True verified, false refused; absent when not checked (development without a secret, replays). */
   signatureValid?: boolean;
   durationMs: number;

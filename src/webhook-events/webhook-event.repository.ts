@@ -28,6 +28,9 @@ export interface WebhookEventRecord {
   headers?: Record<string, string>;
   status: WebhookEventStatus;
   httpStatus: number;
+  /** Our answer's body (bounded: see delivery-facts answerFacts). */
+  responseBody?: unknown;
+  responseBodyTruncated?: boolean;
   signatureValid?: boolean;
   durationMs: number;
   error?: string;
@@ -142,13 +145,13 @@ export class WebhookEventRepository {
 
   /**
    * Events received at or after `since` other than `exceptIds`, oldest first (then by id), without
-   * their payload and headers: what the monitoring stream reads again every poll (the byTime index).
+   * their payload, headers and answer: what the monitoring stream reads again every poll (the byTime index).
    */
-  async findReceivedSince(since: Date, exceptIds: string[], limit: number, before?: Date): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers'>>> {
+  async findReceivedSince(since: Date, exceptIds: string[], limit: number, before?: Date): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers' | 'responseBody'>>> {
     const query: Record<string, unknown> = { createdAt: { $gte: since, ...(before && { $lt: before }) } };
     if (exceptIds.length > 0) query._id = { $nin: exceptIds.map((id) => new Types.ObjectId(id)) };
     const events = await this.model
-      .find(query, { payload: 0, headers: 0 })
+      .find(query, { payload: 0, headers: 0, responseBody: 0 })
       .sort({ createdAt: 1, _id: 1 })
       .limit(limit)
       .lean<LeanEvent[]>()

@@ -75,6 +75,7 @@ export class WebhookReplayService implements OnModuleInit {
     const durationMs = performance.now() - started;
     // A reused id stays a conflict when replayed: still answered as the first, still the sender's bug.
     const status = result?.outcome === 'duplicate' && original.status === 'conflict' ? ('conflict' as const) : undefined;
+    const response = failure ? { success: false, message: failure.httpStatus >= 500 ? 'Internal server error' : failure.message } : result!.response;
     // The same adapter as a live delivery's: the handler's result becomes the event.
     const event = eventRecord(
       {
@@ -95,11 +96,10 @@ export class WebhookReplayService implements OnModuleInit {
         },
       },
       failure
-        ? { httpStatus: failure.httpStatus, durationMs, error: failure.message }
-        : { httpStatus: result!.httpStatus ?? HttpStatus.OK, durationMs, status },
+        ? { httpStatus: failure.httpStatus, durationMs, error: failure.message, response }
+        : { httpStatus: result!.httpStatus ?? HttpStatus.OK, durationMs, status, response },
     );
     await this.recorder.recordNow(event);
-    const response = failure ? { success: false, message: failure.httpStatus >= 500 ? 'Internal server error' : failure.message } : result!.response;
     return { event, response };
   }
 
