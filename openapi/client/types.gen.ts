@@ -438,7 +438,7 @@ export type HeygenWebhookDto = {
 
 export type WebhookEventStatus = 'accepted' | 'duplicate' | 'conflict' | 'ignored' | 'rejected' | 'failed';
 
-export type WebhookEventResponseDto = {
+export type WebhookEventDetailDto = {
     _id: string;
     /**
      * The full request path.
@@ -470,6 +470,16 @@ export type WebhookEventResponseDto = {
     responseBody?: {
         [key: string]: unknown;
     };
+    /**
+     * Whether a replay could change something: false for a delivery applied already (accepted), a
+     * repeat (duplicate, conflict), one whose delivery id is remembered as handled, and one a replay
+     * refuses (signature not verified, body not a JSON object).
+     */
+    replayable: boolean;
+    /**
+     * Why a replay would change nothing, in words; absent when `replayable`.
+     */
+    notReplayableReason?: string;
     /**
      * True when `payload` is raw text cut short.
      */
@@ -516,7 +526,7 @@ export type WebhookEventResponseDto = {
 };
 
 export type WebhookEventListDto = {
-    events: Array<WebhookEventResponseDto>;
+    events: Array<WebhookEventDetailDto>;
     pagination: PaginationDto;
 };
 
@@ -612,6 +622,17 @@ export type WebhookEventStatsDto = {
     refused: Array<RefusedStatsDto>;
 };
 
+export type ReplayPreviewDto = {
+    /**
+     * Events a bulk replay of the filters would queue (never a signature-refused or non-JSON one, nor a duplicate or conflict).
+     */
+    replayable: number;
+    /**
+     * The most one bulk replay takes (WEBHOOK_REPLAY_MAX_EVENTS); above it, narrow the filters.
+     */
+    max: number;
+};
+
 export type BulkReplayResultDto = {
     /**
      * Events queued for replay in the background.
@@ -657,6 +678,83 @@ export type ReplayWebhookEventsDto = {
      * e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen).
      */
     eventType?: string;
+};
+
+export type WebhookEventResponseDto = {
+    _id: string;
+    /**
+     * The full request path.
+     */
+    endpoint: string;
+    method: string;
+    /**
+     * The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null. For a delivery refused before its handler (status rejected: bad signature, malformed, oversized or wrong content type), only the first 2 KB of the raw body as text; payloadBytes and payloadSha256 describe the whole body.
+     */
+    payload: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * For a delivery refused before its handler, and for a `conflict` (its id was handled before
+     * with another body): the SHA-256 (hex) of the whole body received.
+     */
+    payloadSha256?: string;
+    source: 'rck' | 'heygen';
+    /**
+     * Selected request headers (never signatures or secrets).
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    status: WebhookEventStatus;
+    /**
+     * Our answer's body as the sender received it (the envelope): parsed JSON, or its text cut at 2048 characters (then responseBodyTruncated). Of a 500 whose cause was unexpected, the envelope without its errorId (the log lines of the same requestId carry it). Absent on events recorded before answers were stored.
+     */
+    responseBody?: {
+        [key: string]: unknown;
+    };
+    /**
+     * True when `payload` is raw text cut short.
+     */
+    payloadTruncated?: boolean;
+    /**
+     * For a delivery refused before its handler: the size of the whole body received, in bytes.
+     */
+    payloadBytes?: number;
+    eventType?: string;
+    /**
+     * The sender's delivery id (`webhook-id`, HeyGen `event_id`).
+     */
+    deliveryId?: string;
+    videoId?: string;
+    callbackId?: string;
+    /**
+     * Our record's id (the AIVideo).
+     */
+    recordId?: string;
+    /**
+     * The workspace of the video or reel, when the handler found it.
+     */
+    workspaceId?: string;
+    /**
+     * The HTTP status we answered.
+     */
+    httpStatus: number;
+    /**
+     * True when `responseBody` is our answer's text cut short.
+     */
+    responseBodyTruncated?: boolean;
+    /**
+     * True verified, false refused; absent when not checked (development without a secret, replays).
+     */
+    signatureValid?: boolean;
+    durationMs: number;
+    error?: string;
+    requestId?: string;
+    /**
+     * On a replay: the event it replayed.
+     */
+    replayOf?: string;
+    createdAt: string;
 };
 
 export type WebhookReplayResultDto = {
@@ -2444,6 +2542,80 @@ export type WebhookEventsStatsResponses = {
 
 export type WebhookEventsStatsResponse = WebhookEventsStatsResponses[keyof WebhookEventsStatsResponses];
 
+export type WebhookEventsReplayableData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
+         */
+        endpoint?: string;
+        /**
+         * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+         * the reel or that its handler matched to it.
+         */
+        reelId?: string;
+        /**
+         * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
+         * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
+         * never match.
+         */
+        workspaceId?: string;
+        source?: 'rck' | 'heygen';
+        status?: WebhookEventStatus;
+        /**
+         * The HTTP status we answered (e.g. 401, 404, 503).
+         */
+        httpStatus?: number;
+        /**
+         * Received at or after this time (ISO 8601).
+         */
+        from?: string;
+        /**
+         * Received before this time (ISO 8601).
+         */
+        to?: string;
+        /**
+         * Events about this video: the sender's id (RCK `videoId`, HeyGen `video_id`), HeyGen's `callback_id` or our record's id.
+         */
+        videoId?: string;
+        /**
+         * e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen).
+         */
+        eventType?: string;
+    };
+    url: '/api/webhook-events/replayable';
+};
+
+export type WebhookEventsReplayableErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEventsReplayableError = WebhookEventsReplayableErrors[keyof WebhookEventsReplayableErrors];
+
+export type WebhookEventsReplayableResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: ReplayPreviewDto;
+    };
+};
+
+export type WebhookEventsReplayableResponse = WebhookEventsReplayableResponses[keyof WebhookEventsReplayableResponses];
+
 export type WebhookEventsFindOneData = {
     body?: never;
     path: {
@@ -2480,7 +2652,7 @@ export type WebhookEventsFindOneResponses = {
      */
     200: {
         success: true;
-        data: WebhookEventResponseDto;
+        data: WebhookEventDetailDto;
     };
 };
 

@@ -158,9 +158,29 @@ export class WebhookEventResponseDto {
   createdAt: Date;
 }
 
+/** An event as the list and the event's own route show it: with whether a replay could change anything. */
+export class WebhookEventDetailDto extends WebhookEventResponseDto {
+  /**
+   * Whether a replay could change something: false for a delivery applied already (accepted), a
+   * repeat (duplicate, conflict), one whose delivery id is remembered as handled, and one a replay
+   * refuses (signature not verified, body not a JSON object).
+   */
+  replayable: boolean;
+  /** Why a replay would change nothing, in words; absent when `replayable`. */
+  notReplayableReason?: string;
+}
+
 export class WebhookEventListDto {
-  events: WebhookEventResponseDto[];
+  events: WebhookEventDetailDto[];
   pagination: PaginationDto;
+}
+
+/** What a bulk replay of these filters would do, before it is asked for. */
+export class ReplayPreviewDto {
+  /** Events a bulk replay of the filters would queue (never a signature-refused or non-JSON one, nor a duplicate or conflict). */
+  replayable: number;
+  /** The most one bulk replay takes (WEBHOOK_REPLAY_MAX_EVENTS); above it, narrow the filters. */
+  max: number;
 }
 
 export class WebhookEventStatsQueryDto {
@@ -281,4 +301,8 @@ export class BulkReplayResultDto {
 export function toWebhookEventResponse(event: WebhookEventRecord): WebhookEventResponseDto {
   const { id, ...rest } = event;
   return { _id: id, ...rest };
+}
+
+export function toWebhookEventDetail(event: WebhookEventRecord, notReplayableReason: string | undefined): WebhookEventDetailDto {
+  return { ...toWebhookEventResponse(event), replayable: notReplayableReason === undefined, ...(notReplayableReason !== undefined && { notReplayableReason }) };
 }

@@ -127,20 +127,29 @@ export class WebhookEventRepository {
 
   /**
    * Ids of the events a bulk replay may run, oldest first, at most `limit + 1` (so the caller can
-   * tell there were more). A delivery whose signature failed is never replayed: its payload was
-   * never proven to come from the sender; nor is a duplicate or a conflict (an id handled before),
-   * which a replay would not apply.
+   * tell there were more).
    */
   async replayableIds(filter: WebhookEventFilter, limit: number): Promise<string[]> {
-    const query = listQuery(filter);
-    if (NOT_REPLAYED.includes(query.status as WebhookEventStatus)) return [];
-    const events = await this.model
-      .find({ ...query, signatureValid: { $ne: false }, ...(query.status === undefined && { status: { $nin: NOT_REPLAYED } }) }, { _id: 1 })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(limit + 1)
-      .lean<Array<{ _id: Types.ObjectId }>>()
-      .exec();
+    const query = replayableQuery(filter);
+    if (!query) return [];
+    const events = await this.model.find(query, { _id: 1 }).sort({ createdAt: 1, _id: 1 }).limit(limit + 1).lean<Array<{ _id: Types.ObjectId }>>().exec();
     return events.map((event) => event._id.toHexString());
+  }
+
+  /** Which of these events have a replay that was applied (`accepted`): through the replayOf index. */
+  async withAppliedReplay(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const replays = await this.model
+      .find({ replayOf: { $in: ids.map((id) => new Types.ObjectId(id)) }, status: 'accepted' }, { _id: 0, replayOf: 1 })
+      .lean<Array<{ replayOf: Types.ObjectId }>>()
+      .exec();
+    return new Set(replays.map((replay) => replay.replayOf.toHexString()));
+  }
+
+  /** How many events a bulk replay of `filter` would run (what replayableIds would answer, counted). */
+  async countReplayable(filter: WebhookEventFilter): Promise<number> {
+    const query = replayableQuery(filter);
+    return query ? this.model.countDocuments(query).exec() : 0;
   }
 
   /**
@@ -227,6 +236,27 @@ export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {
     query.createdAt = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
   }
   return query;
+}
+
+/**
+ * The events of `filter` a bulk replay may run; null when none can be. A delivery whose signature
+ * failed is never replayed: its payload was never proven to come from the sender; nor one whose
+ * body was not a JSON object (no handler takes it), nor a duplicate or a conflict (an id handled
+ * before), which a replay would not apply.
+ */
+function replayableQuery(filter: WebhookEventFilter): Record<string, unknown> | null {
+  const query = listQuery(filter);
+  // A status, several (those an HTTP code allows), or any.
+  const status = query.status as WebhookEventStatus | { $in: WebhookEventStatus[] } | undefined;
+  const statuses = status === undefined ? undefined : typeof status === 'string' ? [status] : status.$in;
+  const replayed = statuses?.filter((candidate) => !NOT_REPLAYED.includes(candidate));
+  if (replayed && replayed.length === 0) return null;
+  return {
+    ...query,
+    signatureValid: { $ne: false },
+    payload: { $type: 'object' },
+    status: replayed === undefined ? { $nin: NOT_REPLAYED } : replayed.length === 1 ? replayed[0] : { $in: replayed },
+  };
 }
 
 /** The statuses an event answered with this HTTP status can have (see statusFor). */
