@@ -905,6 +905,104 @@ export type RecoverMessagesDto = {
     since: string;
 };
 
+export type TimelineSubjectDto = {
+    kind: 'video' | 'reel';
+    id: string;
+    workspaceId: string;
+    status: string;
+    version: number;
+    /**
+     * A video's template, a reel's title.
+     */
+    title: string;
+    createdAt: string;
+    productId?: string;
+    /**
+     * The bulk request a video was asked in.
+     */
+    batchId?: string;
+    /**
+     * RCK's job id, HeyGen's video id.
+     */
+    externalId?: string;
+    error?: string;
+};
+
+export type TimelineKind = 'delivery' | 'state' | 'dispatch' | 'message' | 'attempt' | 'email' | 'chat';
+
+export type TimelineEntryDto = {
+    kind: TimelineKind;
+    source?: 'rck' | 'heygen';
+    target?: 'rck' | 'heygen';
+    channel?: 'email' | 'slack' | 'discord';
+    /**
+     * When it happened: a delivery's arrival, a change, the answer to a call, a message stored, an attempt, a notice queued.
+     */
+    at: string;
+    /**
+     * What happened, in a sentence.
+     */
+    summary: string;
+    /**
+     * What it came to, in one word (see the kinds).
+     */
+    outcome?: string;
+    /**
+     * True for a message or notice about the video's batch rather than the video alone.
+     */
+    batch?: boolean;
+    version?: number;
+    reason?: string;
+    /**
+     * Who made the change (a user id).
+     */
+    by?: string;
+    eventId?: string;
+    eventType?: string;
+    httpStatus?: number;
+    replayOf?: string;
+    /**
+     * RCK's job id, HeyGen's video id.
+     */
+    externalId?: string;
+    messageId?: string;
+    endpointId?: string;
+    /**
+     * The endpoint's URL; absent once the endpoint is deleted.
+     */
+    endpointUrl?: string;
+    /**
+     * A scheduled attempt's number; absent for a redelivery by hand.
+     */
+    attempt?: number;
+    responseStatus?: number;
+    latencyMs?: number;
+    nextAttemptAt?: string;
+    /**
+     * An e-mail's recipient.
+     */
+    to?: string;
+    sentAt?: string;
+    /**
+     * Sends of a notice tried so far.
+     */
+    attempts?: number;
+    error?: string;
+};
+
+export type TimelineDto = {
+    subject: TimelineSubjectDto;
+    /**
+     * Oldest first.
+     */
+    entries: Array<TimelineEntryDto>;
+    /**
+     * True when a source had more than a timeline shows (200 deliveries, 100 messages, 500 attempts,
+     * 100 notices; 50 state changes and 20 calls are kept per record): the latest are shown.
+     */
+    truncated: boolean;
+};
+
 export type VideoStatusCountsDto = {
     pending: number;
     generating: number;
@@ -3157,6 +3255,90 @@ export type WebhookEndpointsRecoverResponses = {
 };
 
 export type WebhookEndpointsRecoverResponse = WebhookEndpointsRecoverResponses[keyof WebhookEndpointsRecoverResponses];
+
+export type TimelineOfVideoData = {
+    body?: never;
+    path: {
+        videoId: string;
+    };
+    query?: never;
+    url: '/api/videos/{videoId}/timeline';
+};
+
+export type TimelineOfVideoErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type TimelineOfVideoError = TimelineOfVideoErrors[keyof TimelineOfVideoErrors];
+
+export type TimelineOfVideoResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: TimelineDto;
+    };
+};
+
+export type TimelineOfVideoResponse = TimelineOfVideoResponses[keyof TimelineOfVideoResponses];
+
+export type TimelineOfReelData = {
+    body?: never;
+    path: {
+        reelId: string;
+    };
+    query?: never;
+    url: '/api/reels/{reelId}/timeline';
+};
+
+export type TimelineOfReelErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type TimelineOfReelError = TimelineOfReelErrors[keyof TimelineOfReelErrors];
+
+export type TimelineOfReelResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: TimelineDto;
+    };
+};
+
+export type TimelineOfReelResponse = TimelineOfReelResponses[keyof TimelineOfReelResponses];
 
 export type MonitoringSummaryData = {
     body?: never;

@@ -136,6 +136,23 @@ export class WebhookEventRepository {
     return events.map((event) => event._id.toHexString());
   }
 
+  /**
+   * The deliveries about these records (a video, a reel and HeyGen's id for it), the latest
+   * `limit`, oldest first, without their payload and headers: those its handler found in this
+   * workspace, and those refused before any handler (no workspace) that name them. Through the
+   * byVideo index.
+   */
+  async findAbout(workspaceId: string, ids: string[], limit: number): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers' | 'responseBody'>>> {
+    if (ids.length === 0) return [];
+    const events = await this.model
+      .find(aboutQuery(workspaceId, ids), { payload: 0, headers: 0, responseBody: 0 })
+      .sort(WEBHOOK_EVENT_LIST_SORT)
+      .limit(limit)
+      .lean<LeanEvent[]>()
+      .exec();
+    return events.reverse().map(toRecord);
+  }
+
   /** Which of these events have a replay that was applied (`accepted`): through the replayOf index. */
   async withAppliedReplay(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
@@ -236,6 +253,11 @@ export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {
     query.createdAt = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
   }
   return query;
+}
+
+/** The deliveries about these ids in the workspace or refused before any handler (findAbout); exported for the index-use test. */
+export function aboutQuery(workspaceId: string, ids: string[]): Record<string, unknown> {
+  return { videoIds: { $in: ids }, $or: [{ workspaceId: new Types.ObjectId(workspaceId) }, { workspaceId: { $exists: false } }] };
 }
 
 /**
