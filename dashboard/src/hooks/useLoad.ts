@@ -25,7 +25,6 @@ export function useLoad<T>(key: string, load: () => Promise<Answer<T>>) {
       current = false;
     };
     // `load` is recreated each render; `key` says when it asks something else.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, round]);
   const reload = useCallback(() => setRound((n) => n + 1), []);
   // What was loaded for another key is not shown as this key's.
