@@ -21,6 +21,7 @@ import { UsersModule } from './users/users.module.js';
 import { VideosModule } from './videos/videos.module.js';
 import { WebhookEventsModule } from './webhook-events/webhook-events.module.js';
 import { WebhookRecordingInterceptor } from './webhook-events/webhook-recording.interceptor.js';
+import { TimelineModule } from './timeline/timeline.module.js';
 import { WebhookEndpointsModule } from './webhook-endpoints/webhook-endpoints.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
@@ -60,6 +61,7 @@ export class AppModule {
         WebhookEventsModule,
         WebhookEndpointsModule,
         AlertsModule,
+        TimelineModule,
         DashboardModule,
       ],
       providers: [

@@ -3,12 +3,19 @@ import { expect } from 'expect';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { InternalServerErrorException } from '@nestjs/common';
 import { Role } from '../src/auth/role.enum.js';
+import { JobRunner } from '../src/jobs/job-runner.js';
+import { ReelRepository } from '../src/reels/reel.repository.js';
+import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
+import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
+import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
+import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { REPO_ROOT } from './utils/paths.js';
 import { rckHeaders } from './utils/rck-signing.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing), never a downloaded browser. */
@@ -24,11 +31,13 @@ const OUTPUT = join(REPO_ROOT, 'test-output');
 describe('Dashboard in Chromium (e2e)', () => {
   let t: TestApp;
   let rck: FakeRck;
+  let customer: FakeEndpoint;
   let browser: Browser;
   let baseUrl: string;
 
   beforeAll(async () => {
     rck = await FakeRck.start();
+    customer = await FakeEndpoint.start();
     t = await createTestApp({ env: videosTestEnv(rck) });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = await t.app.getUrl();
@@ -38,6 +47,7 @@ describe('Dashboard in Chromium (e2e)', () => {
     await browser?.close();
     await t.close();
     await rck.stop();
+    await customer.stop();
   });
 
   async function givenVideos(count: number) {
@@ -112,13 +122,21 @@ describe('Dashboard in Chromium (e2e)', () => {
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
 
-    // Its stored event, and a replay (recorded as a new delivery that arrives in the feed too).
+    // Its stored event, as readable fields beside the feed (which goes on live); an applied
+    // delivery is offered no replay, and the page says why.
     const eventId = await row.getAttribute('data-event-id');
-    await row.locator('button', { hasText: 'event' }).click();
-    await eventually(async () => expect(await text(page, 'event-detail')).toContain(`"_id": "${eventId}"`), 5000);
-    await row.locator('button', { hasText: 'replay' }).click();
-    await eventually(async () => expect(await text(page, 'event-detail')).toContain(`"replayOf": "${eventId}"`), 5000);
-    await eventually(async () => expect(await page.locator(`[data-testid="feed-row"][data-video-id="${ids[2]}"]`).count()).toBe(2), 5000);
+    await row.locator('[data-testid="details"]').click();
+    const detail = page.locator(`[data-testid="event-detail"][data-event-id="${eventId}"]`);
+    await detail.waitFor({ timeout: 5000 });
+    expect(new URL(page.url()).searchParams.get('event')).toBe(eventId);
+    await eventually(async () => expect(await text(page, 'detail-outcome')).toMatch(/^accepted, answered HTTP 200 in \d/), 5000);
+    expect(await text(page, 'detail-answer')).toContain('Video status updated successfully');
+    expect(await text(page, 'detail-payload')).toContain('yt2');
+    expect(await detail.innerText()).not.toMatch(/[{}]/);
+    expect(await text(page, 'not-replayable')).toBe('No replay offered: It was applied already: a replay would change nothing');
+    expect(await page.locator('[data-testid="counters"]').count()).toBe(1);
+    await page.click('[data-testid="close-detail"]');
+    await detail.waitFor({ state: 'detached' });
     await page.close();
   });
 
@@ -164,6 +182,167 @@ describe('Dashboard in Chromium (e2e)', () => {
     expect(await page.locator(`[data-testid="feed-row"][data-video-id="${two.ids[0]}"]`).count()).toBe(0);
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'dashboard-workspace.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('the explorer: filters kept in the URL, an event\'s detail, its video\'s timeline, a replay and a bulk replay, each confirmed first', async () => {
+    const { workspace, ids } = await givenVideos(3);
+    const producer = await t.given.loggedIn({ role: Role.Producer, workspaceId: workspace.id });
+    await t.http().post('/api/webhook-endpoints').set('Authorization', `Bearer ${producer.token}`)
+      .send({ url: customer.url(`/in/${workspace.id}`), eventTypes: ['video.completed'] }).expect(201);
+    // Two successes that hit a broken service (500, failed), one for an unknown video (404), one applied.
+    const callbacks = t.app.get(VideoCallbacksService) as unknown as Record<string, unknown>;
+    const succeeded = callbacks.succeeded;
+    callbacks.succeeded = async () => {
+      throw new InternalServerErrorException('database unavailable (injected)');
+    };
+    const firstRaw = JSON.stringify({ videoId: ids[0], youtubeVideoId: 'yt_x0' });
+    const firstHeaders = rckHeaders(firstRaw);
+    try {
+      await t.http().post('/internal/videos/success').set(firstHeaders).send(firstRaw).expect(500);
+      const second = JSON.stringify({ videoId: ids[1], youtubeVideoId: 'yt_x1' });
+      await t.http().post('/internal/videos/success').set(rckHeaders(second)).send(second).expect(500);
+    } finally {
+      callbacks.succeeded = succeeded;
+    }
+    await callback('success', { videoId: ids[2], youtubeVideoId: 'yt_x2' });
+    const admin = await t.given.user({ role: Role.SuperAdmin });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await signIn(page, admin);
+    await page.click('[data-testid="nav-events"]');
+    await page.locator('[data-testid="explorer"]').waitFor({ timeout: 10_000 });
+
+    // Filter: RCK's failed deliveries (a 500 from the handler has no workspace: it failed before the
+    // handler could say; this test makes the file's only ones).
+    await page.selectOption('[data-testid="filters"] select[name="status"]', 'failed');
+    await page.selectOption('[data-testid="filters"] select[name="source"]', 'rck');
+    await page.click('[data-testid="apply-filters"]');
+    const rows = page.locator('[data-testid="event-row"]');
+    const rowVideos = async () => (await rows.evaluateAll((els) => els.map((el) => el.querySelector('[data-testid="video-link"]')?.textContent))).sort();
+    await eventually(async () => expect(await rowVideos()).toEqual([ids[0], ids[1]].sort()), 10_000, 100);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ view: 'events', status: 'failed', source: 'rck' });
+    expect(await rows.evaluateAll((els) => els.map((el) => [el.getAttribute('data-status'), el.getAttribute('data-replayable')]))).toEqual([['failed', 'true'], ['failed', 'true']]);
+    expect(await text(page, 'page-info')).toBe('Page 1 of 1 (2 deliveries)');
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'explorer.png'), fullPage: true });
+
+    // The URL is the page: reloaded (or shared), it shows the same filters and rows.
+    await page.reload();
+    await eventually(async () => expect(await rowVideos()).toEqual([ids[0], ids[1]].sort()), 10_000, 100);
+    expect(await page.locator('[data-testid="filters"] select[name="status"]').inputValue()).toBe('failed');
+    // By HTTP code and video: the first failure alone; by workspace: the applied one alone.
+    await page.selectOption('[data-testid="filters"] select[name="status"]', '');
+    await page.fill('[data-testid="filters"] input[name="httpStatus"]', '500');
+    await page.fill('[data-testid="filters"] input[name="videoId"]', ids[0]);
+    await page.click('[data-testid="apply-filters"]');
+    await eventually(async () => expect(new URL(page.url()).searchParams.get('httpStatus')).toBe('500'));
+    await eventually(async () => expect(await rowVideos()).toEqual([ids[0]]), 10_000, 100);
+    await page.click('[data-testid="clear-filters"]');
+    await page.locator(`[data-testid="filters"] select[name="workspaceId"] option[value="${workspace.id}"]`).waitFor({ state: 'attached', timeout: 10_000 });
+    await page.selectOption('[data-testid="filters"] select[name="workspaceId"]', workspace.id);
+    await page.click('[data-testid="apply-filters"]');
+    await eventually(async () => expect(await rowVideos()).toEqual([ids[2]]), 10_000, 100);
+    expect(await rows.first().getAttribute('data-replayable')).toBe('false');
+    expect(await rows.first().locator('[data-testid="replay"]').count()).toBe(0);
+    // Back to the two failures, from a link.
+    await page.goto(`${baseUrl}/dashboard/?view=events&status=failed&source=rck`);
+    await eventually(async () => expect(await rowVideos()).toEqual([ids[0], ids[1]].sort()), 10_000, 100);
+
+    // The first failure's detail: readable fields, the request's headers without its signature, our answer.
+    const firstRow = page.locator('[data-testid="event-row"]', { has: page.locator(`[data-testid="video-link"]:text("${ids[0]}")`) });
+    await firstRow.locator('[data-testid="details"]').click();
+    const detail = page.locator('[data-testid="event-detail"]');
+    await detail.waitFor({ timeout: 5000 });
+    await eventually(async () => expect(await text(page, 'detail-outcome')).toMatch(/^failed, answered HTTP 500 in /), 5000);
+    expect(await text(page, 'detail-error')).toBe('database unavailable (injected)');
+    expect(await text(page, 'detail-headers')).toContain(firstHeaders['webhook-id']);
+    expect(await detail.innerText()).not.toContain(firstHeaders['webhook-signature'].slice(3));
+    expect(await text(page, 'detail-payload')).toContain('yt_x0');
+    expect(await text(page, 'detail-answer')).toContain('database unavailable (injected)');
+    expect(await detail.innerText()).not.toMatch(/[{}]/);
+    await page.screenshot({ path: join(OUTPUT, 'event-detail.png'), fullPage: false });
+
+    // Replay asks first; cancelled, nothing happens.
+    await detail.locator('[data-testid="replay"]').click();
+    const confirm = page.locator('[data-testid="confirm"]');
+    await confirm.waitFor();
+    expect(await confirm.innerText()).toContain('will run through its handler again');
+    await page.screenshot({ path: join(OUTPUT, 'replay-confirm.png') });
+    await confirm.locator('[data-testid="confirm-no"]').click();
+    await confirm.waitFor({ state: 'detached' });
+    const eventId = await detail.getAttribute('data-event-id');
+    expect((await t.http().get('/api/webhook-events').query({ videoId: ids[0] }).set('Authorization', `Bearer ${await page.evaluate(() => sessionStorage.getItem('videogen.dashboard.token'))}`).expect(200))
+      .body.data.events.map((e: { replayOf?: string }) => e.replayOf ?? null)).toEqual([null]);
+    // Confirmed: applied, and said in words.
+    await detail.locator('[data-testid="replay"]').click();
+    await confirm.locator('[data-testid="confirm-yes"]').click();
+    const result = detail.locator('[data-testid="replay-result"]');
+    await result.waitFor({ timeout: 10_000 });
+    expect(await result.getAttribute('data-status')).toBe('accepted');
+    expect(await result.innerText()).toBe('Applied: the delivery was handled again and its change was made (HTTP 200). The handler said: "Video status updated successfully". See the replay\'s event');
+    expect((await t.app.get(AIVideoRepository).findById(ids[0]))!.status).toBe('completed');
+    // No second replay is offered, and the page says why.
+    await eventually(async () => expect(await text(page, 'not-replayable')).toBe('No replay offered: A replay of it was applied already: another would change nothing'), 5000);
+    await page.screenshot({ path: join(OUTPUT, 'replay-result.png'), fullPage: false });
+
+    // The video's timeline, from its id: the failed delivery, its replay, the change it made, the message out and its attempt.
+    await t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
+    await detail.locator('[data-testid="detail-subject"] [data-testid="video-link"]').click();
+    const timeline = page.locator(`[data-testid="timeline"][data-kind="video"][data-id="${ids[0]}"]`);
+    await timeline.waitFor({ timeout: 5000 });
+    await eventually(async () => expect(await page.locator('[data-testid="timeline-entry"]').count()).toBeGreaterThan(0), 5000);
+    expect(new URL(page.url()).searchParams.get('video')).toBe(ids[0]);
+    const story = await page.locator('[data-testid="timeline-entry"]').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-kind')} ${el.getAttribute('data-outcome')}`));
+    const at = (entry: string, from = -1) => story.findIndex((e, i) => i > from && e === entry);
+    const steps = ['state generating', 'dispatch succeeded', 'delivery failed', 'delivery accepted', 'state completed', 'message succeeded', 'attempt succeeded'];
+    let previous = -1;
+    for (const step of steps) {
+      const index = at(step, previous);
+      expect({ step, found: index > previous }).toEqual({ step, found: true });
+      previous = index;
+    }
+    expect(await page.locator('[data-testid="timeline-entry"][data-kind="delivery"]').first().innerText()).toContain('RCK success: failed (HTTP 500): database unavailable (injected)');
+    await page.screenshot({ path: join(OUTPUT, 'timeline.png'), fullPage: true });
+    // A delivery in the timeline opens its detail.
+    await page.locator('[data-testid="timeline-event-link"]').first().click();
+    await page.locator(`[data-testid="event-detail"][data-event-id="${eventId}"]`).waitFor({ timeout: 5000 });
+    await page.click('[data-testid="close-detail"]');
+
+    // Bulk replay of the failures the filters match: the count first, then the queue.
+    await page.click('[data-testid="nav-events"]');
+    await page.selectOption('[data-testid="filters"] select[name="status"]', 'failed');
+    await page.selectOption('[data-testid="filters"] select[name="source"]', 'rck');
+    await page.click('[data-testid="apply-filters"]');
+    await eventually(async () => expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ view: 'events', status: 'failed', source: 'rck' }));
+    await eventually(async () => expect(await rowVideos()).toEqual([ids[0], ids[1]].sort()), 10_000, 100);
+    await page.click('[data-testid="bulk-replay"]');
+    await confirm.waitFor({ timeout: 5000 });
+    expect(await text(page, 'bulk-count')).toBe('2 failed deliveries matching these filters will run through their handlers again, in the background, oldest first.');
+    await page.screenshot({ path: join(OUTPUT, 'bulk-replay-confirm.png') });
+    await confirm.locator('[data-testid="confirm-yes"]').click();
+    await eventually(async () => expect(await text(page, 'bulk-result')).toMatch(/^Queued 2 failed deliveries for replay/), 5000);
+    await t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
+    expect((await t.app.get(AIVideoRepository).findById(ids[1]))!.status).toBe('completed');
+
+    // A HeyGen delivery names its reel, which links to the reel's timeline.
+    const owner = await t.given.user({ workspaceId: workspace.id });
+    const reels = t.app.get(ReelRepository);
+    const reel = await reels.create({ userId: owner.id, workspaceId: workspace.id, title: 'Summer teaser', script: 'Hello', avatarId: 'a', voiceId: 'v', aspectRatio: '9:16' });
+    await reels.approve(reel.id, owner.id, new Date());
+    await reels.markProcessing(reel.id, `hg_${reel.id}`, new Date());
+    const raw = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: `hg_${reel.id}`, url: 'https://cdn.example.com/teaser.mp4' } });
+    await t.http().post('/api/webhook/heygen')
+      .set({ 'content-type': 'application/json', 'x-heygen-signature': signHeygenWebhook(TEST_SECRETS.HEYGEN_WEBHOOK_SECRET, raw) }).send(raw).expect(200);
+    await page.goto(`${baseUrl}/dashboard/?view=events&source=heygen&reelId=${reel.id}`);
+    const reelLink = page.locator('[data-testid="event-row"] [data-testid="reel-link"]');
+    await reelLink.waitFor({ timeout: 10_000 });
+    expect(await reelLink.innerText()).toBe(`reel ${reel.id}`);
+    await reelLink.click();
+    await page.locator(`[data-testid="timeline"][data-kind="reel"][data-id="${reel.id}"]`).waitFor({ timeout: 5000 });
+    await eventually(async () => expect(await page.locator('[data-testid="timeline-entry"]').evaluateAll((els) => els.slice(0, 6).map((el) => `${el.getAttribute('data-kind')} ${el.getAttribute('data-outcome')}`)))
+      .toEqual(['state requested', 'state approved', 'dispatch succeeded', 'state processing', 'delivery accepted', 'state completed']), 5000);
+    await page.screenshot({ path: join(OUTPUT, 'timeline-reel.png'), fullPage: true });
     await page.close();
   });
 

@@ -67,6 +67,10 @@ describe('Webhook event log queries use indexes (explain)', () => {
     ['videoId within from / to', { videoId: 'v7', from, to }, INDEX.byVideo],
     ['workspaceId', { workspaceId: workspaces[1] }, INDEX.byWorkspace],
     ['workspaceId within from / to', { workspaceId: workspaces[1], from, to }, INDEX.byWorkspace],
+    ['reelId', { reelId: 'v7' }, INDEX.byVideo],
+    // A 4xx or 5xx implies its status (statusFor), so the status index serves it: no index of its own.
+    ['httpStatus (a 4xx)', { httpStatus: 404 }, INDEX.byStatus],
+    ['httpStatus (a 5xx) since T', { httpStatus: 503, from }, INDEX.byStatus],
   ];
 
   for (const [name, filter, index] of cases) {

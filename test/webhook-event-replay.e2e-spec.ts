@@ -142,6 +142,59 @@ describe('Replaying webhook events (e2e)', () => {
       .toBe('status must be one of accepted, duplicate, conflict, ignored, rejected, failed');
   });
 
+  it('says which events a replay could change something for, and why not for the others', async () => {
+    const [video, other] = await givenVideos(2);
+    const raw = JSON.stringify({ videoId: video, youtubeVideoId: 'r1' });
+    const headers = rckHeaders(raw);
+    const failed = await withBrokenCallbacks(() => deliver('success', { videoId: other }));
+    const accepted = await deliver('success', raw, headers);
+    const duplicate = await deliver('success', raw, headers);
+    const forged = await deliver('failure', raw, { ...rckHeaders(raw), 'webhook-signature': 'v1,AAAA' });
+    const malformed = await deliver('failure', '{"videoId":');
+    const unknownVideo = await deliver('failure', { videoId: new Types.ObjectId().toHexString(), error: 'x' });
+    const shown = async (id: string) => {
+      const { replayable, notReplayableReason } = (await t.http().get(`/api/webhook-events/${id}`).set(admin).expect(200)).body.data;
+      return { replayable, notReplayableReason };
+    };
+    expect(await shown(failed)).toEqual({ replayable: true });
+    expect(await shown(unknownVideo)).toEqual({ replayable: true });
+    expect(await shown(accepted)).toEqual({ replayable: false, notReplayableReason: 'It was applied already: a replay would change nothing' });
+    expect(await shown(duplicate)).toEqual({ replayable: false, notReplayableReason: 'It repeated a delivery handled before: a replay is answered as that one was' });
+    expect(await shown(forged)).toEqual({ replayable: false, notReplayableReason: 'Its signature did not verify: its body was never proven to come from the sender' });
+    expect(await shown(malformed)).toEqual({ replayable: false, notReplayableReason: 'Its body was not a JSON object' });
+    // The list says the same, row by row.
+    const listed = (await t.http().get('/api/webhook-events').query({ videoId: other }).set(admin).expect(200)).body.data.events;
+    expect(listed).toEqual([expect.objectContaining({ _id: failed, replayable: true })]);
+
+    // Once a replay of it was applied, another would change nothing.
+    await replay(failed).expect(200);
+    expect(await shown(failed)).toEqual({ replayable: false, notReplayableReason: 'A replay of it was applied already: another would change nothing' });
+  });
+
+  it('counts what a bulk replay of the filters would queue before it is asked, the same number it then queues', async () => {
+    const ids = await givenVideos(2);
+    const since = new Date();
+    await withBrokenCallbacks(async () => {
+      for (const videoId of ids) await deliver('success', { videoId });
+    });
+    const raw = JSON.stringify({ videoId: ids[0] });
+    await deliver('success', raw, { ...rckHeaders(raw), 'webhook-signature': 'v1,AAAA' });
+    const preview = (query: Record<string, unknown>) => t.http().get('/api/webhook-events/replayable').query(query).set(admin);
+
+    const filters = { status: 'failed', from: since.toISOString() };
+    expect((await preview(filters).expect(200)).body).toEqual({ success: true, data: { replayable: 2, max: 3 } });
+    expect((await preview({ httpStatus: 500, from: since.toISOString() }).expect(200)).body.data.replayable).toBe(2);
+    // The refused one (signature) is never counted, whatever the filter.
+    expect((await preview({ from: since.toISOString() }).expect(200)).body.data.replayable).toBe(2);
+    expect((await preview({ status: 'duplicate' }).expect(200)).body.data.replayable).toBe(0);
+    expect((await preview({}).expect(200)).body.data.replayable).toBeGreaterThan(3);
+    expect((await preview({ httpStatus: 'x' }).expect(400)).body.message).toBe('httpStatus must be an integer');
+    expect((await preview({ page: 2 }).expect(400)).body.message).toBe('property page should not exist');
+
+    expect((await t.http().post('/api/webhook-events/replay').set(admin).send(filters).expect(202)).body.data.queued).toBe(2);
+    await t.app.get(JobRunner).drain(10_000);
+  });
+
   it('never applies a body that was answered as a conflict: another video\'s callback reusing a handled webhook-id', async () => {
     const [a, b] = await givenVideos(2);
     const webhookId = `msg_${new Types.ObjectId().toHexString()}`;

@@ -438,7 +438,7 @@ export type HeygenWebhookDto = {
 
 export type WebhookEventStatus = 'accepted' | 'duplicate' | 'conflict' | 'ignored' | 'rejected' | 'failed';
 
-export type WebhookEventResponseDto = {
+export type WebhookEventDetailDto = {
     _id: string;
     /**
      * The full request path.
@@ -465,6 +465,22 @@ export type WebhookEventResponseDto = {
     };
     status: WebhookEventStatus;
     /**
+     * Our answer's body as the sender received it (the envelope): parsed JSON, or its text cut at 2048 characters (then responseBodyTruncated). Of a 500 whose cause was unexpected, the envelope without its errorId (the log lines of the same requestId carry it). Absent on events recorded before answers were stored.
+     */
+    responseBody?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Whether a replay could change something: false for a delivery applied already (accepted), a
+     * repeat (duplicate, conflict), one whose delivery id is remembered as handled, and one a replay
+     * refuses (signature not verified, body not a JSON object).
+     */
+    replayable: boolean;
+    /**
+     * Why a replay would change nothing, in words; absent when `replayable`.
+     */
+    notReplayableReason?: string;
+    /**
      * True when `payload` is raw text cut short.
      */
     payloadTruncated?: boolean;
@@ -487,7 +503,14 @@ export type WebhookEventResponseDto = {
      * The workspace of the video or reel, when the handler found it.
      */
     workspaceId?: string;
+    /**
+     * The HTTP status we answered.
+     */
     httpStatus: number;
+    /**
+     * True when `responseBody` is our answer's text cut short.
+     */
+    responseBodyTruncated?: boolean;
     /**
      * True verified, false refused; absent when not checked (development without a secret, replays).
      */
@@ -503,7 +526,7 @@ export type WebhookEventResponseDto = {
 };
 
 export type WebhookEventListDto = {
-    events: Array<WebhookEventResponseDto>;
+    events: Array<WebhookEventDetailDto>;
     pagination: PaginationDto;
 };
 
@@ -599,6 +622,17 @@ export type WebhookEventStatsDto = {
     refused: Array<RefusedStatsDto>;
 };
 
+export type ReplayPreviewDto = {
+    /**
+     * Events a bulk replay of the filters would queue (never a signature-refused or non-JSON one, nor a duplicate or conflict).
+     */
+    replayable: number;
+    /**
+     * The most one bulk replay takes (WEBHOOK_REPLAY_MAX_EVENTS); above it, narrow the filters.
+     */
+    max: number;
+};
+
 export type BulkReplayResultDto = {
     /**
      * Events queued for replay in the background.
@@ -612,6 +646,11 @@ export type ReplayWebhookEventsDto = {
      */
     endpoint?: string;
     /**
+     * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+     * the reel or that its handler matched to it.
+     */
+    reelId?: string;
+    /**
      * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
      * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
      * never match.
@@ -619,6 +658,10 @@ export type ReplayWebhookEventsDto = {
     workspaceId?: string;
     source?: 'rck' | 'heygen';
     status?: WebhookEventStatus;
+    /**
+     * The HTTP status we answered (e.g. 401, 404, 503).
+     */
+    httpStatus?: number;
     /**
      * Received at or after this time (ISO 8601).
      */
@@ -635,6 +678,83 @@ export type ReplayWebhookEventsDto = {
      * e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen).
      */
     eventType?: string;
+};
+
+export type WebhookEventResponseDto = {
+    _id: string;
+    /**
+     * The full request path.
+     */
+    endpoint: string;
+    method: string;
+    /**
+     * The body as received: parsed JSON, or the raw text (cut short) when it was not JSON, or null. For a delivery refused before its handler (status rejected: bad signature, malformed, oversized or wrong content type), only the first 2 KB of the raw body as text; payloadBytes and payloadSha256 describe the whole body.
+     */
+    payload: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * For a delivery refused before its handler, and for a `conflict` (its id was handled before
+     * with another body): the SHA-256 (hex) of the whole body received.
+     */
+    payloadSha256?: string;
+    source: 'rck' | 'heygen';
+    /**
+     * Selected request headers (never signatures or secrets).
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    status: WebhookEventStatus;
+    /**
+     * Our answer's body as the sender received it (the envelope): parsed JSON, or its text cut at 2048 characters (then responseBodyTruncated). Of a 500 whose cause was unexpected, the envelope without its errorId (the log lines of the same requestId carry it). Absent on events recorded before answers were stored.
+     */
+    responseBody?: {
+        [key: string]: unknown;
+    };
+    /**
+     * True when `payload` is raw text cut short.
+     */
+    payloadTruncated?: boolean;
+    /**
+     * For a delivery refused before its handler: the size of the whole body received, in bytes.
+     */
+    payloadBytes?: number;
+    eventType?: string;
+    /**
+     * The sender's delivery id (`webhook-id`, HeyGen `event_id`).
+     */
+    deliveryId?: string;
+    videoId?: string;
+    callbackId?: string;
+    /**
+     * Our record's id (the AIVideo).
+     */
+    recordId?: string;
+    /**
+     * The workspace of the video or reel, when the handler found it.
+     */
+    workspaceId?: string;
+    /**
+     * The HTTP status we answered.
+     */
+    httpStatus: number;
+    /**
+     * True when `responseBody` is our answer's text cut short.
+     */
+    responseBodyTruncated?: boolean;
+    /**
+     * True verified, false refused; absent when not checked (development without a secret, replays).
+     */
+    signatureValid?: boolean;
+    durationMs: number;
+    error?: string;
+    requestId?: string;
+    /**
+     * On a replay: the event it replayed.
+     */
+    replayOf?: string;
+    createdAt: string;
 };
 
 export type WebhookReplayResultDto = {
@@ -906,6 +1026,104 @@ export type EvaluationResultDto = {
 
 export type EvaluationListDto = {
     evaluations: Array<EvaluationResultDto>;
+};
+
+export type TimelineSubjectDto = {
+    kind: 'video' | 'reel';
+    id: string;
+    workspaceId: string;
+    status: string;
+    version: number;
+    /**
+     * A video's template, a reel's title.
+     */
+    title: string;
+    createdAt: string;
+    productId?: string;
+    /**
+     * The bulk request a video was asked in.
+     */
+    batchId?: string;
+    /**
+     * RCK's job id, HeyGen's video id.
+     */
+    externalId?: string;
+    error?: string;
+};
+
+export type TimelineKind = 'delivery' | 'state' | 'dispatch' | 'message' | 'attempt' | 'email' | 'chat';
+
+export type TimelineEntryDto = {
+    kind: TimelineKind;
+    source?: 'rck' | 'heygen';
+    target?: 'rck' | 'heygen';
+    channel?: 'email' | 'slack' | 'discord';
+    /**
+     * When it happened: a delivery's arrival, a change, the answer to a call, a message stored, an attempt, a notice queued.
+     */
+    at: string;
+    /**
+     * What happened, in a sentence.
+     */
+    summary: string;
+    /**
+     * What it came to, in one word (see the kinds).
+     */
+    outcome?: string;
+    /**
+     * True for a message or notice about the video's batch rather than the video alone.
+     */
+    batch?: boolean;
+    version?: number;
+    reason?: string;
+    /**
+     * Who made the change (a user id).
+     */
+    by?: string;
+    eventId?: string;
+    eventType?: string;
+    httpStatus?: number;
+    replayOf?: string;
+    /**
+     * RCK's job id, HeyGen's video id.
+     */
+    externalId?: string;
+    messageId?: string;
+    endpointId?: string;
+    /**
+     * The endpoint's URL; absent once the endpoint is deleted.
+     */
+    endpointUrl?: string;
+    /**
+     * A scheduled attempt's number; absent for a redelivery by hand.
+     */
+    attempt?: number;
+    responseStatus?: number;
+    latencyMs?: number;
+    nextAttemptAt?: string;
+    /**
+     * An e-mail's recipient.
+     */
+    to?: string;
+    sentAt?: string;
+    /**
+     * Sends of a notice tried so far.
+     */
+    attempts?: number;
+    error?: string;
+};
+
+export type TimelineDto = {
+    subject: TimelineSubjectDto;
+    /**
+     * Oldest first.
+     */
+    entries: Array<TimelineEntryDto>;
+    /**
+     * True when a source had more than a timeline shows (200 deliveries, 100 messages, 500 attempts,
+     * 100 notices; 50 state changes and 20 calls are kept per record): the latest are shown.
+     */
+    truncated: boolean;
 };
 
 export type VideoStatusCountsDto = {
@@ -2428,6 +2646,11 @@ export type WebhookEventsListData = {
          */
         endpoint?: string;
         /**
+         * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+         * the reel or that its handler matched to it.
+         */
+        reelId?: string;
+        /**
          * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
          * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
          * never match.
@@ -2435,6 +2658,10 @@ export type WebhookEventsListData = {
         workspaceId?: string;
         source?: 'rck' | 'heygen';
         status?: WebhookEventStatus;
+        /**
+         * The HTTP status we answered (e.g. 401, 404, 503).
+         */
+        httpStatus?: number;
         /**
          * Received at or after this time (ISO 8601).
          */
@@ -2536,6 +2763,80 @@ export type WebhookEventsStatsResponses = {
 
 export type WebhookEventsStatsResponse = WebhookEventsStatsResponses[keyof WebhookEventsStatsResponses];
 
+export type WebhookEventsReplayableData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
+         */
+        endpoint?: string;
+        /**
+         * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+         * the reel or that its handler matched to it.
+         */
+        reelId?: string;
+        /**
+         * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
+         * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
+         * never match.
+         */
+        workspaceId?: string;
+        source?: 'rck' | 'heygen';
+        status?: WebhookEventStatus;
+        /**
+         * The HTTP status we answered (e.g. 401, 404, 503).
+         */
+        httpStatus?: number;
+        /**
+         * Received at or after this time (ISO 8601).
+         */
+        from?: string;
+        /**
+         * Received before this time (ISO 8601).
+         */
+        to?: string;
+        /**
+         * Events about this video: the sender's id (RCK `videoId`, HeyGen `video_id`), HeyGen's `callback_id` or our record's id.
+         */
+        videoId?: string;
+        /**
+         * e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen).
+         */
+        eventType?: string;
+    };
+    url: '/api/webhook-events/replayable';
+};
+
+export type WebhookEventsReplayableErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEventsReplayableError = WebhookEventsReplayableErrors[keyof WebhookEventsReplayableErrors];
+
+export type WebhookEventsReplayableResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: ReplayPreviewDto;
+    };
+};
+
+export type WebhookEventsReplayableResponse = WebhookEventsReplayableResponses[keyof WebhookEventsReplayableResponses];
+
 export type WebhookEventsFindOneData = {
     body?: never;
     path: {
@@ -2572,7 +2873,7 @@ export type WebhookEventsFindOneResponses = {
      */
     200: {
         success: true;
-        data: WebhookEventResponseDto;
+        data: WebhookEventDetailDto;
     };
 };
 
@@ -3307,6 +3608,90 @@ export type AlertsEvaluateResponses = {
 };
 
 export type AlertsEvaluateResponse = AlertsEvaluateResponses[keyof AlertsEvaluateResponses];
+
+export type TimelineOfVideoData = {
+    body?: never;
+    path: {
+        videoId: string;
+    };
+    query?: never;
+    url: '/api/videos/{videoId}/timeline';
+};
+
+export type TimelineOfVideoErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type TimelineOfVideoError = TimelineOfVideoErrors[keyof TimelineOfVideoErrors];
+
+export type TimelineOfVideoResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: TimelineDto;
+    };
+};
+
+export type TimelineOfVideoResponse = TimelineOfVideoResponses[keyof TimelineOfVideoResponses];
+
+export type TimelineOfReelData = {
+    body?: never;
+    path: {
+        reelId: string;
+    };
+    query?: never;
+    url: '/api/reels/{reelId}/timeline';
+};
+
+export type TimelineOfReelErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type TimelineOfReelError = TimelineOfReelErrors[keyof TimelineOfReelErrors];
+
+export type TimelineOfReelResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: TimelineDto;
+    };
+};
+
+export type TimelineOfReelResponse = TimelineOfReelResponses[keyof TimelineOfReelResponses];
 
 export type MonitoringSummaryData = {
     body?: never;

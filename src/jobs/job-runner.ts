@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mongoose';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { isDuplicateKeyError, JOBS_COLLECTION, JobCollection, StoredJob } from './job.collection.js';
+import { isDuplicateKeyError, JOBS_COLLECTION, JobCollection, JobSummary, StoredJob } from './job.collection.js';
 
 /** Exponential backoff: the n-th retry waits delayMs × factor^(n-1), at most maxDelayMs, ± jitter × that. */
 export interface JobBackoff {
@@ -77,6 +77,8 @@ export interface JobCounts {
   /** Failed for good: will not run again. */
   failed: number;
 }
+
+export type { JobSummary } from './job.collection.js';
 
 const DRAIN_POLL_MS = 25;
 
@@ -225,6 +227,16 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
   async isQueued(name: string, data: Record<string, unknown>): Promise<boolean> {
     await this.ready;
     return this.jobs.hasLive(name, data);
+  }
+
+  /**
+   * The jobs of these names about any of these records, the latest `limit`, oldest first: a job's
+   * data says what it is about in `about` (record ids), read through an index of its own. Jobs
+   * are kept once done, so this tells whether each ran, when, and how often it failed.
+   */
+  async findAbout(names: string[], ids: string[], limit: number): Promise<JobSummary[]> {
+    await this.ready;
+    return this.jobs.findAbout(names, ids, limit);
   }
 
   /** Jobs waiting (due or scheduled), running (locked), failed for good — for monitoring. */

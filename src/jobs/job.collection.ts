@@ -21,9 +21,33 @@ export interface StoredJob {
   pendingKey?: string;
   /** Ours: the key of a job enqueued once for good (see JobRunner.enqueue's onceKey); never released. */
   onceKey?: string;
+  lastRunAt?: Date | null;
+  lastFinishedAt?: Date | null;
+  failedAt?: Date | null;
+  failReason?: string | null;
+}
+
+/** A job as the timeline reads it (see JobRunner.findAbout). */
+export interface JobSummary {
+  id: string;
+  name: string;
+  data: unknown;
+  nextRunAt: Date | null;
+  lockedAt: Date | null;
+  lastRunAt?: Date;
+  lastFinishedAt?: Date;
+  failCount: number;
+  failReason?: string;
+  /** Runs started so far. */
+  attempts: number;
 }
 
 const DUPLICATE_KEY = 11000;
+
+/** The jobs of these names about these records (JobCollection.findAbout); exported for the index-use test. */
+export function jobsAboutQuery(names: string[], ids: string[]) {
+  return { 'data.about': { $in: ids }, name: { $in: names } };
+}
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
@@ -54,6 +78,30 @@ export class JobCollection {
       { name: 1 },
       { name: 'recurring_name_unique', unique: true, partialFilterExpression: { type: { $eq: 'single' } } },
     );
+    // The jobs about a record (JobRunner.findAbout): only jobs whose data names one are indexed.
+    await this.collection.createIndex({ 'data.about': 1 }, { name: 'about', partialFilterExpression: { 'data.about': { $exists: true } } });
+  }
+
+  /** Jobs of these names whose `data.about` names one of `ids`, the latest `limit`, oldest first. */
+  async findAbout(names: string[], ids: string[], limit: number): Promise<JobSummary[]> {
+    if (ids.length === 0) return [];
+    const jobs = await this.collection
+      .find(jobsAboutQuery(names, ids))
+      .sort({ _id: -1 })
+      .limit(limit)
+      .toArray();
+    return jobs.reverse().map((job) => ({
+      id: job._id.toHexString(),
+      name: job.name,
+      data: job.data,
+      nextRunAt: job.nextRunAt ?? null,
+      lockedAt: job.lockedAt ?? null,
+      ...(job.lastRunAt && { lastRunAt: job.lastRunAt }),
+      ...(job.lastFinishedAt && { lastFinishedAt: job.lastFinishedAt }),
+      failCount: job.failCount ?? 0,
+      ...(job.failReason && { failReason: job.failReason }),
+      attempts: job.attempt ?? 0,
+    }));
   }
 
   /**

@@ -68,6 +68,19 @@ export class MetricsService {
     }),
   );
 
+  readonly outboundAttempts = metric('videogen_outbound_attempts_total', () => {
+    const counter = new Counter({
+      name: 'videogen_outbound_attempts_total',
+      help:
+        "Delivery attempts to customers' webhook endpoints, by outcome: success (2xx), http_error (any other answer), " +
+        'timeout (no answer in time), network_error (no answer: connection refused or reset, DNS), refused (the address rule stopped it)',
+      labelNames: ['outcome'] as const,
+    });
+    // Every outcome from the first scrape on, so a rate over them never starts from nothing.
+    for (const outcome of OUTBOUND_ATTEMPT_OUTCOMES) counter.inc({ outcome }, 0);
+    return counter;
+  });
+
   readonly jobQueue = metric('videogen_jobs', () =>
     new Gauge({
       name: 'videogen_jobs',
@@ -92,6 +105,11 @@ export class MetricsService {
     recorderBacklog = backlog;
   }
 
+  /** One attempt at delivering a message to a customer's endpoint, by what came of it. */
+  outboundAttempt(outcome: OutboundAttemptOutcome): void {
+    this.outboundAttempts.inc({ outcome });
+  }
+
   reelEntered(status: string): void {
     this.reelTransitions.inc({ status });
   }
@@ -105,6 +123,9 @@ export class MetricsService {
     this.generationSeconds.observe(Math.max(0, (completedAt.getTime() - queuedAt.getTime()) / 1000));
   }
 }
+
+export const OUTBOUND_ATTEMPT_OUTCOMES = ['success', 'http_error', 'timeout', 'network_error', 'refused'] as const;
+export type OutboundAttemptOutcome = (typeof OUTBOUND_ATTEMPT_OUTCOMES)[number];
 
 /** Per process, like the registry: the job runner of the application started last. */
 let countJobs: (() => Promise<{ waiting: number; running: number; failed: number }>) | undefined;

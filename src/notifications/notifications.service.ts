@@ -11,13 +11,49 @@ import { CHAT_CHANNELS, ChatChannel, NotificationSettingsRepository } from './no
 export const EMAIL_JOB = 'notifications.email';
 export const CHAT_JOB = 'notifications.chat';
 
+/**
+ * What every notice's job data carries besides its message, for the timeline: the records it is
+ * about (a video, a reel, a batch: taken from its key) and when it was queued.
+ */
+interface NoticeTrace {
+  about?: string[];
+  queuedAt?: Date;
+}
+
 /** A chat message waiting to be sent: the body, not the URL (a secret, read when sending). */
-interface ChatJobData {
+interface ChatJobData extends NoticeTrace {
   workspaceId: string;
   channel: ChatChannel;
   title: string;
   body: object;
 }
+
+type EmailJobData = MailMessage & NoticeTrace;
+
+/** An e-mail or chat notice about a record, as the timeline shows it. */
+export interface NoticeRecord {
+  id: string;
+  channel: 'email' | ChatChannel;
+  /** The e-mail's subject, the chat message's title. */
+  title: string;
+  /** The e-mail's recipient. */
+  to?: string;
+  /** The records it is about. */
+  about: string[];
+  queuedAt: Date;
+  /** waiting (to be sent), sending, sent, retrying (a send failed; another is due), failed (for good). */
+  state: 'waiting' | 'sending' | 'sent' | 'retrying' | 'failed';
+  sentAt?: Date;
+  /** Sends tried so far. */
+  attempts: number;
+  /** Why the last send failed. */
+  error?: string;
+  /** When the next send is due (waiting, retrying). */
+  nextAttemptAt?: Date;
+}
+
+/** The keys of a notice that name the record it is about. */
+const ABOUT_KEYS = ['videoId', 'reelId', 'batchId', 'batchDigest'];
 
 /**
  * Notifications for every flow. Sending goes through the job runner: the caller only queues the
@@ -40,7 +76,7 @@ export class NotificationsService implements OnModuleInit {
 
   onModuleInit(): void {
     const { retryBackoffMs, maxAttempts } = this.config.mail;
-    this.jobs.define<MailMessage>(EMAIL_JOB, (message) => this.mailer.send(message), {
+    this.jobs.define<EmailJobData>(EMAIL_JOB, (message) => this.mailer.send(message), {
       backoff: { delayMs: retryBackoffMs, factor: 2, maxRetries: maxAttempts - 1, jitter: 0.2 },
       onFinalFailure: async (message, error) => {
         this.logger.error(`📧 E-mail "${message.subject}" to ${message.to} not sent after ${maxAttempts} attempt(s): ${error.message}`);
@@ -62,7 +98,34 @@ export class NotificationsService implements OnModuleInit {
    * that key waits to be sent, queueing it again does nothing.
    */
   async email(message: MailMessage, key?: Record<string, unknown>, options: { once?: boolean } = {}): Promise<void> {
-    await this.jobs.enqueue<MailMessage>(EMAIL_JOB, message, key ? { [options.once ? 'onceKey' : 'uniqueKey']: key } : {});
+    const data: EmailJobData = { ...message, ...traceOf(key) };
+    await this.jobs.enqueue<EmailJobData>(EMAIL_JOB, data, key ? { [options.once ? 'onceKey' : 'uniqueKey']: key } : {});
+  }
+
+  /**
+   * The e-mails and chat notices queued about these records (a video, its batch, a reel), the
+   * latest `limit`, oldest first: from their jobs, which say whether each was sent.
+   */
+  async noticesAbout(ids: string[], limit: number): Promise<NoticeRecord[]> {
+    const jobs = await this.jobs.findAbout([EMAIL_JOB, CHAT_JOB], ids, limit);
+    return jobs.map((job) => {
+      const data = job.data as Partial<EmailJobData & ChatJobData>;
+      const state: NoticeRecord['state'] =
+        job.lockedAt !== null ? 'sending' : job.nextRunAt !== null ? (job.failCount > 0 ? 'retrying' : 'waiting') : job.failCount > 0 ? 'failed' : 'sent';
+      return {
+        id: job.id,
+        channel: job.name === EMAIL_JOB ? 'email' : (data.channel ?? 'slack'),
+        title: (job.name === EMAIL_JOB ? data.subject : data.title) ?? '',
+        ...(job.name === EMAIL_JOB && data.to && { to: data.to }),
+        about: data.about ?? [],
+        queuedAt: data.queuedAt ?? new Date(parseInt(job.id.slice(0, 8), 16) * 1000),
+        state,
+        ...(state === 'sent' && job.lastFinishedAt && { sentAt: job.lastFinishedAt }),
+        attempts: job.attempts,
+        ...((state === 'retrying' || state === 'failed') && job.failReason && { error: job.failReason }),
+        ...((state === 'waiting' || state === 'retrying') && job.nextRunAt && { nextAttemptAt: job.nextRunAt }),
+      };
+    });
   }
 
   /**
@@ -112,7 +175,7 @@ export class NotificationsService implements OnModuleInit {
     for (const channel of CHAT_CHANNELS) {
       if ((channel === 'slack' ? settings.slackWebhookUrl : settings.discordWebhookUrl) === null) continue;
       const body = channel === 'slack' ? slackMessage(event) : discordMessage(event);
-      await this.jobs.enqueue<ChatJobData>(CHAT_JOB, { workspaceId, channel, title: event.title, body }, { [kind]: { channel, workspaceId, ...key } });
+      await this.jobs.enqueue<ChatJobData>(CHAT_JOB, { workspaceId, channel, title: event.title, body, ...traceOf(key) }, { [kind]: { channel, workspaceId, ...key } });
     }
   }
 
@@ -122,4 +185,10 @@ export class NotificationsService implements OnModuleInit {
     if (!url) return;
     await this.chatSender.post(url, job.body);
   }
+}
+
+/** What a notice's key says it is about, and the time it is queued. */
+function traceOf(key: Record<string, unknown> | undefined): NoticeTrace {
+  const about = ABOUT_KEYS.map((name) => key?.[name]).filter((value): value is string => typeof value === 'string');
+  return { ...(about.length > 0 && { about }), queuedAt: new Date() };
 }

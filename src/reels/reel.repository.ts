@@ -1,9 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
+import { Model, PipelineStage, Types } from 'mongoose';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { Reel, REEL_DIMENSIONS, REEL_STATUSES, ReelAspectRatio, ReelStatus } from './reel.schema.js';
+import {
+  Reel,
+  REEL_DIMENSIONS,
+  REEL_GENERATE_HISTORY_LIMIT,
+  REEL_HISTORY_LIMIT,
+  REEL_STATUSES,
+  ReelAspectRatio,
+  ReelGenerateAttempt,
+  ReelStateChange,
+  ReelStatus,
+} from './reel.schema.js';
 
 /** A reel as plain data (ids as hex strings). */
 export interface ReelRecord {
@@ -36,6 +46,11 @@ export interface ReelRecord {
   completedAt?: Date;
   failedAt?: Date;
   notifyPending: boolean;
+  version: number;
+  /** State changes, oldest first; empty for a reel requested before they were kept. */
+  history: ReelStateChange[];
+  /** Calls to HeyGen, oldest first. */
+  generateCalls: ReelGenerateAttempt[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -88,6 +103,8 @@ export class ReelRepository {
       workspaceId: new Types.ObjectId(reel.workspaceId),
       dimension: REEL_DIMENSIONS[reel.aspectRatio],
       status: 'requested',
+      version: 0,
+      history: [{ version: 0, status: 'requested', at: new Date(), by: reel.userId }],
     });
     this.metrics.reelEntered('requested');
     return toRecord(created.toObject() as LeanReel);
@@ -137,13 +154,15 @@ export class ReelRepository {
 
   /** requested → approved; null when the reel was not `requested` (already decided). */
   approve(id: string, by: string, now: Date): Promise<ReelRecord | null> {
-    return this.transition(id, ['requested'], { $set: { status: 'approved', approvedBy: new Types.ObjectId(by), approvedAt: now } });
+    return this.transition(id, ['requested'], now, { set: { status: 'approved', approvedBy: new Types.ObjectId(by), approvedAt: now }, by });
   }
 
   /** requested → rejected with the reason; null when the reel was not `requested`. */
   reject(id: string, by: string, reason: string, now: Date): Promise<ReelRecord | null> {
-    return this.transition(id, ['requested'], {
-      $set: { status: 'rejected', rejectedBy: new Types.ObjectId(by), rejectedAt: now, rejectionReason: reason },
+    return this.transition(id, ['requested'], now, {
+      set: { status: 'rejected', rejectedBy: new Types.ObjectId(by), rejectedAt: now, rejectionReason: reason },
+      reason,
+      by,
     });
   }
 
@@ -156,11 +175,16 @@ export class ReelRepository {
    * A generate call failed (or, with `countAttempt` false, the look-up before one): the reel stays
    * `approved`, with the error visible.
    */
-  async markGenerateFailed(id: string, reason: string, countAttempt = true): Promise<void> {
+  async markGenerateFailed(id: string, reason: string, countAttempt = true, now = new Date()): Promise<void> {
+    const call = { at: now, kind: countAttempt ? 'generate' : 'lookup', ok: false, error: reason };
     await this.model
       .updateOne(
         { _id: new Types.ObjectId(id), status: 'approved' },
-        { $set: { lastGenerateError: reason }, ...(countAttempt && { $inc: { generateAttempts: 1 } }) },
+        {
+          $set: { lastGenerateError: reason },
+          ...(countAttempt && { $inc: { generateAttempts: 1 } }),
+          $push: { generateCalls: { $each: [call], $slice: -REEL_GENERATE_HISTORY_LIMIT } },
+        },
       )
       .exec();
   }
@@ -171,10 +195,19 @@ export class ReelRepository {
    */
   async markProcessing(id: string, heygenVideoId: string, now: Date, countAttempt = true): Promise<ReelRecord | null> {
     const _id = new Types.ObjectId(id);
+    // The call is recorded with the video id it gave (not when a webhook recorded another first).
+    const call = { at: now, kind: countAttempt ? 'generate' : 'lookup', ok: true, heygenVideoId };
     await this.model
-      .updateOne({ _id, heygenVideoId: { $exists: false } }, { $set: { heygenVideoId }, ...(countAttempt && { $inc: { generateAttempts: 1 } }) })
+      .updateOne(
+        { _id, heygenVideoId: { $exists: false } },
+        {
+          $set: { heygenVideoId },
+          ...(countAttempt && { $inc: { generateAttempts: 1 } }),
+          $push: { generateCalls: { $each: [call], $slice: -REEL_GENERATE_HISTORY_LIMIT } },
+        },
+      )
       .exec();
-    return this.transition(id, ['approved'], { $set: { status: 'processing', processingAt: now }, $unset: { lastGenerateError: 1 } });
+    return this.transition(id, ['approved'], now, { set: { status: 'processing', processingAt: now }, unset: ['lastGenerateError'] });
   }
 
   /**
@@ -185,8 +218,9 @@ export class ReelRepository {
     return this.transition(
       id,
       COMPLETABLE,
+      now,
       {
-        $set: {
+        set: {
           status: 'completed',
           completedAt: now,
           notifyPending: true,
@@ -194,7 +228,7 @@ export class ReelRepository {
           ...(result.thumbnailUrl !== undefined && { thumbnailUrl: result.thumbnailUrl }),
           ...(heygenVideoId !== undefined && { heygenVideoId }),
         },
-        $unset: { error: 1, failedAt: 1, lastGenerateError: 1, lastEventError: 1 },
+        unset: ['error', 'failedAt', 'lastGenerateError', 'lastEventError'],
       },
       heygenVideoId,
     );
@@ -213,9 +247,11 @@ export class ReelRepository {
     return this.transition(
       id,
       FAILABLE,
+      now,
       {
-        $set: { status: 'failed', error: reason, failedAt: now, notifyPending: true, ...(heygenVideoId !== undefined && { heygenVideoId }) },
-        $unset: { lastEventError: 1 },
+        set: { status: 'failed', error: reason, failedAt: now, notifyPending: true, ...(heygenVideoId !== undefined && { heygenVideoId }) },
+        unset: ['lastEventError'],
+        reason,
       },
       heygenVideoId,
     );
@@ -269,11 +305,42 @@ export class ReelRepository {
     await this.model.updateOne({ _id: new Types.ObjectId(id), status }, { $set: { notifyPending: false } }, { timestamps: false }).exec();
   }
 
-  private async transition(id: string, from: ReelStatus[], update: Record<string, unknown>, heygenVideoId?: string): Promise<ReelRecord | null> {
+  /**
+   * One state change, applied only from the states in `from`: an update pipeline that also bumps
+   * `version` and pushes the history entry of the version it makes, read from the document itself
+   * (the filter names states, not a version). Mongoose sets `updatedAt` in a stage of its own.
+   */
+  private async transition(
+    id: string,
+    from: ReelStatus[],
+    at: Date,
+    change: { set: Record<string, unknown> & { status: ReelStatus }; unset?: string[]; reason?: string; by?: string },
+    heygenVideoId?: string,
+  ): Promise<ReelRecord | null> {
     const filter: Record<string, unknown> = { _id: new Types.ObjectId(id), status: { $in: from } };
     // Never attach a webhook's video id to a reel that already has another one.
     if (heygenVideoId !== undefined) filter.$or = [{ heygenVideoId: { $exists: false } }, { heygenVideoId }];
-    const reel = await this.model.findOneAndUpdate(filter, update, { returnDocument: 'after' }).lean<LeanReel>().exec();
+    const version = { $add: [{ $ifNull: ['$version', 0] }, 1] };
+    const entry = {
+      version,
+      status: { $literal: change.set.status },
+      at: { $literal: at },
+      ...(change.reason !== undefined && { reason: { $literal: change.reason } }),
+      ...(change.by !== undefined && { by: { $literal: change.by } }),
+    };
+    const pipeline = [
+      // The entry first, then the bump: each stage reads the document as the one before left it.
+      { $set: { history: { $slice: [{ $concatArrays: [{ $ifNull: ['$history', []] }, [entry]] }, -REEL_HISTORY_LIMIT] } } },
+      {
+        $set: {
+          // Values as given, never read as expressions (a URL or reason may start with `$`).
+          ...Object.fromEntries(Object.entries(change.set).map(([field, value]) => [field, { $literal: value }])),
+          version,
+        },
+      },
+      ...(change.unset && change.unset.length > 0 ? [{ $unset: change.unset }] : []),
+    ] as PipelineStage[];
+    const reel = await this.model.findOneAndUpdate(filter, pipeline, { returnDocument: 'after', updatePipeline: true }).lean<LeanReel>().exec();
     if (!reel) return null;
     this.metrics.reelEntered(reel.status);
     return toRecord(reel);
@@ -311,6 +378,9 @@ function toRecord(reel: LeanReel): ReelRecord {
     completedAt: reel.completedAt,
     failedAt: reel.failedAt,
     notifyPending: reel.notifyPending ?? false,
+    version: reel.version ?? 0,
+    history: reel.history ?? [],
+    generateCalls: reel.generateCalls ?? [],
     createdAt: reel.createdAt,
     updatedAt: reel.updatedAt,
   };

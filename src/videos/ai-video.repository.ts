@@ -5,7 +5,7 @@ import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { Coalescer } from '../database/coalescer.js';
 import { insertOutcomes } from '../database/insert-each.js';
-import { AIVideo, AIVideoMetadata, OwedEffects, OwedEvent } from './ai-video.schema.js';
+import { AIVideo, AIVideoMetadata, DISPATCH_HISTORY_LIMIT, OwedEffects, OwedEvent, STATE_HISTORY_LIMIT, StateChange } from './ai-video.schema.js';
 
 export type AIVideoMetadataRecord = AIVideoMetadata;
 
@@ -90,6 +90,7 @@ export class AIVideoRepository {
         // Not yet mirrored on the products: the batch's product write sets this.
         productSynced: false,
         version: 0,
+        history: [{ version: 0, status: 'generating' as const, at: now }],
       },
       // A lean insertMany skips Mongoose's hydration, validation and timestamps; the documents
       // are complete here, so it only saves time.
@@ -178,17 +179,14 @@ export class AIVideoRepository {
             update: {
               $set: { 'metadata.dispatchedAt': now, ...(externalJobId !== undefined && { 'metadata.externalJobId': externalJobId }) },
               $inc: { 'metadata.dispatchAttempts': 1 },
+              $push: { 'metadata.dispatches': dispatchAttempt({ at: now, ok: true, ...(externalJobId !== undefined && { externalJobId }) }) },
             },
           },
         },
         {
           updateOne: {
             filter: { _id, status: 'pending' },
-            update: {
-              $set: { status: 'generating', 'metadata.productSynced': false },
-              $unset: { 'metadata.lastDispatchError': 1 },
-              $inc: { 'metadata.version': 1 },
-            },
+            update: enterStatus('generating', now, { unset: ['metadata.lastDispatchError'] }),
           },
         },
       ];
@@ -200,7 +198,7 @@ export class AIVideoRepository {
    * Sends to RCK failed: the videos wait as `pending` (not yet sent) with the reason. One
    * bulkWrite for every refused chunk, each with its own reason.
    */
-  async markDispatchFailed(refusals: Array<{ ids: string[]; reason: string }>): Promise<void> {
+  async markDispatchFailed(refusals: Array<{ ids: string[]; reason: string }>, now = new Date()): Promise<void> {
     if (refusals.length === 0) return;
     const operations: AnyBulkWriteOperation<AIVideo>[] = refusals.flatMap(({ ids, reason }) => {
       const _ids = ids.map((id) => new Types.ObjectId(id));
@@ -208,13 +206,17 @@ export class AIVideoRepository {
         {
           updateMany: {
             filter: { _id: { $in: _ids }, status: { $in: IN_FLIGHT } },
-            update: { $set: { 'metadata.lastDispatchError': reason }, $inc: { 'metadata.dispatchAttempts': 1 } },
+            update: {
+              $set: { 'metadata.lastDispatchError': reason },
+              $inc: { 'metadata.dispatchAttempts': 1 },
+              $push: { 'metadata.dispatches': dispatchAttempt({ at: now, ok: false, error: reason }) },
+            },
           },
         },
         {
           updateMany: {
             filter: { _id: { $in: _ids }, status: 'generating' },
-            update: { $set: { status: 'pending', 'metadata.productSynced': false }, $inc: { 'metadata.version': 1 } },
+            update: enterStatus('pending', now, { reason }),
           },
         },
       ];
@@ -260,6 +262,7 @@ export class AIVideoRepository {
                 ...owedFailure(candidate, reason, now, false),
                 ...(candidate.metadata.quotaHeld && { quotaPeriod: candidate.metadata.quotaPeriod }),
               },
+              'metadata.history': stateChange(candidate, 'failed', now, { reason }),
             },
           },
           { returnDocument: 'before' },
@@ -293,7 +296,10 @@ export class AIVideoRepository {
         update: {
           $set: set,
           $unset: { error: 1 },
-          $push: { 'metadata.owed': owed(current, now, { event: 'video.completed', data, inFlight: inFlightDelta(current, 'completed') }) },
+          $push: {
+            'metadata.owed': owed(current, now, { event: 'video.completed', data, inFlight: inFlightDelta(current, 'completed') }),
+            'metadata.history': stateChange(current, 'completed', now),
+          },
         },
       };
     });
@@ -324,7 +330,10 @@ export class AIVideoRepository {
             'metadata.productSynced': false,
             ...(options.failedBy && { 'metadata.failedBy': options.failedBy }),
           },
-          $push: { 'metadata.owed': owedFailure(current, error, now, options.chat ?? false) },
+          $push: {
+            'metadata.owed': owedFailure(current, error, now, options.chat ?? false),
+            'metadata.history': stateChange(current, 'failed', now, { reason: error, ...(options.failedBy && { by: options.failedBy }) }),
+          },
         },
       };
     });
@@ -439,7 +448,10 @@ export class AIVideoRepository {
           },
           $inc: { 'metadata.retryCount': 1, 'metadata.version': 1 },
           // Back in flight: the batch counts it again.
-          $push: { 'metadata.owed': owed(video, now, { inFlight: inFlightDelta(video, 'pending') }) },
+          $push: {
+            'metadata.owed': owed(video, now, { inFlight: inFlightDelta(video, 'pending') }),
+            'metadata.history': stateChange(video, 'pending', now, { reason: 'Retried' }),
+          },
         },
         { returnDocument: 'after' },
       )
@@ -525,6 +537,34 @@ export class AIVideoRepository {
 /** What the change of `video` (as read) to its next version owes. */
 function owed(video: AIVideoRecord, at: Date, effects: Omit<OwedEffects, 'version' | 'at'>): OwedEffects {
   return { version: video.metadata.version + 1, at, ...effects };
+}
+
+/**
+ * The history entry of the change of `video` (as read) to its next version, for a `$push` in the
+ * update that makes it; the oldest entries beyond STATE_HISTORY_LIMIT go.
+ */
+function stateChange(video: AIVideoRecord, status: VideoStatus, at: Date, details: Pick<StateChange, 'reason' | 'by'> = {}) {
+  return { $each: [{ version: video.metadata.version + 1, status, at, ...details }], $slice: -STATE_HISTORY_LIMIT };
+}
+
+function dispatchAttempt(attempt: { at: Date; ok: boolean; externalJobId?: string; error?: string }) {
+  return { $each: [attempt], $slice: -DISPATCH_HISTORY_LIMIT };
+}
+
+/**
+ * A state change applied by a filter that does not pin the version (dispatch's bulk updates of
+ * many videos): an update pipeline, so the history entry records the version the same update
+ * makes, read from the document itself. Mongoose sets `updatedAt` in a stage of its own.
+ */
+function enterStatus(status: VideoStatus, at: Date, options: { unset?: string[]; reason?: string } = {}): PipelineStage[] {
+  const version = { $add: [{ $ifNull: ['$metadata.version', 0] }, 1] };
+  const change = { version, status: { $literal: status }, at: { $literal: at }, ...(options.reason !== undefined && { reason: { $literal: options.reason } }) };
+  return [
+    // The entry first, then the bump: each stage reads the document as the one before left it.
+    { $set: { 'metadata.history': { $slice: [{ $concatArrays: [{ $ifNull: ['$metadata.history', []] }, [change]] }, -STATE_HISTORY_LIMIT] } } },
+    { $set: { status: { $literal: status }, 'metadata.productSynced': false, 'metadata.version': version } },
+    ...(options.unset && options.unset.length > 0 ? [{ $unset: options.unset }] : []),
+  ] as PipelineStage[];
 }
 
 /** How the batch's in-flight count moves when `video` (as read) enters `status`. */

@@ -38,6 +38,53 @@ export class OwedEffects {
   at: Date;
 }
 
+/** The state changes a video keeps (the oldest go first): far more than a video's life makes. */
+export const STATE_HISTORY_LIMIT = 50;
+/** The sends to RCK a video keeps (the oldest go first). */
+export const DISPATCH_HISTORY_LIMIT = 20;
+
+/**
+ * One state change, pushed by the same conditional update that makes it (never a write of its
+ * own): the version it made, the status entered, when, and why or by whom when that is known.
+ */
+@Schema({ _id: false })
+export class StateChange {
+  @Prop({ required: true })
+  version: number;
+
+  @Prop({ required: true, enum: VIDEO_STATUSES, type: String })
+  status: VideoStatus;
+
+  @Prop({ required: true })
+  at: Date;
+
+  /** Why: a failure's error, RCK's refusal, a retry. */
+  @Prop()
+  reason?: string;
+
+  /** Who, when a person made the change (a superadmin's fail). */
+  @Prop()
+  by?: string;
+}
+
+/** One send to RCK that included the video, recorded by the update that records its outcome. */
+@Schema({ _id: false })
+export class DispatchAttempt {
+  @Prop({ required: true })
+  at: Date;
+
+  /** RCK took it (answered its job ids). */
+  @Prop({ required: true })
+  ok: boolean;
+
+  @Prop()
+  externalJobId?: string;
+
+  /** Why RCK did not take it. */
+  @Prop()
+  error?: string;
+}
+
 /**
  * What the seed keeps in `AIVideo.metadata`, plus what makes dispatch durable: the batch a video
  * was asked for in, how often it was sent to RCK and why the last send failed, whether it holds a
@@ -122,6 +169,14 @@ export class AIVideoMetadata {
   /** Bumped by every state change; the product copy records the version it shows. */
   @Prop({ default: 0 })
   version: number;
+
+  /** Its state changes, oldest first (at most STATE_HISTORY_LIMIT); absent on videos created before they were kept. */
+  @Prop({ type: [SchemaFactory.createForClass(StateChange)], default: undefined })
+  history?: StateChange[];
+
+  /** Its sends to RCK, oldest first (at most DISPATCH_HISTORY_LIMIT). */
+  @Prop({ type: [SchemaFactory.createForClass(DispatchAttempt)], default: undefined })
+  dispatches?: DispatchAttempt[];
 
   /** What state changes owe and has not been paid yet (absent or empty when nothing is). */
   @Prop({ type: [SchemaFactory.createForClass(OwedEffects)], default: undefined })

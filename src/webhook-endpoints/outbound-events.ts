@@ -47,7 +47,7 @@ export class OutboundEvents {
     const payload = JSON.stringify({ type: eventType, timestamp: now.toISOString(), data });
     const created = await this.deliveries.createMessages(
       workspaceId,
-      subscribed.map((endpoint) => ({ endpointId: endpoint.id, messageId, eventType, payload })),
+      subscribed.map((endpoint) => ({ endpointId: endpoint.id, messageId, eventType, payload, ...subjectOf(eventType, data) })),
       now,
     );
     // A crash between the insert and these enqueues leaves a message pending with no job: the
@@ -62,6 +62,13 @@ export class OutboundEvents {
     if (created.size > 0) this.logger.log(`${eventType} ${messageId} queued for ${created.size} endpoint(s) of workspace ${workspaceId}`);
     return messageId;
   }
+}
+
+/** What an event is about, by its type: the video, reel or batch its data names (camelCase ids, see the README's table). */
+export function subjectOf(eventType: OutboundEventType, data: Record<string, unknown>): { subjectId?: string } {
+  const field = eventType.startsWith('video.') ? 'videoId' : eventType.startsWith('reel.') ? 'reelId' : eventType.startsWith('batch.') ? 'batchId' : undefined;
+  const value = field ? data[field] : undefined;
+  return typeof value === 'string' ? { subjectId: value } : {};
 }
 
 /**

@@ -41,6 +41,14 @@ export function describeOutboundFailure(error: unknown, timeoutMs: number): stri
   return `Request failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
+/** What kind of failure an outbound request met (for the attempts metric): the address rule, no answer in time, or no answer at all. */
+export function outboundFailureKind(error: unknown): 'refused' | 'timeout' | 'network_error' {
+  if (error instanceof OutboundUrlRefused || (isAxiosError(error) && error.cause instanceof OutboundUrlRefused)) return 'refused';
+  if (isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED')) return 'timeout';
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return 'timeout';
+  return 'network_error';
+}
+
 /**
  * Keeps endpoints from reaching our own network (SSRF): unless OUTBOUND_ALLOW_PRIVATE_URLS, a URL
  * may neither name nor resolve to a loopback, private or link-local address. Checked when an

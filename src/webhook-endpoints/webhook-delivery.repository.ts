@@ -55,7 +55,7 @@ export class WebhookDeliveryRepository {
    */
   async createMessages(
     workspaceId: string,
-    messages: Array<{ endpointId: string; messageId: string; eventType: string; payload: string }>,
+    messages: Array<{ endpointId: string; messageId: string; eventType: string; payload: string; subjectId?: string }>,
     now: Date,
   ): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
@@ -168,6 +168,33 @@ export class WebhookDeliveryRepository {
     return { attempts: attempts.map(toAttempt), total };
   }
 
+  /**
+   * The messages about these records (a video, its batch, a reel), the latest `limit`, oldest
+   * first, without their bodies.
+   */
+  async findMessagesAbout(workspaceId: string, subjectIds: string[], limit: number): Promise<Array<Omit<WebhookMessageRecord, 'payload'> & { subjectId?: string }>> {
+    if (subjectIds.length === 0) return [];
+    const messages = await this.messages
+      .find(messagesAboutQuery(workspaceId, subjectIds), { payload: 0 })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean<Array<LeanMessage & { subjectId?: string }>>()
+      .exec();
+    return messages.reverse().map((message) => ({ ...toMessage(message), subjectId: message.subjectId }));
+  }
+
+  /** The attempts at these messages, the latest `limit`, oldest first. */
+  async findAttemptsAt(workspaceId: string, messageIds: string[], limit: number): Promise<WebhookAttemptRecord[]> {
+    if (messageIds.length === 0) return [];
+    const attempts = await this.attempts
+      .find(attemptsAtQuery(workspaceId, messageIds))
+      .sort({ attemptedAt: -1 })
+      .limit(limit)
+      .lean<LeanAttempt[]>()
+      .exec();
+    return attempts.reverse().map(toAttempt);
+  }
+
   /** An endpoint's messages and attempts go with it. */
   async deleteForEndpoint(workspaceId: string, endpointId: string): Promise<void> {
     await Promise.all([
@@ -175,6 +202,15 @@ export class WebhookDeliveryRepository {
       this.attempts.deleteMany(scope(workspaceId, endpointId)).exec(),
     ]);
   }
+}
+
+/** The queries of the timeline's reads (exported for the index-use test). */
+export function messagesAboutQuery(workspaceId: string, subjectIds: string[]) {
+  return { workspaceId: new Types.ObjectId(workspaceId), subjectId: { $in: subjectIds } };
+}
+
+export function attemptsAtQuery(workspaceId: string, messageIds: string[]) {
+  return { workspaceId: new Types.ObjectId(workspaceId), messageId: { $in: messageIds } };
 }
 
 function scope(workspaceId: string, endpointId: string) {

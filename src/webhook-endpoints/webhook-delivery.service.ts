@@ -7,11 +7,12 @@ import { AppConfig } from '../config/app-config.js';
 import { standardWebhookKey } from '../config/environment.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { maskUrl } from '../common/mask-url.js';
+import { MetricsService, OutboundAttemptOutcome } from '../monitoring/metrics.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js';
 import { Clock } from './clock.js';
 import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
-import { describeOutboundFailure, OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
+import { describeOutboundFailure, outboundFailureKind, OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
 import { WebhookDeliveryRepository, WebhookMessageRecord } from './webhook-delivery.repository.js';
 import { WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { MessageStatus } from './webhook-message.schema.js';
@@ -33,6 +34,8 @@ export const RESPONSE_PREFIX_BYTES = 1024;
 
 interface SendResult {
   ok: boolean;
+  /** What came of the attempt, as the attempts metric counts it. */
+  outcome: OutboundAttemptOutcome;
   latencyMs: number;
   responseStatus?: number;
   responseBody?: string;
@@ -59,6 +62,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootst
     private readonly urls: OutboundUrlGuard,
     private readonly clock: Clock,
     private readonly notifications: NotificationsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A run lasts at most the request's timeout, plus the database work around it. */
@@ -116,6 +120,8 @@ export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootst
     const { endpoint, secrets } = target;
     const attempt = message.attempts + 1;
     const result = await this.send(endpoint.url, secrets, message);
+    // Each attempt's own outcome: the job run that made it succeeds whatever the endpoint answered.
+    this.metrics.outboundAttempt(result.outcome);
     const at = this.clock.now();
 
     let nextAttemptAt: Date | undefined;
@@ -205,7 +211,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootst
     try {
       await this.urls.check(url);
     } catch (error) {
-      if (error instanceof OutboundUrlRefused) return { ok: false, latencyMs: 0, error: error.message };
+      if (error instanceof OutboundUrlRefused) return { ok: false, outcome: 'refused', latencyMs: 0, error: error.message };
       throw error;
     }
     const timestamp = Math.floor(this.clock.now().getTime() / 1000);
@@ -240,6 +246,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootst
       const ok = status >= 200 && status < 300;
       return {
         ok,
+        outcome: ok ? 'success' : 'http_error',
         latencyMs: latencyMs(),
         responseStatus: status,
         responseBody,
@@ -247,7 +254,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootst
         error: ok ? undefined : `The endpoint answered ${status}`,
       };
     } catch (error) {
-      return { ok: false, latencyMs: latencyMs(), error: describeOutboundFailure(error, timeoutMs) };
+      return { ok: false, outcome: outboundFailureKind(error), latencyMs: latencyMs(), error: describeOutboundFailure(error, timeoutMs) };
     }
   }
 }

@@ -68,6 +68,16 @@ export class WebhookEndpointRepository {
     return endpoint ? toRecord(endpoint) : null;
   }
 
+  /** The URLs of these endpoints of the workspace (a deleted one is absent). */
+  async urlsInWorkspace(workspaceId: string, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const endpoints = await this.model
+      .find({ workspaceId: new Types.ObjectId(workspaceId), _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { url: 1 })
+      .lean<Array<{ _id: Types.ObjectId; url: string }>>()
+      .exec();
+    return new Map(endpoints.map((endpoint) => [endpoint._id.toHexString(), endpoint.url]));
+  }
+
   /** Enabling clears what disabled it (and the failure clock); disabling by hand records why. */
   async update(workspaceId: string, id: string, changes: EndpointChanges, now = new Date()): Promise<WebhookEndpointRecord | null> {
     const set: Record<string, unknown> = {};

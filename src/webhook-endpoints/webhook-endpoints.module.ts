@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { Clock } from './clock.js';
 import { OutboundEvents } from './outbound-events.js';
+import { OutboundHistory } from './outbound-history.js';
 import { OutboundUrlModule } from './outbound-url.module.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
@@ -33,7 +34,8 @@ import { WebhookAttempt, WebhookAttemptSchema, WebhookMessage, WebhookMessageSch
     WebhookEndpointsService,
     WebhookDeliveryService,
     OutboundEvents,
+    OutboundHistory,
   ],
-  exports: [OutboundEvents],
+  exports: [OutboundEvents, OutboundHistory],
 })
 export class WebhookEndpointsModule {}

@@ -26,6 +26,10 @@ export class WebhookMessage {
   @Prop({ required: true })
   eventType: string;
 
+  /** What the event is about: the video, the reel or the batch its data names (see subjectOf). */
+  @Prop()
+  subjectId?: string;
+
   @Prop({ required: true })
   payload: string;
 
@@ -52,6 +56,8 @@ WebhookMessageSchema.index({ endpointId: 1, messageId: 1 }, { unique: true });
 WebhookMessageSchema.index({ endpointId: 1, status: 1, createdAt: 1 });
 // The sweep for messages whose delivery job was never queued.
 WebhookMessageSchema.index({ status: 1, nextAttemptAt: 1 });
+// A video's, a reel's or a batch's messages (the timeline).
+WebhookMessageSchema.index({ workspaceId: 1, subjectId: 1, createdAt: 1 }, { partialFilterExpression: { subjectId: { $exists: true } } });
 
 /** One try at delivering a message: what was sent when, and what came back. */
 @Schema({ collection: 'webhookAttempts' })
@@ -102,3 +108,5 @@ export class WebhookAttempt {
 export const WebhookAttemptSchema = SchemaFactory.createForClass(WebhookAttempt);
 WebhookAttemptSchema.index({ endpointId: 1, attemptedAt: -1 });
 WebhookAttemptSchema.index({ endpointId: 1, status: 1, attemptedAt: -1 });
+// The attempts at given messages (the timeline).
+WebhookAttemptSchema.index({ workspaceId: 1, messageId: 1, attemptedAt: 1 });

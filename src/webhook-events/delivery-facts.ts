@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
+import { toErrorResponse } from '../common/all-exceptions.filter.js';
 import type { WebhookHandled } from '../webhook-contract/webhook-handled.js';
 import type { WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
@@ -36,6 +37,8 @@ export const PAYLOAD_TEXT_LIMIT = 4096;
  * anyone can send one, so it must not cost what the body does. Its size and SHA-256 say the rest.
  */
 export const REFUSED_PAYLOAD_BYTES = 2048;
+/** Our answer is kept up to this many characters of its JSON text (ours are a few hundred). */
+export const RESPONSE_BODY_LIMIT = 2048;
 const ID_LIMIT = 200;
 const ERROR_LIMIT = 2000;
 
@@ -67,6 +70,32 @@ export interface DeliveryOutcome {
   durationMs: number;
   status?: WebhookEventStatus;
   error?: string;
+  /** The body we answered (the envelope), kept bounded on the event (answerFacts). */
+  response?: unknown;
+}
+
+/**
+ * Our answer as the event keeps it: the JSON value when its text fits RESPONSE_BODY_LIMIT, else
+ * the text cut there and marked truncated. A text answer (not JSON) is kept as text.
+ */
+export function answerFacts(body: unknown): { responseBody?: unknown; responseBodyTruncated?: true } {
+  if (body === undefined) return {};
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  if (text === undefined) return {};
+  if (text.length > RESPONSE_BODY_LIMIT) return { responseBody: text.slice(0, RESPONSE_BODY_LIMIT), responseBodyTruncated: true };
+  // As JSON: what the sender read (no undefined turned null, dates as text).
+  return { responseBody: typeof body === 'string' ? body : JSON.parse(text) };
+}
+
+/**
+ * The envelope AllExceptionsFilter answers for an error the handler threw. An unexpected error's
+ * answer also carries an errorId the filter makes and logs as it answers; that one is left out
+ * here (the log lines of the request id have it).
+ */
+export function errorAnswer(error: unknown): unknown {
+  const name = (error as { name?: string })?.name;
+  if (error instanceof HttpException || name === 'ValidationError' || name === 'CastError') return toErrorResponse(error).body;
+  return { success: false, message: 'Internal server error' };
 }
 
 /** A delivery as its event describes it, whatever carried it: a live request or a replayed event. */
@@ -112,6 +141,7 @@ export function eventRecord(delivery: DeliveryDescription, outcome: DeliveryOutc
     headers: delivery.headers,
     status: outcome.status ?? statusFor(outcome.httpStatus, handled?.outcome),
     httpStatus: outcome.httpStatus,
+    ...answerFacts(outcome.response),
     signatureValid: delivery.signatureValid,
     durationMs: Math.round(outcome.durationMs * 100) / 100,
     error: outcome.error === undefined ? undefined : outcome.error.slice(0, ERROR_LIMIT),

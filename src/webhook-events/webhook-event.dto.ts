@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { WebhookEventRecord, StatsPeriod } from './webhook-event.repository.js';
@@ -30,6 +30,14 @@ export class WebhookEventFiltersDto {
   videoId?: string;
 
   /**
+   * Deliveries about this HeyGen reel (our reel id): HeyGen's deliveries whose `callback_id` is
+   * the reel or that its handler matched to it.
+   */
+  @IsOptional()
+  @IsObjectId({ api: { required: false } })
+  reelId?: string;
+
+  /**
    * Deliveries about this workspace's videos and reels (as their handler found them). Deliveries
    * refused before the handler (bad signature, invalid body, unknown video) have no workspace and
    * never match.
@@ -47,6 +55,15 @@ export class WebhookEventFiltersDto {
   @IsIn(WEBHOOK_EVENT_STATUSES, { message: `status must be one of ${WEBHOOK_EVENT_STATUSES.join(', ')}` })
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_STATUSES, enumName: 'WebhookEventStatus' })
   status?: WebhookEventStatus;
+
+  /** The HTTP status we answered (e.g. 401, 404, 503). */
+  @IsOptional()
+  @Type(() => Number)
+  @Min(100, { message: 'httpStatus must be an HTTP status code (100 to 599)' })
+  @Max(599, { message: 'httpStatus must be an HTTP status code (100 to 599)' })
+  @IsInt({ message: 'httpStatus must be an integer' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 100, maximum: 599, example: 404 })
+  httpStatus?: number;
 
   /** e.g. `success`, `failure` (RCK, from the path), `avatar_video.success` (HeyGen). */
   @IsOptional()
@@ -119,7 +136,18 @@ export class WebhookEventResponseDto {
   headers?: Record<string, string>;
   @ApiProperty({ enum: WEBHOOK_EVENT_STATUSES, enumName: 'WebhookEventStatus' })
   status: WebhookEventStatus;
+  /** The HTTP status we answered. */
   httpStatus: number;
+  @ApiPropertyOptional({
+    description:
+      'Our answer\'s body as the sender received it (the envelope): parsed JSON, or its text cut at 2048 characters (then responseBodyTruncated). ' +
+      'Of a 500 whose cause was unexpected, the envelope without its errorId (the log lines of the same requestId carry it). ' +
+      'Absent on events recorded before answers were stored.',
+    example: { success: true, message: 'Video status updated successfully', data: { videoId: '65abc123def456789012abcd', status: 'completed' } },
+  })
+  responseBody?: unknown;
+  /** True when `responseBody` is our answer's text cut short. */
+  responseBodyTruncated?: boolean;
   /** True verified, false refused; absent when not checked (development without a secret, replays). */
   signatureValid?: boolean;
   durationMs: number;
@@ -130,9 +158,29 @@ export class WebhookEventResponseDto {
   createdAt: Date;
 }
 
+/** An event as the list and the event's own route show it: with whether a replay could change anything. */
+export class WebhookEventDetailDto extends WebhookEventResponseDto {
+  /**
+   * Whether a replay could change something: false for a delivery applied already (accepted), a
+   * repeat (duplicate, conflict), one whose delivery id is remembered as handled, and one a replay
+   * refuses (signature not verified, body not a JSON object).
+   */
+  replayable: boolean;
+  /** Why a replay would change nothing, in words; absent when `replayable`. */
+  notReplayableReason?: string;
+}
+
 export class WebhookEventListDto {
-  events: WebhookEventResponseDto[];
+  events: WebhookEventDetailDto[];
   pagination: PaginationDto;
+}
+
+/** What a bulk replay of these filters would do, before it is asked for. */
+export class ReplayPreviewDto {
+  /** Events a bulk replay of the filters would queue (never a signature-refused or non-JSON one, nor a duplicate or conflict). */
+  replayable: number;
+  /** The most one bulk replay takes (WEBHOOK_REPLAY_MAX_EVENTS); above it, narrow the filters. */
+  max: number;
 }
 
 export class WebhookEventStatsQueryDto {
@@ -253,4 +301,8 @@ export class BulkReplayResultDto {
 export function toWebhookEventResponse(event: WebhookEventRecord): WebhookEventResponseDto {
   const { id, ...rest } = event;
   return { _id: id, ...rest };
+}
+
+export function toWebhookEventDetail(event: WebhookEventRecord, notReplayableReason: string | undefined): WebhookEventDetailDto {
+  return { ...toWebhookEventResponse(event), replayable: notReplayableReason === undefined, ...(notReplayableReason !== undefined && { notReplayableReason }) };
 }

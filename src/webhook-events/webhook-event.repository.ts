@@ -28,6 +28,9 @@ export interface WebhookEventRecord {
   headers?: Record<string, string>;
   status: WebhookEventStatus;
   httpStatus: number;
+  /** Our answer's body (bounded: see delivery-facts answerFacts). */
+  responseBody?: unknown;
+  responseBodyTruncated?: boolean;
   signatureValid?: boolean;
   durationMs: number;
   error?: string;
@@ -40,9 +43,16 @@ export interface WebhookEventFilter {
   /** Any of these endpoints (the full path and what the seed's short form may stand for). */
   endpoints?: string[];
   videoId?: string;
+  /**
+   * A HeyGen reel (our id): its deliveries carry it as `callback_id` or as the record their
+   * handler found, so it is looked up among the same ids as `videoId` (ours are ObjectIds: a
+   * video's and a reel's never coincide).
+   */
+  reelId?: string;
   workspaceId?: string;
   source?: string;
   status?: WebhookEventStatus;
+  httpStatus?: number;
   eventType?: string;
   from?: Date;
   to?: Date;
@@ -117,31 +127,57 @@ export class WebhookEventRepository {
 
   /**
    * Ids of the events a bulk replay may run, oldest first, at most `limit + 1` (so the caller can
-   * tell there were more). A delivery whose signature failed is never replayed: its payload was
-   * never proven to come from the sender; nor is a duplicate or a conflict (an id handled before),
-   * which a replay would not apply.
+   * tell there were more).
    */
   async replayableIds(filter: WebhookEventFilter, limit: number): Promise<string[]> {
-    const query = listQuery(filter);
-    if (NOT_REPLAYED.includes(query.status as WebhookEventStatus)) return [];
-    const events = await this.model
-      .find({ ...query, signatureValid: { $ne: false }, ...(query.status === undefined && { status: { $nin: NOT_REPLAYED } }) }, { _id: 1 })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(limit + 1)
-      .lean<Array<{ _id: Types.ObjectId }>>()
-      .exec();
+    const query = replayableQuery(filter);
+    if (!query) return [];
+    const events = await this.model.find(query, { _id: 1 }).sort({ createdAt: 1, _id: 1 }).limit(limit + 1).lean<Array<{ _id: Types.ObjectId }>>().exec();
     return events.map((event) => event._id.toHexString());
   }
 
   /**
-   * Events received at or after `since` other than `exceptIds`, oldest first (then by id), without
-   * their payload and headers: what the monitoring stream reads again every poll (the byTime index).
+   * The deliveries about these records (a video, a reel and HeyGen's id for it), the latest
+   * `limit`, oldest first, without their payload and headers: those its handler found in this
+   * workspace, and those refused before any handler (no workspace) that name them. Through the
+   * byVideo index.
    */
-  async findReceivedSince(since: Date, exceptIds: string[], limit: number, before?: Date): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers'>>> {
+  async findAbout(workspaceId: string, ids: string[], limit: number): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers' | 'responseBody'>>> {
+    if (ids.length === 0) return [];
+    const events = await this.model
+      .find(aboutQuery(workspaceId, ids), { payload: 0, headers: 0, responseBody: 0 })
+      .sort(WEBHOOK_EVENT_LIST_SORT)
+      .limit(limit)
+      .lean<LeanEvent[]>()
+      .exec();
+    return events.reverse().map(toRecord);
+  }
+
+  /** Which of these events have a replay that was applied (`accepted`): through the replayOf index. */
+  async withAppliedReplay(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const replays = await this.model
+      .find({ replayOf: { $in: ids.map((id) => new Types.ObjectId(id)) }, status: 'accepted' }, { _id: 0, replayOf: 1 })
+      .lean<Array<{ replayOf: Types.ObjectId }>>()
+      .exec();
+    return new Set(replays.map((replay) => replay.replayOf.toHexString()));
+  }
+
+  /** How many events a bulk replay of `filter` would run (what replayableIds would answer, counted). */
+  async countReplayable(filter: WebhookEventFilter): Promise<number> {
+    const query = replayableQuery(filter);
+    return query ? this.model.countDocuments(query).exec() : 0;
+  }
+
+  /**
+   * Events received at or after `since` other than `exceptIds`, oldest first (then by id), without
+   * their payload, headers and answer: what the monitoring stream reads again every poll (the byTime index).
+   */
+  async findReceivedSince(since: Date, exceptIds: string[], limit: number, before?: Date): Promise<Array<Omit<WebhookEventRecord, 'payload' | 'headers' | 'responseBody'>>> {
     const query: Record<string, unknown> = { createdAt: { $gte: since, ...(before && { $lt: before }) } };
     if (exceptIds.length > 0) query._id = { $nin: exceptIds.map((id) => new Types.ObjectId(id)) };
     const events = await this.model
-      .find(query, { payload: 0, headers: 0 })
+      .find(query, { payload: 0, headers: 0, responseBody: 0 })
       .sort({ createdAt: 1, _id: 1 })
       .limit(limit)
       .lean<LeanEvent[]>()
@@ -198,15 +234,58 @@ type RetentionIndex = { name: string; expireAfterSeconds?: number };
 export function listQuery(filter: WebhookEventFilter): Record<string, unknown> {
   const query: Record<string, unknown> = {};
   if (filter.endpoints) query.endpoint = filter.endpoints.length === 1 ? filter.endpoints[0] : { $in: filter.endpoints };
-  if (filter.videoId) query.videoIds = filter.videoId;
+  if (filter.videoId && filter.reelId && filter.videoId !== filter.reelId) query.videoIds = { $all: [filter.videoId, filter.reelId] };
+  else if (filter.videoId || filter.reelId) query.videoIds = filter.videoId ?? filter.reelId;
   if (filter.workspaceId) query.workspaceId = new Types.ObjectId(filter.workspaceId);
   if (filter.source) query.source = filter.source;
   if (filter.status) query.status = filter.status;
+  if (filter.httpStatus !== undefined) {
+    query.httpStatus = filter.httpStatus;
+    // The status follows from the code (statusFor), so the status index serves this filter too
+    // and no index of its own is written with every delivery.
+    if (!filter.status) {
+      const statuses = statusesAnswered(filter.httpStatus);
+      query.status = statuses.length === 1 ? statuses[0] : { $in: statuses };
+    }
+  }
   if (filter.eventType) query.eventType = filter.eventType;
   if (filter.from || filter.to) {
     query.createdAt = { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) };
   }
   return query;
+}
+
+/** The deliveries about these ids in the workspace or refused before any handler (findAbout); exported for the index-use test. */
+export function aboutQuery(workspaceId: string, ids: string[]): Record<string, unknown> {
+  return { videoIds: { $in: ids }, $or: [{ workspaceId: new Types.ObjectId(workspaceId) }, { workspaceId: { $exists: false } }] };
+}
+
+/**
+ * The events of `filter` a bulk replay may run; null when none can be. A delivery whose signature
+ * failed is never replayed: its payload was never proven to come from the sender; nor one whose
+ * body was not a JSON object (no handler takes it), nor a duplicate or a conflict (an id handled
+ * before), which a replay would not apply.
+ */
+function replayableQuery(filter: WebhookEventFilter): Record<string, unknown> | null {
+  const query = listQuery(filter);
+  // A status, several (those an HTTP code allows), or any.
+  const status = query.status as WebhookEventStatus | { $in: WebhookEventStatus[] } | undefined;
+  const statuses = status === undefined ? undefined : typeof status === 'string' ? [status] : status.$in;
+  const replayed = statuses?.filter((candidate) => !NOT_REPLAYED.includes(candidate));
+  if (replayed && replayed.length === 0) return null;
+  return {
+    ...query,
+    signatureValid: { $ne: false },
+    payload: { $type: 'object' },
+    status: replayed === undefined ? { $nin: NOT_REPLAYED } : replayed.length === 1 ? replayed[0] : { $in: replayed },
+  };
+}
+
+/** The statuses an event answered with this HTTP status can have (see statusFor). */
+export function statusesAnswered(httpStatus: number): WebhookEventStatus[] {
+  if (httpStatus >= 500) return ['failed'];
+  if (httpStatus >= 400) return ['rejected'];
+  return ['accepted', 'duplicate', 'conflict', 'ignored'];
 }
 
 /**

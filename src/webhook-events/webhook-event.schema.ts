@@ -90,6 +90,17 @@ export class WebhookEvent {
   @Prop({ required: true })
   httpStatus: number;
 
+  /**
+   * Our answer's body, as the sender received it (the envelope): parsed JSON, or its text cut at
+   * RESPONSE_BODY_LIMIT characters (then `responseBodyTruncated`). Of a 500 whose cause was
+   * unexpected, the envelope without its `errorId` (the log line of the same `requestId` has it).
+   */
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  responseBody?: unknown;
+
+  @Prop()
+  responseBodyTruncated?: boolean;
+
   /** True verified, false refused, absent when not checked (development without a secret, replays). */
   @Prop()
   signatureValid?: boolean;

@@ -9,14 +9,18 @@ import { pageWindow } from '../common/pagination.dto.js';
 import {
   BulkReplayResultDto,
   ListWebhookEventsQueryDto,
+  ReplayPreviewDto,
   ReplayWebhookEventsDto,
+  toWebhookEventDetail,
   toWebhookEventResponse,
+  WebhookEventDetailDto,
+  WebhookEventFiltersDto,
   WebhookEventListDto,
-  WebhookEventResponseDto,
   WebhookEventStatsDto,
   WebhookEventStatsQueryDto,
   WebhookReplayResultDto,
 } from './webhook-event.dto.js';
+import { AppConfig } from '../config/app-config.js';
 import { toFilter, WebhookEventsService } from './webhook-events.service.js';
 import { WebhookReplayService } from './webhook-replay.service.js';
 
@@ -30,6 +34,7 @@ export class WebhookEventsController {
   constructor(
     private readonly events: WebhookEventsService,
     private readonly replays: WebhookReplayService,
+    private readonly config: AppConfig,
   ) {}
 
   /** Every recorded delivery, newest first, with the seed's `page` / `limit` / `endpoint` and more filters. */
@@ -39,7 +44,8 @@ export class WebhookEventsController {
   async list(@Query() query: ListWebhookEventsQueryDto): Promise<SuccessEnvelope<WebhookEventListDto>> {
     const { page, limit, skip } = pageWindow(query);
     const { events, total } = await this.events.list(query, skip, limit);
-    return ok({ events: events.map(toWebhookEventResponse), pagination: pagination(page, limit, total) });
+    const reasons = await this.replays.whyNotReplayable(events);
+    return ok({ events: events.map((event, i) => toWebhookEventDetail(event, reasons[i])), pagination: pagination(page, limit, total) });
   }
 
   /**
@@ -56,12 +62,25 @@ export class WebhookEventsController {
     return ok(await this.events.stats(query));
   }
 
+  /**
+   * How many events a bulk replay of these filters (the list's) would queue, and the most one
+   * bulk replay takes: the count to confirm before `POST /api/webhook-events/replay`.
+   */
+  @Get('replayable')
+  @ApiEnvelopeResponse(ReplayPreviewDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST)
+  async replayable(@Query() query: WebhookEventFiltersDto): Promise<SuccessEnvelope<ReplayPreviewDto>> {
+    return ok({ replayable: await this.replays.countMatching(toFilter(query)), max: this.config.webhookEvents.replayMaxEvents });
+  }
+
   /** One event (the seed's body); `Webhook event not found` otherwise. */
   @Get(':id')
-  @ApiEnvelopeResponse(WebhookEventResponseDto)
+  @ApiEnvelopeResponse(WebhookEventDetailDto)
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  async findOne(@Param('id', EventIdPipe) id: string): Promise<SuccessEnvelope<WebhookEventResponseDto>> {
-    return ok(toWebhookEventResponse(await this.events.get(id)));
+  async findOne(@Param('id', EventIdPipe) id: string): Promise<SuccessEnvelope<WebhookEventDetailDto>> {
+    const event = await this.events.get(id);
+    const [reason] = await this.replays.whyNotReplayable([event]);
+    return ok(toWebhookEventDetail(event, reason));
   }
 
   /**

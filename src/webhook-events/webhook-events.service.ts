@@ -84,9 +84,11 @@ export function toFilter(filters: WebhookEventFiltersDto): WebhookEventFilter {
   return {
     ...(filters.endpoint && { endpoints: endpointForms(filters.endpoint) }),
     videoId: filters.videoId,
+    reelId: filters.reelId,
     workspaceId: filters.workspaceId,
     source: filters.source,
     status: filters.status,
+    httpStatus: filters.httpStatus,
     eventType: filters.eventType,
     from: filters.from,
     to: filters.to,

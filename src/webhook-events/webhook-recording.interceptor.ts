@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
 import { isWebhookHandled } from '../webhook-contract/webhook-handled.js';
 import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
-import { errorFacts, eventFromRequest, payloadFacts, rawBodySha256 } from './delivery-facts.js';
+import { answerFacts, errorAnswer, errorFacts, eventFromRequest, payloadFacts, rawBodySha256 } from './delivery-facts.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
@@ -85,7 +85,12 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       }
       webhook.outcome = status;
       webhook.handled = { outcome: 'duplicate', workspaceId: handled.workspaceId };
-      const event = eventFromRequest(request, source, { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status }, this.secretHeaders);
+      const event = eventFromRequest(
+        request,
+        source,
+        { httpStatus: handled.httpStatus, durationMs: reply.elapsedTime, status, response: handled.response },
+        this.secretHeaders,
+      );
       if (conflict && bodySha256) event.payloadSha256 = bodySha256;
       await this.stored(event);
       void reply.status(handled.httpStatus);
@@ -96,7 +101,8 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (error) {
       const { httpStatus, message } = errorFacts(error);
-      this.recorder.record(eventFromRequest(request, source, { httpStatus, durationMs: reply.elapsedTime, error: message }, this.secretHeaders));
+      const outcome = { httpStatus, durationMs: reply.elapsedTime, error: message, response: errorAnswer(error) };
+      this.recorder.record(eventFromRequest(request, source, outcome, this.secretHeaders));
       throw error;
     }
     if (isWebhookHandled(body)) {
@@ -107,7 +113,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       void reply.status(body.httpStatus);
       body = body.response;
     }
-    const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime }, this.secretHeaders);
+    const event = eventFromRequest(request, source, { httpStatus: reply.statusCode, durationMs: reply.elapsedTime, response: body }, this.secretHeaders);
     if (reply.statusCode >= 300) {
       this.recorder.record(event);
       return body;
@@ -140,7 +146,8 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
     this.logger.error(`[WebhookLogger] Delivery ${event.deliveryId ?? event.id} answered 503: ${step} failed (${String(error)})`);
     // What was answered, for the log: buffered, since the store refused (written once it
     // recovers), under the same id, which a remembered delivery may already point to.
-    this.recorder.record({ ...event, status: 'failed', httpStatus: 503, error: STORE_UNAVAILABLE });
+    const { responseBody: _notSent, responseBodyTruncated: _neither, ...described } = event;
+    this.recorder.record({ ...described, status: 'failed', httpStatus: 503, error: STORE_UNAVAILABLE, ...answerFacts({ success: false, message: STORE_UNAVAILABLE }) });
     throw new ServiceUnavailableException(STORE_UNAVAILABLE);
   }
 }

@@ -16,6 +16,8 @@ import { WebhookEventRecorder } from './webhook-event.recorder.js';
 
 type RefusedRequest = WebhookRequest & {
   webhookRefusal?: string;
+  /** The refusal's answer as sent (the error envelope's text). */
+  webhookAnswer?: string;
   /** Answered 429: the address was over its limit of refused deliveries. */
   webhookLimited?: boolean;
   /** The signature verified before the body was parsed (an address over its limit). */
@@ -89,6 +91,7 @@ export class WebhookRefusalHooks implements OnModuleInit {
       // The refusal's message, from the error envelope about to be sent.
       if (reply.statusCode >= 400 && typeof payload === 'string' && !request.webhook?.recorded && !request.webhookLimited && sourceOf(request)) {
         request.webhookRefusal = messageOf(payload);
+        request.webhookAnswer = payload;
       }
       done(null, payload);
     });
@@ -106,7 +109,7 @@ export class WebhookRefusalHooks implements OnModuleInit {
 
   /** Stores the refusal's event, unless its address is over its limit (then it is only counted). */
   private recordRefusal(request: RefusedRequest, reply: FastifyReply, source: string, secretHeaders: ReadonlySet<string>): void {
-    const outcome = { httpStatus: reply.statusCode, durationMs: reply.elapsedTime, error: request.webhookRefusal };
+    const outcome = { httpStatus: reply.statusCode, durationMs: reply.elapsedTime, error: request.webhookRefusal, response: jsonOrText(request.webhookAnswer) };
     const arrivedAt = new Date(Date.now() - reply.elapsedTime);
     const record = () => this.recorder.record({ ...refusedEventFromRequest(request, source, outcome, secretHeaders), createdAt: arrivedAt });
     // Signed by the sender (it was refused for its body): never limited, so never counted.
@@ -143,6 +146,15 @@ function isJson(request: FastifyRequest): boolean {
 function sourceOf(request: FastifyRequest): string | undefined {
   const source = (request.routeOptions?.config as unknown as Record<string, unknown> | undefined)?.[WEBHOOK_ROUTE_CONFIG_KEY];
   return typeof source === 'string' ? source : undefined;
+}
+
+function jsonOrText(body: string | undefined): unknown {
+  if (body === undefined) return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
 }
 
 function messageOf(body: string): string | undefined {

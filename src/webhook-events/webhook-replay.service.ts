@@ -75,6 +75,7 @@ export class WebhookReplayService implements OnModuleInit {
     const durationMs = performance.now() - started;
     // A reused id stays a conflict when replayed: still answered as the first, still the sender's bug.
     const status = result?.outcome === 'duplicate' && original.status === 'conflict' ? ('conflict' as const) : undefined;
+    const response = failure ? { success: false, message: failure.httpStatus >= 500 ? 'Internal server error' : failure.message } : result!.response;
     // The same adapter as a live delivery's: the handler's result becomes the event.
     const event = eventRecord(
       {
@@ -95,11 +96,10 @@ export class WebhookReplayService implements OnModuleInit {
         },
       },
       failure
-        ? { httpStatus: failure.httpStatus, durationMs, error: failure.message }
-        : { httpStatus: result!.httpStatus ?? HttpStatus.OK, durationMs, status },
+        ? { httpStatus: failure.httpStatus, durationMs, error: failure.message, response }
+        : { httpStatus: result!.httpStatus ?? HttpStatus.OK, durationMs, status, response },
     );
     await this.recorder.recordNow(event);
-    const response = failure ? { success: false, message: failure.httpStatus >= 500 ? 'Internal server error' : failure.message } : result!.response;
     return { event, response };
   }
 
@@ -114,6 +114,50 @@ export class WebhookReplayService implements OnModuleInit {
     if (handled) return { httpStatus: handled.httpStatus, response: handled.response, outcome: 'duplicate', workspaceId: handled.workspaceId };
     if (original.status !== 'duplicate' && original.status !== 'conflict') return null;
     return { httpStatus: original.httpStatus, response: { success: true, message: REPEAT_NOT_APPLIED }, outcome: 'duplicate' };
+  }
+
+  /**
+   * Why a replay of each event could change nothing (undefined where it could), as an operator
+   * reads it: its body was never proven or not JSON, it was applied already, it repeated a
+   * delivery handled before, a replay of it was applied, or its delivery id has been handled
+   * since (a retry of the sender's).
+   * A replay is still allowed: it is decided as the delivery arriving now would be, and changes
+   * nothing in these cases. One query for the replays and one lookup of delivery ids for all the
+   * events.
+   */
+  async whyNotReplayable(events: WebhookEventRecord[]): Promise<Array<string | undefined>> {
+    const fixed = events.map((event) => this.fixedReason(event));
+    const open = events.filter((_, i) => fixed[i] === undefined);
+    const applied = await this.events.withAppliedReplay(open.map((event) => event.id));
+    return Promise.all(
+      events.map(async (event, i) => {
+        if (fixed[i] !== undefined) return fixed[i];
+        if (applied.has(event.id)) return 'A replay of it was applied already: another would change nothing';
+        const handled = event.deliveryId ? await this.deliveries.findHandled(event.source, event.deliveryId) : null;
+        return handled ? 'Its delivery id is remembered as handled (by a retry of the sender\'s, or by it before the store failed): a replay would be answered as that one was' : undefined;
+      }),
+    );
+  }
+
+  private fixedReason(event: WebhookEventRecord): string | undefined {
+    if (event.signatureValid === false) return 'Its signature did not verify: its body was never proven to come from the sender';
+    if (typeof event.payload !== 'object' || event.payload === null || Array.isArray(event.payload)) return 'Its body was not a JSON object';
+    if (!this.registry.handlerFor(event.endpoint)) return `No handler replays deliveries to ${event.endpoint}`;
+    switch (event.status) {
+      case 'accepted':
+        return 'It was applied already: a replay would change nothing';
+      case 'duplicate':
+        return 'It repeated a delivery handled before: a replay is answered as that one was';
+      case 'conflict':
+        return 'It reused a handled delivery id with another body: a replay is answered as the first and applies nothing';
+      default:
+        return undefined;
+    }
+  }
+
+  /** How many events a bulk replay of the filter would queue. */
+  countMatching(filter: WebhookEventFilter): Promise<number> {
+    return this.events.countReplayable(filter);
   }
 
   /** Queues every replayable event matching the filter, oldest first, in jobs of EVENTS_PER_JOB. */

@@ -1,0 +1,43 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { monitoringSummary, type MonitoringSummaryDto, webhookEventsStats, type WebhookEventStatsDto } from '../../../openapi/client/index.js';
+import { api, errorMessage } from '../api.js';
+
+/**
+ * The summary and the stats of the last `windowMs`, optionally of one workspace: loaded at once,
+ * every minute (the window moves with the clock), and soon after `refreshSoon` (many changes in a
+ * burst make one refresh).
+ */
+export function useMonitoring(windowMs: number, workspaceId: string) {
+  const [summary, setSummary] = useState<MonitoringSummaryDto>();
+  const [stats, setStats] = useState<WebhookEventStatsDto>();
+  const [error, setError] = useState<string>();
+  const refreshTimer = useRef<number>(undefined);
+
+  const refresh = useCallback(async () => {
+    const to = new Date();
+    const from = new Date(to.getTime() - windowMs);
+    const [s, st] = await Promise.all([
+      monitoringSummary({ client: api, query: { from: from.toISOString(), to: to.toISOString(), ...(workspaceId && { workspaceId }) } }),
+      webhookEventsStats({
+        client: api,
+        query: { from: from.toISOString(), to: to.toISOString(), groupBy: windowMs <= 48 * 3600_000 ? 'hour' : 'day', ...(workspaceId && { workspaceId }) },
+      }),
+    ]);
+    if (s.data) setSummary(s.data.data);
+    if (st.data) setStats(st.data.data);
+    setError(s.error || st.error ? errorMessage(s.error ?? st.error) : undefined);
+  }, [windowMs, workspaceId]);
+
+  const refreshSoon = useCallback(() => {
+    window.clearTimeout(refreshTimer.current);
+    refreshTimer.current = window.setTimeout(() => void refresh(), 300);
+  }, [refresh]);
+
+  useEffect(() => {
+    void refresh();
+    const timer = window.setInterval(() => void refresh(), 60_000);
+    return () => window.clearInterval(timer);
+  }, [refresh]);
+
+  return { summary, stats, error, refreshSoon };
+}
