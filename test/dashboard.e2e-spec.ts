@@ -346,6 +346,26 @@ describe('Dashboard in Chromium (e2e)', () => {
     await page.close();
   });
 
+  it('shows alert incidents on the overview, open ones marked', async () => {
+    const admin = await t.given.user({ role: Role.SuperAdmin });
+    const auth = { Authorization: `Bearer ${await t.given.token(admin)}` };
+    // A threshold of 0 is reached at once: the evaluation opens an incident.
+    const rule = (await t.http().post('/api/alerts/rules').set(auth)
+      .send({ name: 'Backlog watch', kind: 'recorder_backlog', threshold: 0, windowMinutes: 5, channels: {} }).expect(201)).body.data;
+    const evaluated = (await t.http().post('/api/alerts/evaluate').set(auth).expect(200)).body.data.evaluations;
+    expect(evaluated).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: rule.id, opened: expect.any(String) })]));
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+    await signIn(page, admin);
+    const open = page.locator('[data-testid="incidents"] [data-testid="incident-open"]');
+    await open.first().waitFor({ timeout: 10_000 });
+    expect(await open.first().innerText()).toContain('Backlog watch');
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.locator('[data-testid="incidents"]').screenshot({ path: join(OUTPUT, 'incidents.png') });
+    await page.close();
+    await t.http().delete(`/api/alerts/rules/${rule.id}`).set(auth).expect(200);
+  });
+
   it('refuses a non-superadmin who signs in, and the API refuses their token too', async () => {
     const producer = await t.given.user({ role: Role.Producer });
     const page = await browser.newPage();

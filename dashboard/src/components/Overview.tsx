@@ -5,6 +5,7 @@ import { useWorkspaces } from '../hooks/useWorkspaces.js';
 import { Charts } from './Charts.js';
 import { CounterRow } from './CounterRow.js';
 import { FailureReasons } from './FailureReasons.js';
+import { Incidents } from './Incidents.js';
 import { Feed } from './Feed.js';
 import { StuckTable } from './StuckTable.js';
 
@@ -61,6 +62,7 @@ export function Overview() {
         </p>
       )}
       <main>
+        <Incidents />
         <section className="wide" data-testid="counters" data-from={summary?.from} data-to={summary?.to}>
           <h2>Created in the range, by status now</h2>
           <CounterRow title="Videos" statuses={VIDEO_STATUSES} values={summary?.videos} prefix="videos" />

@@ -1,0 +1,41 @@
+import { formatTime } from '../format.js';
+import { useIncidents } from '../hooks/useIncidents.js';
+
+/** Alert incidents (rules at /api/alerts/rules): the open ones first, then the latest resolved. */
+export function Incidents() {
+  const { data, error } = useIncidents();
+  const incidents = data?.incidents ?? [];
+  return (
+    <section className="wide" data-testid="incidents">
+      <h2>Alerts</h2>
+      {error && <p className="error">{error}</p>}
+      {data && incidents.length === 0 && <p className="muted">No incident: every alert rule is within its threshold.</p>}
+      {incidents.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>Rule</th>
+              <th>State</th>
+              <th>Opened</th>
+              <th>Resolved</th>
+              <th>Measure (threshold)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {incidents.map((incident) => (
+              <tr key={incident.id} className={incident.status === 'open' ? 'incident-open' : undefined} data-testid={`incident-${incident.status}`}>
+                <td>{incident.ruleName}</td>
+                <td>{incident.status}</td>
+                <td>{formatTime(incident.openedAt)}</td>
+                <td>{formatTime(incident.resolvedAt)}</td>
+                <td>
+                  {incident.status === 'open' ? incident.lastValue : incident.resolvedValue} ({incident.threshold})
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
