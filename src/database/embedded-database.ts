@@ -107,7 +107,11 @@ async function startWire(root: string): Promise<EmbeddedDatabase> {
 async function startMongod(root: string): Promise<EmbeddedDatabase> {
   const dataPath = join(root, 'mongod');
   mkdirSync(dataPath, { recursive: true });
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  // Offline, the download fails at once: one attempt (not the library's three), and the binary is
+  // looked for before the server, so its multi-line report of a failed start is never printed.
+  process.env.MONGOMS_MAX_RETRIES ??= '1';
+  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  await MongoBinary.getPath();
   const starting = MongoMemoryServer.create({ instance: { dbPath: dataPath, storageEngine: 'wiredTiger' } });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -165,6 +169,7 @@ function writeChoice(root: string, kind: EmbeddedKind): void {
   renameSync(`${file}.tmp`, file);
 }
 
+/** An error's message on one line (a download error puts its cause on the next). */
 function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0];
+  return String(error instanceof Error ? error.message : error).replace(/\s*\n\s*/g, ' ').trim();
 }
