@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { LogController } from 'fastify';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
@@ -15,6 +16,10 @@ import { registerDashboard } from './monitoring/dashboard.static.js';
 import { registerRequestMetrics } from './monitoring/http-metrics.js';
 import { MetricsService } from './monitoring/metrics.service.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
+import { PasswordHasher } from './users/password-hasher.js';
+
+/** The login route, whose password checks are bounded (PasswordHasher). */
+const LOGIN_ROUTE = '/api/auth/login';
 
 /** The HTTP adapter and the logger every application instance is created with. */
 export function createAppParts(config: AppConfig, logDestination?: DestinationStream, root = createRootLogger(config, logDestination)) {
@@ -105,8 +110,27 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // carry its reqId.
   app.useLogger(app.get(NestPinoLogger));
   registerRequestMetrics(instance, app.get(MetricsService));
+  registerLoginShedding(instance, app.get(PasswordHasher));
 
   if (config.docsEnabled) setupSwaggerUi(app, buildOpenApiDocument(app));
   registerDashboard(instance);
   return app;
 }
+
+/**
+ * A login that would only be told "too many sign-ins" is told so before its body is read or any
+ * guard, pipe or database write runs: under a flood from many addresses, most logins end here,
+ * and each costs the webhooks on the same cores next to nothing.
+ */
+function registerLoginShedding(instance: FastifyInstance, hasher: PasswordHasher): void {
+  instance.addHook('onRequest', (request, reply, done) => {
+    const refusal = request.method === 'POST' && request.routeOptions.url === LOGIN_ROUTE ? hasher.refusal() : undefined;
+    if (!refusal) {
+      done();
+      return;
+    }
+    const { status, body } = toErrorResponse(refusal);
+    void reply.code(status).header('retry-after', String(refusal.retryAfterSeconds)).send(body);
+  });
+}
+

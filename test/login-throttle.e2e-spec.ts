@@ -3,6 +3,10 @@ import { expect } from 'expect';
 import { Role } from '../src/auth/role.enum.js';
 import { PASSWORD_CHECKS_BUSY, PasswordHasher } from '../src/users/password-hasher.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
+import { eventually } from './utils/eventually.js';
+import { LoginAttempt } from '../src/auth/login-attempt.schema.js';
+import { Model } from 'mongoose';
+import { getModelToken } from '@nestjs/mongoose';
 
 describe('Login brute-force protection (e2e)', () => {
   let t: TestApp;
@@ -148,5 +152,21 @@ describe('Password checks under a flood of logins from many addresses (e2e)', ()
     // Once the flood has passed, a login goes through.
     expect(hasher.load).toEqual({ running: 0, waiting: 0 });
     await t.http().post('/api/auth/login').set('x-forwarded-for', '198.51.100.7').send({ email: user.email, password: user.password }).expect(200);
+  });
+
+  it('turns a login away before its body is read or anything is written while every check is taken', async () => {
+    const hasher = t.app.get(PasswordHasher);
+    // One check running and three waiting (PASSWORD_CHECK_QUEUE): the checks are full.
+    const checks = Array.from({ length: 4 }, () => hasher.verify(undefined, 'some-password'));
+    await eventually(() => expect(hasher.load).toEqual({ running: 1, waiting: 3 }), 5000, 1);
+    // A body the validation pipe would refuse with a 400, and an email never seen: neither is looked at.
+    const response = await t.http().post('/api/auth/login').set('x-forwarded-for', '198.51.100.9').send({ email: 'shed@example.com' });
+    expect(hasher.load.running + hasher.load.waiting).toBeGreaterThan(0);
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({ success: false, message: PASSWORD_CHECKS_BUSY });
+    expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(await t.app.get<Model<LoginAttempt>>(getModelToken(LoginAttempt.name)).countDocuments({ email: 'shed@example.com' })).toBe(0);
+    expect(await Promise.all(checks)).toEqual([false, false, false, false]);
   });
 });

@@ -53,18 +53,31 @@ export class PasswordHasher {
     });
   }
 
+  /**
+   * The 503 a check asked for now would get (every slot busy and the queue full), or undefined.
+   * The login route asks this before anything else runs (see registerLoginShedding), so a flood
+   * beyond what the checks can take is turned away for the price of a comparison.
+   */
+  refusal(): RetryLaterException | undefined {
+    const { concurrency, queue } = this.config.passwordChecks;
+    return this.running >= concurrency && this.waiting.length >= queue ? this.busy() : undefined;
+  }
+
   /** Checks running and waiting now (for tests and monitoring). */
   get load(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waiting.length };
   }
 
+  private busy(): RetryLaterException {
+    const { concurrency } = this.config.passwordChecks;
+    // About how long the queue ahead takes to drain (a check is tens of milliseconds).
+    return new RetryLaterException(PASSWORD_CHECKS_BUSY, Math.max(1, Math.ceil((this.waiting.length * 0.1) / concurrency)));
+  }
+
   private async limited<T>(work: () => Promise<T>): Promise<T> {
     const { concurrency, queue } = this.config.passwordChecks;
     if (this.running >= concurrency) {
-      if (this.waiting.length >= queue) {
-        // About how long the queue ahead takes to drain (a check is tens of milliseconds).
-        throw new RetryLaterException(PASSWORD_CHECKS_BUSY, Math.max(1, Math.ceil((this.waiting.length * 0.1) / concurrency)));
-      }
+      if (this.waiting.length >= queue) throw this.busy();
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;
