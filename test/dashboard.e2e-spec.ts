@@ -17,6 +17,9 @@ import { REPO_ROOT } from './utils/paths.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
+import { User } from '../src/users/user.schema.js';
+import { Model } from 'mongoose';
+import { getModelToken } from '@nestjs/mongoose';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing), never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -364,6 +367,22 @@ describe('Dashboard in Chromium (e2e)', () => {
     await page.locator('[data-testid="incidents"]').screenshot({ path: join(OUTPUT, 'incidents.png') });
     await page.close();
     await t.http().delete(`/api/alerts/rules/${rule.id}`).set(auth).expect(200);
+  });
+
+  it('asks to sign in again when the API stops taking the session\'s token', async () => {
+    const admin = await t.given.user({ role: Role.SuperAdmin });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(page, admin);
+    await page.waitForSelector('[data-testid="nav-events"]', { timeout: 10_000 });
+    // The account is switched off: its token is refused from now on.
+    await t.app.get<Model<User>>(getModelToken(User.name)).updateOne({ _id: admin.id }, { $set: { active: false } }).exec();
+    await page.click('[data-testid="nav-events"]');
+    const notice = page.locator('[data-testid="session-ended"]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.innerText()).toBe('Your session has ended; sign in again.');
+    expect(await page.evaluate(() => sessionStorage.getItem('videogen.dashboard.token'))).toBeNull();
+    expect(await page.locator('input[name=email]').count()).toBe(1);
+    await page.close();
   });
 
   it('refuses a non-superadmin who signs in, and the API refuses their token too', async () => {

@@ -19,6 +19,19 @@ export const api = createClient({
   auth: () => session.token ?? undefined,
 });
 
+/** Sent on `window` when the API refused the session's token (expired, or its account gone). */
+export const SESSION_ENDED = 'videogen:session-ended';
+
+// A 401 to a call made with the token means the token no longer works: forget it and say so, so
+// the page asks to sign in again instead of showing errors on every panel.
+api.interceptors.response.use((response) => {
+  if (response.status === 401 && session.token) {
+    session.token = null;
+    window.dispatchEvent(new Event(SESSION_ENDED));
+  }
+  return response;
+});
+
 /** The message of an error envelope, or a fallback. */
 export function errorMessage(error: unknown, fallback = 'Request failed'): string {
   if (error && typeof error === 'object' && 'message' in error && typeof (error as { message: unknown }).message === 'string') {

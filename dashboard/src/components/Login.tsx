@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 
-/** The sign-in form: the API's login. */
-export function Login({ signIn }: { signIn: (email: string, password: string) => Promise<string | undefined> }) {
+/** The sign-in form: the API's login; `notice` says why it is shown again (a session that ended). */
+export function Login({ signIn, notice }: { signIn: (email: string, password: string) => Promise<string | undefined>; notice?: string }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
@@ -19,6 +19,11 @@ export function Login({ signIn }: { signIn: (email: string, password: string) =>
   return (
     <form className="login" onSubmit={submit}>
       <h2>videogen monitoring</h2>
+      {notice && (
+        <p className="notice" role="status" data-testid="session-ended">
+          {notice}
+        </p>
+      )}
       <label>
         E-mail
         <input name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />

@@ -1,11 +1,21 @@
 import { useCallback, useEffect, useState } from 'react';
 import { authLogin, authMe, type MeResponseDto } from '../../../openapi/client/index.js';
-import { api, errorMessage, session } from '../api.js';
+import { api, errorMessage, session, SESSION_ENDED } from '../api.js';
 
 /** Who is signed in in this tab (the token in sessionStorage), signing in and out. */
 export function useSession() {
   const [me, setMe] = useState<MeResponseDto | null>(null);
   const [checking, setChecking] = useState(!!session.token);
+  const [notice, setNotice] = useState<string>();
+
+  useEffect(() => {
+    const ended = () => {
+      setMe(null);
+      setNotice('Your session has ended; sign in again.');
+    };
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => window.removeEventListener(SESSION_ENDED, ended);
+  }, []);
 
   useEffect(() => {
     if (!session.token) return;
@@ -21,6 +31,7 @@ export function useSession() {
     const login = await authLogin({ client: api, body: { email, password } });
     if (!login.data) return errorMessage(login.error, 'Sign-in failed');
     session.token = login.data.data.accessToken;
+    setNotice(undefined);
     const current = await authMe({ client: api });
     if (!current.data) return errorMessage(current.error, 'Sign-in failed');
     setMe(current.data.data);
@@ -32,5 +43,5 @@ export function useSession() {
     setMe(null);
   }, []);
 
-  return { me, checking, signIn, signOut };
+  return { me, checking, notice, signIn, signOut };
 }
