@@ -2,8 +2,17 @@ import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { RetryLaterException } from '../common/too-many-requests.exception.js';
 import { AppConfig } from '../config/app-config.js';
+import { PasswordCheckProcessEnded, passwordChecks } from './password-check.client.js';
 
 export const PASSWORD_CHECKS_BUSY = 'Too many sign-ins at once; try again shortly';
+export const PASSWORD_CHECKS_RESTARTING = 'Password checks are restarting; try again shortly';
+
+/**
+ * Verified against when the email is unknown, so a login takes the same time either way: a hash
+ * of a throwaway password made once with PASSWORD_HASH_OPTIONS (a check costs what its parameters
+ * say, whatever the password), kept here so no start pays for making it.
+ */
+const DECOY_HASH = '$argon2id$v=19$m=65536,p=1,t=3$OdpKRhkk4lPkF5XaGiXBzg$Pk4YsrKd47LGATbd8UevDngyNYF15b3H5dXdLHNyU+k';
 
 /**
  * argon2id with the library's memory and time cost (64 MiB, 3 passes: above OWASP's minimums) on
@@ -12,25 +21,24 @@ export const PASSWORD_CHECKS_BUSY = 'Too many sign-ins at once; try again shortl
  * check is the same. Hashes made with other parameters (the older 4 lanes) still verify and are
  * replaced at the user's next sign-in (`needsRehash`).
  *
- * Each hash or check takes a core for tens of milliseconds, so they run at most PASSWORD_CHECK_CONCURRENCY at
- * once (by default one fewer than the cores): a flood of logins from many addresses, which the
- * per-address limits do not stop, then queues here instead of taking every core from the
- * webhooks. At most PASSWORD_CHECK_QUEUE wait; beyond, the caller gets a 503 with Retry-After.
+ * Each hash or check takes a core for tens of milliseconds. A flood of logins from many addresses,
+ * which the per-address limits do not stop, must not take the cores from the webhooks, so:
+ * - the checks run in their own process at the lowest CPU priority (password-check.process.ts),
+ *   so they use only the CPU the service and its database leave idle;
+ * - at most PASSWORD_CHECK_CONCURRENCY run at once (by default one fewer than the cores), and at
+ *   most PASSWORD_CHECK_QUEUE wait; beyond, the caller gets a 503 with Retry-After.
  */
 export const PASSWORD_HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 } as const;
 
 @Injectable()
 export class PasswordHasher {
-  // Verified against when the email is unknown, so a login takes the same time either way (for
-  // hashes already at PASSWORD_HASH_OPTIONS, which every sign-in moves a user's hash to).
-  private readonly decoy = argon2.hash('decoy-password-for-constant-time-login', PASSWORD_HASH_OPTIONS);
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly config: AppConfig) {}
 
   hash(password: string): Promise<string> {
-    return this.limited(() => argon2.hash(password, PASSWORD_HASH_OPTIONS));
+    return this.limited(() => passwordChecks.hash(password, PASSWORD_HASH_OPTIONS));
   }
 
   /** Whether a hash that verified was made with other parameters than today's, and should be replaced. */
@@ -43,14 +51,8 @@ export class PasswordHasher {
   }
 
   async verify(hash: string | undefined, password: string): Promise<boolean> {
-    const stored = hash ?? (await this.decoy);
-    return this.limited(async () => {
-      try {
-        return await argon2.verify(stored, password);
-      } catch {
-        return false;
-      }
-    });
+    // A stored hash that is not argon2's verifies nothing (the check answers false).
+    return this.limited(() => passwordChecks.verify(hash ?? DECOY_HASH, password));
   }
 
   /**
@@ -84,6 +86,9 @@ export class PasswordHasher {
     }
     try {
       return await work();
+    } catch (error) {
+      if (error instanceof PasswordCheckProcessEnded) throw new RetryLaterException(PASSWORD_CHECKS_RESTARTING, 1);
+      throw error;
     } finally {
       // The slot passes straight to the next waiter, so `running` never over-counts.
       const next = this.waiting.shift();
