@@ -54,6 +54,31 @@ describe('API document and Swagger UI', () => {
       });
     });
 
+    it('describes every tag, says a webhook 401 is about the signature, and gives examples of the right type', () => {
+      const document = JSON.parse(readFileSync(DOCUMENT, 'utf8'));
+      const used = new Set<string>();
+      for (const operations of Object.values(document.paths) as Array<Record<string, { tags?: string[] }>>) {
+        for (const operation of Object.values(operations)) for (const tag of operation.tags ?? []) used.add(tag);
+      }
+      const described = new Map((document.tags as Array<{ name: string; description?: string }>).map((tag) => [tag.name, tag.description]));
+      expect([...used].filter((tag) => !described.get(tag))).toEqual([]);
+
+      for (const path of ['/internal/videos/success', '/internal/videos/failure', '/api/webhook/heygen']) {
+        const unauthorized = document.paths[path].post.responses['401'].description as string;
+        expect(unauthorized).toMatch(/signature/);
+        expect(unauthorized).not.toMatch(/^Missing or invalid bearer token$/);
+      }
+      expect(document.paths['/api/videos/bulk-generate'].post.responses['401'].description).toBe('Missing or invalid bearer token');
+
+      const productIds = document.components.schemas.BulkGenerateDto.properties.productIds;
+      expect(productIds.type).toBe('array');
+      expect(Array.isArray(productIds.example)).toBe(true);
+
+      for (const schema of ['VideoResponseDto', 'ReelResponseDto', 'WebhookEventResponseDto']) {
+        expect(document.components.schemas[schema].required).toEqual(expect.arrayContaining(['id', '_id']));
+      }
+    });
+
     it('passes for the committed files and fails for a stale document or client', { timeout: 120_000 }, async () => {
       await expect(run(process.execPath, [SCRIPT, '--check'], { cwd: ROOT })).resolves.toBeDefined();
 

@@ -14,7 +14,7 @@ describe('HeyGen reels (e2e)', () => {
       expect(created).toEqual({
         success: true,
         message: 'Reel requested',
-        data: expect.objectContaining({ _id: reelId, status: 'requested', userId: owner.user.id, aspect_ratio: '16:9', dimension: { width: 1280, height: 720 }, generateAttempts: 0 }),
+        data: expect.objectContaining({ id: reelId, _id: reelId, status: 'requested', userId: owner.user.id, aspect_ratio: '16:9', dimension: { width: 1280, height: 720 }, generateAttempts: 0 }),
       });
 
       const approved = await h.t.http().post(`/api/reels/${reelId}/approve`).set(bearer(producer.token)).expect(200);

@@ -315,6 +315,8 @@ describe('Bulk video generation through RCK (e2e)', () => {
       const all = await t.http().get('/api/videos?limit=2').set(auth).expect(200);
       expect(all.body.data.pagination).toEqual({ page: 1, limit: 2, total: 3, totalPages: 2 });
       expect(all.body.data.videos[0]._id).toBe(second.body.data.videoIds[0]);
+      // `id` is the name every DTO uses; `_id` keeps the first API's name for the same value.
+      expect(all.body.data.videos.every((video: { id: string; _id: string }) => video.id === video._id)).toBe(true);
       const page2 = await t.http().get('/api/videos?limit=2&page=2').set(auth).expect(200);
       expect(page2.body.data.videos.map((v: { _id: string }) => v._id)).toHaveLength(1);
 

@@ -125,6 +125,7 @@ describe('Webhook event log (e2e)', () => {
       // The list filters on it.
       const listed = await t.http().get('/api/webhook-events').query({ status: 'conflict', videoId: b }).set(admin).expect(200);
       expect(listed.body.data.events.map((e: { _id: string }) => e._id)).toEqual([event._id.toHexString()]);
+      expect(listed.body.data.events.map((e: { id: string }) => e.id)).toEqual([event._id.toHexString()]);
     });
 
     it('duplicate callback under a new delivery id: the handler says so, and the event too', async () => {

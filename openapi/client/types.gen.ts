@@ -239,6 +239,13 @@ export type VideoMetadataDto = {
 };
 
 export type VideoResponseDto = {
+    /**
+     * The record's id: the one name every DTO uses for it.
+     */
+    id: string;
+    /**
+     * The same id under the name the first API gave it; kept so existing clients go on working.
+     */
     _id: string;
     status: VideoStatus;
     userId: string;
@@ -271,6 +278,13 @@ export type ReelDimensionDto = {
 };
 
 export type ReelResponseDto = {
+    /**
+     * The record's id: the one name every DTO uses for it.
+     */
+    id: string;
+    /**
+     * The same id under the name the first API gave it; kept so existing clients go on working.
+     */
     _id: string;
     aspect_ratio: '9:16' | '16:9' | '1:1';
     status: ReelStatus;
@@ -439,6 +453,13 @@ export type HeygenWebhookDto = {
 export type WebhookEventStatus = 'accepted' | 'duplicate' | 'conflict' | 'ignored' | 'rejected' | 'failed';
 
 export type WebhookEventDetailDto = {
+    /**
+     * The record's id: the one name every DTO uses for it.
+     */
+    id: string;
+    /**
+     * The same id under the name the first API gave it; kept so existing clients go on working.
+     */
     _id: string;
     /**
      * The full request path.
@@ -681,6 +702,13 @@ export type ReplayWebhookEventsDto = {
 };
 
 export type WebhookEventResponseDto = {
+    /**
+     * The record's id: the one name every DTO uses for it.
+     */
+    id: string;
+    /**
+     * The same id under the name the first API gave it; kept so existing clients go on working.
+     */
     _id: string;
     /**
      * The full request path.
@@ -2464,7 +2492,7 @@ export type RckWebhooksSuccessErrors = {
      */
     400: ErrorEnvelopeDto;
     /**
-     * Missing or invalid bearer token
+     * Missing, malformed, stale or wrong signature (webhook-id, webhook-timestamp, webhook-signature); no bearer token is involved
      */
     401: ErrorEnvelopeDto;
     /**
@@ -2519,7 +2547,7 @@ export type RckWebhooksFailureErrors = {
      */
     400: ErrorEnvelopeDto;
     /**
-     * Missing or invalid bearer token
+     * Missing, malformed, stale or wrong signature (webhook-id, webhook-timestamp, webhook-signature); no bearer token is involved
      */
     401: ErrorEnvelopeDto;
     /**
@@ -2562,7 +2590,7 @@ export type HeygenWebhooksCheckData = {
 
 export type HeygenWebhooksCheckErrors = {
     /**
-     * Missing or invalid bearer token
+     * Missing or wrong signature of the raw body; no bearer token is involved
      */
     401: ErrorEnvelopeDto;
     /**
@@ -2605,7 +2633,7 @@ export type HeygenWebhooksReceiveErrors = {
      */
     400: ErrorEnvelopeDto;
     /**
-     * Missing or invalid bearer token
+     * Missing or wrong signature of the raw body; no bearer token is involved
      */
     401: ErrorEnvelopeDto;
     /**

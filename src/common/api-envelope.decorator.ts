@@ -48,12 +48,20 @@ export function ApiEnvelopeResponse(model: Type<unknown>, options: EnvelopeOptio
 
 /** Documents the error envelope for the given statuses. */
 export function ApiErrorResponses(...statuses: HttpStatus[]): MethodDecorator & ClassDecorator {
+  return ApiErrorResponsesDescribed({}, ...statuses);
+}
+
+/** The same, with some statuses described in the route's own words (e.g. a webhook's 401 is about its signature). */
+export function ApiErrorResponsesDescribed(
+  descriptions: Partial<Record<HttpStatus, string>>,
+  ...statuses: HttpStatus[]
+): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ...statuses.map((status) =>
       ApiResponse({
         status,
         type: ErrorEnvelopeDto,
-        description: describe(status),
+        description: descriptions[status] ?? describe(status),
         ...(status === HttpStatus.TOO_MANY_REQUESTS && {
           headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } },
         }),

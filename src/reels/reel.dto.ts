@@ -84,6 +84,10 @@ export class ReelDimensionDto {
 }
 
 export class ReelResponseDto {
+  /** The record's id: the one name every DTO uses for it. */
+  @ApiProperty({ example: '65abc123def456789012abcd' })
+  id: string;
+  /** The same id under the name the first API gave it; kept so existing clients go on working. */
   @ApiProperty({ example: '65abc123def456789012abcd' })
   _id: string;
   userId: string;
@@ -138,6 +142,7 @@ export class ReelDownloadDto {
 
 export function toReelResponse(reel: ReelRecord): ReelResponseDto {
   return {
+    id: reel.id,
     _id: reel.id,
     userId: reel.userId,
     workspaceId: reel.workspaceId,

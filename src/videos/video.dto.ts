@@ -29,7 +29,7 @@ const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.t
 export class BulkGenerateDto {
   /** Products of the caller's workspace, one video each (distinct ids). */
   // class-validator reports the rule declared last first: the type check goes last.
-  @IsObjectId({ each: true, message: 'each productIds entry must be a valid ObjectId', api: { type: [String] } })
+  @IsObjectId({ each: true, message: 'each productIds entry must be a valid ObjectId', api: { type: [String], example: ['507f1f77bcf86cd799439011', '507f1f77bcf86cd799439012'] } })
   @ArrayUnique({ message: 'productIds must not contain the same id twice' })
   @ArrayMaxSize(BULK_GENERATE_HARD_LIMIT)
   @ArrayMinSize(1, { message: 'productIds must contain at least 1 product id' })
@@ -100,6 +100,10 @@ export class VideoMetadataDto {
 
 /** The seed's AIVideo shape. */
 export class VideoResponseDto {
+  /** The record's id: the one name every DTO uses for it. */
+  @ApiProperty({ example: '65abc123def456789012abcd' })
+  id: string;
+  /** The same id under the name the first API gave it; kept so existing clients go on working. */
   @ApiProperty({ example: '65abc123def456789012abcd' })
   _id: string;
   userId: string;
@@ -148,6 +152,7 @@ export class FailVideoDto {
 export function toVideoResponse(video: AIVideoRecord): VideoResponseDto {
   const { metadata } = video;
   return {
+    id: video.id,
     _id: video.id,
     userId: video.userId,
     workspaceId: video.workspaceId,

@@ -3,7 +3,7 @@ import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators.js';
-import { ApiErrorResponses } from '../common/api-envelope.decorator.js';
+import { ApiErrorResponsesDescribed } from '../common/api-envelope.decorator.js';
 import { WebhookSource } from './signature-verifiers.js';
 import { WEBHOOK_SOURCE_METADATA, WebhookSignatureGuard } from './webhook-signature.guard.js';
 
@@ -38,7 +38,16 @@ export function WebhookEndpoint(source: WebhookSource): ClassDecorator {
           }),
         ]),
     // 429: the client address is over its limit of refused deliveries (src/webhook-events/refused-delivery.limiter.ts).
-    ApiErrorResponses(HttpStatus.UNAUTHORIZED, HttpStatus.TOO_MANY_REQUESTS),
+    ApiErrorResponsesDescribed(
+      {
+        [HttpStatus.UNAUTHORIZED]:
+          source === 'rck'
+            ? 'Missing, malformed, stale or wrong signature (webhook-id, webhook-timestamp, webhook-signature); no bearer token is involved'
+            : 'Missing or wrong signature of the raw body; no bearer token is involved',
+      },
+      HttpStatus.UNAUTHORIZED,
+      HttpStatus.TOO_MANY_REQUESTS,
+    ),
   );
 }
 

@@ -95,6 +95,10 @@ export class ReplayWebhookEventsDto extends WebhookEventFiltersDto {}
 
 /** The seed's WebhookEvent (`_id`, `endpoint`, `payload`, `createdAt`) and what debugging needs beside it. */
 export class WebhookEventResponseDto {
+  /** The record's id: the one name every DTO uses for it. */
+  @ApiProperty({ example: '65def456abc789012345abcd' })
+  id: string;
+  /** The same id under the name the first API gave it; kept so existing clients go on working. */
   @ApiProperty({ example: '65def456abc789012345abcd' })
   _id: string;
   /** The full request path. */
@@ -299,8 +303,7 @@ export class BulkReplayResultDto {
 }
 
 export function toWebhookEventResponse(event: WebhookEventRecord): WebhookEventResponseDto {
-  const { id, ...rest } = event;
-  return { _id: id, ...rest };
+  return { _id: event.id, ...event };
 }
 
 export function toWebhookEventDetail(event: WebhookEventRecord, notReplayableReason: string | undefined): WebhookEventDetailDto {
