@@ -7,10 +7,12 @@ import {
   productsCreate,
   productsFindOne,
   productsList,
+  videosBulkGenerate,
   workspacesCreate,
   workspacesCurrent,
   usersCreate,
 } from '../openapi/client/index.js';
+import { NetworkError, result } from '../openapi/client/result.js';
 import { Role } from '../src/auth/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
@@ -75,5 +77,33 @@ describe('Generated TypeScript client (black box)', () => {
     const badLogin = await authLogin({ client: clientFor(), body: { email: 'nobody@example.com', password: 'x' } });
     expect(badLogin.response?.status).toBe(401);
     expect(badLogin.error).toEqual({ success: false, message: 'Invalid email or password' });
+  });
+
+  it("result() tells data, an error answer and no answer at all apart, as the package's README shows", async () => {
+    const member = await t.given.user();
+    const login = await result(authLogin({ client: clientFor(), body: { email: member.email, password: member.password } }));
+    expect(login).toEqual({ ok: true, status: 200, data: expect.objectContaining({ accessToken: expect.any(String) }) });
+    const token = login.ok ? login.data.accessToken : '';
+
+    const invalid = await result(videosBulkGenerate({ client: clientFor(token), body: { productIds: ['nope'], templateId: 't', templateName: 'T' } }));
+    expect(invalid).toEqual({
+      ok: false,
+      kind: 'http',
+      status: 400,
+      error: expect.objectContaining({ success: false, errors: [{ field: 'productIds', messages: ['each productIds entry must be a valid ObjectId'] }] }),
+    });
+
+    // A port nobody listens on: the request gets no answer, and says so by its type.
+    const closed = await createTestApp();
+    await closed.app.listen({ port: 0, host: '127.0.0.1' });
+    const closedUrl = await closed.app.getUrl();
+    await closed.close();
+    const unreachable = await result(productsList({ client: createClient({ baseUrl: closedUrl }) }));
+    expect(unreachable).toEqual({ ok: false, kind: 'network', error: expect.any(NetworkError) });
+    expect(!unreachable.ok && unreachable.error.message).toMatch(/^The request got no answer/);
+    // The generated call alone puts what fetch threw where the envelope goes.
+    const raw = await productsList({ client: createClient({ baseUrl: closedUrl }) });
+    expect(raw.response).toBeUndefined();
+    expect(raw.error).toBeInstanceOf(TypeError);
   });
 });

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { createApp } from '../src/app.factory.js';
@@ -57,8 +57,24 @@ function readTree(dir: string): Map<string, string> {
   return files;
 }
 
+/**
+ * Files of openapi/client/ written by hand around the generated ones (it is a package the React
+ * app depends on): --write keeps them, --check does not compare them.
+ */
+const HAND_WRITTEN = new Set(['package.json', 'README.md', 'result.ts']);
+
+function removeGenerated(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (!HAND_WRITTEN.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
+}
+
 function staleFiles(expected: Map<string, string>, actual: Map<string, string>): string[] {
-  const names = new Set([...expected.keys(), ...actual.keys()]);
+  const names = new Set([...expected.keys(), ...actual.keys()].filter((name) => !HAND_WRITTEN.has(name)));
   return [...names].filter((name) => expected.get(name) !== actual.get(name)).sort();
 }
 
@@ -70,8 +86,15 @@ async function main(): Promise<void> {
 
   if (mode === '--write') {
     writeFileSync(documentPath, document);
-    rmSync(clientDir, { recursive: true, force: true });
-    generateClient(documentPath, clientDir);
+    // The generator empties its output folder: generate apart, then replace the generated files only.
+    const scratch = mkdtempSync(join(tmpdir(), 'openapi-write-'));
+    try {
+      generateClient(documentPath, join(scratch, 'client'));
+      removeGenerated(clientDir);
+      cpSync(join(scratch, 'client'), clientDir, { recursive: true });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
     console.log(`Wrote ${relative(ROOT, documentPath)} and ${relative(ROOT, clientDir)}/`);
     return;
   }
