@@ -479,10 +479,16 @@ describe('Dashboard in Chromium (e2e)', () => {
     const stale = page.locator('[data-testid="stale"]');
     await stale.waitFor({ timeout: 15_000 });
     expect(await stale.innerText()).toMatch(/^Stale since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: the live feed is disconnected \(reconnecting\)\. What is shown may be out of date\.$/);
+    // A panel's next reload fails too (the endpoints panel reloads every 15 s): what it shows stays, marked stale.
+    const panelStale = page.locator('[data-testid="customer-endpoints"] [data-testid="panel-stale"]');
+    await panelStale.waitFor({ timeout: 20_000 });
+    expect(await panelStale.innerText()).toMatch(/^Stale since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: it could not be loaded again \(The API could not be reached\)\.$/);
+    expect(await page.locator('[data-testid="customer-endpoints"] [data-testid="endpoint"]').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(OUTPUT, 'overview-stale.png') });
     await page.context().setOffline(false);
     await stale.waitFor({ state: 'detached', timeout: 30_000 });
     await page.waitForSelector('[data-testid="live-state"]:text("live")', { timeout: 15_000 });
+    await panelStale.waitFor({ state: 'detached', timeout: 20_000 });
     await page.close();
   });
 

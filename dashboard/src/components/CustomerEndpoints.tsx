@@ -3,6 +3,7 @@ import type { EndpointOverviewItemDto, WebhookAttemptResponseDto } from '../../.
 import { duration, formatTime, TIME_ZONE } from '../format.js';
 import { ENDPOINTS_PAGE, recoverEndpoint, redeliverMessage, useCustomerEndpoints } from '../hooks/useCustomerEndpoints.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { PanelError } from './StaleNotice.js';
 
 /** What an action asks before it runs, and runs once confirmed. */
 type Pending = { title: string; text: string; confirmLabel: string; run: () => Promise<{ ok: boolean; text: string }> };
@@ -17,7 +18,7 @@ const RECOVER_LOOKBACK_MS = 4 * 24 * 3600_000;
  */
 export function CustomerEndpoints() {
   const [page, setPage] = useState(1);
-  const { data, error, reload } = useCustomerEndpoints(page);
+  const { data, error, reload, staleSince } = useCustomerEndpoints(page);
   const [pending, setPending] = useState<Pending>();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string }>();
@@ -59,11 +60,7 @@ export function CustomerEndpoints() {
     <section className="wide" data-testid="customer-endpoints">
       <h2>Customer endpoints (all workspaces)</h2>
       <p className="muted">Failing ones first, longest failing first. Times in {TIME_ZONE}.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <PanelError error={error} staleSince={staleSince} />}
       {result && (
         <p className={`action-result ${result.ok ? 'good' : 'bad'}`} role="status" data-testid="endpoint-action-result">
           {result.text}

@@ -1,14 +1,15 @@
 import { formatTime } from '../format.js';
 import { useIncidents } from '../hooks/useIncidents.js';
+import { PanelError } from './StaleNotice.js';
 
 /** Alert incidents (rules at /api/alerts/rules): the open ones first, then the latest resolved. */
 export function Incidents() {
-  const { data, error } = useIncidents();
+  const { data, error, staleSince } = useIncidents();
   const incidents = data?.incidents ?? [];
   return (
     <section className="wide" data-testid="incidents">
       <h2>Alerts</h2>
-      {error && <p className="error">{error}</p>}
+      {error && <PanelError error={error} staleSince={staleSince} />}
       {data && incidents.length === 0 && <p className="muted">No incident: every alert rule is within its threshold.</p>}
       {incidents.length > 0 && (
         <table className="cards">

@@ -32,3 +32,19 @@ export function StaleNotice({ live, loadedAt }: { live: { state: LiveState; lost
     </p>
   );
 }
+
+/** A panel's failed reload: with what it still shows marked stale since it was loaded, or just the error. */
+export function PanelError({ error, staleSince }: { error: string; staleSince?: Date }) {
+  if (!staleSince) {
+    return (
+      <p className="error" role="alert">
+        {error}
+      </p>
+    );
+  }
+  return (
+    <p className="stale panel-stale" role="status" data-testid="panel-stale">
+      Stale since {formatTime(staleSince)}: it could not be loaded again ({error}).
+    </p>
+  );
+}
