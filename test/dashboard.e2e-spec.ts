@@ -2,6 +2,7 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Server } from 'node:http';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { InternalServerErrorException } from '@nestjs/common';
 import { Role } from '../src/auth/role.enum.js';
@@ -11,6 +12,9 @@ import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.j
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
+import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
+import { AIVideo } from '../src/videos/ai-video.schema.js';
+import { Types } from 'mongoose';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { REPO_ROOT } from './utils/paths.js';
@@ -109,7 +113,12 @@ describe('Dashboard in Chromium (e2e)', () => {
       expect(failures.map((row) => row.split('\t'))).toEqual(summary.failureReasons.map((f: { kind: string; reason: string; count: number }) => [f.kind, f.reason, String(f.count)]));
       expect(await page.locator('[data-testid="stuck"] tbody tr').count()).toBe(summary.stuckGenerating.length);
       const stats = (await t.http().get('/api/webhook-events/stats').query({ from, to, groupBy: 'hour' }).set('Authorization', `Bearer ${token}`).expect(200)).body.data;
-      expect(await text(page, 'success-rate')).toBe(`${(stats.outcomes.successRate * 100).toFixed(1)} %`);
+      // The success rate counts what the counters count (videos created in the range, by status
+      // now); the callbacks' own figure is labelled as such.
+      const { completed, failed } = summary.videos;
+      expect(await text(page, 'success-rate')).toBe(`${((completed / (completed + failed)) * 100).toFixed(1)} %`);
+      expect(await text(page, 'success-rate-counts')).toContain(`${completed} completed of ${completed + failed} (${failed} failed)`);
+      expect(await text(page, 'callback-rate')).toContain(`reported ${stats.outcomes.succeeded} finished and ${stats.outcomes.failed} failed`);
       expect(await text(page, 'refused-total')).toBe(String(stats.refused.reduce((sum: number, r: { total: number }) => sum + r.total, 0)));
     }, 10_000, 200);
 
@@ -367,6 +376,178 @@ describe('Dashboard in Chromium (e2e)', () => {
     await page.locator('[data-testid="incidents"]').screenshot({ path: join(OUTPUT, 'incidents.png') });
     await page.close();
     await t.http().delete(`/api/alerts/rules/${rule.id}`).set(auth).expect(200);
+  });
+
+  it('shows customer endpoints failing first, and redelivers and recovers, each confirmed and said in words, against an endpoint answering 500', async () => {
+    const down = await FakeEndpoint.start();
+    down.mode = { status: 500, body: 'customer down' };
+    try {
+      const workspace = await t.given.workspace();
+      const producer = await t.given.loggedIn({ role: Role.Producer, workspaceId: workspace.id });
+      const endpoint = (await t.http().post('/api/webhook-endpoints').set('Authorization', `Bearer ${producer.token}`)
+        .send({ url: down.url('/hooks/videogen'), eventTypes: ['video.completed'] }).expect(201)).body.data;
+      const messageId = await t.app.get(OutboundEvents).publish(workspace.id, 'video.completed', { videoId: 'v-panel' });
+      await eventually(() => expect(down.received.length).toBeGreaterThanOrEqual(1), 10_000);
+      await t.app.get(JobRunner).drain(10_000);
+      const admin = await t.given.user({ role: Role.SuperAdmin });
+
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+      await signIn(page, admin);
+      const card = page.locator(`[data-testid="endpoint"][data-endpoint-id="${endpoint.id}"]`);
+      await card.waitFor({ timeout: 10_000 });
+      // Failing first, with when it started failing, the codes of its attempts and the next retry.
+      expect(await page.locator('[data-testid="endpoint"]').first().getAttribute('data-endpoint-id')).toBe(endpoint.id);
+      expect(await card.getAttribute('data-state')).toBe('failing');
+      expect(await card.locator('[data-testid="failing-since"]').innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(.+ ago\)$/);
+      await eventually(async () => expect(await card.locator('[data-testid="endpoint-attempt"]').first().getAttribute('data-code')).toBe('500'), 10_000);
+      expect(await card.locator('[data-testid="endpoint-attempt"]').first().innerText()).toContain('HTTP 500');
+      expect(await card.locator('[data-testid="next-retry"]').innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(1 message waits\)$/);
+      // Never the endpoint's secret.
+      expect(await page.content()).not.toContain(endpoint.secret.slice(6, 26));
+      mkdirSync(OUTPUT, { recursive: true });
+      await page.locator('[data-testid="customer-endpoints"]').screenshot({ path: join(OUTPUT, 'customer-endpoints-failing.png') });
+
+      // Redeliver asks first; cancelled, nothing is sent.
+      const confirm = page.locator('[data-testid="confirm"]');
+      await card.locator('[data-testid="redeliver"]').first().click();
+      await confirm.waitFor();
+      expect(await text(page, 'endpoint-confirm-text')).toContain(`Message ${messageId} (video.completed) will be sent to ${down.url('/hooks/videogen')} once more`);
+      await page.screenshot({ path: join(OUTPUT, 'customer-endpoints-redeliver-confirm.png') });
+      await confirm.locator('[data-testid="confirm-no"]').click();
+      await confirm.waitFor({ state: 'detached' });
+      expect(await card.locator('[data-testid="endpoint-attempt"][data-trigger="manual"]').count()).toBe(0);
+      // Confirmed: queued, said in words, and its attempt (500 again) shows in the card.
+      await card.locator('[data-testid="redeliver"]').first().click();
+      await confirm.locator('[data-testid="confirm-yes"]').click();
+      await eventually(async () => expect(await text(page, 'endpoint-action-result')).toBe(
+        `Redelivery queued: message ${messageId} is sent to the endpoint once more, with the same webhook-id; its attempt appears in the list within seconds.`), 10_000);
+      await card.locator('[data-testid="endpoint-attempt"][data-trigger="manual"][data-code="500"]').waitFor({ timeout: 20_000 });
+
+      // Its retries spent (made so here rather than waited for over three days), and the customer's
+      // endpoint fixed: recover sends the message again, and the endpoint is healthy.
+      await t.connection.collection('webhookMessages').updateOne({ messageId }, { $set: { status: 'failed' }, $unset: { nextAttemptAt: 1 } });
+      down.mode = 'ok';
+      await card.locator('[data-testid="recover"]').click();
+      await confirm.waitFor();
+      expect(await text(page, 'endpoint-confirm-text')).toMatch(/^Every message to .* that failed for good \(its retries spent\), of those created since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(4 days before it started failing/);
+      await confirm.locator('[data-testid="confirm-yes"]').click();
+      await eventually(async () => expect(await text(page, 'endpoint-action-result')).toBe(
+        'Queued 1 message that had failed for good to be sent once more, oldest first; their attempts appear in the list within seconds.'), 10_000);
+      await eventually(async () => expect(await card.getAttribute('data-state')).toBe('healthy'), 20_000, 200);
+      expect(await card.locator('[data-testid="endpoint-attempt"]').first().getAttribute('data-code')).toBe('204');
+      expect(await card.locator('[data-testid="next-retry"]').innerText()).toBe('none: no message waits');
+      await page.locator('[data-testid="customer-endpoints"]').screenshot({ path: join(OUTPUT, 'customer-endpoints-recovered.png') });
+      await page.close();
+    } finally {
+      await down.stop();
+    }
+  });
+
+  it('the chart\'s buckets follow the range, stuck videos are those past a stated threshold, and data that stopped updating is marked stale', async () => {
+    // A video RCK took 45 minutes ago and never finished (under the 120 minutes after which the
+    // orphan sweep fails it).
+    const { ids } = await givenVideos(1);
+    await t.app.get(JobRunner).drain(10_000);
+    const videos = t.app.get<Model<AIVideo>>(getModelToken(AIVideo.name));
+    const taken = new Date(Date.now() - 45 * 60_000);
+    await videos.updateOne({ _id: new Types.ObjectId(ids[0]) }, { $set: { status: 'generating', 'metadata.dispatchedAt': taken } }).exec();
+    const admin = await t.given.user({ role: Role.SuperAdmin });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+    await signIn(page, admin);
+    await page.waitForSelector('[data-testid="live-state"]:text("live")', { timeout: 15_000 });
+
+    await eventually(async () => expect(await text(page, 'bucket-size')).toBe('hour'), 10_000);
+    await page.selectOption('[data-testid="range"]', '1h');
+    await eventually(async () => expect(await text(page, 'bucket-size')).toBe('5 minutes'), 10_000);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'overview-last-hour.png'), fullPage: true });
+    await page.selectOption('[data-testid="range"]', '30d');
+    await eventually(async () => expect(await text(page, 'bucket-size')).toBe('day'), 10_000);
+
+    expect(await text(page, 'stuck-threshold')).toBe('30 min');
+    const stuck = page.locator('[data-testid="stuck"] tbody tr', { has: page.locator(`[data-testid="video-link"]:text("${ids[0]}")`) });
+    await stuck.waitFor({ timeout: 10_000 });
+    expect(await stuck.innerText()).toContain('45 min');
+
+    // The live feed loses its connection: the page says since when what it shows is stale; back
+    // online, it reconnects and the notice goes.
+    expect(await page.locator('[data-testid="stale"]').count()).toBe(0);
+    // Offline, and the connection cut (the emulation keeps an open response going), as a network
+    // drop would: the stream ends and cannot come back.
+    await page.context().setOffline(true);
+    (t.app.getHttpServer() as Server).closeAllConnections();
+    const stale = page.locator('[data-testid="stale"]');
+    await stale.waitFor({ timeout: 15_000 });
+    expect(await stale.innerText()).toMatch(/^Stale since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: the live feed is disconnected \(reconnecting\)\. What is shown may be out of date\.$/);
+    // A panel's next reload fails too (the endpoints panel reloads every 15 s): what it shows stays, marked stale.
+    const panelStale = page.locator('[data-testid="customer-endpoints"] [data-testid="panel-stale"]');
+    await panelStale.waitFor({ timeout: 20_000 });
+    expect(await panelStale.innerText()).toMatch(/^Stale since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: it could not be loaded again \(The API could not be reached\)\.$/);
+    expect(await page.locator('[data-testid="customer-endpoints"] [data-testid="endpoint"]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(OUTPUT, 'overview-stale.png') });
+    await page.context().setOffline(false);
+    await stale.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.waitForSelector('[data-testid="live-state"]:text("live")', { timeout: 15_000 });
+    await panelStale.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.close();
+  });
+
+  it('fits phones (360, 390, 430 px) and the desktop on every view with no sideways scrolling; the feed and the explorer become cards; times in UTC whatever the browser\'s zone', async () => {
+    const { ids } = await givenVideos(2);
+    await callback('failure', { videoId: ids[0], error: 'Template not found: the template id given is not one RCK knows about' });
+    await callback('success', { videoId: ids[1], youtubeVideoId: 'yt-phone' });
+    const admin = await t.given.user({ role: Role.SuperAdmin });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'America/Los_Angeles' });
+    const page = await context.newPage();
+    await signIn(page, admin);
+    await page.waitForSelector('[data-testid="live-state"]:text("live")', { timeout: 15_000 });
+    const token = await page.evaluate(() => sessionStorage.getItem('videogen.dashboard.token'));
+    const event = (await t.http().get('/api/webhook-events').query({ videoId: ids[1] }).set('Authorization', `Bearer ${token}`).expect(200)).body.data.events[0];
+
+    // The browser is in Los Angeles; the page writes UTC, and says so.
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('America/Los_Angeles');
+    const feedRow = page.locator(`[data-testid="feed-row"][data-event-id="${event._id}"]`);
+    await feedRow.waitFor({ timeout: 10_000 });
+    expect(await feedRow.locator('[data-testid="feed-time"]').innerText()).toContain(new Date(event.createdAt).toISOString().slice(11, 19));
+    expect(await page.locator('[data-testid="feed"] thead').innerText()).toContain('Time (UTC)');
+
+    const views = [
+      { name: 'overview', query: '', ready: '[data-testid="success-rate"]' },
+      { name: 'explorer', query: '?view=events', ready: '[data-testid="event-row"]' },
+      { name: 'event-detail', query: `?view=events&event=${event._id}`, ready: '[data-testid="detail-outcome"]' },
+      { name: 'timeline', query: `?view=timeline&video=${ids[0]}`, ready: '[data-testid="timeline-entry"]' },
+    ];
+    mkdirSync(OUTPUT, { recursive: true });
+    for (const width of [360, 390, 430, 1400]) {
+      const phone = width < 1000;
+      await page.setViewportSize({ width, height: phone ? 800 : 1000 });
+      for (const view of views) {
+        await page.goto(`${baseUrl}/dashboard/${view.query}`);
+        await page.locator(view.ready).first().waitFor({ timeout: 10_000 });
+        if (view.name === 'overview') await page.locator('[data-testid="feed-row"]').first().waitFor({ timeout: 10_000 });
+        const fit = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+        expect({ view: view.name, width, ...fit, overflows: fit.scrollWidth > fit.innerWidth }).toEqual({ view: view.name, width, ...fit, overflows: false });
+        // Nothing sticks out on either side either (a fixed drawer wider than the screen would be cut
+        // on the left without widening the page), unless it is inside something that scrolls it.
+        const outside = await page.evaluate(() => [...document.body.querySelectorAll('*')].filter((el) => {
+          const box = el.getBoundingClientRect();
+          if (box.width === 0 || (box.left >= -1 && box.right <= window.innerWidth + 1)) return false;
+          for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) if (getComputedStyle(up).overflowX !== 'visible') return false;
+          return true;
+        }).map((el) => `${el.tagName.toLowerCase()}.${el.className}`));
+        expect({ view: view.name, width, outside }).toEqual({ view: view.name, width, outside: [] });
+        if (view.name === 'overview' || view.name === 'explorer') {
+          // Cards on a phone (no header row), a table on the desktop; every row's actions on screen.
+          const table = page.locator(view.name === 'overview' ? '[data-testid="feed"]' : '[data-testid="events"]');
+          expect(await table.locator('thead').isVisible()).toBe(!phone);
+          const rights = await table.locator('[data-testid="details"]').evaluateAll((links) => links.map((link) => link.getBoundingClientRect().right));
+          expect(rights.length).toBeGreaterThan(0);
+          expect(rights.filter((right) => right > width)).toEqual([]);
+        }
+        await page.screenshot({ path: join(OUTPUT, `${phone ? 'phone' : 'desktop'}-${width}-${view.name}.png`), fullPage: true });
+      }
+    }
+    await context.close();
   });
 
   it('asks to sign in again when the API stops taking the session\'s token', async () => {

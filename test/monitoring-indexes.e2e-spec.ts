@@ -5,9 +5,10 @@ import type { Document } from 'mongodb';
 import { Model, Types } from 'mongoose';
 import { assertUsesIndex, indexesUsed } from '../tools/mongo-wire-server/test/explain-plan.js';
 import { failureReasonsPipeline, scopedRange } from '../src/common/created-window.js';
+import { deliveryVolumePipeline } from '../src/monitoring/delivery-volume.repository.js';
 import { Reel } from '../src/reels/reel.schema.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { WebhookEvent, WEBHOOK_EVENT_INDEX_NAMES } from '../src/webhook-events/webhook-event.schema.js';
+import { RETENTION_INDEX_NAME, WebhookEvent, WEBHOOK_EVENT_INDEX_NAMES } from '../src/webhook-events/webhook-event.schema.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /**
@@ -63,5 +64,12 @@ describe('Monitoring queries use indexes (explain)', () => {
   it('the stream\'s look back reads the event log by time', async () => {
     const explain = await explainFind(events(), { createdAt: { $gte: from }, _id: { $nin: [new Types.ObjectId()] } }, { createdAt: 1, _id: 1 });
     assertUsesIndex(explain, WEBHOOK_EVENT_INDEX_NAMES.byTime);
+  });
+
+  it('the delivery buckets aggregate through a createdAt index of the event log, or its workspace one', async () => {
+    const explain = async (workspace?: string) => (await events().aggregate(deliveryVolumePipeline(from, to, 60, workspace)).explain('queryPlanner')) as unknown as Document;
+    // The retention TTL index is on createdAt alone: as good for a window, as the stats' test allows.
+    expect([WEBHOOK_EVENT_INDEX_NAMES.byTime, RETENTION_INDEX_NAME]).toContain(indexesUsed(await explain())[0]);
+    assertUsesIndex(await explain(workspaceId), WEBHOOK_EVENT_INDEX_NAMES.byWorkspace);
   });
 });

@@ -5,6 +5,7 @@ import { Model, Types } from 'mongoose';
 import { Role } from '../src/auth/role.enum.js';
 import { Reel } from '../src/reels/reel.schema.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
+import { WebhookEvent } from '../src/webhook-events/webhook-event.schema.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** GET /api/monitoring/summary: exact numbers for a known data set, the workspace filter, roles and validation. */
@@ -80,6 +81,56 @@ describe('GET /api/monitoring/summary (e2e)', () => {
     expect(data.videos.pending).toBe(0);
   });
 
+  it('counts a video as stuck only past the threshold, and says which threshold it used', async () => {
+    const byDefault = (await summary(window()).expect(200)).body.data;
+    expect(byDefault.stuckAfterMs).toBe(30 * 60_000);
+    // Two hours: the video generating for one hour is not stuck yet, the one for thirty is.
+    const twoHours = (await summary({ ...window(), stuckAfterMinutes: '120' }).expect(200)).body.data;
+    expect(twoHours.stuckAfterMs).toBe(120 * 60_000);
+    expect(twoHours.stuckGenerating.map((v: { workspaceId: string }) => v.workspaceId)).toEqual([other.toHexString()]);
+    expect((await summary({ ...window(), stuckAfterMinutes: '6000' }).expect(200)).body.data.stuckGenerating).toEqual([]);
+  });
+
+  it('buckets the deliveries by a size chosen from the range: 5 minutes for an hour, an hour for a day, a day for 30 days', async () => {
+    const at = (iso: string) => new Date(`2026-01-01T${iso}Z`);
+    const event = (createdAt: Date, status: string, ws?: Types.ObjectId) => ({
+      source: 'rck', endpoint: '/internal/videos/success', method: 'POST', status, httpStatus: status === 'failed' ? 500 : status === 'rejected' ? 401 : 200,
+      durationMs: 3, headers: {}, payload: {}, ...(ws && { workspaceId: ws }), createdAt,
+    });
+    await t.app.get<Model<WebhookEvent>>(getModelToken(WebhookEvent.name)).collection.insertMany([
+      event(at('10:02:00'), 'accepted', workspace),
+      event(at('10:04:59.999'), 'accepted', workspace),
+      event(at('10:07:00'), 'failed', other),
+      event(at('10:58:00'), 'rejected'),
+      event(at('11:00:00'), 'accepted', workspace), // the range's end is exclusive
+    ]);
+    const hour = (await summary({ from: at('10:00:00').toISOString(), to: at('11:00:00').toISOString() }).expect(200)).body.data.deliveries;
+    expect(hour.bucketMinutes).toBe(5);
+    expect(hour.buckets).toHaveLength(12);
+    expect(hour.buckets[0]).toEqual({ start: at('10:00:00').toISOString(), total: 2, accepted: 2, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0 });
+    expect(hour.buckets[1]).toEqual(expect.objectContaining({ start: at('10:05:00').toISOString(), total: 1, failed: 1 }));
+    expect(hour.buckets.slice(2, 11).every((b: { total: number }) => b.total === 0)).toBe(true);
+    expect(hour.buckets[11]).toEqual(expect.objectContaining({ start: at('10:55:00').toISOString(), total: 1, rejected: 1 }));
+
+    const day = (await summary({ from: at('00:00:00').toISOString(), to: new Date(at('00:00:00').getTime() + 24 * 3600_000).toISOString() }).expect(200)).body.data.deliveries;
+    expect(day.bucketMinutes).toBe(60);
+    expect(day.buckets).toHaveLength(24);
+    expect(day.buckets[10]).toEqual(expect.objectContaining({ start: at('10:00:00').toISOString(), total: 4, accepted: 2, failed: 1, rejected: 1 }));
+    expect(day.buckets[11]).toEqual(expect.objectContaining({ start: at('11:00:00').toISOString(), total: 1 }));
+
+    const sevenDays = (await summary({ from: new Date(at('00:00:00').getTime() - 6 * 24 * 3600_000).toISOString(), to: new Date(at('00:00:00').getTime() + 24 * 3600_000).toISOString() }).expect(200)).body.data.deliveries;
+    expect(sevenDays.bucketMinutes).toBe(360);
+    expect(sevenDays.buckets).toHaveLength(28);
+    const month = (await summary({ from: new Date(at('00:00:00').getTime() - 29 * 24 * 3600_000).toISOString(), to: new Date(at('00:00:00').getTime() + 24 * 3600_000).toISOString() }).expect(200)).body.data.deliveries;
+    expect(month.bucketMinutes).toBe(1440);
+    expect(month.buckets).toHaveLength(30);
+    expect(month.buckets[29]).toEqual(expect.objectContaining({ start: at('00:00:00').toISOString(), total: 5 }));
+
+    // One workspace's deliveries only.
+    const mine = (await summary({ from: at('10:00:00').toISOString(), to: at('11:00:00').toISOString(), workspaceId: workspace.toHexString() }).expect(200)).body.data.deliveries;
+    expect(mine.buckets.map((b: { total: number }) => b.total)).toEqual([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it('is for superadmins only, and refuses bad input in the envelope', async () => {
     await summary({}, {}).expect(401);
     const { token } = await t.given.loggedIn({ role: Role.Producer });
@@ -88,5 +139,7 @@ describe('GET /api/monitoring/summary (e2e)', () => {
     expect((await summary({ workspaceId: 'nope' }).expect(400)).body.message).toBe('workspaceId must be a valid ObjectId');
     expect((await summary({ from: window().to, to: window().from }).expect(400)).body).toEqual({ success: false, message: 'from must be before to' });
     expect((await summary({ limit: '5' }).expect(400)).body.success).toBe(false);
+    expect((await summary({ stuckAfterMinutes: '0' }).expect(400)).body).toEqual(expect.objectContaining({ success: false, message: 'stuckAfterMinutes must be between 1 and 10080' }));
+    expect((await summary({ stuckAfterMinutes: 'soon' }).expect(400)).body.message).toBe('stuckAfterMinutes must be a whole number of minutes');
   });
 });

@@ -34,6 +34,8 @@ api.interceptors.response.use((response) => {
 
 /** The message of an error envelope, or a fallback. */
 export function errorMessage(error: unknown, fallback = 'Request failed'): string {
+  // fetch's own failure (offline, refused connection) is a TypeError, "Failed to fetch": say what it means.
+  if (error instanceof TypeError) return 'The API could not be reached';
   if (error && typeof error === 'object' && 'message' in error && typeof (error as { message: unknown }).message === 'string') {
     return (error as { message: string }).message;
   }

@@ -869,16 +869,6 @@ export type WebhookEndpointListDto = {
     pagination: PaginationDto;
 };
 
-export type UpdateWebhookEndpointDto = {
-    url?: string;
-    eventTypes?: Array<OutboundEventType>;
-    description?: string;
-    /**
-     * false stops deliveries; true starts them again (and forgets past failures).
-     */
-    enabled?: boolean;
-};
-
 export type WebhookAttemptStatus = 'succeeded' | 'failed';
 
 export type WebhookAttemptResponseDto = {
@@ -912,6 +902,57 @@ export type WebhookAttemptResponseDto = {
      * When the next scheduled attempt is due, if one is.
      */
     nextAttemptAt?: string;
+};
+
+export type EndpointOverviewItemDto = {
+    id: string;
+    eventTypes: Array<OutboundEventType>;
+    workspaceId: string;
+    url: string;
+    description?: string;
+    enabled: boolean;
+    /**
+     * Why deliveries stopped: by a person, a 410 answer, or failing too long.
+     */
+    disabledReason?: string;
+    disabledAt?: string;
+    /**
+     * Deliveries have failed since then without a success.
+     */
+    failingSince?: string;
+    /**
+     * After a rotation: until when the previous secret still signs beside the new one.
+     */
+    previousSecretExpiresAt?: string;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * Messages waiting for a scheduled attempt (a retry, or their first).
+     */
+    pendingMessages: number;
+    /**
+     * When the earliest of them is due: the next retry. Absent when nothing waits.
+     */
+    nextAttemptAt?: string;
+    /**
+     * Its latest attempts (at most 5), newest first, with the HTTP code each got.
+     */
+    recentAttempts: Array<WebhookAttemptResponseDto>;
+};
+
+export type EndpointOverviewListDto = {
+    endpoints: Array<EndpointOverviewItemDto>;
+    pagination: PaginationDto;
+};
+
+export type UpdateWebhookEndpointDto = {
+    url?: string;
+    eventTypes?: Array<OutboundEventType>;
+    description?: string;
+    /**
+     * false stops deliveries; true starts them again (and forgets past failures).
+     */
+    enabled?: boolean;
 };
 
 export type WebhookAttemptListDto = {
@@ -1213,6 +1254,25 @@ export type FailureReasonDto = {
     count: number;
 };
 
+export type DeliveryBucketDto = {
+    /**
+     * The bucket's start (UTC); it ends where the next one starts.
+     */
+    start: string;
+    total: number;
+    accepted: number;
+    duplicate: number;
+    conflict: number;
+    ignored: number;
+    rejected: number;
+    failed: number;
+};
+
+export type DeliveryVolumeDto = {
+    bucketMinutes: number;
+    buckets: Array<DeliveryBucketDto>;
+};
+
 export type MonitoringSummaryDto = {
     from: string;
     to: string;
@@ -1233,13 +1293,21 @@ export type MonitoringSummaryDto = {
      */
     jobs: JobCountsDto;
     /**
-     * Videos generating longest since RCK took them (whenever created), oldest first, at most 10.
+     * The threshold `stuckGenerating` used: generating longer than this since RCK took them.
+     */
+    stuckAfterMs: number;
+    /**
+     * Videos generating longer than `stuckAfterMs` since RCK took them (whenever created), longest first, at most 10.
      */
     stuckGenerating: Array<StuckVideoDto>;
     /**
      * The most frequent errors of the videos and reels created in the window that failed, at most 10.
      */
     failureReasons: Array<FailureReasonDto>;
+    /**
+     * Webhook deliveries received in the window, in buckets sized to it.
+     */
+    deliveries: DeliveryVolumeDto;
 };
 
 export type StreamDeliveryDto = {
@@ -3078,6 +3146,51 @@ export type WebhookEndpointsCreateResponses = {
 
 export type WebhookEndpointsCreateResponse = WebhookEndpointsCreateResponses[keyof WebhookEndpointsCreateResponses];
 
+export type WebhookEndpointsOverviewData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page number, starting at 1.
+         */
+        page?: number;
+        /**
+         * Results per page (at most 100).
+         */
+        limit?: number;
+    };
+    url: '/api/webhook-endpoints/overview';
+};
+
+export type WebhookEndpointsOverviewErrors = {
+    /**
+     * Invalid input
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookEndpointsOverviewError = WebhookEndpointsOverviewErrors[keyof WebhookEndpointsOverviewErrors];
+
+export type WebhookEndpointsOverviewResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: EndpointOverviewListDto;
+    };
+};
+
+export type WebhookEndpointsOverviewResponse = WebhookEndpointsOverviewResponses[keyof WebhookEndpointsOverviewResponses];
+
 export type WebhookEndpointsRemoveData = {
     body?: never;
     path: {
@@ -3737,6 +3850,10 @@ export type MonitoringSummaryData = {
          * Only this workspace's videos and reels.
          */
         workspaceId?: string;
+        /**
+         * A video counts as stuck once it has been generating this many minutes since RCK took it (1 to 10080). Default 30.
+         */
+        stuckAfterMinutes?: number;
     };
     url: '/api/monitoring/summary';
 };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsOptional } from 'class-validator';
+import { IsDate, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsObjectId } from '../common/object-id.js';
 
 export class MonitoringSummaryQueryDto {
@@ -22,6 +22,15 @@ export class MonitoringSummaryQueryDto {
   @IsOptional()
   @IsObjectId({ api: { required: false } })
   workspaceId?: string;
+
+  /** A video counts as stuck once it has been generating this many minutes since RCK took it (1 to 10080). Default 30. */
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1, { message: 'stuckAfterMinutes must be between 1 and 10080' })
+  @Max(10080, { message: 'stuckAfterMinutes must be between 1 and 10080' })
+  @IsInt({ message: 'stuckAfterMinutes must be a whole number of minutes' })
+  @ApiPropertyOptional({ default: 30, minimum: 1, maximum: 10080 })
+  stuckAfterMinutes?: number;
 }
 
 export class MonitoringStreamQueryDto {
@@ -79,6 +88,29 @@ export class FailureReasonDto {
   count: number;
 }
 
+/** Deliveries received in one bucket, by the status they were answered with. */
+export class DeliveryBucketDto {
+  /** The bucket's start (UTC); it ends where the next one starts. */
+  start: Date;
+  total: number;
+  accepted: number;
+  duplicate: number;
+  conflict: number;
+  ignored: number;
+  rejected: number;
+  failed: number;
+}
+
+/**
+ * Deliveries over the window, every bucket present (empty ones as zeros). The bucket is the finest
+ * of 1, 5, 15, 60, 360, 1440 or 10080 minutes that makes at most 48: a 1-hour window is in 5-minute
+ * buckets, 24 hours in hours, 7 days in 6 hours, 30 days in days.
+ */
+export class DeliveryVolumeDto {
+  bucketMinutes: number;
+  buckets: DeliveryBucketDto[];
+}
+
 /** The dashboard's numbers for a window (videos and reels by the time they were created). */
 export class MonitoringSummaryDto {
   from: Date;
@@ -91,10 +123,14 @@ export class MonitoringSummaryDto {
   reels: ReelStatusCountsDto;
   /** The job queue now, all workspaces (jobs belong to no workspace). */
   jobs: JobCountsDto;
-  /** Videos generating longest since RCK took them (whenever created), oldest first, at most 10. */
+  /** The threshold `stuckGenerating` used: generating longer than this since RCK took them. */
+  stuckAfterMs: number;
+  /** Videos generating longer than `stuckAfterMs` since RCK took them (whenever created), longest first, at most 10. */
   stuckGenerating: StuckVideoDto[];
   /** The most frequent errors of the videos and reels created in the window that failed, at most 10. */
   failureReasons: FailureReasonDto[];
+  /** Webhook deliveries received in the window, in buckets sized to it. */
+  deliveries: DeliveryVolumeDto;
 }
 
 /** `event: delivery`: a webhook delivery stored in the event log (by any instance). */

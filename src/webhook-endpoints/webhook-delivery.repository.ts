@@ -168,6 +168,29 @@ export class WebhookDeliveryRepository {
     return { attempts: attempts.map(toAttempt), total };
   }
 
+  /** For each endpoint: its pending messages and when the earliest of them is next attempted. */
+  async pendingByEndpoint(endpointIds: string[]): Promise<Map<string, { pending: number; nextAttemptAt?: Date }>> {
+    if (endpointIds.length === 0) return new Map();
+    const groups = await this.messages
+      .aggregate<{ _id: Types.ObjectId; pending: number; nextAttemptAt: Date | null }>([
+        { $match: { endpointId: { $in: endpointIds.map((id) => new Types.ObjectId(id)) }, status: 'pending' } },
+        { $group: { _id: '$endpointId', pending: { $sum: 1 }, nextAttemptAt: { $min: '$nextAttemptAt' } } },
+      ])
+      .exec();
+    return new Map(groups.map((group) => [group._id.toHexString(), { pending: group.pending, ...(group.nextAttemptAt && { nextAttemptAt: group.nextAttemptAt }) }]));
+  }
+
+  /** The endpoint's latest `limit` attempts, newest first (read through the endpoint's attemptedAt index). */
+  async latestAttempts(endpointId: string, limit: number): Promise<WebhookAttemptRecord[]> {
+    const attempts = await this.attempts
+      .find({ endpointId: new Types.ObjectId(endpointId) })
+      .sort({ attemptedAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<LeanAttempt[]>()
+      .exec();
+    return attempts.map(toAttempt);
+  }
+
   /**
    * The messages about these records (a video, its batch, a reel), the latest `limit`, oldest
    * first, without their bodies.

@@ -203,3 +203,37 @@ export function toWebhookAttemptResponse(attempt: WebhookAttemptRecord): Webhook
     nextAttemptAt: attempt.nextAttemptAt,
   };
 }
+
+/** How many of each endpoint's latest attempts the overview shows. */
+export const OVERVIEW_ATTEMPTS = 5;
+
+export class EndpointOverviewQueryDto extends PaginationQueryDto {}
+
+/** An endpoint with its delivery state, as superadmins' overview shows it (never its secrets). */
+export class EndpointOverviewItemDto extends WebhookEndpointResponseDto {
+  /** Messages waiting for a scheduled attempt (a retry, or their first). */
+  pendingMessages: number;
+  /** When the earliest of them is due: the next retry. Absent when nothing waits. */
+  nextAttemptAt?: Date;
+  /** Its latest attempts (at most 5), newest first, with the HTTP code each got. */
+  recentAttempts: WebhookAttemptResponseDto[];
+}
+
+export class EndpointOverviewListDto {
+  endpoints: EndpointOverviewItemDto[];
+  pagination: PaginationDto;
+}
+
+export function toEndpointOverviewItem(
+  endpoint: WebhookEndpointRecord,
+  pending: { pending: number; nextAttemptAt?: Date },
+  attempts: WebhookAttemptRecord[],
+): EndpointOverviewItemDto {
+  return {
+    ...toWebhookEndpointResponse(endpoint),
+    pendingMessages: pending.pending,
+    nextAttemptAt: pending.nextAttemptAt,
+    // The first KB of a customer's answer stays in the endpoint's own delivery log.
+    recentAttempts: attempts.map((attempt) => ({ ...toWebhookAttemptResponse(attempt), responseBody: undefined })),
+  };
+}

@@ -63,6 +63,28 @@ export class WebhookEndpointRepository {
     return { endpoints: endpoints.map((endpoint) => toRecord(endpoint)), total };
   }
 
+  /**
+   * Every workspace's endpoints (superadmins' overview only: no person of a workspace reaches
+   * this), failing ones first (failing longest first), then the others newest first. Secrets are
+   * projected out: an aggregation ignores `select: false`.
+   */
+  async listAllFailingFirst(skip: number, limit: number): Promise<{ endpoints: WebhookEndpointRecord[]; total: number }> {
+    const [endpoints, total] = await Promise.all([
+      this.model
+        .aggregate<LeanEndpoint>([
+          { $project: { secrets: 0 } },
+          { $addFields: { notFailing: { $cond: [{ $eq: [{ $ifNull: ['$failingSince', null] }, null] }, 1, 0] } } },
+          { $sort: { notFailing: 1, failingSince: 1, createdAt: -1, _id: -1 } },
+          { $skip: skip },
+          { $limit: limit },
+          { $project: { notFailing: 0 } },
+        ])
+        .exec(),
+      this.model.countDocuments({}).exec(),
+    ]);
+    return { endpoints: endpoints.map((endpoint) => toRecord(endpoint)), total };
+  }
+
   async findInWorkspace(workspaceId: string, id: string): Promise<WebhookEndpointRecord | null> {
     const endpoint = await this.model.findOne(scope(workspaceId, id)).select('+secrets').lean<LeanEndpoint>().exec();
     return endpoint ? toRecord(endpoint) : null;

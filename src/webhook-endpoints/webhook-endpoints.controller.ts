@@ -10,10 +10,14 @@ import { ParseObjectIdPipe } from '../common/object-id.js';
 import { pageWindow } from '../common/pagination.dto.js';
 import {
   CreateWebhookEndpointDto,
+  EndpointOverviewListDto,
+  EndpointOverviewQueryDto,
+  OVERVIEW_ATTEMPTS,
   ListAttemptsQueryDto,
   ListWebhookEndpointsQueryDto,
   RecoverMessagesDto,
   RedeliveryResponseDto,
+  toEndpointOverviewItem,
   toWebhookAttemptResponse,
   toWebhookEndpointResponse,
   UpdateWebhookEndpointDto,
@@ -67,6 +71,24 @@ export class WebhookEndpointsController {
     const { page, limit, skip } = pageWindow(query);
     const { endpoints, total } = await this.endpoints.list(workspaceScope(user, query.workspaceId), skip, limit);
     return ok({ endpoints: endpoints.map(toWebhookEndpointResponse), pagination: pagination(page, limit, total) });
+  }
+
+  /**
+   * Superadmins: every workspace's endpoints, failing ones first (failing longest first), each
+   * with `failingSince`, its pending messages and next attempt, and its latest attempts with their
+   * HTTP codes (the dashboard's customer endpoints panel).
+   */
+  @Get('overview')
+  @Auth(Role.SuperAdmin)
+  @ApiEnvelopeResponse(EndpointOverviewListDto)
+  @ApiErrorResponses(HttpStatus.BAD_REQUEST)
+  async overview(@Query() query: EndpointOverviewQueryDto): Promise<SuccessEnvelope<EndpointOverviewListDto>> {
+    const { page, limit, skip } = pageWindow(query);
+    const { endpoints, total } = await this.endpoints.overview(skip, limit, OVERVIEW_ATTEMPTS);
+    return ok({
+      endpoints: endpoints.map(({ endpoint, pending, attempts }) => toEndpointOverviewItem(endpoint, pending, attempts)),
+      pagination: pagination(page, limit, total),
+    });
   }
 
   @Get(':id')

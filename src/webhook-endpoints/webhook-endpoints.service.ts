@@ -88,6 +88,23 @@ export class WebhookEndpointsService {
     return this.deliveries.listAttempts(workspaceId, id, filter, skip, limit);
   }
 
+  /**
+   * Superadmins' view of every workspace's endpoints, failing ones first: each with its pending
+   * messages, when the next of them is attempted, and its latest attempts.
+   */
+  async overview(skip: number, limit: number, attemptsEach: number) {
+    const { endpoints, total } = await this.endpoints.listAllFailingFirst(skip, limit);
+    const ids = endpoints.map((endpoint) => endpoint.id);
+    const [pending, attempts] = await Promise.all([
+      this.deliveries.pendingByEndpoint(ids),
+      Promise.all(ids.map((id) => this.deliveries.latestAttempts(id, attemptsEach))),
+    ]);
+    return {
+      endpoints: endpoints.map((endpoint, i) => ({ endpoint, pending: pending.get(endpoint.id) ?? { pending: 0 }, attempts: attempts[i] })),
+      total,
+    };
+  }
+
   /** Sends one message again, once, whatever became of it (same webhook-id: the receiver deduplicates). */
   async redeliver(workspaceId: string, id: string, messageId: string): Promise<void> {
     await this.enabled(workspaceId, id);

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { ChartConfiguration } from 'chart.js';
-import type { WebhookEventStatsDto } from '../../../openapi/client/index.js';
-import { duration } from '../format.js';
+import type { MonitoringSummaryDto, WebhookEventStatsDto } from '../../../openapi/client/index.js';
+import { bucketName, duration, formatBucket, TIME_ZONE } from '../format.js';
 import { ChartCanvas } from './ChartCanvas.js';
 
 const OUTCOMES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed'] as const;
@@ -14,35 +14,37 @@ const OUTCOME_COLORS: Record<string, string> = {
   failed: '#7a1010',
 };
 
-/** The charts from the webhook event stats: volume by outcome, success rate, generation time, refusals. */
-export function Charts({ stats, workspaceChosen }: { stats?: WebhookEventStatsDto; workspaceChosen: boolean }) {
+/**
+ * The charts: deliveries per bucket by outcome (the summary's, its bucket sized to the range), the
+ * videos' success rate (the counters' numbers), generation time and refusals (the event stats).
+ */
+export function Charts({ stats, summary, workspaceChosen }: { stats?: WebhookEventStatsDto; summary?: MonitoringSummaryDto; workspaceChosen: boolean }) {
   const volume = useMemo<ChartConfiguration | undefined>(() => {
-    if (!stats) return undefined;
-    const periods = allPeriods(stats);
-    const byPeriod = new Map(stats.volume.map((p) => [p.period, p]));
+    if (!summary) return undefined;
+    const { buckets, bucketMinutes } = summary.deliveries;
     return {
       type: 'bar',
       data: {
-        labels: periods,
+        labels: buckets.map((bucket) => formatBucket(bucket.start, bucketMinutes)),
         datasets: OUTCOMES.map((outcome) => ({
           label: outcome,
-          data: periods.map((period) => byPeriod.get(period)?.[outcome] ?? 0),
+          data: buckets.map((bucket) => bucket[outcome]),
           backgroundColor: OUTCOME_COLORS[outcome],
         })),
       },
-      options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+      options: { scales: { x: { stacked: true, title: { display: true, text: TIME_ZONE } }, y: { stacked: true, beginAtZero: true } } },
     };
-  }, [stats]);
+  }, [summary]);
   const outcomes = useMemo<ChartConfiguration | undefined>(
     () =>
-      stats && {
+      summary && {
         type: 'doughnut',
         data: {
-          labels: ['videos finished', 'videos failed'],
-          datasets: [{ data: [stats.outcomes.succeeded, stats.outcomes.failed], backgroundColor: ['#17803d', '#d9534f'] }],
+          labels: ['completed', 'failed'],
+          datasets: [{ data: [summary.videos.completed, summary.videos.failed], backgroundColor: ['#17803d', '#d9534f'] }],
         },
       },
-    [stats],
+    [summary],
   );
   const generation = useMemo<ChartConfiguration | undefined>(
     () =>
@@ -68,21 +70,31 @@ export function Charts({ stats, workspaceChosen }: { stats?: WebhookEventStatsDt
       },
     [stats],
   );
-  if (!stats || !volume || !outcomes || !generation || !refused) return null;
-  const rate = stats.outcomes.successRate;
+  if (!stats || !summary || !volume || !outcomes || !generation || !refused) return null;
+  // Both figures count videos created in the range, by status now: the same as the counters above.
+  const { completed, failed } = summary.videos;
+  const ended = completed + failed;
+  const callbacks = stats.outcomes;
   return (
     <>
       <section className="wide">
         <h2>
-          Deliveries per {stats.groupBy} by outcome ({workspaceChosen ? 'this workspace' : 'all workspaces'})
+          Deliveries per <span data-testid="bucket-size">{bucketName(summary.deliveries.bucketMinutes)}</span> by outcome ({workspaceChosen ? 'this workspace' : 'all workspaces'}; {TIME_ZONE})
         </h2>
         <ChartCanvas config={volume} label="Deliveries per period by outcome" />
       </section>
       <section>
         <h2>
-          Success rate: <span data-testid="success-rate">{rate === null ? '—' : `${(rate * 100).toFixed(1)} %`}</span>
+          Success rate: <span data-testid="success-rate">{ended === 0 ? '—' : `${((completed / ended) * 100).toFixed(1)} %`}</span>
         </h2>
-        <ChartCanvas config={outcomes} label="Videos finished and failed" />
+        <p className="muted" data-testid="success-rate-counts">
+          Videos created in the range that have ended: {completed} completed of {ended} ({failed} failed), as counted above. Still pending or generating: not counted.
+        </p>
+        <ChartCanvas config={outcomes} label="Videos created in the range: completed and failed" />
+        <p className="muted" data-testid="callback-rate">
+          RCK and HeyGen callbacks received in the range reported {callbacks.succeeded} finished and {callbacks.failed} failed
+          {callbacks.successRate === null ? '' : ` (${(callbacks.successRate * 100).toFixed(1)} % finished)`}: callbacks, not videos (a video may be created before the range, or called back twice).
+        </p>
       </section>
       <section>
         <h2>
@@ -100,16 +112,4 @@ export function Charts({ stats, workspaceChosen }: { stats?: WebhookEventStatsDt
       </section>
     </>
   );
-}
-
-/** Every hour or day of the window (the stats leave out periods without deliveries), as the API names them (UTC). */
-function allPeriods(stats: WebhookEventStatsDto): string[] {
-  const length = stats.groupBy === 'hour' ? 13 : stats.groupBy === 'day' ? 10 : 0;
-  if (length === 0) return stats.volume.map((p) => p.period);
-  const step = stats.groupBy === 'hour' ? 3600_000 : 24 * 3600_000;
-  const periods: string[] = [];
-  for (let at = Math.floor(Date.parse(stats.from) / step) * step; at < Date.parse(stats.to); at += step) {
-    periods.push(new Date(at).toISOString().slice(0, length));
-  }
-  return periods;
 }

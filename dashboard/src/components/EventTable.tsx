@@ -1,7 +1,7 @@
 import type { WebhookEventDetailDto } from '../../../openapi/client/index.js';
 import type { ReplayOutcome } from '../hooks/useEvents.js';
 import { useRouter } from '../hooks/useRoute.js';
-import { duration, formatTime } from '../format.js';
+import { duration, formatTime, TIME_ZONE } from '../format.js';
 import { withParams } from '../route.js';
 import { Link } from './Link.js';
 import { DeliverySubject } from './RecordLink.js';
@@ -11,10 +11,10 @@ import { ReplayControl } from './ReplayControl.js';
 export function EventTable({ events, onReplayed }: { events: WebhookEventDetailDto[]; onReplayed: (outcome: ReplayOutcome) => void }) {
   const { params } = useRouter();
   return (
-    <table data-testid="events">
+    <table data-testid="events" className="cards">
       <thead>
         <tr>
-          <th>Received</th>
+          <th>Received ({TIME_ZONE})</th>
           <th>Source</th>
           <th>Event</th>
           <th>Video / reel</th>
@@ -26,17 +26,17 @@ export function EventTable({ events, onReplayed }: { events: WebhookEventDetailD
       <tbody>
         {events.map((event) => (
           <tr key={event._id} data-testid="event-row" data-event-id={event._id} data-status={event.status} data-replayable={String(event.replayable)}>
-            <td className="nowrap">{formatTime(event.createdAt)}</td>
-            <td>{event.source}</td>
-            <td>{event.eventType ?? '—'}</td>
-            <td>
+            <td data-label="Received" className="nowrap">{formatTime(event.createdAt)}</td>
+            <td data-label="Source">{event.source}</td>
+            <td data-label="Event">{event.eventType ?? '—'}</td>
+            <td data-label="Video / reel">
               <DeliverySubject source={event.source} videoId={event.videoId} recordId={event.recordId} callbackId={event.callbackId} />
             </td>
-            <td className={`outcome-${event.status}`} title={event.error}>
+            <td data-label="Outcome" className={`outcome-${event.status}`} title={event.error}>
               {event.status} ({event.httpStatus})
             </td>
-            <td>{duration(event.durationMs)}</td>
-            <td className="nowrap">
+            <td data-label="Took">{duration(event.durationMs)}</td>
+            <td data-label="" className="nowrap row-actions">
               <Link to={withParams(params, { event: event._id })} testId="details">
                 details
               </Link>{' '}

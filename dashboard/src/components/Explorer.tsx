@@ -36,7 +36,7 @@ export function Explorer() {
       <section className="wide" data-testid="explorer">
         <h2>Webhook deliveries</h2>
         <ExplorerFilters filters={filters} workspaces={workspaces} onApply={(next) => go(next)} />
-        <p className="muted">Times in your time zone ({TIME_ZONE}). Newest first.</p>
+        <p className="muted">Times in {TIME_ZONE}. Newest first.</p>
         {error && (
           <p className="error" role="alert" data-testid="explorer-error">
             {error}

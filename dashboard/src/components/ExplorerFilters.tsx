@@ -1,19 +1,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import type { WorkspaceResponseDto } from '../../../openapi/client/index.js';
 import type { EventFilters } from '../hooks/useEvents.js';
+import { fromUtcInput, TIME_ZONE, toUtcInput } from '../format.js';
 
 const STATUSES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed'];
-
-/** An ISO time as a datetime-local input shows it (the browser's time zone), and back. */
-function toLocalInput(iso: string | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
-function fromLocalInput(value: string): string | undefined {
-  return value ? new Date(value).toISOString() : undefined;
-}
 
 /** The explorer's filters: edited here, applied (into the query string) on submit. */
 export function ExplorerFilters({ filters, workspaces, onApply }: { filters: EventFilters; workspaces: WorkspaceResponseDto[]; onApply: (filters: EventFilters) => void }) {
@@ -77,12 +67,12 @@ export function ExplorerFilters({ filters, workspaces, onApply }: { filters: Eve
         </select>
       </label>
       <label>
-        From
-        <input name="from" type="datetime-local" value={toLocalInput(draft.from)} onChange={(e) => set('from')(fromLocalInput(e.target.value) ?? '')} />
+        From ({TIME_ZONE})
+        <input name="from" type="datetime-local" value={toUtcInput(draft.from)} onChange={(e) => set('from')(fromUtcInput(e.target.value) ?? '')} />
       </label>
       <label>
-        To
-        <input name="to" type="datetime-local" value={toLocalInput(draft.to)} onChange={(e) => set('to')(fromLocalInput(e.target.value) ?? '')} />
+        To ({TIME_ZONE})
+        <input name="to" type="datetime-local" value={toUtcInput(draft.to)} onChange={(e) => set('to')(fromUtcInput(e.target.value) ?? '')} />
       </label>
       <div className="filter-actions">
         <button type="submit" className="primary" data-testid="apply-filters">

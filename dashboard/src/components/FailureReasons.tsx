@@ -5,7 +5,7 @@ export function FailureReasons({ summary }: { summary?: MonitoringSummaryDto }) 
   return (
     <section>
       <h2>Most frequent failure reasons</h2>
-      <table data-testid="failures">
+      <table data-testid="failures" className="cards">
         <thead>
           <tr>
             <th>Kind</th>
@@ -16,9 +16,9 @@ export function FailureReasons({ summary }: { summary?: MonitoringSummaryDto }) 
         <tbody>
           {summary?.failureReasons.map((f) => (
             <tr key={`${f.kind}:${f.reason}`}>
-              <td>{f.kind}</td>
-              <td>{f.reason}</td>
-              <td>{f.count}</td>
+              <td data-label="Kind">{f.kind}</td>
+              <td data-label="Reason">{f.reason}</td>
+              <td data-label="Count">{f.count}</td>
             </tr>
           ))}
         </tbody>

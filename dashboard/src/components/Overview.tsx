@@ -4,9 +4,11 @@ import { useMonitoring } from '../hooks/useMonitoring.js';
 import { useWorkspaces } from '../hooks/useWorkspaces.js';
 import { Charts } from './Charts.js';
 import { CounterRow } from './CounterRow.js';
+import { CustomerEndpoints } from './CustomerEndpoints.js';
 import { FailureReasons } from './FailureReasons.js';
 import { Incidents } from './Incidents.js';
 import { Feed } from './Feed.js';
+import { StaleNotice } from './StaleNotice.js';
 import { StuckTable } from './StuckTable.js';
 
 const RANGES = [
@@ -24,7 +26,7 @@ export function Overview() {
   const [workspaceId, setWorkspaceId] = useState('');
   const workspaces = useWorkspaces();
   const windowMs = RANGES.find((r) => r.key === range)!.ms;
-  const { summary, stats, error, refreshSoon } = useMonitoring(windowMs, workspaceId);
+  const { summary, stats, error, loadedAt, refreshSoon } = useMonitoring(windowMs, workspaceId);
   const { feed, counters, live } = useLiveFeed(workspaceId, refreshSoon);
   const jobs = counters?.jobs ?? summary?.jobs;
 
@@ -61,6 +63,7 @@ export function Overview() {
           {error}
         </p>
       )}
+      <StaleNotice live={live} loadedAt={loadedAt} />
       <main>
         <Incidents />
         <section className="wide" data-testid="counters" data-from={summary?.from} data-to={summary?.to}>
@@ -75,8 +78,9 @@ export function Overview() {
           <h2>Live deliveries</h2>
           <Feed items={feed} />
         </section>
+        <CustomerEndpoints />
 
-        <Charts stats={stats} workspaceChosen={!!workspaceId} />
+        <Charts stats={stats} summary={summary} workspaceChosen={!!workspaceId} />
         <StuckTable summary={summary} />
         <FailureReasons summary={summary} />
       </main>

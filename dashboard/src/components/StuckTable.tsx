@@ -1,13 +1,17 @@
 import type { MonitoringSummaryDto } from '../../../openapi/client/index.js';
-import { duration } from '../format.js';
+import { duration, formatTime } from '../format.js';
 import { RecordLink } from './RecordLink.js';
 
-/** The videos generating longest since RCK took them. */
+/** The videos generating longer than the summary's threshold since RCK took them, longest first. */
 export function StuckTable({ summary }: { summary?: MonitoringSummaryDto }) {
+  const threshold = summary ? duration(summary.stuckAfterMs) : '…';
   return (
     <section>
-      <h2>Stuck longest in generating</h2>
-      <table data-testid="stuck">
+      <h2>
+        Stuck in generating: longer than <span data-testid="stuck-threshold">{threshold}</span>
+      </h2>
+      <p className="muted">Videos RCK took more than {threshold} ago and has not finished, longest first (whenever they were created).</p>
+      <table data-testid="stuck" className="cards">
         <thead>
           <tr>
             <th>Video</th>
@@ -19,17 +23,17 @@ export function StuckTable({ summary }: { summary?: MonitoringSummaryDto }) {
         <tbody>
           {summary?.stuckGenerating.map((v) => (
             <tr key={v.videoId}>
-              <td>
+              <td data-label="Video">
                 <RecordLink kind="video" id={v.videoId} />
               </td>
-              <td>{v.template}</td>
-              <td>{new Date(v.dispatchedAt).toLocaleString()}</td>
-              <td>{duration(v.generatingForMs)}</td>
+              <td data-label="Template">{v.template}</td>
+              <td data-label="Sent to RCK">{formatTime(v.dispatchedAt)}</td>
+              <td data-label="For">{duration(v.generatingForMs)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {summary && summary.stuckGenerating.length === 0 && <p className="muted">No video is generating.</p>}
+      {summary && summary.stuckGenerating.length === 0 && <p className="muted">No video has been generating longer than {threshold}.</p>}
     </section>
   );
 }

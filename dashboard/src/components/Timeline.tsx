@@ -76,12 +76,12 @@ export function Timeline({ kind, id }: { kind: 'video' | 'reel'; id: string }) {
               </div>
             </dl>
             <p className="muted">
-              Oldest first; times in your time zone ({TIME_ZONE}).{data.truncated && ' Some sources had more than a timeline shows: the latest are shown.'}
+              Oldest first; times in {TIME_ZONE}.{data.truncated && ' Some sources had more than a timeline shows: the latest are shown.'}
             </p>
-            <table data-testid="timeline-entries">
+            <table data-testid="timeline-entries" className="cards">
               <thead>
                 <tr>
-                  <th>When</th>
+                  <th>When ({TIME_ZONE})</th>
                   <th>What</th>
                   <th>What happened</th>
                   <th>Outcome</th>
@@ -91,14 +91,14 @@ export function Timeline({ kind, id }: { kind: 'video' | 'reel'; id: string }) {
               <tbody>
                 {data.entries.map((entry, i) => (
                   <tr key={i} data-testid="timeline-entry" data-kind={entry.kind} data-outcome={entry.outcome ?? ''} className={`kind-${entry.kind}`}>
-                    <td className="nowrap">{formatTime(entry.at)}</td>
-                    <td>
+                    <td data-label="When" className="nowrap">{formatTime(entry.at)}</td>
+                    <td data-label="What">
                       <span className={`badge badge-${entry.kind}`}>{KIND_LABELS[entry.kind]}</span>
                       {entry.batch && <span className="badge badge-batch">batch</span>}
                     </td>
-                    <td>{entry.summary}</td>
-                    <td className={GOOD.has(entry.outcome ?? '') ? 'outcome-accepted' : BAD.has(entry.outcome ?? '') ? 'outcome-failed' : ''}>{entry.outcome ?? '—'}</td>
-                    <td>
+                    <td data-label="What happened">{entry.summary}</td>
+                    <td data-label="Outcome" className={GOOD.has(entry.outcome ?? '') ? 'outcome-accepted' : BAD.has(entry.outcome ?? '') ? 'outcome-failed' : ''}>{entry.outcome ?? '—'}</td>
+                    <td data-label="" className="row-actions">
                       {entry.eventId && (
                         <Link to={withParams(params, { event: entry.eventId })} testId="timeline-event-link">
                           details

@@ -27,8 +27,8 @@ export interface FeedItem {
 export function useLiveFeed(workspaceId: string, onChange: () => void) {
   const [feed, setFeed] = useState<FeedItem[]>([]);
   const [counters, setCounters] = useState<StreamCountersDto>();
-  /** The stream's state, and the workspace it follows ('' for all). */
-  const [live, setLive] = useState<{ state: LiveState; detail?: string; workspaceId: string }>({ state: 'connecting', workspaceId: '' });
+  /** The stream's state, the workspace it follows ('' for all), and since when it is not live after having been. */
+  const [live, setLive] = useState<{ state: LiveState; detail?: string; workspaceId: string; lostAt?: Date }>({ state: 'connecting', workspaceId: '' });
 
   useEffect(() => {
     setFeed([]);
@@ -54,7 +54,14 @@ export function useLiveFeed(workspaceId: string, onChange: () => void) {
         setCounters(next);
         onChange();
       },
-      onState: (state, detail) => setLive({ state, detail, workspaceId }),
+      onState: (state, detail) =>
+        setLive((previous) => ({
+          state,
+          detail,
+          workspaceId,
+          // The feed stopped following at the first moment it was not live any more.
+          lostAt: state === 'live' ? undefined : previous.workspaceId === workspaceId ? (previous.lostAt ?? (previous.state === 'live' ? new Date() : undefined)) : undefined,
+        })),
     });
   }, [workspaceId, onChange]);
 

@@ -6,20 +6,24 @@ type Answer<T> = { data?: { data: T }; error?: unknown; response?: Response };
 
 /**
  * Loads once per `key` (and on `reload`), keeping the last answer while the next one loads. A
- * later answer always wins over an earlier one still on its way.
+ * later answer always wins over an earlier one still on its way. When a reload of the same key
+ * fails, the last good answer stays shown and `staleSince` says when it was loaded.
  */
 export function useLoad<T>(key: string, load: () => Promise<Answer<T>>) {
-  const [state, setState] = useState<{ key: string; data?: T; error?: string; loading: boolean }>({ key, loading: true });
+  const [state, setState] = useState<{ key: string; data?: T; error?: string; loading: boolean; loadedAt?: Date }>({ key, loading: true });
   const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;
+    const failed = (error: string) =>
+      setState((previous) => ({ key, error, loading: false, ...(previous.key === key && previous.data !== undefined && { data: previous.data, loadedAt: previous.loadedAt }) }));
     setState((previous) => ({ ...previous, key, loading: true }));
     void load().then(
       (answer) => {
         if (!current) return;
-        setState(answer.data ? { key, data: answer.data.data, loading: false } : { key, error: errorMessage(answer.error, `Request failed${answer.response ? ` (${answer.response.status})` : ''}`), loading: false });
+        if (answer.data) setState({ key, data: answer.data.data, loading: false, loadedAt: new Date() });
+        else failed(errorMessage(answer.error, `Request failed${answer.response ? ` (${answer.response.status})` : ''}`));
       },
-      (error: unknown) => current && setState({ key, error: errorMessage(error, 'The API could not be reached'), loading: false }),
+      (error: unknown) => current && failed(errorMessage(error, 'The API could not be reached')),
     );
     return () => {
       current = false;
@@ -28,5 +32,12 @@ export function useLoad<T>(key: string, load: () => Promise<Answer<T>>) {
   }, [key, round]);
   const reload = useCallback(() => setRound((n) => n + 1), []);
   // What was loaded for another key is not shown as this key's.
-  return { data: state.key === key ? state.data : undefined, error: state.key === key ? state.error : undefined, loading: state.loading || state.key !== key, reload };
+  const mine = state.key === key;
+  return {
+    data: mine ? state.data : undefined,
+    error: mine ? state.error : undefined,
+    loading: state.loading || !mine,
+    reload,
+    staleSince: mine && state.error && state.data !== undefined ? state.loadedAt : undefined,
+  };
 }

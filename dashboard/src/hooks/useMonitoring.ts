@@ -5,27 +5,35 @@ import { api, errorMessage } from '../api.js';
 /**
  * The summary and the stats of the last `windowMs`, optionally of one workspace: loaded at once,
  * every minute (the window moves with the clock), and soon after `refreshSoon` (many changes in a
- * burst make one refresh).
+ * burst make one refresh). `loadedAt` says when the numbers were last loaded in full.
  */
 export function useMonitoring(windowMs: number, workspaceId: string) {
   const [summary, setSummary] = useState<MonitoringSummaryDto>();
   const [stats, setStats] = useState<WebhookEventStatsDto>();
   const [error, setError] = useState<string>();
+  /** When both answers last arrived: the numbers are as of then. */
+  const [loadedAt, setLoadedAt] = useState<Date>();
   const refreshTimer = useRef<number>(undefined);
 
   const refresh = useCallback(async () => {
     const to = new Date();
     const from = new Date(to.getTime() - windowMs);
-    const [s, st] = await Promise.all([
+    const answers = await Promise.all([
       monitoringSummary({ client: api, query: { from: from.toISOString(), to: to.toISOString(), ...(workspaceId && { workspaceId }) } }),
       webhookEventsStats({
         client: api,
         query: { from: from.toISOString(), to: to.toISOString(), groupBy: windowMs <= 48 * 3600_000 ? 'hour' : 'day', ...(workspaceId && { workspaceId }) },
       }),
-    ]);
+    ]).catch(() => undefined);
+    if (!answers) {
+      setError('The API could not be reached');
+      return;
+    }
+    const [s, st] = answers;
     if (s.data) setSummary(s.data.data);
     if (st.data) setStats(st.data.data);
-    setError(s.error || st.error ? errorMessage(s.error ?? st.error) : undefined);
+    if (s.data && st.data) setLoadedAt(new Date());
+    setError(s.error || st.error ? errorMessage(s.error ?? st.error, 'The API could not be reached') : undefined);
   }, [windowMs, workspaceId]);
 
   const refreshSoon = useCallback(() => {
@@ -39,5 +47,5 @@ export function useMonitoring(windowMs: number, workspaceId: string) {
     return () => window.clearInterval(timer);
   }, [refresh]);
 
-  return { summary, stats, error, refreshSoon };
+  return { summary, stats, error, loadedAt, refreshSoon };
 }
