@@ -94,7 +94,7 @@ const DRAIN_POLL_MS = 25;
  */
 @Injectable()
 export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('JobRunner');
+  private readonly logger = new Logger(JobRunner.name);
   private readonly agenda: Agenda;
   private readonly jobs: JobCollection;
   /** Connects agenda and creates our indexes; every database operation waits for it. */

@@ -86,7 +86,7 @@ class Subscriber {
  */
 @Injectable()
 export class MonitoringStreamService implements OnModuleDestroy {
-  private readonly logger = new Logger('MonitoringStream');
+  private readonly logger = new Logger(MonitoringStreamService.name);
   private readonly subscribers = new Set<Subscriber>();
   /**
    * What the shared poller has seen. Set only while a client is being set up, before that

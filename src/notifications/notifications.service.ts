@@ -63,7 +63,7 @@ const ABOUT_KEYS = ['videoId', 'reelId', 'batchId', 'batchDigest'];
  */
 @Injectable()
 export class NotificationsService implements OnModuleInit {
-  private readonly logger = new Logger('Notifications');
+  private readonly logger = new Logger(NotificationsService.name);
 
   constructor(
     private readonly jobs: JobRunner,

@@ -45,7 +45,7 @@ export const DEFAULT_REEL_FAILURE = 'HeyGen could not generate the video';
  */
 @Injectable()
 export class ReelEventsService {
-  private readonly logger = new Logger('HeyGen Webhook');
+  private readonly logger = new Logger(ReelEventsService.name);
 
   constructor(
     private readonly reels: ReelRepository,

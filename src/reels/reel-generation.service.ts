@@ -29,7 +29,7 @@ interface GenerateJobData {
  */
 @Injectable()
 export class ReelGenerationService implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger('HeyGen');
+  private readonly logger = new Logger(ReelGenerationService.name);
 
   constructor(
     private readonly config: AppConfig,

@@ -26,7 +26,7 @@ const APPROVED_ALREADY: ReelStatus[] = ['approved', 'processing', 'completed', '
  */
 @Injectable()
 export class ReelsService {
-  private readonly logger = new Logger('Reels');
+  private readonly logger = new Logger(ReelsService.name);
 
   constructor(
     private readonly reels: ReelRepository,

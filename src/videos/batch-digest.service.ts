@@ -37,7 +37,7 @@ export interface BatchDigest {
  */
 @Injectable()
 export class BatchDigestService implements OnModuleInit {
-  private readonly logger = new Logger('BatchDigest');
+  private readonly logger = new Logger(BatchDigestService.name);
 
   constructor(
     private readonly config: AppConfig,

@@ -41,7 +41,7 @@ export function webhookVerifiers(config: AppConfig): Record<WebhookSource, Signa
  */
 @Injectable()
 export class WebhookSignatureGuard implements CanActivate {
-  private readonly logger = new Logger('Internal Webhook');
+  private readonly logger = new Logger(WebhookSignatureGuard.name);
   private readonly verifiers: Record<WebhookSource, SignatureVerifier | undefined>;
 
   constructor(
@@ -64,13 +64,13 @@ export class WebhookSignatureGuard implements CanActivate {
     const verifier = this.verifiers[source];
     request.webhook = { source };
     if (!verifier?.configured) {
-      this.logger.warn(`[Internal Webhook] ${source} signature NOT verified: no secret configured (development only)`);
+      this.logger.warn(`${source} signature NOT verified: no secret configured (development only)`);
       return true;
     }
     const result = verifier.verify(request.headers, request.rawBody ?? Buffer.alloc(0), Date.now());
     request.webhook = { source, signatureValid: result.valid, deliveryId: result.deliveryId };
     if (!result.valid) {
-      this.logger.warn(`[Internal Webhook] Refused a ${source} delivery to ${request.url}: ${result.reason}`);
+      this.logger.warn(`Refused a ${source} delivery to ${request.url}: ${result.reason}`);
       throw new UnauthorizedException('Invalid signature');
     }
     return true;

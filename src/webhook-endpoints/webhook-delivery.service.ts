@@ -51,7 +51,7 @@ interface SendResult {
  */
 @Injectable()
 export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger('WebhookEndpoints');
+  private readonly logger = new Logger(WebhookDeliveryService.name);
 
   constructor(
     private readonly config: AppConfig,

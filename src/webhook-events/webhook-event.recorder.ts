@@ -32,7 +32,7 @@ const MAX_RETRY_MS = 5000;
  */
 @Injectable()
 export class WebhookEventRecorder implements OnApplicationShutdown {
-  private readonly logger = new Logger('WebhookLogger');
+  private readonly logger = new Logger(WebhookEventRecorder.name);
   private buffer: WebhookEventRecord[] = [];
   private inFlight = 0;
   private timer?: NodeJS.Timeout;
@@ -146,14 +146,14 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
           const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS);
           if (this.failures === 1 || this.failures % 20 === 0) {
             this.logger.warn(
-              `[WebhookLogger] Writing webhook events failed (${this.failures} time(s) in a row): ${errorMessage(error)}; ` +
+              `Writing webhook events failed (${this.failures} time(s) in a row): ${errorMessage(error)}; ` +
                 `${this.pending} waiting, retrying in ${delay} ms`,
             );
           }
           this.schedule(delay);
           return;
         }
-        if (this.failures > 0) this.logger.log(`[WebhookLogger] Writing webhook events works again after ${this.failures} failure(s)`);
+        if (this.failures > 0) this.logger.log(`Writing webhook events works again after ${this.failures} failure(s)`);
         this.failures = 0;
         this.backingOff = false;
         // A partial batch waits for more events (up to the flush interval) rather than going alone.
@@ -206,7 +206,7 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
   }
 
   private logInFull(events: WebhookEventRecord[], why: string): void {
-    for (const event of events) this.logger.error({ webhookEvent: event }, `[WebhookLogger] Webhook event not stored (${why}); recorded here in full`);
+    for (const event of events) this.logger.error({ webhookEvent: event }, `Webhook event not stored (${why}); recorded here in full`);
     this.counts.logged += events.length;
   }
 

@@ -90,7 +90,7 @@ type LeanEvent = Omit<WebhookEventRecord, 'id' | 'replayOf' | 'workspaceId'> & {
 
 @Injectable()
 export class WebhookEventRepository {
-  private readonly logger = new Logger('WebhookLogger');
+  private readonly logger = new Logger(WebhookEventRepository.name);
 
   constructor(@InjectModel(WebhookEvent.name) private readonly model: Model<WebhookEvent>) {}
 
@@ -212,7 +212,7 @@ export class WebhookEventRepository {
     if (days === undefined) {
       if (current) {
         await collection.dropIndex(name);
-        this.logger.log(`[WebhookLogger] Retention unset: ${what} are now kept ${partialFilterExpression ? 'as long as the others' : 'forever'}`);
+        this.logger.log(`Retention unset: ${what} are now kept ${partialFilterExpression ? 'as long as the others' : 'forever'}`);
       }
       return;
     }
@@ -223,7 +223,7 @@ export class WebhookEventRepository {
     }
     if (current.expireAfterSeconds !== seconds) {
       await this.model.db.db!.command({ collMod: collection.collectionName, index: { name, expireAfterSeconds: seconds } });
-      this.logger.log(`[WebhookLogger] Retention of ${what} changed from ${current.expireAfterSeconds} s to ${seconds} s`);
+      this.logger.log(`Retention of ${what} changed from ${current.expireAfterSeconds} s to ${seconds} s`);
     }
   }
 }

@@ -25,7 +25,7 @@ const FAILURE_EVENTS = new Set(['video.failed', 'avatar_video.fail']);
 @Controller('api/webhook/heygen')
 @WebhookEndpoint('heygen')
 export class HeygenWebhooksController implements OnModuleInit {
-  private readonly logger = new Logger('HeyGen Webhook');
+  private readonly logger = new Logger(HeygenWebhooksController.name);
 
   constructor(
     private readonly events: ReelEventsService,
