@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobCounts, JobRunner } from '../jobs/job-runner.js';
 import { ReelRepository } from '../reels/reel.repository.js';
@@ -286,8 +287,4 @@ function toStreamDelivery(e: Omit<WebhookEventRecord, 'payload' | 'headers'>): S
     ...(e.replayOf !== undefined && { replayOf: e.replayOf }),
     ...(e.workspaceId !== undefined && { workspaceId: e.workspaceId }),
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model, mongo, PipelineStage, QueryFilter, Types, UpdateQuery } from 'mongoose';
-import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { Coalescer } from '../database/coalescer.js';
 import { insertOutcomes } from '../database/insert-each.js';

@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
-import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 
 /** Where a video's state change sends word: the customer's endpoints, and chat when it says so. */
 export const OWED_EVENTS = ['video.completed', 'video.failed'] as const;

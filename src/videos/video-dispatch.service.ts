@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
@@ -168,13 +169,13 @@ export class VideoDispatchService implements OnModuleInit {
     try {
       await this.effects.sweep(now);
     } catch (error) {
-      this.logger.error(`Sweep of owed effects failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Sweep of owed effects failed: ${errorMessage(error)}`);
     }
     try {
       // Part of this job rather than a recurring job of its own: one more query, not another job.
       await this.digests.sweep();
     } catch (error) {
-      this.logger.error(`Batch digest sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Batch digest sweep failed: ${errorMessage(error)}`);
     }
     return { orphaned: orphaned.length, repaired };
   }

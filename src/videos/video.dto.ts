@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
-import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 import { AIVideoRecord } from './ai-video.repository.js';
 
 export const ASPECT_RATIOS = ['9:16', '16:9', '1:1', '4:5'] as const;

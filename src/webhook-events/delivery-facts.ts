@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { toErrorResponse } from '../common/all-exceptions.filter.js';
+import { errorMessage } from '../common/error-message.js';
 import type { WebhookHandled } from '../webhook-contract/webhook-handled.js';
 import type { WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
@@ -287,8 +288,4 @@ function cut(value: string | undefined): string | undefined {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

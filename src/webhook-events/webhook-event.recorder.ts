@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { Coalescer } from '../database/coalescer.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
@@ -223,8 +224,4 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, HttpStatus, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookHandled } from '../webhook-contract/webhook-handled.js';
@@ -47,7 +48,7 @@ export class WebhookReplayService implements OnModuleInit {
         try {
           await this.replay(id);
         } catch (error) {
-          this.logger.warn(`Bulk replay of event ${id} skipped: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(`Bulk replay of event ${id} skipped: ${errorMessage(error)}`);
         }
       }
     });
