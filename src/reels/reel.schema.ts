@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Types } from 'mongoose';
+import { stateChangeSchema, StateChangeOf } from '../common/state-change.schema.js';
 
 export const REEL_STATUSES = ['requested', 'approved', 'rejected', 'processing', 'completed', 'failed'] as const;
 export type ReelStatus = (typeof REEL_STATUSES)[number];
@@ -30,27 +31,8 @@ export class ReelDimension {
 export const REEL_HISTORY_LIMIT = 50;
 export const REEL_GENERATE_HISTORY_LIMIT = 20;
 
-/** One state change, pushed by the same conditional update that makes it (never a write of its own). */
-@Schema({ _id: false })
-export class ReelStateChange {
-  /** The reel's `version` this change made (0: requested). */
-  @Prop({ required: true })
-  version: number;
-
-  @Prop({ required: true, enum: REEL_STATUSES, type: String })
-  status: ReelStatus;
-
-  @Prop({ required: true })
-  at: Date;
-
-  /** Why: a rejection's or a failure's reason. */
-  @Prop()
-  reason?: string;
-
-  /** Who, when a person made the change (an approval, a rejection). */
-  @Prop()
-  by?: string;
-}
+/** One state change of a reel (version 0: requested). */
+export type ReelStateChange = StateChangeOf<ReelStatus>;
 
 /**
  * One call to HeyGen for the reel, recorded by the update that records its outcome: `generate`
@@ -189,7 +171,7 @@ export class Reel {
   version: number;
 
   /** Its state changes, oldest first (at most REEL_HISTORY_LIMIT); absent on reels requested before they were kept. */
-  @Prop({ type: [SchemaFactory.createForClass(ReelStateChange)], default: undefined })
+  @Prop({ type: [stateChangeSchema(REEL_STATUSES)], default: undefined })
   history?: ReelStateChange[];
 
   /** Its calls to HeyGen's generate (and look-ups of an earlier call's video), oldest first. */

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
+import { stateChangeSchema, StateChangeOf } from '../common/state-change.schema.js';
 import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 
 /** Where a video's state change sends word: the customer's endpoints, and chat when it says so. */
@@ -43,29 +44,8 @@ export const STATE_HISTORY_LIMIT = 50;
 /** The sends to RCK a video keeps (the oldest go first). */
 export const DISPATCH_HISTORY_LIMIT = 20;
 
-/**
- * One state change, pushed by the same conditional update that makes it (never a write of its
- * own): the version it made, the status entered, when, and why or by whom when that is known.
- */
-@Schema({ _id: false })
-export class StateChange {
-  @Prop({ required: true })
-  version: number;
-
-  @Prop({ required: true, enum: VIDEO_STATUSES, type: String })
-  status: VideoStatus;
-
-  @Prop({ required: true })
-  at: Date;
-
-  /** Why: a failure's error, RCK's refusal, a retry. */
-  @Prop()
-  reason?: string;
-
-  /** Who, when a person made the change (a superadmin's fail). */
-  @Prop()
-  by?: string;
-}
+/** One state change of a video (its version, the status entered, when, why and by whom). */
+export type StateChange = StateChangeOf<VideoStatus>;
 
 /** One send to RCK that included the video, recorded by the update that records its outcome. */
 @Schema({ _id: false })
@@ -171,7 +151,7 @@ export class AIVideoMetadata {
   version: number;
 
   /** Its state changes, oldest first (at most STATE_HISTORY_LIMIT); absent on videos created before they were kept. */
-  @Prop({ type: [SchemaFactory.createForClass(StateChange)], default: undefined })
+  @Prop({ type: [stateChangeSchema(VIDEO_STATUSES)], default: undefined })
   history?: StateChange[];
 
   /** Its sends to RCK, oldest first (at most DISPATCH_HISTORY_LIMIT). */
