@@ -57,6 +57,16 @@ describe('Monitoring stream (e2e, two instances)', () => {
     return stream;
   }
 
+  /**
+   * Until the instance's poller has run `count` more polls. The poll under way when this starts
+   * may have read before it, so `count` ≥ 2 means at least one full poll read what is stored now.
+   */
+  async function pollsOf(instance: TestApp, count: number): Promise<void> {
+    const service = instance.app.get(MonitoringStreamService);
+    const start = service.stats.polls;
+    await eventually(() => expect(service.stats.polls - start).toBeGreaterThanOrEqual(count), 5000);
+  }
+
   /** Videos of a new workspace, through the real bulk-generate. */
   async function givenVideos(count: number) {
     const workspace = await a.given.workspace();
@@ -145,8 +155,8 @@ describe('Monitoring stream (e2e, two instances)', () => {
     const deliveries = await stream.waitFor('delivery', 2);
     expect(deliveries[1].data.id).toBe(late);
     expect(Date.parse(deliveries[1].data.createdAt)).toBeLessThan(Date.parse(deliveries[0].data.createdAt));
-    // Polls go on reading the overlap window: still sent once.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Polls go on reading the overlap window: still sent once, after several more polls.
+    await pollsOf(b, 3);
     expect(stream.of('delivery').map((m) => m.data.id)).toEqual([deliveries[0].data.id, late]);
   });
 
@@ -201,7 +211,9 @@ describe('Monitoring stream (e2e, two instances)', () => {
     expect(delivery.data).toEqual(expect.objectContaining({ videoId: two.ids[0], workspaceId: two.workspace.id }));
     // (Job counts change too, and also send counters.)
     await eventually(() => expect(stream.of('counters').at(-1)!.data.videos).toEqual({ pending: 0, generating: 1, completed: 1, failed: 0 }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The refused delivery's event is buffered: once it is stored, polls that read it send nothing.
+    await a.app.get(WebhookEventRecorder).flush();
+    await pollsOf(b, 3);
     expect(stream.of('delivery').map((m) => m.data.videoId)).toEqual([two.ids[0]]);
   });
 
