@@ -8,6 +8,7 @@ import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js'
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
@@ -24,6 +25,7 @@ describe('Webhook event log (e2e)', () => {
     t = await createTestApp({
       env: videosTestEnv(rck, { WEBHOOK_BODY_LIMIT_BYTES: '1024', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }),
       controllers: [TestProviderWebhookController],
+      overrides: [hookable(VideoCallbacksService)],
     });
     admin = { Authorization: `Bearer ${(await t.given.loggedIn({ role: Role.SuperAdmin })).token}` };
   });
@@ -76,12 +78,11 @@ describe('Webhook event log (e2e)', () => {
       expect(first.response.status).toBe(200);
       await eventsOfRequest(t, first.requestId);
 
-      const callbacks = t.app.get(VideoCallbacksService);
-      const original = callbacks.succeeded.bind(callbacks);
+      const callbacks = hooked(t.app.get(VideoCallbacksService));
       let calls = 0;
-      callbacks.succeeded = async (...args) => {
+      callbacks.hooks.succeeded = (next, ...args) => {
         calls++;
-        return original(...args);
+        return next(...args);
       };
       try {
         // RCK's retry: same webhook-id, signed again with a new timestamp.
@@ -92,7 +93,7 @@ describe('Webhook event log (e2e)', () => {
         const event = await onlyEvent(retry.requestId);
         expect(event).toEqual(expect.objectContaining({ status: 'duplicate', httpStatus: 200, deliveryId: headers['webhook-id'], videoId: ids[0], signatureValid: true }));
       } finally {
-        callbacks.succeeded = original;
+        delete callbacks.hooks.succeeded;
       }
     });
 
