@@ -66,9 +66,10 @@ export class DispatchAttempt {
 }
 
 /**
- * What the seed keeps in `AIVideo.metadata`, plus what makes dispatch durable: the batch a video
- * was asked for in, how often it was sent to RCK and why the last send failed, whether it holds a
- * unit of its workspace's monthly quota, and whether the product-side copy is in step.
+ * What the RCK contract fills in `AIVideo.metadata` (docs/contracts/rck.md#callbacks), plus what
+ * makes dispatch durable: the batch a video was asked for in, how often it was sent to RCK and why
+ * the last send failed, whether it holds a unit of its workspace's monthly quota, and whether the
+ * product-side copy is in step.
  */
 @Schema({ _id: false })
 export class AIVideoMetadata {
@@ -106,7 +107,7 @@ export class AIVideoMetadata {
   @Prop()
   attemptStartedAt?: Date;
 
-  /** User retries of this video (the seed's "límite de intentos"). */
+  /** User retries of this video (at most VIDEO_MAX_RETRIES). */
   @Prop({ default: 0 })
   retryCount: number;
 
@@ -174,7 +175,7 @@ export class AIVideo {
   @Prop({ type: Types.ObjectId, ref: 'Product', required: true })
   productId: Types.ObjectId;
 
-  /** The template's name, as the seed stores it. */
+  /** The template's name, as the bulk request gave it (sent to RCK as `template_name`). */
   @Prop({ required: true })
   template: string;
 

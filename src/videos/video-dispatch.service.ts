@@ -142,7 +142,10 @@ export class VideoDispatchService implements OnModuleInit {
     await this.effects.pay(await this.videos.findManyByIds(abandoned.map((video) => video.id)));
   }
 
-  /** The orphan sweep (the seed's "huérfanos"), the product-copy repair, and the batch digests that are due. */
+  /**
+   * The orphan sweep (docs/contracts/rck.md#when-rck-refuses-or-does-not-answer), the product-copy
+   * repair, and the batch digests that are due.
+   */
   async maintain(now = new Date()): Promise<{ orphaned: number; repaired: number }> {
     const cutoff = new Date(now.getTime() - this.config.videos.orphanTimeoutMs);
     const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);

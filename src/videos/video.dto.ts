@@ -98,7 +98,7 @@ export class VideoMetadataDto {
   failedBy?: string;
 }
 
-/** The seed's AIVideo shape. */
+/** An AIVideo as the API answers it. */
 export class VideoResponseDto {
   @ApiProperty({ example: '65abc123def456789012abcd' })
   _id: string;

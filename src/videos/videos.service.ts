@@ -54,9 +54,10 @@ export class VideosService {
   ) {}
 
   /**
-   * The seed's bulk generation, made safe: every product checked first (nothing is created,
-   * charged or sent otherwise), the whole batch charged in one atomic step, the AIVideos and
-   * their product entries written before RCK is called, then the first send.
+   * Bulk generation (docs/contracts/rck.md#our-call-create-images-batch), made safe: every product
+   * checked first (nothing is created, charged or sent otherwise), the whole batch charged in one
+   * atomic step, the AIVideos and their product entries written before RCK is called, then the
+   * first send.
    */
   async bulkGenerate(user: AuthenticatedUser, workspaceId: string, request: BulkGenerateRequest): Promise<BulkGenerateResult> {
     const { productIds } = request;

@@ -37,7 +37,8 @@ export function webhookVerifiers(config: AppConfig): Record<WebhookSource, Signa
  * One guard for every webhook source, each with its own scheme, verifying the raw request body
  * (the bytes that were signed, not a re-serialisation) in constant time. A bad signature is a 401
  * `Invalid signature` and changes nothing. Development without a secret accepts unsigned calls,
- * with a warning, so the seed's curl examples work; production refuses to start without one.
+ * with a warning, so hand-made curl calls work (docs/contracts/rck.md#signatures,
+ * docs/contracts/heygen.md#signature); production refuses to start without one.
  */
 @Injectable()
 export class WebhookSignatureGuard implements CanActivate {

@@ -43,7 +43,10 @@ export const RESPONSE_BODY_LIMIT = 2048;
 const ID_LIMIT = 200;
 const ERROR_LIMIT = 2000;
 
-/** The seed's webhook routers are mounted here; its short endpoint form is the path below them. */
+/**
+ * RCK's callbacks are mounted here; the short endpoint form is the path below
+ * (docs/contracts/webhook-events.md#listing-events).
+ */
 export const WEBHOOK_MOUNTS = ['/internal', '/api/webhook'];
 
 export function statusFor(httpStatus: number, outcome?: string): WebhookEventStatus {

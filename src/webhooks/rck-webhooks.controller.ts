@@ -18,7 +18,7 @@ const lenientBody = (expectedType: Type<unknown>) => createValidationPipe({ forb
 const successBody = lenientBody(RckSuccessCallbackDto);
 const failureBody = lenientBody(RckFailureCallbackDto);
 
-/** RCK Description's callbacks (the seed's "Endpoints de Webhook Internos"), signed. */
+/** RCK Description's callbacks, signed (docs/contracts/rck.md#callbacks). */
 @Controller('internal/videos')
 @WebhookEndpoint('rck')
 export class RckWebhooksController implements OnModuleInit {
