@@ -52,7 +52,7 @@ describe('Webhook event log (e2e)', () => {
   }
 
   describe('recording: every kind of delivery leaves exactly one event', () => {
-    it('accepted: the seed\'s fields and what debugging needs, never the signature', async () => {
+    it('accepted: the record\'s fields and what debugging needs, never the signature', async () => {
       const { ids } = await givenVideos(1);
       const body = { videoId: ids[0], youtubeVideoId: 'dQw4w9WgXcQ', video_url: 'https://cdn.example.com/video.mp4' };
       const raw = JSON.stringify(body);
@@ -229,7 +229,7 @@ describe('Webhook event log (e2e)', () => {
   });
 
   describe('GET /api/webhook-events', () => {
-    it('answers the seed\'s shape, newest first, and one event by id', async () => {
+    it('answers the contract\'s shape, newest first, and one event by id', async () => {
       const { ids } = await givenVideos(1);
       const { requestId } = await deliver('success', { videoId: ids[0], youtubeVideoId: 'abc' });
       await eventsOfRequest(t, requestId);
@@ -270,7 +270,7 @@ describe('Webhook event log (e2e)', () => {
       await page({ limit: 100 }).expect(200);
     });
 
-    it('filters by endpoint (full and the seed\'s short form), videoId, source, status, eventType, from / to', async () => {
+    it('filters by endpoint (full and the short form), videoId, source, status, eventType, from / to', async () => {
       const { ids } = await givenVideos(2);
       const start = new Date();
       await deliver('success', { videoId: ids[0] });
