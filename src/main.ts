@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createApp } from './app.factory.js';
+import { errorMessage } from './common/error-message.js';
 import { createRootLogger, PinoLoggerService } from './common/logging.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigValidationError } from './config/environment.js';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
       await app.close();
     } catch (error) {
       exitCode = 1;
-      logger.error(`Closing the application failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(`Closing the application failed: ${errorMessage(error)}`);
     } finally {
       clearInterval(idle);
       clearTimeout(deadline);
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
       await embedded?.stop();
     } catch (error) {
       exitCode = 1;
-      logger.error(`Stopping the embedded database failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(`Stopping the embedded database failed: ${errorMessage(error)}`);
     }
     logger.log(exitCode === 0 ? 'Stopped' : 'Stopped, with errors (see above)');
     root.flush(() => process.exit(exitCode));
@@ -121,6 +122,6 @@ function loadConfigOrExit(): AppConfig {
 }
 
 main().catch((error: unknown) => {
-  new Logger('Bootstrap').fatal(`Fatal start-up error: ${error instanceof Error ? error.message : String(error)}`);
+  new Logger('Bootstrap').fatal(`Fatal start-up error: ${errorMessage(error)}`);
   process.exit(1);
 });

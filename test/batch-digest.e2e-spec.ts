@@ -70,7 +70,7 @@ describe('Batch digest e-mail for the RCK flow (e2e)', () => {
     for (let i = 0; i < count; i++) products.push(await a.given.product(workspace.id));
     const response = await a.http().post('/api/videos/bulk-generate').set('Authorization', `Bearer ${token}`)
       .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Showcase' }).expect(201);
-    // The seed's answer, unchanged: no batch id in it.
+    // The contract's answer, unchanged (docs/contracts/rck.md#answers): no batch id in it.
     expect(Object.keys(response.body.data).sort()).toEqual(['videoIds', 'videos']);
     return { user, secret, products, ids: response.body.data.videoIds as string[] };
   }

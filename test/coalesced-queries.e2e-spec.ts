@@ -8,6 +8,7 @@ import { AIVideo } from '../src/videos/ai-video.schema.js';
 import { WebhookDeliveryRepository } from '../src/webhook-events/webhook-delivery.repository.js';
 import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
@@ -33,7 +34,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
 
   beforeAll(async () => {
     rck = await FakeRck.start();
-    t = await createTestApp({ env: videosTestEnv(rck, { BULK_GENERATE_MAX_PRODUCTS: '50' }) });
+    t = await createTestApp({ env: videosTestEnv(rck, { BULK_GENERATE_MAX_PRODUCTS: '50' }), overrides: [hookable(VideoCallbacksService)] });
   });
   afterAll(async () => {
     await t.close();
@@ -225,12 +226,11 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
     const post = ({ raw, headers }: (typeof sent)[number]) => t.http().post('/internal/videos/success').set(headers).send(raw);
 
     // Counts the handler's runs: a repeat answered from the remembered answer does not run it.
-    const callbacks = t.app.get(VideoCallbacksService);
-    const succeeded = callbacks.succeeded.bind(callbacks);
+    const callbacks = hooked(t.app.get(VideoCallbacksService));
     let handled = 0;
-    callbacks.succeeded = (...args) => {
+    callbacks.hooks.succeeded = (next, ...args) => {
       handled++;
-      return succeeded(...args);
+      return next(...args);
     };
     try {
       const first = await Promise.all(sent.map(post));
@@ -243,7 +243,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
       expect(again.map((r) => r.body)).toEqual(first.map((r) => r.body));
       expect(handled).toBe(50);
     } finally {
-      callbacks.succeeded = succeeded;
+      delete callbacks.hooks.succeeded;
     }
     const deliveryIds = sent.map(({ headers }) => headers['webhook-id']);
     const events = await eventually(async () => {

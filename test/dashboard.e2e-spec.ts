@@ -17,6 +17,7 @@ import { AIVideo } from '../src/videos/ai-video.schema.js';
 import { Types } from 'mongoose';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { REPO_ROOT } from './utils/paths.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
@@ -45,7 +46,7 @@ describe('Dashboard in Chromium (e2e)', () => {
   beforeAll(async () => {
     rck = await FakeRck.start();
     customer = await FakeEndpoint.start();
-    t = await createTestApp({ env: videosTestEnv(rck) });
+    t = await createTestApp({ env: videosTestEnv(rck), overrides: [hookable(VideoCallbacksService)] });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = await t.app.getUrl();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -203,9 +204,8 @@ describe('Dashboard in Chromium (e2e)', () => {
     await t.http().post('/api/webhook-endpoints').set('Authorization', `Bearer ${producer.token}`)
       .send({ url: customer.url(`/in/${workspace.id}`), eventTypes: ['video.completed'] }).expect(201);
     // Two successes that hit a broken service (500, failed), one for an unknown video (404), one applied.
-    const callbacks = t.app.get(VideoCallbacksService) as unknown as Record<string, unknown>;
-    const succeeded = callbacks.succeeded;
-    callbacks.succeeded = async () => {
+    const callbacks = hooked(t.app.get(VideoCallbacksService));
+    callbacks.hooks.succeeded = async () => {
       throw new InternalServerErrorException('database unavailable (injected)');
     };
     const firstRaw = JSON.stringify({ videoId: ids[0], youtubeVideoId: 'yt_x0' });
@@ -215,7 +215,7 @@ describe('Dashboard in Chromium (e2e)', () => {
       const second = JSON.stringify({ videoId: ids[1], youtubeVideoId: 'yt_x1' });
       await t.http().post('/internal/videos/success').set(rckHeaders(second)).send(second).expect(500);
     } finally {
-      callbacks.succeeded = succeeded;
+      delete callbacks.hooks.succeeded;
     }
     await callback('success', { videoId: ids[2], youtubeVideoId: 'yt_x2' });
     const admin = await t.given.user({ role: Role.SuperAdmin });

@@ -4,6 +4,7 @@ import { Role } from '../src/auth/role.enum.js';
 import { Clock } from '../src/webhook-endpoints/clock.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
 import { eventually } from './utils/eventually.js';
+import { FakeClock } from './utils/fake-clock.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
@@ -15,10 +16,11 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
   let t: TestApp;
   let fake: FakeEndpoint;
   let smtp: SmtpSink;
+  const clock = new FakeClock();
 
   beforeAll(async () => {
     [fake, smtp] = await Promise.all([FakeEndpoint.start(), SmtpSink.start()]);
-    t = await createTestApp({ env: { SMTP_URL: smtp.url, MAIL_RETRY_BACKOFF_MS: '40', OUTBOUND_TIMEOUT_MS: '3000' } });
+    t = await createTestApp({ env: { SMTP_URL: smtp.url, MAIL_RETRY_BACKOFF_MS: '40', OUTBOUND_TIMEOUT_MS: '3000' }, overrides: [{ provide: Clock, useValue: clock }] });
   });
   afterAll(async () => {
     await t.close();
@@ -27,7 +29,7 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
   beforeEach(() => {
     fake.reset();
     smtp.reset();
-    delete (t.app.get(Clock) as Partial<Clock>).now;
+    clock.reset();
   });
 
   async function givenEndpoint() {
@@ -66,7 +68,7 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
     const messageId = (await t.app.get(OutboundEvents).publish(workspaceId, 'video.completed', { videoId: 'v1' }))!;
     await eventually(async () => expect((await t.connection.collection('webhookMessages').findOne({ messageId }))!.attempts).toBe(1), 20_000);
     expect(smtp.messages).toHaveLength(0);
-    t.app.get(Clock).now = () => new Date(Date.now() + 5 * 24 * 3600_000 + 1000);
+    clock.advance(5 * 24 * 3600_000 + 1000);
     await eventually(async () => {
       const result = await t.connection.collection('agendaJobs').updateOne(
         { name: 'webhook-endpoints.deliver', 'data.messageId': messageId, lockedAt: null, nextRunAt: { $gt: new Date() } },

@@ -3,8 +3,10 @@ import { expect } from 'expect';
 import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
+import { WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
 import { refuseEventWrites } from './utils/webhook-events.js';
 import { eventually } from './utils/eventually.js';
+import { hookable } from './utils/hookable.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 describe('Health probes (e2e)', () => {
@@ -56,7 +58,7 @@ describe('Readiness and the webhook event recorder (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { READY_MAX_RECORDER_BACKLOG: '3', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' } });
+    t = await createTestApp({ env: { READY_MAX_RECORDER_BACKLOG: '3', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }, overrides: [hookable(WebhookEventRepository)] });
   });
   afterAll(() => t.close());
 

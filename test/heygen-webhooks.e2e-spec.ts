@@ -74,11 +74,11 @@ describe('HeyGen webhook (e2e)', () => {
 
   describe('events', () => {
     for (const [name, body] of [
-      ['seed video.completed', (videoId: string) => ({ event_type: 'video.completed', event_data: { video_id: videoId, status: 'completed', video_url: 'https://resource.heygen.example/a.mp4', thumbnail_url: 'https://resource.heygen.example/a.jpg' } })],
+      ['specification video.completed', (videoId: string) => ({ event_type: 'video.completed', event_data: { video_id: videoId, status: 'completed', video_url: 'https://resource.heygen.example/a.mp4', thumbnail_url: 'https://resource.heygen.example/a.jpg' } })],
       ['HeyGen avatar_video.success', (videoId: string) => ({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://resource.heygen.example/a.mp4', callback_id: 'x' } })],
       ['v3 envelope', (videoId: string) => ({ event_id: 'evt_123', event_type: 'avatar_video.success', created_at: '2025-01-17T10:00:00Z', event_data: { video_id: videoId, url: 'https://resource.heygen.example/a.mp4' } })],
     ] as const) {
-      it(`completes the reel on ${name}, logs the seed's line, and e-mails the owner`, async () => {
+      it(`completes the reel on ${name}, logs the contract's line, and e-mails the owner`, async () => {
         const { owner, reel, videoId } = await givenReel(t);
         const response = await send(body(videoId)).expect(200);
         expect(response.body.data).toEqual({ event_type: body(videoId).event_type, outcome: 'accepted', video_id: videoId, reel_id: reel.id, status: 'completed' });
@@ -90,11 +90,11 @@ describe('HeyGen webhook (e2e)', () => {
     }
 
     for (const [name, body, reason] of [
-      ['seed video.failed', (videoId: string) => ({ event_type: 'video.failed', event_data: { video_id: videoId, status: 'failed', error_message: 'Avatar not found' } }), 'Avatar not found'],
+      ['specification video.failed', (videoId: string) => ({ event_type: 'video.failed', event_data: { video_id: videoId, status: 'failed', error_message: 'Avatar not found' } }), 'Avatar not found'],
       ['HeyGen avatar_video.fail', (videoId: string) => ({ event_type: 'avatar_video.fail', event_data: { video_id: videoId, msg: 'Voice not found', callback_id: 'x' } }), 'Voice not found'],
       ['a failure without a message', (videoId: string) => ({ event_type: 'avatar_video.fail', event_data: { video_id: videoId } }), 'HeyGen could not generate the video'],
     ] as const) {
-      it(`fails the reel on ${name}, logging the seed's line`, async () => {
+      it(`fails the reel on ${name}, logging the contract's line`, async () => {
         const { reel, videoId } = await givenReel(t);
         expect((await send(body(videoId)).expect(200)).body.data.outcome).toBe('accepted');
         expect((await reels().findById(reel.id))!).toEqual(expect.objectContaining({ status: 'failed', error: reason, failedAt: expect.any(Date) }));
@@ -346,7 +346,8 @@ describe('HeyGen webhook in development without a secret (e2e)', () => {
     rmSync(outbox, { recursive: true, force: true });
   });
 
-  // The seed's curl examples, byte for byte (curl -d sends the quoted text as it is).
+  // The specification's curl examples (docs/contracts/heygen.md#trying-it-by-hand), byte for byte
+  // (curl -d sends the quoted text as it is).
   const completed = `{
     "event_type": "video.completed",
     "event_data": {
@@ -366,10 +367,12 @@ describe('HeyGen webhook in development without a secret (e2e)', () => {
   }`;
   const curl = (body: string) => t.http().post('/api/webhook/heygen').set('Content-Type', 'application/json').send(body);
 
-  it('accepts the seed\'s curl examples unsigned, with a warning; unknown video first, then a real reel', async () => {
+  it('accepts the specification\'s curl examples unsigned, with a warning; unknown video first, then a real reel', async () => {
     expect((await curl(completed).expect(200)).body.data).toEqual({ event_type: 'video.completed', outcome: 'ignored', video_id: 'test_video_123' });
     expect(logs.messages()).toContain('⚠️ No se encontró reel con video_id: test_video_123');
-    expect(logs.messages()).toContain('[Internal Webhook] heygen signature NOT verified: no secret configured (development only)');
+    expect(logs.lines).toContainEqual(expect.objectContaining({
+      context: 'WebhookSignatureGuard', level: 40, msg: 'heygen signature NOT verified: no secret configured (development only)',
+    }));
 
     const { reel } = await givenReel(t, 'processing', 'test_video_123');
     expect((await curl(completed).expect(200)).body.data).toEqual(expect.objectContaining({ outcome: 'accepted', reel_id: reel.id, status: 'completed' }));
@@ -382,7 +385,7 @@ describe('HeyGen webhook in development without a secret (e2e)', () => {
     await eventually(() => expect(logs.messages().some((line) => /^📧 E-mail "Your reel "Teaser" is ready" to .* written to /.test(line))).toBe(true));
   });
 
-  it('fails a reel on the seed\'s failure example', async () => {
+  it('fails a reel on the specification\'s failure example', async () => {
     await t.connection.collection('reels').deleteMany({});
     const { reel } = await givenReel(t, 'processing', 'test_video_123');
     await curl(failed).expect(200);
@@ -411,4 +414,3 @@ describe('HeyGen OPTIONS while the database is down (e2e)', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
-

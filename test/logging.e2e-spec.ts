@@ -8,13 +8,13 @@ import { createTestApp, TestApp } from './utils/test-app.js';
 /** A handler that logs the way services do, to see the request id reach its line. */
 @Controller('test-only')
 class ChattyController {
-  private readonly logger = new Logger('ChattyController');
+  private readonly logger = new Logger(ChattyController.name);
 
   @Get('chatty')
   @Public()
   async chatty(): Promise<{ ok: true }> {
     await new Promise((resolve) => setTimeout(resolve, 5));
-    this.logger.log('[VideoService] handled after an await');
+    this.logger.log('handled after an await');
     return { ok: true };
   }
 
@@ -110,14 +110,15 @@ describe('Structured logs (e2e)', () => {
       expect(lines).toEqual([expect.objectContaining({ level: status >= 400 ? 40 : 30, res: { statusCode: status } })]);
     }
     // The signature guard's own line is tagged with the request too.
-    expect(logs.lines.find((line) => line.reqId === 'once-unsigned' && line.context === 'Internal Webhook')).toBeDefined();
+    expect(logs.lines.find((line) => line.reqId === 'once-unsigned' && line.context === 'WebhookSignatureGuard'))
+      .toEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/^Refused a rck delivery to \/internal\/videos\/failure: /) }));
   });
 
   it('logs the errorId of a 500 with the request id, and the response as an error', async () => {
     const response = await t.http().get('/test-only/explode').set('X-Request-Id', 'explode-1').expect(500);
     const errorId: string = response.body.errorId;
     expect(logs.lines.find((line) => line.reqId === 'explode-1' && line.errorId === errorId))
-      .toEqual(expect.objectContaining({ level: 50, context: 'ExceptionFilter', msg: `Unhandled error ${errorId}` }));
+      .toEqual(expect.objectContaining({ level: 50, context: 'AllExceptionsFilter', msg: `Unhandled error ${errorId}` }));
     await eventually(() => expect(logs.lines.find((line) => line.reqId === 'explode-1' && line.msg === 'request completed'))
       .toEqual(expect.objectContaining({ level: 50, res: { statusCode: 500 } })));
   });
@@ -127,7 +128,7 @@ describe('Structured logs (e2e)', () => {
       t.http().get('/test-only/chatty').set('X-Request-Id', 'chatty-1').expect(200),
       t.http().get('/test-only/chatty').set('X-Request-Id', 'chatty-2').expect(200),
     ]);
-    const appLines = logs.lines.filter((line) => line.msg === '[VideoService] handled after an await');
+    const appLines = logs.lines.filter((line) => line.msg === 'handled after an await');
     expect(appLines.map((line) => line.reqId).sort()).toEqual(['chatty-1', 'chatty-2']);
     expect(appLines[0].context).toBe('ChattyController');
   });

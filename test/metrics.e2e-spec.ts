@@ -3,8 +3,10 @@ import { expect } from 'expect';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
+import { WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
 import { refuseEventWrites } from './utils/webhook-events.js';
 import { eventually } from './utils/eventually.js';
+import { hookable } from './utils/hookable.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { testMongoUri } from './utils/mongo-uri.js';
 import { rckHeaders } from './utils/rck-signing.js';
@@ -48,7 +50,7 @@ describe('Prometheus metrics (e2e)', () => {
 
   beforeAll(async () => {
     rck = await FakeRck.start();
-    t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }), providers: [FailingJob] });
+    t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }), providers: [FailingJob], overrides: [hookable(WebhookEventRepository)] });
   });
   afterAll(async () => {
     await t.close();

@@ -8,6 +8,7 @@ import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.record
 import { WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { uniqueDatabaseName } from './utils/mongo-uri.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { SseClient } from './utils/sse-client.js';
@@ -32,7 +33,7 @@ describe('Monitoring stream (e2e, two instances)', () => {
     const dbName = uniqueDatabaseName('stream');
     const env = videosTestEnv(rck, { MONITORING_STREAM_POLL_MS: '100', MONITORING_STREAM_HEARTBEAT_MS: '300' });
     a = await createTestApp({ env, dbName });
-    b = await createTestApp({ env, dbName });
+    b = await createTestApp({ env, dbName, overrides: [hookable(WebhookEventRepository)] });
     await a.app.listen({ port: 0, host: '127.0.0.1' });
     await b.app.listen({ port: 0, host: '127.0.0.1' });
     urlA = await a.app.getUrl();
@@ -55,6 +56,16 @@ describe('Monitoring stream (e2e, two instances)', () => {
     const stream = await SseClient.open(`${baseUrl}/api/monitoring/stream${options.query ?? ''}`, headers);
     streams.push(stream);
     return stream;
+  }
+
+  /**
+   * Until the instance's poller has run `count` more polls. The poll under way when this starts
+   * may have read before it, so `count` ≥ 2 means at least one full poll read what is stored now.
+   */
+  async function pollsOf(instance: TestApp, count: number): Promise<void> {
+    const service = instance.app.get(MonitoringStreamService);
+    const start = service.stats.polls;
+    await eventually(() => expect(service.stats.polls - start).toBeGreaterThanOrEqual(count), 5000);
   }
 
   /** Videos of a new workspace, through the real bulk-generate. */
@@ -145,8 +156,8 @@ describe('Monitoring stream (e2e, two instances)', () => {
     const deliveries = await stream.waitFor('delivery', 2);
     expect(deliveries[1].data.id).toBe(late);
     expect(Date.parse(deliveries[1].data.createdAt)).toBeLessThan(Date.parse(deliveries[0].data.createdAt));
-    // Polls go on reading the overlap window: still sent once.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Polls go on reading the overlap window: still sent once, after several more polls.
+    await pollsOf(b, 3);
     expect(stream.of('delivery').map((m) => m.data.id)).toEqual([deliveries[0].data.id, late]);
   });
 
@@ -201,7 +212,9 @@ describe('Monitoring stream (e2e, two instances)', () => {
     expect(delivery.data).toEqual(expect.objectContaining({ videoId: two.ids[0], workspaceId: two.workspace.id }));
     // (Job counts change too, and also send counters.)
     await eventually(() => expect(stream.of('counters').at(-1)!.data.videos).toEqual({ pending: 0, generating: 1, completed: 1, failed: 0 }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The refused delivery's event is buffered: once it is stored, polls that read it send nothing.
+    await a.app.get(WebhookEventRecorder).flush();
+    await pollsOf(b, 3);
     expect(stream.of('delivery').map((m) => m.data.videoId)).toEqual([two.ids[0]]);
   });
 
@@ -215,12 +228,11 @@ describe('Monitoring stream (e2e, two instances)', () => {
     expect(service.clients).toBe(before + 2);
     await eventually(() => expect(one.comments).toContain('heartbeat'), 3000);
     // Each poll reads the event log once, however many clients listen.
-    const repository = b.app.get(WebhookEventRepository);
-    const original = repository.findReceivedSince.bind(repository);
+    const repository = hooked(b.app.get(WebhookEventRepository));
     let reads = 0;
-    repository.findReceivedSince = (...args) => {
+    repository.hooks.findReceivedSince = (next, ...args) => {
       reads++;
-      return original(...args);
+      return next(...args);
     };
     let polls = 0;
     try {
@@ -228,7 +240,7 @@ describe('Monitoring stream (e2e, two instances)', () => {
       await eventually(() => expect(service.stats.polls - start).toBeGreaterThanOrEqual(4), 5000);
       polls = service.stats.polls - start;
     } finally {
-      repository.findReceivedSince = original;
+      delete repository.hooks.findReceivedSince;
     }
     // A poll counted may not have read yet, and one under way at the start may read after it.
     expect(reads).toBeLessThanOrEqual(polls + 1);
@@ -254,7 +266,7 @@ describe('Monitoring stream (e2e, two instances)', () => {
     // Its own instance with a long poll interval, so nothing else is watching and the event below
     // is stored before the first poll.
     const rckC = await FakeRck.start();
-    const c = await createTestApp({ env: videosTestEnv(rckC, { MONITORING_STREAM_POLL_MS: '700' }) });
+    const c = await createTestApp({ env: videosTestEnv(rckC, { MONITORING_STREAM_POLL_MS: '700' }), overrides: [hookable(WebhookEventRepository)] });
     try {
       const service = c.app.get(MonitoringStreamService);
       const sink = () => {
@@ -266,17 +278,16 @@ describe('Monitoring stream (e2e, two instances)', () => {
       await eventually(() => expect(first.chunks.join('')).toContain('event: ready'));
       // The first leaves while the second's set-up reads the event log, as the browser's aborted
       // request does (the read is watched for that moment, and goes on unchanged).
-      const repository = c.app.get(WebhookEventRepository);
-      const read = repository.findReceivedSince.bind(repository);
-      repository.findReceivedSince = (...args) => {
-        repository.findReceivedSince = read;
+      const repository = hooked(c.app.get(WebhookEventRepository));
+      repository.hooks.findReceivedSince = (next, ...args) => {
+        delete repository.hooks.findReceivedSince;
         leaveFirst();
-        return read(...args);
+        return next(...args);
       };
       const second = sink();
       service.subscribe(second, {});
       await eventually(() => expect(second.chunks.join('')).toContain('event: ready'));
-      expect(repository.findReceivedSince).toBe(read);
+      expect(repository.hooks.findReceivedSince).toBeUndefined();
       expect(service.clients).toBe(1);
       const id = new Types.ObjectId().toHexString();
       await repository.insertBatch([{

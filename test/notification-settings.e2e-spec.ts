@@ -1,7 +1,7 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Role } from '../src/auth/role.enum.js';
-import { HostResolver, ResolvedAddress } from '../src/webhook-endpoints/outbound-url.js';
+import { FakeDns } from './utils/fake-dns.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -19,7 +19,7 @@ class LogCapture {
 describe('Notification settings (e2e)', () => {
   let t: TestApp;
   const logs = new LogCapture();
-  const dns = new Map<string, ResolvedAddress[]>([
+  const dns = new FakeDns([
     ['hooks.slack.com', [{ address: '52.1.2.3', family: 4 }]],
     ['discord.com', [{ address: '162.159.128.233', family: 4 }]],
     ['rebound.example.com', [{ address: '10.0.0.7', family: 4 }]],
@@ -28,12 +28,7 @@ describe('Notification settings (e2e)', () => {
 
   beforeAll(async () => {
     // As production: local addresses refused (names resolved by the test's own DNS).
-    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false', LOG_LEVEL: 'info' }, logDestination: logs });
-    t.app.get(HostResolver).resolve = async (hostname: string) => {
-      const answer = dns.get(hostname);
-      if (!answer) throw new Error(`ENOTFOUND ${hostname}`);
-      return answer;
-    };
+    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false', LOG_LEVEL: 'info' }, logDestination: logs, overrides: [dns.provider()] });
   });
   afterAll(() => t.close());
 

@@ -4,9 +4,9 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Role } from '../src/auth/role.enum.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
-import { HostResolver, ResolvedAddress } from '../src/webhook-endpoints/outbound-url.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
+import { FakeDns } from './utils/fake-dns.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 const METRIC = 'videogen_outbound_attempts_total';
@@ -104,15 +104,10 @@ describe('videogen_outbound_attempts_total: every attempt by its outcome (e2e)',
 
 describe('videogen_outbound_attempts_total where local addresses are refused (e2e)', () => {
   let t: TestApp;
-  const dns = new Map<string, ResolvedAddress[]>();
+  const dns = new FakeDns();
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false' } });
-    t.app.get(HostResolver).resolve = async (hostname: string) => {
-      const answer = dns.get(hostname);
-      if (!answer) throw new Error(`ENOTFOUND ${hostname}`);
-      return answer;
-    };
+    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false' }, overrides: [dns.provider()] });
   });
   afterAll(() => t.close());
 

@@ -41,7 +41,7 @@ describe('RCK callbacks (e2e)', () => {
   }
 
   describe('success', () => {
-    it('completes the AIVideo and the product entry of this very video, with the seed\'s answer', async () => {
+    it('completes the AIVideo and the product entry of this very video, with the contract\'s answer', async () => {
       const { workspace, products, ids } = await givenVideos(1);
       // A second video of the same product: its entry must stay as it is.
       const { token } = await t.given.loggedIn({ workspaceId: workspace.id });
@@ -110,7 +110,7 @@ describe('RCK callbacks (e2e)', () => {
   });
 
   describe('failure', () => {
-    it('fails the AIVideo and its product entry with the message, answering the seed\'s body', async () => {
+    it('fails the AIVideo and its product entry with the message, answering the contract\'s body', async () => {
       const { workspace, products, ids } = await givenVideos(1);
       const response = await callback('failure', { videoId: ids[0], error: 'Failed to process video: insufficient image quality' }).expect(200);
       expect(response.body).toEqual({
@@ -149,11 +149,12 @@ describe('RCK callbacks (e2e)', () => {
   });
 
   describe('bad input changes nothing', () => {
-    it('checks in the seed\'s order: videoId is required, Invalid videoId format, Video not found', async () => {
+    it('checks in the contract\'s order (docs/contracts/rck.md#errors): videoId is required, Invalid videoId format, Video not found', async () => {
       for (const kind of ['success', 'failure'] as const) {
         expect((await callback(kind, { youtubeVideoId: 'x' }).expect(400)).body.message).toBe('videoId is required');
         expect((await callback(kind, {}).expect(400)).body.message).toBe('videoId is required');
-        // The seed's own curl example carries a 20-hex-digit id.
+        // The specification's own curl example carries a 20-hex-digit id
+        // (docs/contracts/rck.md#trying-it-by-hand).
         expect((await callback(kind, { videoId: '65abc123def456789012' }).expect(400)).body)
           .toEqual({ success: false, message: 'Invalid videoId format' });
         expect((await callback(kind, { videoId: 12345 }).expect(400)).body.message).toBe('Invalid videoId format');
@@ -359,13 +360,13 @@ describe('RCK callbacks in development without a secret (e2e)', () => {
   });
   afterAll(() => t.close());
 
-  it('accepts the seed\'s curl examples unsigned, byte for byte', async () => {
+  it('accepts the specification\'s curl examples unsigned, byte for byte', async () => {
     const success = `{
     "videoId": "65abc123def456789012",
     "youtubeVideoId": "dQw4w9WgXcQ",
     "video_url": "https://example.com/video.mp4"
   }`;
-    // The seed's example id has 20 hex digits: the seed's own "Invalid videoId format".
+    // The example's id has 20 hex digits: "Invalid videoId format" (docs/contracts/rck.md#trying-it-by-hand).
     const response = await t.http().post('/internal/videos/success').set('Content-Type', 'application/json').send(success).expect(400);
     expect(response.body).toEqual({ success: false, message: 'Invalid videoId format' });
     const fixed = success.replace('65abc123def456789012', '65abc123def456789012abcd');

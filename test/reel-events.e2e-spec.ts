@@ -3,14 +3,16 @@ import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
 import { Types } from 'mongoose';
 import { JobRunner } from '../src/jobs/job-runner.js';
+import { ReelRepository } from '../src/reels/reel.repository.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { bearer, reelsHarness } from './utils/reels-harness.js';
 
 const headersOf = (headers: Record<string, unknown>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
 
 describe('Reel events to customer webhook endpoints, Slack and Discord (e2e)', () => {
-  const h = reelsHarness();
+  const h = reelsHarness({ overrides: [hookable(ReelRepository)] });
   let customer: FakeEndpoint;
   let slack: FakeEndpoint;
   let discord: FakeEndpoint;
@@ -51,15 +53,14 @@ describe('Reel events to customer webhook endpoints, Slack and Discord (e2e)', (
     const given = await givenSubscribedReel(['reel.failed']);
     await h.t.http().patch(`/api/workspaces/${given.workspace.id}/notification-settings`).set(bearer(given.producer.token))
       .send({ slackWebhookUrl: slack.url('/services/x') }).expect(200);
-    const reels = h.reels();
-    const markNotified = reels.markNotified;
-    reels.markNotified = async () => {
+    const reels = hooked(h.reels());
+    reels.hooks.markNotified = async () => {
       throw new Error('killed (injected)');
     };
     try {
       await h.webhook({ event_type: 'avatar_video.fail', event_data: { video_id: given.videoId, msg: 'Voice not found' } }).expect(200);
     } finally {
-      reels.markNotified = markNotified;
+      delete reels.hooks.markNotified;
     }
     expect((await reels.findById(given.reelId))!.notifyPending).toBe(true);
     // Everything went out before the step died.

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Types } from 'mongoose';
+import { ReelGenerationService } from '../src/reels/reel-generation.service.js';
 import { eventually } from './utils/eventually.js';
 import { bearer, reelsHarness } from './utils/reels-harness.js';
 
@@ -131,7 +132,9 @@ describe('HeyGen reels: download and reconciliation (e2e)', () => {
       h.heygen.finish(videoId, { status: 'completed' });
       // Not yet HEYGEN_RECONCILE_AFTER_MINUTES old: left alone.
       h.clock.advance(29 * 60_000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // A reconciliation pass that starts now does not ask HeyGen about it.
+      await h.t.app.get(ReelGenerationService).reconcile();
+      expect(h.heygen.requests.filter((r) => r.path === '/v1/video_status.get' && r.query.get('video_id') === videoId)).toEqual([]);
       expect((await h.reels().findById(reelId))!.status).toBe('processing');
 
       h.clock.advance(2 * 60_000);

@@ -8,7 +8,7 @@ import { JobRunner } from '../src/jobs/job-runner.js';
 
 describe('HeyGen reels (e2e)', () => {
   const h = reelsHarness();
-  describe('the seed\'s flow', () => {
+  describe('the reel flow (docs/contracts/heygen.md#the-flow)', () => {
     it('request → approve → HeyGen generates → webhook completes → e-mail → download', async () => {
       const { owner, producer, reelId, created } = await h.givenRequestedReel({ aspect_ratio: '16:9' });
       expect(created).toEqual({

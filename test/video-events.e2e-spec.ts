@@ -10,6 +10,7 @@ import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
@@ -24,7 +25,7 @@ describe('Video events to customer webhook endpoints (e2e)', () => {
   beforeAll(async () => {
     rck = await FakeRck.start();
     customer = await FakeEndpoint.start();
-    t = await createTestApp({ env: videosTestEnv(rck) });
+    t = await createTestApp({ env: videosTestEnv(rck), overrides: [hookable(OutboundEvents), hookable(AIVideoRepository)] });
   });
   afterAll(async () => {
     await t.close();
@@ -75,16 +76,15 @@ describe('Video events to customer webhook endpoints (e2e)', () => {
 
   it('never fails the callback when publishing fails, and the maintenance job sends the message later, once', async () => {
     const { secret, products, ids } = await givenVideos(1);
-    const outbound = t.app.get(OutboundEvents);
-    const publish = outbound.publish;
-    outbound.publish = async () => {
+    const outbound = hooked(t.app.get(OutboundEvents));
+    outbound.hooks.publish = async () => {
       throw new Error('database unavailable');
     };
     try {
       const response = await callback('success', { videoId: ids[0], productId: products[0].id, videoUrl: 'https://cdn.example.com/b.mp4' }).expect(200);
       expect(response.body.success).toBe(true);
     } finally {
-      outbound.publish = publish;
+      delete outbound.hooks.publish;
     }
     const video = (await t.app.get(AIVideoRepository).findById(ids[0]))!;
     expect(video.status).toBe('completed');
@@ -103,16 +103,15 @@ describe('Video events to customer webhook endpoints (e2e)', () => {
     const { products, ids } = await givenVideos(1);
     const workspaceId = (await t.app.get(AIVideoRepository).findById(ids[0]))!.workspaceId;
     await t.app.get(NotificationSettingsRepository).update(workspaceId, { slackWebhookUrl: customer.url('/slack') });
-    const repository = t.app.get(AIVideoRepository);
-    const settle = repository.settleOwed;
+    const repository = hooked(t.app.get(AIVideoRepository));
     // The step dies after the message and the chat notice were queued, before it records them paid.
-    repository.settleOwed = async () => {
+    repository.hooks.settleOwed = async () => {
       throw new Error('killed (injected)');
     };
     try {
       await callback('failure', { videoId: ids[0], productId: products[0].id, error: 'Render crashed' }).expect(200);
     } finally {
-      repository.settleOwed = settle;
+      delete repository.hooks.settleOwed;
     }
     expect((await repository.findById(ids[0]))!.metadata.owed).toHaveLength(1);
     // The notice and the message went out before the step died.

@@ -42,7 +42,7 @@ describe('Bulk video generation through RCK (e2e)', () => {
   const video = (id: string) => t.app.get(AIVideoRepository).findById(id);
   const product = (workspaceId: string, id: string) => t.app.get(ProductRepository).findInWorkspace(workspaceId, id);
 
-  it('creates one AIVideo per product before calling RCK, sends the seed items, and stores the job ids', async () => {
+  it('creates one AIVideo per product before calling RCK, sends the contract\'s items, and stores the job ids', async () => {
     const { workspace, user, auth, products } = await givenCatalogue(2);
     const response = await t.http().post('/api/videos/bulk-generate').set(auth).set('Host', 'evil.example.net')
       .send({ productIds: products.map((p) => p.id), templateId: 'template_001', templateName: 'Product Showcase', aspect_ratio: '16:9' })
@@ -279,7 +279,7 @@ describe('Bulk video generation through RCK (e2e)', () => {
   });
 
   describe('reading videos', () => {
-    it('answers the seed\'s AIVideo shape; another workspace\'s video is 404, a malformed id 400', async () => {
+    it('answers the AIVideo shape; another workspace\'s video is 404, a malformed id 400', async () => {
       const { auth, products, user, workspace } = await givenCatalogue(1);
       const created = await t.http().post('/api/videos/bulk-generate').set(auth)
         .send({ productIds: [products[0].id], templateId: 'template_001', templateName: 'Product Showcase' }).expect(201);

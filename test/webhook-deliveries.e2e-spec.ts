@@ -5,9 +5,11 @@ import { Role } from '../src/auth/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { Clock } from '../src/webhook-endpoints/clock.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
-import { HostResolver, ResolvedAddress } from '../src/webhook-endpoints/outbound-url.js';
+import type { ResolvedAddress } from '../src/webhook-endpoints/outbound-url.js';
 import { RETRY_SCHEDULE_MS } from '../src/webhook-endpoints/webhook-delivery.service.js';
 import { eventually } from './utils/eventually.js';
+import { FakeClock } from './utils/fake-clock.js';
+import { FakeDns } from './utils/fake-dns.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
@@ -18,19 +20,18 @@ const headersOf = (headers: Record<string, unknown>) => Object.fromEntries(Objec
 describe('Webhook deliveries to customer endpoints (e2e)', () => {
   let t: TestApp;
   let fake: FakeEndpoint;
+  const clock = new FakeClock();
 
   beforeAll(async () => {
     fake = await FakeEndpoint.start();
-    t = await createTestApp({ env: { OUTBOUND_TIMEOUT_MS: '300' } });
+    t = await createTestApp({ env: { OUTBOUND_TIMEOUT_MS: '300' }, overrides: [{ provide: Clock, useValue: clock }] });
   });
   afterAll(async () => {
     await t.close();
     await fake.stop();
   });
   beforeEach(() => fake.reset());
-  afterEach(() => {
-    delete (t.app.get(Clock) as Partial<Clock>).now;
-  });
+  afterEach(() => clock.reset());
 
   async function givenEndpoint(body: object = {}) {
     const workspace = await t.given.workspace();
@@ -106,7 +107,7 @@ describe('Webhook deliveries to customer endpoints (e2e)', () => {
     // A day later the old secret no longer signs (the signature is then 24 h old for the
     // package's tolerance too, so it is checked with our own verifier's rule: one signature).
     const later = Date.now() + 24 * 3600_000 + 1000;
-    t.app.get(Clock).now = () => new Date(later);
+    clock.freeze(later);
     const second = await publish(workspaceId);
     await eventually(() => expect(deliveriesOf(second)).toHaveLength(1));
     const after = deliveriesOf(second)[0];
@@ -207,7 +208,7 @@ describe('Webhook deliveries to customer endpoints (e2e)', () => {
     const messageId = (await publish(workspaceId))!;
     await eventually(async () => expect((await message(messageId))!.attempts).toBe(1));
     // Still failing five days later: the next failure disables it.
-    t.app.get(Clock).now = () => new Date(Date.now() + 5 * 24 * 3600_000 + 1000);
+    clock.advance(5 * 24 * 3600_000 + 1000);
     await runNextAttemptNow(messageId);
     await eventually(async () => {
       const read = await t.http().get(`${BASE}/${endpoint.id}`).set(producer).expect(200);
@@ -290,12 +291,13 @@ describe('Webhook deliveries where local addresses are refused (e2e)', () => {
   let t: TestApp;
   let fake: FakeEndpoint;
   let answers: ResolvedAddress[][] = [];
+  const dns = new FakeDns();
 
   beforeAll(async () => {
     fake = await FakeEndpoint.start();
-    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false', OUTBOUND_TIMEOUT_MS: '300' } });
     // hooks.customer.test answers what the test says, one answer per lookup, the last one after.
-    t.app.get(HostResolver).resolve = async () => (answers.length > 1 ? answers.shift()! : answers[0]);
+    dns.answer = () => (answers.length > 1 ? answers.shift()! : answers[0]);
+    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false', OUTBOUND_TIMEOUT_MS: '300' }, overrides: [dns.provider()] });
   });
   afterAll(async () => {
     await t.close();

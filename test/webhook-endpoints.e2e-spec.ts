@@ -1,7 +1,7 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Role } from '../src/auth/role.enum.js';
-import { HostResolver, ResolvedAddress } from '../src/webhook-endpoints/outbound-url.js';
+import { FakeDns } from './utils/fake-dns.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** Collects the JSON log lines the app writes. */
@@ -152,15 +152,10 @@ describe('Webhook endpoints: registration and access (e2e)', () => {
 
 describe('Webhook endpoints: address checks where local URLs are refused (e2e)', () => {
   let t: TestApp;
-  const dns = new Map<string, ResolvedAddress[]>();
+  const dns = new FakeDns();
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false' } });
-    t.app.get(HostResolver).resolve = async (hostname: string) => {
-      const answer = dns.get(hostname);
-      if (!answer) throw new Error(`ENOTFOUND ${hostname}`);
-      return answer;
-    };
+    t = await createTestApp({ env: { OUTBOUND_ALLOW_PRIVATE_URLS: 'false' }, overrides: [dns.provider()] });
     dns.set('hooks.customer.test', [{ address: '93.184.216.34', family: 4 }]);
     dns.set('internal.customer.test', [{ address: '93.184.216.34', family: 4 }, { address: '10.1.2.3', family: 4 }]);
     dns.set('metadata.customer.test', [{ address: 'fe80::1', family: 6 }]);

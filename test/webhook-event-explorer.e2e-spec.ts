@@ -30,7 +30,7 @@ class LongAnswerWebhookController {
 }
 
 /**
- * What the dashboard's event explorer asks of the event log beyond the seed's list: the HTTP code
+ * What the dashboard's event explorer asks of the event log beyond the list (docs/contracts/webhook-events.md#listing-events): the HTTP code
  * and reel filters. Every test uses videos and reels of its own, so the answers are exact.
  */
 describe('Webhook event explorer API (e2e)', () => {

@@ -8,6 +8,7 @@ import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
@@ -21,7 +22,10 @@ describe('Replaying webhook events (e2e)', () => {
 
   beforeAll(async () => {
     rck = await FakeRck.start();
-    t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20', WEBHOOK_REPLAY_MAX_EVENTS: '3' }) });
+    t = await createTestApp({
+      env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20', WEBHOOK_REPLAY_MAX_EVENTS: '3' }),
+      overrides: [hookable(VideoCallbacksService)],
+    });
     admin = { Authorization: `Bearer ${(await t.given.loggedIn({ role: Role.SuperAdmin })).token}` };
   });
   afterAll(async () => {
@@ -42,15 +46,14 @@ describe('Replaying webhook events (e2e)', () => {
 
   /** Deliveries that hit a broken service (500, `failed`), as after an outage. */
   async function withBrokenCallbacks<T>(work: () => Promise<T>, kind: 'succeeded' | 'failed' = 'succeeded'): Promise<T> {
-    const callbacks = t.app.get(VideoCallbacksService) as unknown as Record<string, unknown>;
-    const original = callbacks[kind];
-    callbacks[kind] = async () => {
+    const callbacks = hooked(t.app.get(VideoCallbacksService));
+    callbacks.hooks[kind] = async () => {
       throw new InternalServerErrorException('database unavailable (injected)');
     };
     try {
       return await work();
     } finally {
-      callbacks[kind] = original;
+      delete callbacks.hooks[kind];
     }
   }
 

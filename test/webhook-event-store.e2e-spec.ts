@@ -6,6 +6,7 @@ import { STORE_UNAVAILABLE } from '../src/webhook-events/webhook-recording.inter
 import { WebhookEventRecord, WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { testMongoUri, uniqueDatabaseName, withDatabase } from './utils/mongo-uri.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
@@ -41,14 +42,12 @@ describe('Webhook event store failures (e2e)', () => {
   const givenVideos = async (t: TestApp, count: number) => (await t.given.videos(count, { monthlyVideoLimit: 1000 })).ids;
 
   it(`stores the event of each of a burst of ${BURST} deliveries before answering it 2xx, sharing the writes`, async () => {
-    const t = await createTestApp({ env: videosTestEnv(rck) });
+    const t = await createTestApp({ env: videosTestEnv(rck), overrides: [hookable(WebhookEventRepository)] });
     try {
       const ids = await givenVideos(t, 20);
       const recorder = t.app.get(WebhookEventRecorder);
-      const repository = t.app.get(WebhookEventRepository);
-      const insertEach = repository.insertEach.bind(repository);
       let writes = 0;
-      repository.insertEach = (events) => (writes++, insertEach(events));
+      hooked(t.app.get(WebhookEventRepository)).hooks.insertEach = (next, events) => (writes++, next(events));
       const missing: string[] = [];
       const statuses = await inParallel(BURST, 50, async (index) => {
         const raw = JSON.stringify({ videoId: ids[index % ids.length], youtubeVideoId: `yt${index % ids.length}` });
@@ -72,7 +71,7 @@ describe('Webhook event store failures (e2e)', () => {
   });
 
   it('answers 503 while the store refuses, never a 2xx without its event; the retries after it recovers are answered as the first delivery was', async () => {
-    const t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }) });
+    const t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }), overrides: [hookable(WebhookEventRepository)] });
     try {
       const ids = await givenVideos(t, 10);
       let refusing = true;
@@ -129,7 +128,7 @@ describe('Webhook event store failures (e2e)', () => {
   });
 
   it('logs in full the oldest events beyond WEBHOOK_EVENT_MAX_BUFFERED while the store refuses writes', async () => {
-    const t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_MAX_BUFFERED: '100', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '10' }) });
+    const t = await createTestApp({ env: videosTestEnv(rck, { WEBHOOK_EVENT_MAX_BUFFERED: '100', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '10' }), overrides: [hookable(WebhookEventRepository)] });
     try {
       const recorder = t.app.get(WebhookEventRecorder);
       refuseEventWrites(t);

@@ -110,7 +110,7 @@ describe('Webhook events by workspace (e2e)', () => {
     expect(unknownVideo).toEqual(expect.objectContaining({ status: 'rejected', httpStatus: 404 }));
     expect(unknownVideo.workspaceId).toBeUndefined();
 
-    // The HTTP answer keeps the seed's shape: no workspace in it.
+    // The HTTP answer keeps the contract's shape (docs/contracts/rck.md#answers): no workspace in it.
     const answer = await t.http().post('/internal/videos/success').set(rckHeaders(raw)).send(raw).expect(200);
     expect(Object.keys(answer.body.data).sort()).toEqual(['productId', 'videoId', 'youtubeVideoId']);
   });

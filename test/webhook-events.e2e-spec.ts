@@ -8,6 +8,7 @@ import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js'
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
+import { hookable, hooked } from './utils/hookable.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
@@ -24,6 +25,7 @@ describe('Webhook event log (e2e)', () => {
     t = await createTestApp({
       env: videosTestEnv(rck, { WEBHOOK_BODY_LIMIT_BYTES: '1024', WEBHOOK_EVENT_FLUSH_INTERVAL_MS: '20' }),
       controllers: [TestProviderWebhookController],
+      overrides: [hookable(VideoCallbacksService)],
     });
     admin = { Authorization: `Bearer ${(await t.given.loggedIn({ role: Role.SuperAdmin })).token}` };
   });
@@ -50,7 +52,7 @@ describe('Webhook event log (e2e)', () => {
   }
 
   describe('recording: every kind of delivery leaves exactly one event', () => {
-    it('accepted: the seed\'s fields and what debugging needs, never the signature', async () => {
+    it('accepted: the record\'s fields and what debugging needs, never the signature', async () => {
       const { ids } = await givenVideos(1);
       const body = { videoId: ids[0], youtubeVideoId: 'dQw4w9WgXcQ', video_url: 'https://cdn.example.com/video.mp4' };
       const raw = JSON.stringify(body);
@@ -76,12 +78,11 @@ describe('Webhook event log (e2e)', () => {
       expect(first.response.status).toBe(200);
       await eventsOfRequest(t, first.requestId);
 
-      const callbacks = t.app.get(VideoCallbacksService);
-      const original = callbacks.succeeded.bind(callbacks);
+      const callbacks = hooked(t.app.get(VideoCallbacksService));
       let calls = 0;
-      callbacks.succeeded = async (...args) => {
+      callbacks.hooks.succeeded = (next, ...args) => {
         calls++;
-        return original(...args);
+        return next(...args);
       };
       try {
         // RCK's retry: same webhook-id, signed again with a new timestamp.
@@ -92,7 +93,7 @@ describe('Webhook event log (e2e)', () => {
         const event = await onlyEvent(retry.requestId);
         expect(event).toEqual(expect.objectContaining({ status: 'duplicate', httpStatus: 200, deliveryId: headers['webhook-id'], videoId: ids[0], signatureValid: true }));
       } finally {
-        callbacks.succeeded = original;
+        delete callbacks.hooks.succeeded;
       }
     });
 
@@ -229,7 +230,7 @@ describe('Webhook event log (e2e)', () => {
   });
 
   describe('GET /api/webhook-events', () => {
-    it('answers the seed\'s shape, newest first, and one event by id', async () => {
+    it('answers the contract\'s shape, newest first, and one event by id', async () => {
       const { ids } = await givenVideos(1);
       const { requestId } = await deliver('success', { videoId: ids[0], youtubeVideoId: 'abc' });
       await eventsOfRequest(t, requestId);
@@ -270,7 +271,7 @@ describe('Webhook event log (e2e)', () => {
       await page({ limit: 100 }).expect(200);
     });
 
-    it('filters by endpoint (full and the seed\'s short form), videoId, source, status, eventType, from / to', async () => {
+    it('filters by endpoint (full and the short form), videoId, source, status, eventType, from / to', async () => {
       const { ids } = await givenVideos(2);
       const start = new Date();
       await deliver('success', { videoId: ids[0] });

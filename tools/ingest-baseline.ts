@@ -33,7 +33,7 @@ import Fastify, { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Document, MongoClient, ObjectId, UpdateFilter } from 'mongodb';
-import { standardWebhookKey } from '../src/config/environment.js';
+import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
 import { StandardWebhooksVerifier } from '../src/webhook-contract/signature-verifiers.js';
 
 const DELIVER_JOB = 'webhook-endpoints.deliver';

@@ -38,7 +38,8 @@ import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Db, MongoClient, ObjectId } from 'mongodb';
-import { EnvironmentVariables, standardWebhookKey } from '../src/config/environment.js';
+import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
+import { EnvironmentVariables } from '../src/config/environment.js';
 import { signStandardWebhook } from '../src/webhook-contract/signature-verifiers.js';
 
 // The figure is at 50; fewer shows the service when deliveries rarely arrive together.

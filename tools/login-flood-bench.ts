@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient, ObjectId } from 'mongodb';
-import { standardWebhookKey } from '../src/config/environment.js';
+import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
 import { signStandardWebhook } from '../src/webhook-contract/signature-verifiers.js';
 
 const CONNECTIONS = 10;

@@ -185,7 +185,7 @@ export const videosList = <ThrowOnError extends boolean = false>(options?: Optio
 });
 
 /**
- * One video (the seed's AIVideo shape); another workspace's video is a 404.
+ * One video (the AIVideo shape RCK's callbacks fill in); another workspace's video is a 404.
  */
 export const videosFindOne = <ThrowOnError extends boolean = false>(options: Options<VideosFindOneData, ThrowOnError>): RequestResult<VideosFindOneResponses, VideosFindOneErrors, ThrowOnError> => (options.client ?? client).get<VideosFindOneResponses, VideosFindOneErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -319,7 +319,7 @@ export const heygenWebhooksReceive = <ThrowOnError extends boolean = false>(opti
 });
 
 /**
- * Every recorded delivery, newest first, with the seed's `page` / `limit` / `endpoint` and more filters.
+ * Every recorded delivery, newest first, with `page` / `limit` / `endpoint` and more filters.
  */
 export const webhookEventsList = <ThrowOnError extends boolean = false>(options?: Options<WebhookEventsListData, ThrowOnError>): RequestResult<WebhookEventsListResponses, WebhookEventsListErrors, ThrowOnError> => (options?.client ?? client).get<WebhookEventsListResponses, WebhookEventsListErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -351,7 +351,7 @@ export const webhookEventsReplayable = <ThrowOnError extends boolean = false>(op
 });
 
 /**
- * One event (the seed's body); `Webhook event not found` otherwise.
+ * One event; `Webhook event not found` otherwise.
  */
 export const webhookEventsFindOne = <ThrowOnError extends boolean = false>(options: Options<WebhookEventsFindOneData, ThrowOnError>): RequestResult<WebhookEventsFindOneResponses, WebhookEventsFindOneErrors, ThrowOnError> => (options.client ?? client).get<WebhookEventsFindOneResponses, WebhookEventsFindOneErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

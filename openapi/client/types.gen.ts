@@ -435,7 +435,7 @@ export type HeygenWebhookResultDto = {
 export type HeygenWebhookDto = {
     event_type: string;
     /**
-     * `video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url` (the seed), absolute http(s) URLs (a success with any other is a 400 and is not applied); on failure `msg` (HeyGen) or `error_message` (the seed)
+     * `video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url`, absolute http(s) URLs (a success with any other is a 400 and is not applied); on failure `msg` (HeyGen) or `error_message`
      */
     event_data?: {
         [key: string]: unknown;
@@ -663,7 +663,7 @@ export type BulkReplayResultDto = {
 
 export type ReplayWebhookEventsDto = {
     /**
-     * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
+     * The full path (`/internal/videos/success`) or its short form (`/videos/success`).
      */
     endpoint?: string;
     /**
@@ -2738,7 +2738,7 @@ export type WebhookEventsListData = {
          */
         limit?: number;
         /**
-         * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
+         * The full path (`/internal/videos/success`) or its short form (`/videos/success`).
          */
         endpoint?: string;
         /**
@@ -2864,7 +2864,7 @@ export type WebhookEventsReplayableData = {
     path?: never;
     query?: {
         /**
-         * The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`).
+         * The full path (`/internal/videos/success`) or its short form (`/videos/success`).
          */
         endpoint?: string;
         /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConnection, InjectModel } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { Model, Types } from 'mongoose';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { AIVideoSchema } from '../videos/ai-video.schema.js';
 import { ReelSchema } from '../reels/reel.schema.js';
 import { WebhookEndpointSchema } from '../webhook-endpoints/webhook-endpoint.schema.js';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { ChatEvent, discordMessage, slackMessage } from '../notifications/chat-messages.js';
@@ -75,7 +76,7 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
       try {
         results.push(await this.evaluateRule(rule, now));
       } catch (error) {
-        this.logger.error(`Alert rule "${rule.name}" (${rule.id}) not evaluated: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`Alert rule "${rule.name}" (${rule.id}) not evaluated: ${errorMessage(error)}`);
       }
     }
     return results;

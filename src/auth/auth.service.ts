@@ -1,5 +1,6 @@
 import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toUserResponse } from '../users/user.dto.js';
@@ -62,7 +63,7 @@ export class AuthService {
     try {
       await this.users.replacePasswordHash(userId, oldHash, await this.hasher.hash(password));
     } catch (error) {
-      this.logger.warn(`User ${userId}: the password hash was not upgraded (${error instanceof Error ? error.message : String(error)}); tried again at the next sign-in`);
+      this.logger.warn(`User ${userId}: the password hash was not upgraded (${errorMessage(error)}); tried again at the next sign-in`);
     }
   }
 }

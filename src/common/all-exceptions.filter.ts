@@ -17,7 +17,7 @@ import { MAX_FIELD_ERRORS } from './validation.pipe.js';
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ExceptionFilter');
+  private readonly logger = new Logger(AllExceptionsFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -53,7 +53,7 @@ const FASTIFY_MESSAGES: Partial<Record<keyof typeof errorCodes, string>> = {
   FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long',
 };
 
-export function toErrorResponse(exception: unknown, logger = new Logger('ExceptionFilter')): { status: number; body: ErrorEnvelope } {
+export function toErrorResponse(exception: unknown, logger = new Logger(AllExceptionsFilter.name)): { status: number; body: ErrorEnvelope } {
   const fastifyError = fastifyErrorOf(exception);
   if (fastifyError && fastifyError.statusCode! < 500) {
     return { status: fastifyError.statusCode!, body: { success: false, message: fastifyMessage(fastifyError) } };

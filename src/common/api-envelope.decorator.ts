@@ -24,7 +24,10 @@ interface EnvelopeOptions {
   status?: HttpStatus;
   description?: string;
   isArray?: boolean;
-  /** Documents the optional human-readable `message` the seeds send beside `data`. */
+  /**
+   * Documents the optional human-readable `message` sent beside `data`
+   * (docs/contracts/rck.md#answers).
+   */
   withMessage?: boolean;
 }
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toErrorResponse } from './all-exceptions.filter.js';
+import { AllExceptionsFilter, toErrorResponse } from './all-exceptions.filter.js';
 import { logRequestCompleted } from './logging.js';
 
 /**
@@ -44,7 +44,7 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
  * id and the `request completed` line are done here.
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body } = toErrorResponse(error, new Logger('ExceptionFilter'));
+  const { status, body } = toErrorResponse(error, new Logger(AllExceptionsFilter.name));
   void reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-request-id', request.id).send(body);
   logRequestCompleted(request, reply);
 }

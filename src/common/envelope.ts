@@ -1,4 +1,4 @@
-/** The seeds' response envelope: every JSON answer is `{ success, data }` or `{ success, message }`. */
+/** The response envelope (README, API conventions): `{ success, data }` or `{ success, message }`. */
 export interface SuccessEnvelope<T> {
   success: true;
   message?: string;

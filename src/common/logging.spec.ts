@@ -39,12 +39,12 @@ describe('logging', () => {
     const out = capture();
     const logger = new PinoLoggerService(createRootLogger(config, out));
     logger.log('started', 'Bootstrap');
-    logger.warn({ videoId: 'v1' }, '[Internal Webhook] late delivery', 'WebhooksService');
-    logger.error('failed', 'stack trace here', 'VideoService');
+    logger.warn({ videoId: 'v1' }, 'late delivery', 'RckWebhooksController');
+    logger.error('failed', 'stack trace here', 'VideoDispatchService');
     expect(out.lines.map(({ level, msg, context }) => ({ level, msg, context }))).toEqual([
       { level: 30, msg: 'started', context: 'Bootstrap' },
-      { level: 40, msg: '[Internal Webhook] late delivery', context: 'WebhooksService' },
-      { level: 50, msg: 'failed', context: 'VideoService' },
+      { level: 40, msg: 'late delivery', context: 'RckWebhooksController' },
+      { level: 50, msg: 'failed', context: 'VideoDispatchService' },
     ]);
     expect(out.lines[1].videoId).toBe('v1');
     expect(out.lines[2].stack).toBe('stack trace here');

@@ -17,8 +17,9 @@ const TYPE_CONSTRAINTS = ['isString', 'isInt', 'isNumber', 'isBoolean', 'isArray
 
 /**
  * Global validation: unknown fields are refused, types are converted only where declared, and the
- * error body names the first problem in `message` (as the seeds do: "videoId is required") while
- * listing one message per field, for at most MAX_FIELD_ERRORS fields, in `errors`.
+ * error body names the first problem in `message` (as the contracts do: "videoId is required",
+ * docs/contracts/rck.md#errors) while listing one message per field, for at most MAX_FIELD_ERRORS
+ * fields, in `errors`.
  */
 export function createValidationPipe(options: { forbidUnknownFields?: boolean; expectedType?: Type<unknown> } = {}): ValidationPipe {
   return new AppValidationPipe({

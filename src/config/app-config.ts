@@ -7,9 +7,9 @@ import {
   parseOrigins,
   parseTrustProxy,
   splitSecrets,
-  standardWebhookKey,
   validateEnvironment,
 } from './environment.js';
+import { standardWebhookKey } from '../common/standard-webhook-key.js';
 
 export interface ConfigWarning {
   variable: string;

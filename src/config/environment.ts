@@ -12,6 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { standardWebhookKey } from '../common/standard-webhook-key.js';
 import { HasVisibleCharacter } from '../common/text.js';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -660,16 +661,6 @@ export function parseOrigins(list: string): string[] {
 /** A list of secrets as configured for rotation: separated by spaces or commas. */
 export function splitSecrets(list: string): string[] {
   return list.split(/[\s,]+/).filter(Boolean);
-}
-
-/**
- * The HMAC key of a Standard Webhooks secret: the base64 after an optional `whsec_` prefix,
- * decoded. Undefined when it is not base64 (Node's decoder would silently skip bad characters).
- */
-export function standardWebhookKey(secret: string): Buffer | undefined {
-  const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) return undefined;
-  return Buffer.from(encoded, 'base64');
 }
 
 /** Fastify's `trustProxy` from TRUST_PROXY; undefined when the value makes no sense. */

@@ -1,5 +1,5 @@
 import { BSON, Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
-import { isDuplicateKeyError } from './mongo-errors.js';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 
 /**
  * One unordered insertMany in which each record stands or falls alone: a record stored already

@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mongoose';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { isDuplicateKeyError, JOBS_COLLECTION, JobCollection, JobSummary, StoredJob } from './job.collection.js';
+import { JOBS_COLLECTION, JobCollection, JobSummary, StoredJob } from './job.collection.js';
 
 /** Exponential backoff: the n-th retry waits delayMs × factor^(n-1), at most maxDelayMs, ± jitter × that. */
 export interface JobBackoff {
@@ -94,7 +95,7 @@ const DRAIN_POLL_MS = 25;
  */
 @Injectable()
 export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('JobRunner');
+  private readonly logger = new Logger(JobRunner.name);
   private readonly agenda: Agenda;
   private readonly jobs: JobCollection;
   /** Connects agenda and creates our indexes; every database operation waits for it. */

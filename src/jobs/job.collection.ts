@@ -42,15 +42,9 @@ export interface JobSummary {
   attempts: number;
 }
 
-const DUPLICATE_KEY = 11000;
-
 /** The jobs of these names about these records (JobCollection.findAbout); exported for the index-use test. */
 export function jobsAboutQuery(names: string[], ids: string[]) {
   return { 'data.about': { $in: ids }, name: { $in: names } };
-}
-
-export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
 }
 
 /**

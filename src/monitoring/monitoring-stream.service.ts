@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobCounts, JobRunner } from '../jobs/job-runner.js';
 import { ReelRepository } from '../reels/reel.repository.js';
@@ -86,7 +87,7 @@ class Subscriber {
  */
 @Injectable()
 export class MonitoringStreamService implements OnModuleDestroy {
-  private readonly logger = new Logger('MonitoringStream');
+  private readonly logger = new Logger(MonitoringStreamService.name);
   private readonly subscribers = new Set<Subscriber>();
   /**
    * What the shared poller has seen. Set only while a client is being set up, before that
@@ -286,8 +287,4 @@ function toStreamDelivery(e: Omit<WebhookEventRecord, 'payload' | 'headers'>): S
     ...(e.replayOf !== undefined && { replayOf: e.replayOf }),
     ...(e.workspaceId !== undefined && { workspaceId: e.workspaceId }),
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

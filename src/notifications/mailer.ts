@@ -18,7 +18,7 @@ export interface MailMessage {
  */
 @Injectable()
 export class Mailer implements OnModuleDestroy {
-  private readonly logger = new Logger('Mailer');
+  private readonly logger = new Logger(Mailer.name);
   private readonly smtp?: Transporter;
   /** Renders messages to bytes for the outbox. */
   private readonly renderer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });

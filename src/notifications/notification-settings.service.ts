@@ -13,7 +13,7 @@ import { NotificationSettingsChanges, NotificationSettingsRecord, NotificationSe
  */
 @Injectable()
 export class NotificationSettingsService {
-  private readonly logger = new Logger('Notifications');
+  private readonly logger = new Logger(NotificationSettingsService.name);
 
   constructor(
     private readonly settings: NotificationSettingsRepository,

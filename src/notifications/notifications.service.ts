@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Role } from '../auth/role.enum.js';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { UserRecord, UserRepository } from '../users/user.repository.js';
@@ -63,7 +64,7 @@ const ABOUT_KEYS = ['videoId', 'reelId', 'batchId', 'batchDigest'];
  */
 @Injectable()
 export class NotificationsService implements OnModuleInit {
-  private readonly logger = new Logger('Notifications');
+  private readonly logger = new Logger(NotificationsService.name);
 
   constructor(
     private readonly jobs: JobRunner,
@@ -158,7 +159,7 @@ export class NotificationsService implements OnModuleInit {
     try {
       await this.queueChat(workspaceId, event, key, 'uniqueKey');
     } catch (error) {
-      this.logger.error(`Chat message "${event.title}" for workspace ${workspaceId} not queued: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Chat message "${event.title}" for workspace ${workspaceId} not queued: ${errorMessage(error)}`);
     }
   }
 

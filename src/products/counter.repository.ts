@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { Counter } from './counter.schema.js';
 
 @Injectable()

@@ -3,7 +3,7 @@ import { ArrayMaxSize, IsArray, IsNotEmpty, IsString, IsUrl, MaxLength } from 'c
 import { PaginationDto } from '../common/pagination.dto.js';
 import { IsPlainIdentifier, IsPlainName, Trim } from '../common/text.js';
 import { ProductRecord } from './product.repository.js';
-import { VIDEO_STATUSES, VideoStatus } from './product.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 
 export class CreateProductDto {
   @Trim()

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model, Types } from 'mongoose';
+import { VideoStatus } from '../common/video-status.js';
 import { Coalescer } from '../database/coalescer.js';
 import { insertOutcomes } from '../database/insert-each.js';
 import { CounterRepository } from './counter.repository.js';
-import { Product, VideoStatus } from './product.schema.js';
+import { Product } from './product.schema.js';
 
 /** The counter that numbers products for RCK. */
 const RCK_ID_COUNTER = 'products.rckId';

@@ -1,8 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Types } from 'mongoose';
-
-export const VIDEO_STATUSES = ['pending', 'generating', 'completed', 'failed'] as const;
-export type VideoStatus = (typeof VIDEO_STATUSES)[number];
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 
 /**
  * The product-side copy of a video ("almacenamiento dual"): just what a product page renders,

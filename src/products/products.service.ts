@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { pointsAtInternalAddress } from '../common/net.js';
 import { CreateProductDto } from './product.dto.js';
 import { ProductRecord, ProductRepository } from './product.repository.js';

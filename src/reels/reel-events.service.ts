@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/error-message.js';
 import { httpUrlProblem } from '../common/http-url.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
@@ -45,7 +46,7 @@ export const DEFAULT_REEL_FAILURE = 'HeyGen could not generate the video';
  */
 @Injectable()
 export class ReelEventsService {
-  private readonly logger = new Logger('HeyGen Webhook');
+  private readonly logger = new Logger(ReelEventsService.name);
 
   constructor(
     private readonly reels: ReelRepository,
@@ -132,7 +133,7 @@ export class ReelEventsService {
       await this.publish(reel);
       await this.reels.markNotified(reel.id, reel.status);
     } catch (error) {
-      this.logger.error(`Reel ${reel.id}: its notices are not all queued (${error instanceof Error ? error.message : String(error)}); the reconciliation will`);
+      this.logger.error(`Reel ${reel.id}: its notices are not all queued (${errorMessage(error)}); the reconciliation will`);
     }
   }
 

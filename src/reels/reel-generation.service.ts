@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/error-message.js';
 import { isHttpUrl } from '../common/http-url.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
@@ -29,7 +30,7 @@ interface GenerateJobData {
  */
 @Injectable()
 export class ReelGenerationService implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger('HeyGen');
+  private readonly logger = new Logger(ReelGenerationService.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -102,7 +103,7 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
     try {
       earlier = await this.heygen.findVideoByCallbackId(reel.id, reel.title, since);
     } catch (error) {
-      const reason = `Could not ask HeyGen whether an earlier attempt created the video: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = `Could not ask HeyGen whether an earlier attempt created the video: ${errorMessage(error)}`;
       await this.reels.markGenerateFailed(reel.id, reason, false);
       this.logger.warn(`Reel ${reel.id}: ${reason}; nothing sent, tried again later`);
       throw new HeygenApiError(reason);
@@ -156,7 +157,7 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
         }
       } catch (error) {
         // Asked again on the next run.
-        this.logger.warn(`Reconciliation of reel ${reel.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(`Reconciliation of reel ${reel.id} failed: ${errorMessage(error)}`);
       }
     }
     if (completed + failed > 0) {

@@ -23,7 +23,7 @@ import { ReelsService } from './reels.service.js';
 
 const ReelIdPipe = new ParseObjectIdPipe('Invalid reelId format');
 
-/** HeyGen reels: request, approval, download (the seed's flow). */
+/** HeyGen reels: request, approval, download (docs/contracts/heygen.md#the-flow). */
 @ApiTags('reels')
 @Controller('api/reels')
 @Auth()

@@ -20,13 +20,13 @@ export const HEYGEN_URL_REFRESH_AFTER_MS = 7 * 24 * 3600_000 - 3600_000;
 const APPROVED_ALREADY: ReelStatus[] = ['approved', 'processing', 'completed', 'failed'];
 
 /**
- * The seed's flow from the app's side: a user requests a reel, a producer of its workspace (or a
- * superadmin) approves or rejects it, the approval queues the HeyGen call, and the owner, the
- * workspace's producers and superadmins can download the result.
+ * The reel flow (docs/contracts/heygen.md#the-flow) from the app's side: a user requests a reel, a
+ * producer of its workspace (or a superadmin) approves or rejects it, the approval queues the
+ * HeyGen call, and the owner, the workspace's producers and superadmins can download the result.
  */
 @Injectable()
 export class ReelsService {
-  private readonly logger = new Logger('Reels');
+  private readonly logger = new Logger(ReelsService.name);
 
   constructor(
     private readonly reels: ReelRepository,

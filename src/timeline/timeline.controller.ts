@@ -12,9 +12,9 @@ const VideoIdPipe = new ParseObjectIdPipe('Invalid videoId format');
 const ReelIdPipe = new ParseObjectIdPipe('Invalid reelId format');
 
 /**
- * A video's or a reel's timeline, in one call. For superadmins only, like the event log it is
- * made of (its deliveries are the seed's "Solo SUPERADMIN" data); a superadmin sees any
- * workspace's video or reel, and every part of the answer is that workspace's.
+ * A video's or a reel's timeline, in one call. For superadmins only, like the event log it is made
+ * of (its deliveries are superadmin-only data, docs/contracts/webhook-events.md); a superadmin sees
+ * any workspace's video or reel, and every part of the answer is that workspace's.
  */
 @ApiTags('timeline')
 @Controller('api')

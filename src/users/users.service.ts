@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
 import { Role } from '../auth/role.enum.js';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { PasswordHasher } from './password-hasher.js';
 import { CreateUserDto } from './user.dto.js';

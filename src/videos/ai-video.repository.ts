@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { AnyBulkWriteOperation, Model, mongo, PipelineStage, QueryFilter, Types, UpdateQuery } from 'mongoose';
-import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { Coalescer } from '../database/coalescer.js';
 import { insertOutcomes } from '../database/insert-each.js';
@@ -9,7 +9,7 @@ import { AIVideo, AIVideoMetadata, DISPATCH_HISTORY_LIMIT, OwedEffects, OwedEven
 
 export type AIVideoMetadataRecord = AIVideoMetadata;
 
-/** The seed's AIVideo shape, as plain data. */
+/** An AIVideo as plain data (docs/contracts/rck.md#video-states). */
 export interface AIVideoRecord {
   id: string;
   userId: string;
@@ -68,7 +68,7 @@ const IN_FLIGHT: VideoStatus[] = ['pending', 'generating'];
 export class AIVideoRepository {
   constructor(@InjectModel(AIVideo.name) private readonly model: Model<AIVideo>) {}
 
-  /** One `insertMany` for the whole batch; status `generating`, as the seed creates them. */
+  /** One `insertMany` for the whole batch; status `generating`: they are being sent to RCK. */
   async insertBatch(videos: NewAIVideo[], now = new Date()): Promise<AIVideoRecord[]> {
     const docs = videos.map((video) => ({
       _id: new Types.ObjectId(),

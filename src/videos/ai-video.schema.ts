@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Schema as MongooseSchema, Types } from 'mongoose';
-import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+import { stateChangeSchema, StateChangeOf } from '../common/state-change.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 
 /** Where a video's state change sends word: the customer's endpoints, and chat when it says so. */
 export const OWED_EVENTS = ['video.completed', 'video.failed'] as const;
@@ -43,29 +44,8 @@ export const STATE_HISTORY_LIMIT = 50;
 /** The sends to RCK a video keeps (the oldest go first). */
 export const DISPATCH_HISTORY_LIMIT = 20;
 
-/**
- * One state change, pushed by the same conditional update that makes it (never a write of its
- * own): the version it made, the status entered, when, and why or by whom when that is known.
- */
-@Schema({ _id: false })
-export class StateChange {
-  @Prop({ required: true })
-  version: number;
-
-  @Prop({ required: true, enum: VIDEO_STATUSES, type: String })
-  status: VideoStatus;
-
-  @Prop({ required: true })
-  at: Date;
-
-  /** Why: a failure's error, RCK's refusal, a retry. */
-  @Prop()
-  reason?: string;
-
-  /** Who, when a person made the change (a superadmin's fail). */
-  @Prop()
-  by?: string;
-}
+/** One state change of a video (its version, the status entered, when, why and by whom). */
+export type StateChange = StateChangeOf<VideoStatus>;
 
 /** One send to RCK that included the video, recorded by the update that records its outcome. */
 @Schema({ _id: false })
@@ -86,9 +66,10 @@ export class DispatchAttempt {
 }
 
 /**
- * What the seed keeps in `AIVideo.metadata`, plus what makes dispatch durable: the batch a video
- * was asked for in, how often it was sent to RCK and why the last send failed, whether it holds a
- * unit of its workspace's monthly quota, and whether the product-side copy is in step.
+ * What the RCK contract fills in `AIVideo.metadata` (docs/contracts/rck.md#callbacks), plus what
+ * makes dispatch durable: the batch a video was asked for in, how often it was sent to RCK and why
+ * the last send failed, whether it holds a unit of its workspace's monthly quota, and whether the
+ * product-side copy is in step.
  */
 @Schema({ _id: false })
 export class AIVideoMetadata {
@@ -126,7 +107,7 @@ export class AIVideoMetadata {
   @Prop()
   attemptStartedAt?: Date;
 
-  /** User retries of this video (the seed's "límite de intentos"). */
+  /** User retries of this video (at most VIDEO_MAX_RETRIES). */
   @Prop({ default: 0 })
   retryCount: number;
 
@@ -171,7 +152,7 @@ export class AIVideoMetadata {
   version: number;
 
   /** Its state changes, oldest first (at most STATE_HISTORY_LIMIT); absent on videos created before they were kept. */
-  @Prop({ type: [SchemaFactory.createForClass(StateChange)], default: undefined })
+  @Prop({ type: [stateChangeSchema(VIDEO_STATUSES)], default: undefined })
   history?: StateChange[];
 
   /** Its sends to RCK, oldest first (at most DISPATCH_HISTORY_LIMIT). */
@@ -194,7 +175,7 @@ export class AIVideo {
   @Prop({ type: Types.ObjectId, ref: 'Product', required: true })
   productId: Types.ObjectId;
 
-  /** The template's name, as the seed stores it. */
+  /** The template's name, as the bulk request gave it (sent to RCK as `template_name`). */
   @Prop({ required: true })
   template: string;
 

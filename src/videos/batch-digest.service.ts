@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
@@ -37,7 +38,7 @@ export interface BatchDigest {
  */
 @Injectable()
 export class BatchDigestService implements OnModuleInit {
-  private readonly logger = new Logger('BatchDigest');
+  private readonly logger = new Logger(BatchDigestService.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -217,5 +218,5 @@ export function digestEmail(digest: BatchDigest, to: string, name: string, appUr
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

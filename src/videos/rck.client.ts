@@ -2,6 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 
 /** One product as RCK's create-images-batch takes it (field names are RCK's). */
@@ -65,5 +66,5 @@ function toDispatchError(error: unknown): RckDispatchError {
     if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') return new RckDispatchError('RCK did not answer in time');
     return new RckDispatchError(`RCK unreachable (${error.code ?? 'network error'})`);
   }
-  return new RckDispatchError(`RCK request failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new RckDispatchError(`RCK request failed: ${errorMessage(error)}`);
 }

@@ -11,8 +11,8 @@ export type CallbackOutcome = 'accepted' | 'duplicate' | 'ignored';
 export const STALE_CALLBACK_MESSAGE = "Callback received before the video's current attempt began; ignored";
 
 /**
- * A callback's result: `data` is the seed's answer to RCK; `workspaceId` (the video's) is for the
- * webhook event log and stays out of the answer.
+ * A callback's result: `data` is our answer to RCK (docs/contracts/rck.md#answers); `workspaceId`
+ * (the video's) is for the webhook event log and stays out of the answer.
  */
 export interface CallbackResult<T> {
   outcome: CallbackOutcome;
@@ -95,7 +95,10 @@ export class VideoCallbacksService {
     return { outcome: 'duplicate', data: failureData(current), workspaceId: current.workspaceId };
   }
 
-  /** The seed's checks, in the seed's order (the DTO already said "videoId is required"). */
+  /**
+   * The contract's checks in its order (docs/contracts/rck.md#errors; the DTO already said "videoId
+   * is required").
+   */
   private async find(videoId: string): Promise<AIVideoRecord> {
     if (!isObjectIdString(videoId)) throw new BadRequestException('Invalid videoId format');
     const video = await this.videos.findById(videoId);

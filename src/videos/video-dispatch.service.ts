@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
@@ -25,7 +26,7 @@ interface DispatchJobData {
  */
 @Injectable()
 export class VideoDispatchService implements OnModuleInit {
-  private readonly logger = new Logger('VideoService');
+  private readonly logger = new Logger(VideoDispatchService.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -89,7 +90,7 @@ export class VideoDispatchService implements OnModuleInit {
     // them `generating` (the orphan sweep's to judge), never `pending` with nothing to send them.
     for (const result of refused) {
       const ids = result.videos.map((video) => video.id);
-      this.logger.warn(`[Bulk Video Generation] RCK refused ${ids.length} video(s): ${result.error}`);
+      this.logger.warn(`RCK refused ${ids.length} video(s): ${result.error}`);
       if (dispatchMaxAttempts > 1) {
         await this.jobs.enqueue<DispatchJobData>(DISPATCH_JOB, { videoIds: ids }, { runAt: new Date(Date.now() + jittered(dispatchBackoffMs)) });
       }
@@ -119,7 +120,7 @@ export class VideoDispatchService implements OnModuleInit {
       const jobIds = await this.rck.createImagesBatch(sendable.map((video) => toItem(video, byId.get(video.productId)!)));
       await this.videos.markDispatched(sendable.map((video, index) => ({ id: video.id, externalJobId: jobIds[index] })));
       this.metrics.videoEntered('generating', sendable.length);
-      this.logger.log(`[VideoService] RCK took ${sendable.length} pending video(s) on a later attempt`);
+      this.logger.log(`RCK took ${sendable.length} pending video(s) on a later attempt`);
     } catch (error) {
       const reason = error instanceof RckDispatchError ? error.message : 'RCK request failed';
       await this.videos.markDispatchFailed([{ ids: sendable.map((video) => video.id), reason }]);
@@ -137,11 +138,14 @@ export class VideoDispatchService implements OnModuleInit {
   private async failUnsent(videoIds: string[], reason: string, idleSince?: Date): Promise<void> {
     const abandoned = await this.videos.abandonPending(videoIds, reason, { idleSince });
     this.metrics.videoEntered('failed', abandoned.length);
-    if (abandoned.length > 0) this.logger.error(`[VideoService] ${abandoned.length} video(s) failed: ${reason}`);
+    if (abandoned.length > 0) this.logger.error(`${abandoned.length} video(s) failed: ${reason}`);
     await this.effects.pay(await this.videos.findManyByIds(abandoned.map((video) => video.id)));
   }
 
-  /** The orphan sweep (the seed's "huérfanos"), the product-copy repair, and the batch digests that are due. */
+  /**
+   * The orphan sweep (docs/contracts/rck.md#when-rck-refuses-or-does-not-answer), the product-copy
+   * repair, and the batch digests that are due.
+   */
   async maintain(now = new Date()): Promise<{ orphaned: number; repaired: number }> {
     const cutoff = new Date(now.getTime() - this.config.videos.orphanTimeoutMs);
     const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);
@@ -163,18 +167,18 @@ export class VideoDispatchService implements OnModuleInit {
       await this.failUnsent(unsent, `Orphaned: waiting to be sent to RCK for ${minutes} minutes`, cutoff);
       orphaned.push(...unsent);
     }
-    if (orphaned.length > 0) this.logger.warn(`[VideoService] Marked ${orphaned.length} orphaned video(s) as failed`);
+    if (orphaned.length > 0) this.logger.warn(`Marked ${orphaned.length} orphaned video(s) as failed`);
     const repaired = await this.sync.repairUnsynced(now);
     try {
       await this.effects.sweep(now);
     } catch (error) {
-      this.logger.error(`[VideoService] Sweep of owed effects failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Sweep of owed effects failed: ${errorMessage(error)}`);
     }
     try {
       // Part of this job rather than a recurring job of its own: one more query, not another job.
       await this.digests.sweep();
     } catch (error) {
-      this.logger.error(`[VideoService] Batch digest sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Batch digest sweep failed: ${errorMessage(error)}`);
     }
     return { orphaned: orphaned.length, repaired };
   }

@@ -10,7 +10,7 @@ import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
  */
 @Injectable()
 export class VideoSyncService {
-  private readonly logger = new Logger('VideoService');
+  private readonly logger = new Logger(VideoSyncService.name);
 
   constructor(
     private readonly videos: AIVideoRepository,
@@ -37,7 +37,7 @@ export class VideoSyncService {
     const lagging = await this.videos.findUnsynced(new Date(now.getTime() - 5000), limit);
     if (lagging.length > 0) {
       await this.syncProductCopies(lagging);
-      this.logger.warn(`[VideoService] Repaired the product copy of ${lagging.length} video(s)`);
+      this.logger.warn(`Repaired the product copy of ${lagging.length} video(s)`);
     }
     return lagging.length;
   }

@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
-import { VIDEO_STATUSES, VideoStatus } from '../products/product.schema.js';
+import { VIDEO_STATUSES, VideoStatus } from '../common/video-status.js';
 import { AIVideoRecord } from './ai-video.repository.js';
 
 export const ASPECT_RATIOS = ['9:16', '16:9', '1:1', '4:5'] as const;
@@ -98,7 +98,7 @@ export class VideoMetadataDto {
   failedBy?: string;
 }
 
-/** The seed's AIVideo shape. */
+/** An AIVideo as the API answers it. */
 export class VideoResponseDto {
   /** The record's id: the one name every DTO uses for it. */
   @ApiProperty({ example: '65abc123def456789012abcd' })

@@ -72,7 +72,7 @@ export class VideosController {
     return ok({ videos: videos.map(toVideoResponse), pagination: pagination(page, limit, total) });
   }
 
-  /** One video (the seed's AIVideo shape); another workspace's video is a 404. */
+  /** One video (the AIVideo shape RCK's callbacks fill in); another workspace's video is a 404. */
   @Get(':videoId')
   @ApiEnvelopeResponse(VideoResponseDto)
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)

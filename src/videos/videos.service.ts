@@ -39,7 +39,7 @@ export class PaymentRequiredException extends HttpException {
 
 @Injectable()
 export class VideosService {
-  private readonly logger = new Logger('VideoService');
+  private readonly logger = new Logger(VideosService.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -54,9 +54,10 @@ export class VideosService {
   ) {}
 
   /**
-   * The seed's bulk generation, made safe: every product checked first (nothing is created,
-   * charged or sent otherwise), the whole batch charged in one atomic step, the AIVideos and
-   * their product entries written before RCK is called, then the first send.
+   * Bulk generation (docs/contracts/rck.md#our-call-create-images-batch), made safe: every product
+   * checked first (nothing is created, charged or sent otherwise), the whole batch charged in one
+   * atomic step, the AIVideos and their product entries written before RCK is called, then the
+   * first send.
    */
   async bulkGenerate(user: AuthenticatedUser, workspaceId: string, request: BulkGenerateRequest): Promise<BulkGenerateResult> {
     const { productIds } = request;
@@ -98,14 +99,14 @@ export class VideosService {
       await this.workspaces.releaseVideoQuota(workspaceId, reservation.period, productIds.length);
       throw error;
     }
-    this.logger.log(`[Bulk Video Generation] Batch ${batchId}: ${created.length} video(s) created for workspace ${workspaceId}`);
+    this.logger.log(`Batch ${batchId}: ${created.length} video(s) created for workspace ${workspaceId}`);
     this.metrics.videoEntered('generating', created.length);
 
     try {
       await this.sync.syncProductCopies(created);
     } catch (error) {
       // The videos exist and are charged: send them anyway; the maintenance job adds the entries.
-      this.logger.error({ err: error }, `[Bulk Video Generation] Batch ${batchId}: product entries not written yet`);
+      this.logger.error({ err: error }, `Batch ${batchId}: product entries not written yet`);
     }
 
     const statuses = await this.dispatcher.dispatchNow(created, byId);
@@ -135,7 +136,7 @@ export class VideosService {
     const failed = await this.videos.fail(current, reason, { failedBy: superadminId, chat: true });
     if (!failed) throw new ConflictException(`Video is already ${(await this.get(undefined, id)).status}`);
     this.metrics.videoEntered('failed');
-    this.logger.warn(`[VideoService] Video ${id} (was ${current.status}) marked failed by ${superadminId}: ${reason}`);
+    this.logger.warn(`Video ${id} (was ${current.status}) marked failed by ${superadminId}: ${reason}`);
     await this.effects.pay([failed]);
     return failed;
   }
@@ -169,7 +170,7 @@ export class VideosService {
     }
     this.metrics.videoEntered('pending');
     await this.effects.pay([retried]);
-    this.logger.log(`[VideoService] Video ${id}: retry ${retried.metadata.retryCount} of ${max}`);
+    this.logger.log(`Video ${id}: retry ${retried.metadata.retryCount} of ${max}`);
     await this.dispatcher.dispatchNow([retried], new Map([[product.id, product]]));
     return this.get(workspaceId, id);
   }

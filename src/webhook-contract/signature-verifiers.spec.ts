@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { createHmac } from 'node:crypto';
-import { standardWebhookKey } from '../config/environment.js';
+import { standardWebhookKey } from '../common/standard-webhook-key.js';
 import { HeygenSignatureVerifier, signHeygenWebhook, signStandardWebhook, StandardWebhooksVerifier } from './signature-verifiers.js';
 
 // The example from the Standard Webhooks specification (its reference libraries' test vector).

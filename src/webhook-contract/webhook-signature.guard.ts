@@ -37,11 +37,12 @@ export function webhookVerifiers(config: AppConfig): Record<WebhookSource, Signa
  * One guard for every webhook source, each with its own scheme, verifying the raw request body
  * (the bytes that were signed, not a re-serialisation) in constant time. A bad signature is a 401
  * `Invalid signature` and changes nothing. Development without a secret accepts unsigned calls,
- * with a warning, so the seed's curl examples work; production refuses to start without one.
+ * with a warning, so hand-made curl calls work (docs/contracts/rck.md#signatures,
+ * docs/contracts/heygen.md#signature); production refuses to start without one.
  */
 @Injectable()
 export class WebhookSignatureGuard implements CanActivate {
-  private readonly logger = new Logger('Internal Webhook');
+  private readonly logger = new Logger(WebhookSignatureGuard.name);
   private readonly verifiers: Record<WebhookSource, SignatureVerifier | undefined>;
 
   constructor(
@@ -64,13 +65,13 @@ export class WebhookSignatureGuard implements CanActivate {
     const verifier = this.verifiers[source];
     request.webhook = { source };
     if (!verifier?.configured) {
-      this.logger.warn(`[Internal Webhook] ${source} signature NOT verified: no secret configured (development only)`);
+      this.logger.warn(`${source} signature NOT verified: no secret configured (development only)`);
       return true;
     }
     const result = verifier.verify(request.headers, request.rawBody ?? Buffer.alloc(0), Date.now());
     request.webhook = { source, signatureValid: result.valid, deliveryId: result.deliveryId };
     if (!result.valid) {
-      this.logger.warn(`[Internal Webhook] Refused a ${source} delivery to ${request.url}: ${result.reason}`);
+      this.logger.warn(`Refused a ${source} delivery to ${request.url}: ${result.reason}`);
       throw new UnauthorizedException('Invalid signature');
     }
     return true;

@@ -25,7 +25,7 @@ export interface DeliverJobData {
  */
 @Injectable()
 export class OutboundEvents {
-  private readonly logger = new Logger('WebhookEndpoints');
+  private readonly logger = new Logger(OutboundEvents.name);
 
   constructor(
     private readonly endpoints: WebhookEndpointRepository,

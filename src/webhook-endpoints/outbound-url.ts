@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { isInternalAddress, pointsAtInternalAddress } from '../common/net.js';
 
@@ -38,7 +39,7 @@ export function describeOutboundFailure(error: unknown, timeoutMs: number): stri
   }
   if (error instanceof OutboundUrlRefused) return error.message;
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return `No answer within ${timeoutMs} ms`;
-  return `Request failed: ${error instanceof Error ? error.message : String(error)}`;
+  return `Request failed: ${errorMessage(error)}`;
 }
 
 /** What kind of failure an outbound request met (for the attempts metric): the address rule, no answer in time, or no answer at all. */

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { Coalescer } from '../database/coalescer.js';
 import { insertEach } from '../database/insert-each.js';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { AttemptStatus, MessageStatus, WebhookAttempt, WebhookMessage } from './webhook-message.schema.js';
 
 export interface WebhookMessageRecord {

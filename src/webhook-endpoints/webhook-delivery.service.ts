@@ -3,8 +3,9 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestj
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { firstValueFrom } from 'rxjs';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
-import { standardWebhookKey } from '../config/environment.js';
+import { standardWebhookKey } from '../common/standard-webhook-key.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { maskUrl } from '../common/mask-url.js';
 import { MetricsService, OutboundAttemptOutcome } from '../monitoring/metrics.service.js';
@@ -51,7 +52,7 @@ interface SendResult {
  */
 @Injectable()
 export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger('WebhookEndpoints');
+  private readonly logger = new Logger(WebhookDeliveryService.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -183,7 +184,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootst
         { endpointDisabled: endpoint.id, at: this.clock.now().toISOString() },
       );
     } catch (error) {
-      this.logger.error(`Webhook endpoint ${endpoint.id}: the e-mail about it being disabled could not be queued (${error instanceof Error ? error.message : String(error)})`);
+      this.logger.error(`Webhook endpoint ${endpoint.id}: the e-mail about it being disabled could not be queued (${errorMessage(error)})`);
     }
   }
 

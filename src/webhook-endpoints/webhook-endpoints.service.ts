@@ -23,7 +23,7 @@ export function newEndpointSecret(): string {
 /** A workspace's endpoints: register, change, rotate secrets. Secrets leave only in the create and rotate answers. */
 @Injectable()
 export class WebhookEndpointsService {
-  private readonly logger = new Logger('WebhookEndpoints');
+  private readonly logger = new Logger(WebhookEndpointsService.name);
 
   constructor(
     private readonly endpoints: WebhookEndpointRepository,

@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { toErrorResponse } from '../common/all-exceptions.filter.js';
+import { errorMessage } from '../common/error-message.js';
 import type { WebhookHandled } from '../webhook-contract/webhook-handled.js';
 import type { WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
@@ -42,7 +43,10 @@ export const RESPONSE_BODY_LIMIT = 2048;
 const ID_LIMIT = 200;
 const ERROR_LIMIT = 2000;
 
-/** The seed's webhook routers are mounted here; its short endpoint form is the path below them. */
+/**
+ * RCK's callbacks are mounted here; the short endpoint form is the path below
+ * (docs/contracts/webhook-events.md#listing-events).
+ */
 export const WEBHOOK_MOUNTS = ['/internal', '/api/webhook'];
 
 export function statusFor(httpStatus: number, outcome?: string): WebhookEventStatus {
@@ -287,8 +291,4 @@ function cut(value: string | undefined): string | undefined {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { isDuplicateKeyError } from '../database/mongo-errors.js';
+import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { RefusedDeliveryWindow } from './refused-delivery-window.schema.js';
 
 /** One address's fixed window: when it starts and ends, and until when its counts are kept. */

@@ -24,7 +24,7 @@ const FLUSH_INTERVAL_MS = 1000;
  */
 @Injectable()
 export class RefusedDeliveryLimiter implements OnApplicationShutdown {
-  private readonly logger = new Logger('WebhookLogger');
+  private readonly logger = new Logger(RefusedDeliveryLimiter.name);
   /** Addresses this instance knows to be over their limit, and when their window ends (epoch ms). */
   private readonly limited = new Map<string, number>();
   /** 429s answered and not yet added to their window document, by window key. */
@@ -62,7 +62,7 @@ export class RefusedDeliveryLimiter implements OnApplicationShutdown {
     try {
       refused = await this.windows.countRefusal(window);
     } catch (error) {
-      this.logger.warn(`[WebhookLogger] Could not count a refused delivery from ${address}: ${String(error)}`);
+      this.logger.warn(`Could not count a refused delivery from ${address}: ${String(error)}`);
       return true;
     }
     if (refused >= this.config.webhookRefusals.max) {
@@ -105,7 +105,7 @@ export class RefusedDeliveryLimiter implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush().catch((error: unknown) => this.logger.warn(`[WebhookLogger] Could not count the deliveries answered 429: ${String(error)}`));
+    await this.flush().catch((error: unknown) => this.logger.warn(`Could not count the deliveries answered 429: ${String(error)}`));
   }
 
   /** The fixed window `now` falls in (aligned to the epoch, so every instance agrees on it). */
@@ -127,7 +127,7 @@ export class RefusedDeliveryLimiter implements OnApplicationShutdown {
       this.timer = undefined;
       this.forgetEnded(Date.now());
       this.flush()
-        .catch((error: unknown) => this.logger.warn(`[WebhookLogger] Could not count the deliveries answered 429: ${String(error)}`))
+        .catch((error: unknown) => this.logger.warn(`Could not count the deliveries answered 429: ${String(error)}`))
         .finally(() => {
           if (this.pending.size > 0 || this.limited.size > 0) this.schedule();
         });

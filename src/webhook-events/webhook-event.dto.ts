@@ -14,7 +14,7 @@ const AsDate = () => Type(() => Date);
 
 /** The filters of the list, and of a bulk replay. */
 export class WebhookEventFiltersDto {
-  /** The full path (`/internal/videos/success`) or the seed's short form (`/videos/success`). */
+  /** The full path (`/internal/videos/success`) or its short form (`/videos/success`). */
   @IsOptional()
   @trim()
   @MaxLength(300)
@@ -87,13 +87,19 @@ export class WebhookEventFiltersDto {
   to?: Date;
 }
 
-/** The seed's `page`, `limit` and `endpoint`, and the filters its debugging section wishes for. */
+/**
+ * `page`, `limit` and `endpoint`, and the filters debugging needs
+ * (docs/contracts/webhook-events.md#listing-events).
+ */
 export class ListWebhookEventsQueryDto extends IntersectionType(PaginationQueryDto, WebhookEventFiltersDto) {}
 
 /** A bulk replay takes the list's filters (e.g. `{ "status": "failed", "from": "…" }`). */
 export class ReplayWebhookEventsDto extends WebhookEventFiltersDto {}
 
-/** The seed's WebhookEvent (`_id`, `endpoint`, `payload`, `createdAt`) and what debugging needs beside it. */
+/**
+ * A WebhookEvent (`_id`, `endpoint`, `payload`, `createdAt`) and what debugging needs beside it
+ * (docs/contracts/webhook-events.md#the-record).
+ */
 export class WebhookEventResponseDto {
   /** The record's id: the one name every DTO uses for it. */
   @ApiProperty({ example: '65def456abc789012345abcd' })
@@ -269,7 +275,7 @@ export class RefusedStatsDto {
   byHttpStatus: Record<string, number>;
 }
 
-/** The seed's "Estadísticas de Webhooks". */
+/** The webhook statistics (docs/contracts/webhook-events.md#statistics). */
 export class WebhookEventStatsDto {
   from: Date;
   to: Date;

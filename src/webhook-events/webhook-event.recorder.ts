@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { Coalescer } from '../database/coalescer.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
@@ -32,7 +33,7 @@ const MAX_RETRY_MS = 5000;
  */
 @Injectable()
 export class WebhookEventRecorder implements OnApplicationShutdown {
-  private readonly logger = new Logger('WebhookLogger');
+  private readonly logger = new Logger(WebhookEventRecorder.name);
   private buffer: WebhookEventRecord[] = [];
   private inFlight = 0;
   private timer?: NodeJS.Timeout;
@@ -146,14 +147,14 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
           const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS);
           if (this.failures === 1 || this.failures % 20 === 0) {
             this.logger.warn(
-              `[WebhookLogger] Writing webhook events failed (${this.failures} time(s) in a row): ${errorMessage(error)}; ` +
+              `Writing webhook events failed (${this.failures} time(s) in a row): ${errorMessage(error)}; ` +
                 `${this.pending} waiting, retrying in ${delay} ms`,
             );
           }
           this.schedule(delay);
           return;
         }
-        if (this.failures > 0) this.logger.log(`[WebhookLogger] Writing webhook events works again after ${this.failures} failure(s)`);
+        if (this.failures > 0) this.logger.log(`Writing webhook events works again after ${this.failures} failure(s)`);
         this.failures = 0;
         this.backingOff = false;
         // A partial batch waits for more events (up to the flush interval) rather than going alone.
@@ -206,7 +207,7 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
   }
 
   private logInFull(events: WebhookEventRecord[], why: string): void {
-    for (const event of events) this.logger.error({ webhookEvent: event }, `[WebhookLogger] Webhook event not stored (${why}); recorded here in full`);
+    for (const event of events) this.logger.error({ webhookEvent: event }, `Webhook event not stored (${why}); recorded here in full`);
     this.counts.logged += events.length;
   }
 
@@ -223,8 +224,4 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

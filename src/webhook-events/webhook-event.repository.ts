@@ -7,7 +7,7 @@ import { REFUSED_RETENTION_FILTER, REFUSED_RETENTION_INDEX_NAME, RETENTION_INDEX
 /** Statuses of deliveries whose id was handled before: a replay would answer them as that first one and apply nothing. */
 const NOT_REPLAYED: WebhookEventStatus[] = ['duplicate', 'conflict'];
 
-/** A webhook event as plain data (`id` is the seed's `_id`). */
+/** A webhook event as plain data (`id` is the API's `_id`). */
 export interface WebhookEventRecord {
   id: string;
   endpoint: string;
@@ -40,7 +40,7 @@ export interface WebhookEventRecord {
 }
 
 export interface WebhookEventFilter {
-  /** Any of these endpoints (the full path and what the seed's short form may stand for). */
+  /** Any of these endpoints (the full path and what the short form may stand for). */
   endpoints?: string[];
   videoId?: string;
   /**
@@ -77,7 +77,10 @@ export const WEBHOOK_EVENT_LIST_SORT = { createdAt: -1, _id: -1 } as const;
 /** `$dateToString` formats of the stats periods (UTC; hours like 2025-01-17T09; ISO weeks, e.g. 2025-W03). */
 export const PERIOD_FORMATS: Record<StatsPeriod, string> = { hour: '%Y-%m-%dT%H', day: '%Y-%m-%d', week: '%G-W%V', month: '%Y-%m' };
 
-/** An event type ending like these reports a finished video or a failed one (RCK, HeyGen, the seed's names). */
+/**
+ * An event type ending like these reports a finished video or a failed one (RCK's, HeyGen's and the
+ * names docs/contracts/heygen.md#the-webhook also takes).
+ */
 const SUCCEEDED_EVENT_TYPE = '(^|[._])(success|succeeded|completed)$';
 const FAILED_EVENT_TYPE = '(^|[._])(fail|failed|failure)$';
 
@@ -90,7 +93,7 @@ type LeanEvent = Omit<WebhookEventRecord, 'id' | 'replayOf' | 'workspaceId'> & {
 
 @Injectable()
 export class WebhookEventRepository {
-  private readonly logger = new Logger('WebhookLogger');
+  private readonly logger = new Logger(WebhookEventRepository.name);
 
   constructor(@InjectModel(WebhookEvent.name) private readonly model: Model<WebhookEvent>) {}
 
@@ -212,7 +215,7 @@ export class WebhookEventRepository {
     if (days === undefined) {
       if (current) {
         await collection.dropIndex(name);
-        this.logger.log(`[WebhookLogger] Retention unset: ${what} are now kept ${partialFilterExpression ? 'as long as the others' : 'forever'}`);
+        this.logger.log(`Retention unset: ${what} are now kept ${partialFilterExpression ? 'as long as the others' : 'forever'}`);
       }
       return;
     }
@@ -223,7 +226,7 @@ export class WebhookEventRepository {
     }
     if (current.expireAfterSeconds !== seconds) {
       await this.model.db.db!.command({ collMod: collection.collectionName, index: { name, expireAfterSeconds: seconds } });
-      this.logger.log(`[WebhookLogger] Retention of ${what} changed from ${current.expireAfterSeconds} s to ${seconds} s`);
+      this.logger.log(`Retention of ${what} changed from ${current.expireAfterSeconds} s to ${seconds} s`);
     }
   }
 }

@@ -12,8 +12,9 @@ export const WEBHOOK_EVENT_STATUSES = ['accepted', 'duplicate', 'conflict', 'ign
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 
 /**
- * One delivery to a webhook endpoint, as received: the seed's `endpoint`, `payload` and
- * `createdAt`, and what someone debugging an integration needs beside them.
+ * One delivery to a webhook endpoint, as received (docs/contracts/webhook-events.md#the-record):
+ * `endpoint`, `payload` and `createdAt`, and what someone debugging an integration needs beside
+ * them.
  */
 @Schema({ collection: 'webhookevents', versionKey: false })
 export class WebhookEvent {

@@ -26,7 +26,10 @@ import { WebhookReplayService } from './webhook-replay.service.js';
 
 const EventIdPipe = new ParseObjectIdPipe('Invalid webhook event id format');
 
-/** The seed's "Endpoints de Consulta de Eventos", its statistics and replay (superadmins only). */
+/**
+ * The event log's queries, statistics and replay, superadmins only
+ * (docs/contracts/webhook-events.md).
+ */
 @ApiTags('webhook-events')
 @Controller('api/webhook-events')
 @Auth(Role.SuperAdmin)
@@ -37,7 +40,7 @@ export class WebhookEventsController {
     private readonly config: AppConfig,
   ) {}
 
-  /** Every recorded delivery, newest first, with the seed's `page` / `limit` / `endpoint` and more filters. */
+  /** Every recorded delivery, newest first, with `page` / `limit` / `endpoint` and more filters. */
   @Get()
   @ApiEnvelopeResponse(WebhookEventListDto)
   @ApiErrorResponses(HttpStatus.BAD_REQUEST)
@@ -73,7 +76,7 @@ export class WebhookEventsController {
     return ok({ replayable: await this.replays.countMatching(toFilter(query)), max: this.config.webhookEvents.replayMaxEvents });
   }
 
-  /** One event (the seed's body); `Webhook event not found` otherwise. */
+  /** One event; `Webhook event not found` otherwise. */
   @Get(':id')
   @ApiEnvelopeResponse(WebhookEventDetailDto)
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)

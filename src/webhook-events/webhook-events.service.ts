@@ -78,7 +78,10 @@ export class WebhookEventsService {
   }
 }
 
-/** The list's filters as the repository takes them; the seed's short endpoint form stands for the full paths too. */
+/**
+ * The list's filters as the repository takes them; the short endpoint form stands for the full
+ * paths too (docs/contracts/webhook-events.md#listing-events).
+ */
 export function toFilter(filters: WebhookEventFiltersDto): WebhookEventFilter {
   if (filters.from && filters.to && filters.from >= filters.to) throw new BadRequestException('from must be before to');
   return {

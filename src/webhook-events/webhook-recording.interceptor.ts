@@ -30,7 +30,7 @@ import type { WebhookEventRecord } from './webhook-event.repository.js';
  */
 @Injectable()
 export class WebhookRecordingInterceptor implements NestInterceptor {
-  private readonly logger = new Logger('WebhookLogger');
+  private readonly logger = new Logger(WebhookRecordingInterceptor.name);
   private readonly secretHeaders: ReadonlySet<string>;
 
   constructor(
@@ -67,7 +67,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
     const handled = deliveryId
       ? await this.deliveries.findHandled(source, deliveryId).catch((error: unknown) => {
           // Without the lookup the handler's own idempotency holds: a repeat changes nothing.
-          this.logger.warn(`[WebhookLogger] Could not look up delivery ${deliveryId}: ${String(error)}`);
+          this.logger.warn(`Could not look up delivery ${deliveryId}: ${String(error)}`);
           return null;
         })
       : null;
@@ -80,7 +80,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
       if (conflict) {
         this.logger.warn(
           { source, deliveryId, firstBodySha256: handled.bodySha256, bodySha256 },
-          `[WebhookLogger] ${source} delivery id ${deliveryId} reused for a different body (first sha256 ${handled.bodySha256}, this one ${bodySha256 ?? 'none'}): answered as the first delivery, not applied`,
+          `${source} delivery id ${deliveryId} reused for a different body (first sha256 ${handled.bodySha256}, this one ${bodySha256 ?? 'none'}): answered as the first delivery, not applied`,
         );
       }
       webhook.outcome = status;
@@ -143,7 +143,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
   }
 
   private unavailable(event: WebhookEventRecord, step: string, error: unknown): never {
-    this.logger.error(`[WebhookLogger] Delivery ${event.deliveryId ?? event.id} answered 503: ${step} failed (${String(error)})`);
+    this.logger.error(`Delivery ${event.deliveryId ?? event.id} answered 503: ${step} failed (${String(error)})`);
     // What was answered, for the log: buffered, since the store refused (written once it
     // recovers), under the same id, which a remembered delivery may already point to.
     const { responseBody: _notSent, responseBodyTruncated: _neither, ...described } = event;

@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, HttpStatus, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookHandled } from '../webhook-contract/webhook-handled.js';
@@ -28,7 +29,7 @@ const EVENTS_PER_JOB = 100;
  */
 @Injectable()
 export class WebhookReplayService implements OnModuleInit {
-  private readonly logger = new Logger('WebhookLogger');
+  private readonly logger = new Logger(WebhookReplayService.name);
 
   constructor(
     private readonly events: WebhookEventRepository,
@@ -47,7 +48,7 @@ export class WebhookReplayService implements OnModuleInit {
         try {
           await this.replay(id);
         } catch (error) {
-          this.logger.warn(`[WebhookLogger] Bulk replay of event ${id} skipped: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(`Bulk replay of event ${id} skipped: ${errorMessage(error)}`);
         }
       }
     });
@@ -70,7 +71,7 @@ export class WebhookReplayService implements OnModuleInit {
       result = (await this.repeatOf(original)) ?? (await handler(structuredClone(original.payload), { receivedAt: original.createdAt }));
     } catch (error) {
       failure = errorFacts(error);
-      if (failure.httpStatus >= 500) this.logger.error({ err: error }, `[WebhookLogger] Replay of event ${eventId} failed: ${failure.message}`);
+      if (failure.httpStatus >= 500) this.logger.error({ err: error }, `Replay of event ${eventId} failed: ${failure.message}`);
     }
     const durationMs = performance.now() - started;
     // A reused id stays a conflict when replayed: still answered as the first, still the sender's bug.
@@ -170,7 +171,7 @@ export class WebhookReplayService implements OnModuleInit {
     for (let i = 0; i < ids.length; i += EVENTS_PER_JOB) {
       await this.jobs.enqueue(REPLAY_JOB, { eventIds: ids.slice(i, i + EVENTS_PER_JOB) });
     }
-    if (ids.length > 0) this.logger.log(`[WebhookLogger] Queued ${ids.length} webhook event(s) for replay`);
+    if (ids.length > 0) this.logger.log(`Queued ${ids.length} webhook event(s) for replay`);
     return ids.length;
   }
 }

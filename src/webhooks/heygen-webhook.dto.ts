@@ -2,10 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /**
- * A HeyGen webhook: the seed's events (`video.completed` / `video.failed`), HeyGen's real ones
- * (`avatar_video.success` / `avatar_video.fail`, and others we answer but do not handle), and
- * the v3 envelope (`event_id`, `created_at`). `event_data`'s fields are read leniently: HeyGen
- * has spelled them differently over time. Unknown fields are ignored.
+ * A HeyGen webhook (docs/contracts/heygen.md#the-webhook): the specification's events
+ * (`video.completed` / `video.failed`), HeyGen's real ones (`avatar_video.success` /
+ * `avatar_video.fail`, and others we answer but do not handle), and the v3 envelope (`event_id`,
+ * `created_at`). `event_data`'s fields are read leniently: HeyGen has spelled them differently over
+ * time. Unknown fields are ignored.
  */
 export class HeygenWebhookDto {
   @MaxLength(100)
@@ -20,9 +21,9 @@ export class HeygenWebhookDto {
     type: 'object',
     additionalProperties: true,
     description:
-      '`video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url` (the seed), ' +
+      '`video_id`, `callback_id`; on success `url` (HeyGen) or `video_url` and `thumbnail_url`, ' +
       'absolute http(s) URLs (a success with any other is a 400 and is not applied); ' +
-      'on failure `msg` (HeyGen) or `error_message` (the seed)',
+      'on failure `msg` (HeyGen) or `error_message`',
     example: { video_id: 'abc123xyz456', url: 'https://resource.heygen.ai/video/…', callback_id: '65abc123def456789012abcd' },
   })
   event_data?: Record<string, unknown>;

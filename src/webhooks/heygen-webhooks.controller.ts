@@ -13,19 +13,19 @@ import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/web
 /** Validated against the DTO; fields HeyGen adds later are dropped, not refused. */
 const heygenBody = createValidationPipe({ forbidUnknownFields: false, expectedType: HeygenWebhookDto });
 
-/** The seed's names and HeyGen's real ones. */
+/** HeyGen's real names and the specification's (docs/contracts/heygen.md#the-webhook). */
 const SUCCESS_EVENTS = new Set(['video.completed', 'avatar_video.success']);
 const FAILURE_EVENTS = new Set(['video.failed', 'avatar_video.fail']);
 
 /**
- * HeyGen's webhook (the seed's `/api/webhook/heygen`), signed with HeyGen's scheme. Every event
+ * HeyGen's webhook (docs/contracts/heygen.md#the-webhook), signed with HeyGen's scheme. Every event
  * HeyGen sends gets a 200 unless it is malformed or unsigned: an unknown video or an event type we
  * do not handle is answered (and recorded by the event log) so HeyGen does not retry forever.
  */
 @Controller('api/webhook/heygen')
 @WebhookEndpoint('heygen')
 export class HeygenWebhooksController implements OnModuleInit {
-  private readonly logger = new Logger('HeyGen Webhook');
+  private readonly logger = new Logger(HeygenWebhooksController.name);
 
   constructor(
     private readonly events: ReelEventsService,
@@ -111,7 +111,7 @@ function messageFor(outcome: WebhookOutcome, status: string): string {
 }
 
 /**
- * The video and thumbnail URLs of a success (HeyGen's `url`, the seed's `video_url` and
+ * The video and thumbnail URLs of a success (HeyGen's `url`, or `video_url` and
  * `thumbnail_url`), or why they may not be stored (the rule every stored URL follows: type and
  * length included, so every such refusal is noted on the reel), naming the field as sent.
  */

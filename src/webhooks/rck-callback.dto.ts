@@ -3,9 +3,9 @@ import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsHttpUrl } from '../common/http-url.js';
 
 /**
- * RCK's success callback, as the seed writes it (snake_case URLs); the camelCase spellings the
- * seed's answers use are accepted too. Unknown fields are ignored, so RCK can add fields. Its
- * URLs follow the same rule as HeyGen's (IsHttpUrl): they are stored and handed to browsers.
+ * RCK's success callback (docs/contracts/rck.md#callbacks), snake_case URLs; the camelCase
+ * spellings our answers use are accepted too. Unknown fields are ignored, so RCK can add fields.
+ * Its URLs follow the same rule as HeyGen's (IsHttpUrl): they are stored and handed to browsers.
  */
 export class RckSuccessCallbackDto {
   /** The AIVideo id (24 hex digits). */

@@ -18,11 +18,11 @@ const lenientBody = (expectedType: Type<unknown>) => createValidationPipe({ forb
 const successBody = lenientBody(RckSuccessCallbackDto);
 const failureBody = lenientBody(RckFailureCallbackDto);
 
-/** RCK Description's callbacks (the seed's "Endpoints de Webhook Internos"), signed. */
+/** RCK Description's callbacks, signed (docs/contracts/rck.md#callbacks). */
 @Controller('internal/videos')
 @WebhookEndpoint('rck')
 export class RckWebhooksController implements OnModuleInit {
-  private readonly logger = new Logger('Internal Webhook');
+  private readonly logger = new Logger(RckWebhooksController.name);
 
   constructor(
     private readonly callbacks: VideoCallbacksService,
@@ -62,13 +62,13 @@ export class RckWebhooksController implements OnModuleInit {
       videoUrl: dto.video_url ?? dto.videoUrl,
       imgS3Url: dto.img_s3_url ?? dto.imgS3Url,
     }, receivedAt);
-    this.logger.log(`[Internal Webhook] success for video ${data.videoId}: ${outcome}`);
+    this.logger.log(`RCK success for video ${data.videoId}: ${outcome}`);
     return answer(outcome, workspaceId, ok(data, stale ? STALE_CALLBACK_MESSAGE : 'Video status updated successfully'));
   }
 
   private async handleFailure(dto: RckFailureCallbackDto, receivedAt?: Date) {
     const { outcome, data, workspaceId, stale } = await this.callbacks.failed(dto.videoId, dto.error?.trim() || undefined, receivedAt);
-    this.logger.log(`[Internal Webhook] failure for video ${data.videoId}: ${outcome}`);
+    this.logger.log(`RCK failure for video ${data.videoId}: ${outcome}`);
     if (stale) return answer(outcome, workspaceId, ok(data, STALE_CALLBACK_MESSAGE));
     if (outcome === 'ignored') return answer(outcome, workspaceId, ok(data, 'Video already completed; failure ignored'));
     return answer(outcome, workspaceId, ok(data, 'Video failure recorded successfully'));

@@ -156,19 +156,4 @@ export class FakeHeygen {
   }
 }
 
-/** A clock the test moves (replaces the service's Clock). */
-export class FakeClock {
-  private offsetMs = 0;
-
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-
-  advance(ms: number): void {
-    this.offsetMs += ms;
-  }
-
-  reset(): void {
-    this.offsetMs = 0;
-  }
-}
+export { FakeClock } from './fake-clock.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signStandardWebhook } from '../../src/webhook-contract/signature-verifiers.js';
-import { standardWebhookKey } from '../../src/config/environment.js';
+import { standardWebhookKey } from '../../src/common/standard-webhook-key.js';
 import { TEST_SECRETS } from './test-app.js';
 
 export const RCK_TEST_KEY = standardWebhookKey(TEST_SECRETS.RCK_WEBHOOK_SECRET)!;

@@ -8,7 +8,7 @@ import { eventually } from './eventually.js';
 import { FakeClock, FakeHeygen } from './fake-heygen.js';
 import { reelsTestEnv } from './reels-env.js';
 import { SmtpSink } from './smtp-sink.js';
-import { createTestApp, TEST_SECRETS, TestApp } from './test-app.js';
+import { createTestApp, TEST_SECRETS, TestApp, TestAppOptions } from './test-app.js';
 
 export const reelBody = { title: 'Summer teaser', script: 'Hi! Meet our summer collection.', avatarId: 'Daisy-inskirt-20220818', voiceId: 'voice_123' };
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -17,7 +17,7 @@ export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
  * The app with a fake HeyGen, an SMTP server and a clock the test moves, set up around the
  * calling describe block, with the helpers the reel specs share.
  */
-export function reelsHarness() {
+export function reelsHarness(options: Pick<TestAppOptions, 'overrides'> = {}) {
   const h = {
     t: undefined as unknown as TestApp,
     heygen: undefined as unknown as FakeHeygen,
@@ -60,7 +60,7 @@ export function reelsHarness() {
   beforeAll(async () => {
     h.heygen = await FakeHeygen.start();
     h.smtp = await SmtpSink.start();
-    h.t = await createTestApp({ env: reelsTestEnv(h.heygen, h.smtp), overrides: [{ provide: Clock, useValue: h.clock }] });
+    h.t = await createTestApp({ env: reelsTestEnv(h.heygen, h.smtp), overrides: [{ provide: Clock, useValue: h.clock }, ...(options.overrides ?? [])] });
   });
   afterAll(async () => {
     await h.t.close();

@@ -58,8 +58,11 @@ export interface TestAppOptions {
   dbName?: string;
   /** Extra providers beside the real ones (e.g. test-only job definitions that inject JobRunner). */
   providers?: Provider[];
-  /** Real providers replaced for the test (e.g. the Clock by one the test moves). */
-  overrides?: Array<{ provide: unknown; useValue: unknown }>;
+  /**
+   * Real providers replaced for the test: by a value (e.g. the Clock by one the test moves), or
+   * by a class (e.g. `hookable(X)`, a subclass whose methods the test can hook).
+   */
+  overrides?: Array<{ provide: unknown; useValue: unknown } | { provide: unknown; useClass: Type<unknown> }>;
 }
 
 /**
@@ -86,7 +89,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     controllers: options.controllers ?? [],
     providers: options.providers ?? [],
   });
-  for (const { provide, useValue } of options.overrides ?? []) builder.overrideProvider(provide).useValue(useValue);
+  for (const override of options.overrides ?? []) {
+    if ('useClass' in override) builder.overrideProvider(override.provide).useClass(override.useClass);
+    else builder.overrideProvider(override.provide).useValue(override.useValue);
+  }
   const moduleRef = await builder.compile();
   const { adapter, options: appOptions } = createAppParts(config, undefined, logger);
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions));

@@ -8,6 +8,7 @@ import { WebhookEvent } from '../../src/webhook-events/webhook-event.schema.js';
 import { WebhookEndpoint } from '../../src/webhook-contract/webhook-endpoint.decorator.js';
 import { handled } from '../../src/webhook-contract/webhook-handled.js';
 import { eventually } from './eventually.js';
+import { hooked } from './hookable.js';
 import { TestApp } from './test-app.js';
 
 /**
@@ -46,19 +47,19 @@ export async function eventsOfRequest(t: TestApp, requestId: string, expected = 
 
 /**
  * The event store refusing writes, as a refused write (not primary) would: a fault injected in the
- * recorder's repository, so only the event log fails while the webhook's own writes go on.
+ * recorder's repository, so only the event log fails while the webhook's own writes go on. The
+ * app must hold a hookable repository (`overrides: [hookable(WebhookEventRepository)]`).
  * `refusing` is read on every write; `attempts` counts the refused ones; `restore()` undoes it.
  */
 export function refuseEventWrites(t: TestApp, refusing: () => boolean = () => true) {
-  const repository = t.app.get(WebhookEventRepository);
-  const original = repository.insertEach.bind(repository);
-  const fault = { attempts: 0, restore: () => void (repository.insertEach = original) };
-  repository.insertEach = async (events: WebhookEventRecord[]) => {
+  const repository = hooked(t.app.get(WebhookEventRepository));
+  const fault = { attempts: 0, restore: () => void delete repository.hooks.insertEach };
+  repository.hooks.insertEach = async (next, events: WebhookEventRecord[]) => {
     if (refusing()) {
       fault.attempts++;
       throw Object.assign(new Error('not primary (injected)'), { code: 10107 });
     }
-    return original(events);
+    return next(events);
   };
   return fault;
 }
