@@ -8,6 +8,7 @@
 import argon2 from 'argon2';
 import { readdirSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
+import { errorMessage } from '../common/error-message.js';
 
 export type PasswordCheckRequest =
   | { id: number; op: 'hash'; password: string; options: argon2.HashOptions }
@@ -39,7 +40,7 @@ async function answer(request: PasswordCheckRequest): Promise<PasswordCheckReply
       return { id: request.id, value: false }; // a hash that is not argon2's matches nothing
     }
   } catch (error) {
-    return { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    return { id: request.id, error: errorMessage(error) };
   }
 }
 
