@@ -6,6 +6,7 @@ import { Charts } from './Charts.js';
 import { CounterRow } from './CounterRow.js';
 import { FailureReasons } from './FailureReasons.js';
 import { Incidents } from './Incidents.js';
+import { Sources } from './Sources.js';
 import { Feed } from './Feed.js';
 import { StuckTable } from './StuckTable.js';
 
@@ -63,6 +64,7 @@ export function Overview() {
       )}
       <main>
         <Incidents />
+        <Sources />
         <section className="wide" data-testid="counters" data-from={summary?.from} data-to={summary?.to}>
           <h2>Created in the range, by status now</h2>
           <CounterRow title="Videos" statuses={VIDEO_STATUSES} values={summary?.videos} prefix="videos" />
