@@ -115,7 +115,9 @@ describe('Pausing and resuming a webhook source (e2e)', () => {
     const replay = await t.http().post(`/api/webhook-events/${held.events[0]._id}/replay`).set(admin).expect(409);
     expect(replay.body).toEqual({ success: false, message: 'This delivery is held while its source is paused; resume the source to apply it' });
     expect((await t.http().get('/api/webhook-events/replayable?status=held').set(admin).expect(200)).body.data.replayable).toBe(0);
-    // The stats count them.
+    // The metrics and the stats count them.
+    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/videogen_webhook_deliveries_total\{source="rck",event_type="failure",outcome="held"\} 1\b/);
     const stats = (await t.http().get('/api/webhook-events/stats').set(admin).expect(200)).body.data;
     expect(stats.bySource.find((s: { source: string }) => s.source === 'rck').held).toBeGreaterThanOrEqual(3);
 
