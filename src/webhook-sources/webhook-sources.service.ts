@@ -96,6 +96,10 @@ export class WebhookSourcesService implements OnModuleInit {
    * deliveries. With none left it makes the source active, then looks once more `settleMs` later
    * for deliveries that instances still holding on their cached state stored meanwhile (see
    * WebhookSourceStates), and goes on looking as long as it finds some.
+   *
+   * One job runs per resume (the runner's claim). A pause and a new resume within the run of one
+   * delivery could let the new job start that same delivery while the old one finishes it: the
+   * handlers' idempotency makes the second run a `duplicate`, and the mark is conditional.
    */
   private async release({ source, generation }: ReleaseJob): Promise<void> {
     let released = 0;
