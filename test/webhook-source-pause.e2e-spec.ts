@@ -304,3 +304,45 @@ describe('Resuming a webhook source across instances (e2e)', () => {
     expect(rckState).toEqual(expect.objectContaining({ state: 'active', waiting: 0 }));
   });
 });
+
+describe('Releasing a long backlog (e2e)', () => {
+  let t: TestApp;
+  let rck: FakeRck;
+
+  beforeAll(async () => {
+    rck = await FakeRck.start();
+    // A short job lock: a release stops after a third of it (100 ms) and queues its next part.
+    t = await createTestApp({ env: videosTestEnv(rck, { JOBS_LOCK_LIFETIME_MS: '300' }), overrides: [FAST_TIMING] });
+  });
+  afterAll(async () => {
+    await t.close();
+    await rck.stop();
+  });
+
+  it('releases it in parts that each finish within the job lock, still in arrival order', async () => {
+    const h = helpers(t);
+    const { token } = await t.given.loggedIn({ role: Role.SuperAdmin });
+    const admin = { Authorization: `Bearer ${token}` };
+    const { ids } = await t.given.videos(16);
+    const [first, ...rest] = ids;
+    await h.drain();
+
+    await t.http().post('/api/webhook-sources/rck/pause').set(admin).expect(200);
+    // The first video's failure opens the backlog and its success closes it.
+    await h.rck('failure', { videoId: first, error: 'render failed' }).expect(200);
+    for (const id of rest) await h.rck('success', { videoId: id, youtubeVideoId: `yt-${id}` }).expect(200);
+    await h.rck('success', { videoId: first, youtubeVideoId: 'yt-first' }).expect(200);
+    await t.http().post('/api/webhook-sources/rck/resume').set(admin).expect(200);
+    await h.drain();
+
+    for (const id of rest) expect((await h.video(id)).status).toBe('completed');
+    expect((await h.video(first)).metadata.history!.slice(-2).map((entry) => entry.status)).toEqual(['failed', 'completed']);
+    expect(await h.events().countDocuments({ status: 'held' })).toBe(0);
+    expect(await h.events().countDocuments({ status: 'released' })).toBe(17);
+    // More than one run of the release (besides the look for stragglers): it went on in parts.
+    const runs = await t.connection.collection('agendaJobs').countDocuments({ name: 'webhook-sources.release', 'data.settle': { $exists: false } });
+    expect(runs).toBeGreaterThan(1);
+    const state = (await t.http().get('/api/webhook-sources').set(admin).expect(200)).body.data[0];
+    expect(state).toEqual(expect.objectContaining({ source: 'rck', state: 'active', waiting: 0 }));
+  });
+});

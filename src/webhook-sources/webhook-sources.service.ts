@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
 import { WebhookEventRepository } from '../webhook-events/webhook-event.repository.js';
@@ -42,6 +43,7 @@ export class WebhookSourcesService implements OnModuleInit {
     private readonly replays: WebhookReplayService,
     private readonly jobs: JobRunner,
     @Inject(WEBHOOK_SOURCE_TIMING) private readonly timing: WebhookSourceTiming,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -97,17 +99,25 @@ export class WebhookSourcesService implements OnModuleInit {
    * for deliveries that instances still holding on their cached state stored meanwhile (see
    * WebhookSourceStates), and goes on looking as long as it finds some.
    *
-   * One job runs per resume (the runner's claim). A pause and a new resume within the run of one
+   * One job runs per resume (the runner's claim). A run stops after a third of the job lock's
+   * lifetime and queues its continuation, so a long backlog never outlives the lock (another
+   * instance would take the job over and release beside it). A pause and a new resume within the run of one
    * delivery could let the new job start that same delivery while the old one finishes it: the
    * handlers' idempotency makes the second run a `duplicate`, and the mark is conditional.
    */
   private async release({ source, generation }: ReleaseJob): Promise<void> {
     let released = 0;
+    const deadline = Date.now() + this.config.jobs.lockLifetimeMs / 3;
     for (;;) {
       const ids = await this.events.heldIds(source, RELEASE_BATCH);
       for (const id of ids) {
         const state = await this.repository.find(source);
         if (state.generation !== generation || state.state === 'paused') return;
+        if (Date.now() > deadline) {
+          // This run has started, so the same key may be queued again: the next part.
+          await this.jobs.enqueue(RELEASE_JOB, { source, generation }, { uniqueKey: { source, generation } });
+          return;
+        }
         if (await this.replays.release(id)) released++;
       }
       if (ids.length < RELEASE_BATCH) break;
