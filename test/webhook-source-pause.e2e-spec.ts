@@ -346,3 +346,53 @@ describe('Releasing a long backlog (e2e)', () => {
     expect(state).toEqual(expect.objectContaining({ source: 'rck', state: 'active', waiting: 0 }));
   });
 });
+
+describe('Deliveries held on a stale copy of the state (e2e)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let rck: FakeRck;
+  const dbName = uniqueDatabaseName('stale');
+
+  beforeAll(async () => {
+    rck = await FakeRck.start();
+    // A looks for stragglers 1.5 s after a release; B does not read the states again during the test.
+    a = await createTestApp({ env: videosTestEnv(rck), dbName, overrides: [{ provide: WEBHOOK_SOURCE_TIMING, useValue: { refreshMs: 100, settleMs: 1500 } }] });
+  });
+  afterAll(async () => {
+    await a.connection.dropDatabase();
+    await a.close();
+    await b?.close();
+    await rck.stop();
+  });
+
+  it('releases what another instance held after the source became active, and a resume releases any left', async () => {
+    const h = helpers(a);
+    const { token } = await a.given.loggedIn({ role: Role.SuperAdmin });
+    const admin = { Authorization: `Bearer ${token}` };
+    const { ids: [early, late] } = await a.given.videos(2);
+    await h.drain();
+    await a.http().post('/api/webhook-sources/rck/pause').set(admin).expect(200);
+    // B starts while RCK is paused and keeps that copy.
+    b = await createTestApp({ env: videosTestEnv(rck), dbName, overrides: [{ provide: WEBHOOK_SOURCE_TIMING, useValue: { refreshMs: 600_000, settleMs: 1500 } }] });
+    const onB = helpers(b);
+
+    await a.http().post('/api/webhook-sources/rck/resume').set(admin).expect(200);
+    await a.app.get(JobRunner).drain(30_000);
+    expect((await a.http().get('/api/webhook-sources').set(admin).expect(200)).body.data[0].state).toBe('active');
+    // B, on its stale copy, still holds: the look for stragglers releases it.
+    expect((await onB.rck('success', { videoId: early }).expect(200)).body.data).toEqual({ videoId: early, held: true });
+    await h.drain();
+    expect((await h.video(early)).status).toBe('completed');
+
+    // Held after that look too (B's copy is older than any instance's would be): the dashboard
+    // shows it waiting, and resuming the active source applies it.
+    expect((await onB.rck('success', { videoId: late }).expect(200)).body.data).toEqual({ videoId: late, held: true });
+    const listed = (await a.http().get('/api/webhook-sources').set(admin).expect(200)).body.data[0];
+    expect(listed).toEqual(expect.objectContaining({ state: 'active', waiting: 1 }));
+    const resumed = await a.http().post('/api/webhook-sources/rck/resume').set(admin).expect(200);
+    expect(resumed.body.message).toBe('rck is active; 1 delivery still held is being applied in arrival order');
+    await h.drain();
+    expect((await h.video(late)).status).toBe('completed');
+    expect((await a.http().get('/api/webhook-sources').set(admin).expect(200)).body.data[0]).toEqual(expect.objectContaining({ state: 'active', waiting: 0 }));
+  });
+});

@@ -405,7 +405,8 @@ export const webhookSourcesPause = <ThrowOnError extends boolean = false>(option
 /**
  * Apply the held deliveries, oldest first, through the replay path (in the background), then
  * handle deliveries as they arrive again; those arriving meanwhile wait behind the held ones.
- * Resuming a source that is not paused changes nothing.
+ * Resuming a source that is not paused changes nothing, unless deliveries are still held (an
+ * instance held them on a stale copy of the state): those are then applied.
  */
 export const webhookSourcesResume = <ThrowOnError extends boolean = false>(options: Options<WebhookSourcesResumeData, ThrowOnError>): RequestResult<WebhookSourcesResumeResponses, WebhookSourcesResumeErrors, ThrowOnError> => (options.client ?? client).post<WebhookSourcesResumeResponses, WebhookSourcesResumeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -60,7 +60,8 @@ export class WebhookSourcesController {
   /**
    * Apply the held deliveries, oldest first, through the replay path (in the background), then
    * handle deliveries as they arrive again; those arriving meanwhile wait behind the held ones.
-   * Resuming a source that is not paused changes nothing.
+   * Resuming a source that is not paused changes nothing, unless deliveries are still held (an
+   * instance held them on a stale copy of the state): those are then applied.
    */
   @Post(':source/resume')
   @HttpCode(HttpStatus.OK)
@@ -70,7 +71,8 @@ export class WebhookSourcesController {
   async resume(@Param('source', new SourcePipe()) source: WebhookSource): Promise<SuccessEnvelope<WebhookSourceDto>> {
     const { view, changed } = await this.sources.resume(source);
     let message: string;
-    if (changed) message = `${source} resuming: ${view.waiting} held deliver${view.waiting === 1 ? 'y is' : 'ies are'} being applied in arrival order`;
+    if (changed && view.state === 'active') message = `${source} is active; ${view.waiting} deliver${view.waiting === 1 ? 'y' : 'ies'} still held ${view.waiting === 1 ? 'is' : 'are'} being applied in arrival order`;
+    else if (changed) message = `${source} resuming: ${view.waiting} held deliver${view.waiting === 1 ? 'y is' : 'ies are'} being applied in arrival order`;
     else if (view.state === 'resuming') message = `${source} is already resuming: ${view.waiting} held deliver${view.waiting === 1 ? 'y' : 'ies'} still to apply`;
     else message = `${source} is not paused; nothing changed`;
     return ok(toWebhookSourceResponse(view), message);

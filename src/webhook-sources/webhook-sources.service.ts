@@ -76,8 +76,9 @@ export class WebhookSourcesService implements OnModuleInit {
 
   /**
    * Paused → resuming, and the release job queued for this resume. Resuming a source that is
-   * resuming already queues its job again only if it went missing (failed for good); an active
-   * source is left alone.
+   * resuming already queues its job again only if it went missing (failed for good); resuming an
+   * active source releases what an instance may have held after the release's last look (one whose
+   * copy of the state could not be refreshed for longer), and otherwise changes nothing.
    */
   async resume(source: WebhookSource): Promise<PauseResult> {
     const resumed = await this.repository.resume(source);
@@ -86,10 +87,14 @@ export class WebhookSourcesService implements OnModuleInit {
     if (resumed) {
       await this.jobs.enqueue(RELEASE_JOB, { source, generation: resumed.generation }, { uniqueKey: { source, generation: resumed.generation } });
       this.logger.log(`${source} resuming: its held deliveries are released in arrival order`);
-    } else if (record.state === 'resuming' && !(await this.jobs.isQueued(RELEASE_JOB, { source }))) {
+      return { view: view(record, await this.waiting(source)), changed: true };
+    }
+    const waiting = await this.waiting(source);
+    const stranded = record.state === 'active' && waiting > 0;
+    if ((record.state === 'resuming' || stranded) && !(await this.jobs.isQueued(RELEASE_JOB, { source }))) {
       await this.jobs.enqueue(RELEASE_JOB, { source, generation: record.generation }, { uniqueKey: { source, generation: record.generation } });
     }
-    return { view: view(record, await this.waiting(source)), changed: resumed !== null };
+    return { view: view(record, waiting), changed: stranded };
   }
 
   /**

@@ -55,11 +55,11 @@ export function Sources() {
                 <td data-testid={`source-${source.source}-waiting`}>{source.waiting}</td>
                 <td>{source.pausedAt ? `${formatTime(source.pausedAt)} by ${source.pausedBy ?? 'unknown'}` : '—'}</td>
                 <td>
-                  {source.state === 'active' ? (
+                  {source.state === 'active' && source.waiting === 0 ? (
                     <button onClick={() => setAsking({ source, action: 'pause' })} data-testid={`pause-${source.source}`}>
                       Pause…
                     </button>
-                  ) : source.state === 'paused' ? (
+                  ) : source.state === 'paused' || (source.state === 'active' && source.waiting > 0) ? (
                     <button onClick={() => setAsking({ source, action: 'resume' })} data-testid={`resume-${source.source}`}>
                       Resume…
                     </button>
