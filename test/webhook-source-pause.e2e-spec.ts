@@ -95,6 +95,7 @@ describe('Pausing and resuming a webhook source (e2e)', () => {
     await t.http().post('/internal/videos/success').set({ ...rckHeaders('{}'), 'webhook-signature': 'v1,AAAA' }).send(JSON.stringify({ videoId: a })).expect(401);
     // An invalid body is still refused (validation runs before the hold).
     await h.rck('success', { youtubeVideoId: 'no video id' }).expect(400);
+    expect((await h.rck('failure', { videoId: 'nope' }).expect(400)).body).toEqual({ success: false, message: 'Invalid videoId format' });
 
     // The sender retries the success: answered as held, recorded as a duplicate, not held twice.
     const retry = await h.rck('success', {}, success.sent).expect(200);
@@ -374,6 +375,8 @@ describe('Deliveries held on a stale copy of the state (e2e)', () => {
     await a.http().post('/api/webhook-sources/rck/pause').set(admin).expect(200);
     // B starts while RCK is paused and keeps that copy.
     b = await createTestApp({ env: videosTestEnv(rck), dbName, overrides: [{ provide: WEBHOOK_SOURCE_TIMING, useValue: { refreshMs: 600_000, settleMs: 1500 } }] });
+    // B runs no jobs: the instance that runs the release updates its own copy at once.
+    await b.app.get(JobRunner).onModuleDestroy();
     const onB = helpers(b);
 
     await a.http().post('/api/webhook-sources/rck/resume').set(admin).expect(200);

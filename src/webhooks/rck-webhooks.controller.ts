@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Post, Type, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Post, Type, ValidationPipe } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
+import { isObjectIdString } from '../common/object-id.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import { STALE_CALLBACK_MESSAGE, VideoCallbacksService } from '../videos/video-callbacks.service.js';
 import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
@@ -90,6 +91,8 @@ export class RckWebhooksController implements OnModuleInit {
  * seed's envelope; its handler runs on resume. Nothing is read: the video is not looked up.
  */
 function held(videoId: string): WebhookHandled<SuccessEnvelope<RckHeldDataDto>> {
+  // The one check of the handler's that needs no database: a malformed id is refused as it would be live.
+  if (!isObjectIdString(videoId)) throw new BadRequestException('Invalid videoId format');
   return handled({ outcome: 'held', response: ok({ videoId, held: true as const }, heldMessage('rck')), videoId });
 }
 
