@@ -24,6 +24,7 @@ import { WebhookRecordingInterceptor } from './webhook-events/webhook-recording.
 import { TimelineModule } from './timeline/timeline.module.js';
 import { WebhookEndpointsModule } from './webhook-endpoints/webhook-endpoints.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { WebhookSourcesModule } from './webhook-sources/webhook-sources.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
 export interface AppModuleOptions {
@@ -59,6 +60,7 @@ export class AppModule {
         ReelsModule,
         WebhooksModule,
         WebhookEventsModule,
+        WebhookSourcesModule,
         WebhookEndpointsModule,
         AlertsModule,
         TimelineModule,

@@ -142,7 +142,7 @@ describe('Replaying webhook events (e2e)', () => {
     expect((await t.http().post('/api/webhook-events/replay').set(admin).send({}).expect(400)).body.message)
       .toBe('More than 3 events match; narrow the filters (from / to) and replay in parts');
     expect((await t.http().post('/api/webhook-events/replay').set(admin).send({ status: 'lost' }).expect(400)).body.message)
-      .toBe('status must be one of accepted, duplicate, conflict, ignored, rejected, failed');
+      .toBe('status must be one of accepted, duplicate, conflict, ignored, held, released, rejected, failed');
   });
 
   it('says which events a replay could change something for, and why not for the others', async () => {

@@ -58,7 +58,7 @@ describe('GET /api/webhook-events/stats (e2e)', () => {
 
   const stats = (query: Record<string, string>) => t.http().get('/api/webhook-events/stats').query(query).set(admin);
   const window = { from: '2020-03-02T00:00:00Z', to: '2020-03-16T00:00:00Z' };
-  const counts = (c: Partial<Record<WebhookEventStatus | 'total', number>>) => ({ total: 0, accepted: 0, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0, ...c });
+  const counts = (c: Partial<Record<WebhookEventStatus | 'total', number>>) => ({ total: 0, accepted: 0, duplicate: 0, conflict: 0, ignored: 0, held: 0, released: 0, rejected: 0, failed: 0, ...c });
 
   it('answers exact numbers for a known data set, per day', async () => {
     const response = await stats({ ...window, groupBy: 'day' }).expect(200);

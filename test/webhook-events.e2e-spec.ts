@@ -302,7 +302,7 @@ describe('Webhook event log (e2e)', () => {
       expect((await t.http().get('/api/webhook-events').query({ from: start.toISOString(), to: start.toISOString() }).set(admin).expect(400)).body.message).toBe('from must be before to');
       expect(await list({ from: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
       expect((await t.http().get('/api/webhook-events').query({ status: 'lost' }).set(admin).expect(400)).body.message)
-        .toBe('status must be one of accepted, duplicate, conflict, ignored, rejected, failed');
+        .toBe('status must be one of accepted, duplicate, conflict, ignored, held, released, rejected, failed');
       expect((await t.http().get('/api/webhook-events').query({ from: 'yesterday' }).set(admin).expect(400)).body.message).toBe('from must be a date (ISO 8601)');
       expect((await t.http().get('/api/webhook-events').query({ foo: 1 }).set(admin).expect(400)).body.message).toBe('property foo should not exist');
     });

@@ -420,9 +420,10 @@ export type HeygenOptionsResultDto = {
 
 export type HeygenWebhookResultDto = {
     /**
-     * `accepted` (applied), `duplicate` (seen before, nothing changed) or `ignored` (unknown video or event, or a failure after a success).
+     * `accepted` (applied), `duplicate` (seen before, nothing changed), `ignored` (unknown video or
+     * event, or a failure after a success) or `held` (HeyGen is paused: stored, applied on resume).
      */
-    outcome: 'accepted' | 'duplicate' | 'ignored';
+    outcome: 'accepted' | 'duplicate' | 'ignored' | 'held';
     event_type: string;
     video_id?: string;
     reel_id?: string;
@@ -450,7 +451,7 @@ export type HeygenWebhookDto = {
     created_at?: string | number;
 };
 
-export type WebhookEventStatus = 'accepted' | 'duplicate' | 'conflict' | 'ignored' | 'rejected' | 'failed';
+export type WebhookEventStatus = 'accepted' | 'duplicate' | 'conflict' | 'ignored' | 'held' | 'released' | 'rejected' | 'failed';
 
 export type WebhookEventDetailDto = {
     /**
@@ -543,6 +544,10 @@ export type WebhookEventDetailDto = {
      * On a replay: the event it replayed.
      */
     replayOf?: string;
+    /**
+     * Of a `released` event (held while its source was paused): when its release was recorded.
+     */
+    releasedAt?: string;
     createdAt: string;
 };
 
@@ -561,6 +566,14 @@ export type SourceStatsDto = {
      */
     conflict: number;
     ignored: number;
+    /**
+     * Stored while the source was paused, not yet applied.
+     */
+    held: number;
+    /**
+     * Held, then applied on resume (their release is counted as a replay of its own).
+     */
+    released: number;
     rejected: number;
     failed: number;
 };
@@ -609,6 +622,14 @@ export type PeriodStatsDto = {
      */
     conflict: number;
     ignored: number;
+    /**
+     * Stored while the source was paused, not yet applied.
+     */
+    held: number;
+    /**
+     * Held, then applied on resume (their release is counted as a replay of its own).
+     */
+    released: number;
     rejected: number;
     failed: number;
 };
@@ -782,6 +803,10 @@ export type WebhookEventResponseDto = {
      * On a replay: the event it replayed.
      */
     replayOf?: string;
+    /**
+     * Of a `released` event (held while its source was paused): when its release was recorded.
+     */
+    releasedAt?: string;
     createdAt: string;
 };
 
@@ -796,6 +821,31 @@ export type WebhookReplayResultDto = {
      * The event that recorded the replay (`replayOf` names the original).
      */
     event: WebhookEventResponseDto;
+};
+
+/**
+ * `active` (handled as they arrive), `paused` (held) or `resuming` (held ones being applied in arrival order; new ones queue behind them).
+ */
+export type WebhookSourceState = 'active' | 'paused' | 'resuming';
+
+export type WebhookSourceDto = {
+    source: 'rck' | 'heygen';
+    /**
+     * `active` (handled as they arrive), `paused` (held) or `resuming` (held ones being applied in arrival order; new ones queue behind them).
+     */
+    state: WebhookSourceState;
+    /**
+     * When it was paused; null when active.
+     */
+    pausedAt: string | null;
+    /**
+     * The email of the superadmin who paused it; null when active.
+     */
+    pausedBy: string | null;
+    /**
+     * Deliveries held and not yet applied.
+     */
+    waiting: number;
 };
 
 export type OutboundEventType = 'video.completed' | 'video.failed' | 'batch.completed' | 'reel.completed' | 'reel.failed';
@@ -1266,6 +1316,14 @@ export type DeliveryBucketDto = {
     ignored: number;
     rejected: number;
     failed: number;
+    /**
+     * Stored while their source was paused (see webhook-sources).
+     */
+    held: number;
+    /**
+     * Held deliveries applied on resume (each also recorded as its replay).
+     */
+    released: number;
 };
 
 export type DeliveryVolumeDto = {
@@ -2577,7 +2635,7 @@ export type RckWebhooksSuccessError = RckWebhooksSuccessErrors[keyof RckWebhooks
 
 export type RckWebhooksSuccessResponses = {
     /**
-     * Success
+     * While RCK is paused by a superadmin, a verified callback is stored and answered `{ success: true, message, data: { videoId, held: true } }`; it is applied when RCK is resumed.
      */
     200: {
         success: true;
@@ -2632,7 +2690,7 @@ export type RckWebhooksFailureError = RckWebhooksFailureErrors[keyof RckWebhooks
 
 export type RckWebhooksFailureResponses = {
     /**
-     * Success
+     * While RCK is paused by a superadmin, a verified callback is stored and answered `{ success: true, message, data: { videoId, held: true } }`; it is applied when RCK is resumed.
      */
     200: {
         success: true;
@@ -2714,7 +2772,7 @@ export type HeygenWebhooksReceiveError = HeygenWebhooksReceiveErrors[keyof Heyge
 
 export type HeygenWebhooksReceiveResponses = {
     /**
-     * Success
+     * While HeyGen is paused by a superadmin, a verified event is stored and answered with `outcome: held`; it is applied when HeyGen is resumed.
      */
     200: {
         success: true;
@@ -3058,6 +3116,116 @@ export type WebhookEventsReplayResponses = {
 };
 
 export type WebhookEventsReplayResponse = WebhookEventsReplayResponses[keyof WebhookEventsReplayResponses];
+
+export type WebhookSourcesListData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/webhook-sources';
+};
+
+export type WebhookSourcesListErrors = {
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+};
+
+export type WebhookSourcesListError = WebhookSourcesListErrors[keyof WebhookSourcesListErrors];
+
+export type WebhookSourcesListResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: Array<WebhookSourceDto>;
+    };
+};
+
+export type WebhookSourcesListResponse = WebhookSourcesListResponses[keyof WebhookSourcesListResponses];
+
+export type WebhookSourcesPauseData = {
+    body?: never;
+    path: {
+        source: 'rck' | 'heygen';
+    };
+    query?: never;
+    url: '/api/webhook-sources/{source}/pause';
+};
+
+export type WebhookSourcesPauseErrors = {
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookSourcesPauseError = WebhookSourcesPauseErrors[keyof WebhookSourcesPauseErrors];
+
+export type WebhookSourcesPauseResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookSourceDto;
+        message?: string;
+    };
+};
+
+export type WebhookSourcesPauseResponse = WebhookSourcesPauseResponses[keyof WebhookSourcesPauseResponses];
+
+export type WebhookSourcesResumeData = {
+    body?: never;
+    path: {
+        source: 'rck' | 'heygen';
+    };
+    query?: never;
+    url: '/api/webhook-sources/{source}/resume';
+};
+
+export type WebhookSourcesResumeErrors = {
+    /**
+     * Missing or invalid bearer token
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Authenticated, but the role does not allow this
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+};
+
+export type WebhookSourcesResumeError = WebhookSourcesResumeErrors[keyof WebhookSourcesResumeErrors];
+
+export type WebhookSourcesResumeResponses = {
+    /**
+     * Success
+     */
+    200: {
+        success: true;
+        data: WebhookSourceDto;
+        message?: string;
+    };
+};
+
+export type WebhookSourcesResumeResponse = WebhookSourcesResumeResponses[keyof WebhookSourcesResumeResponses];
 
 export type WebhookEndpointsListData = {
     body?: never;

@@ -99,6 +99,10 @@ export class DeliveryBucketDto {
   ignored: number;
   rejected: number;
   failed: number;
+  /** Stored while their source was paused (see webhook-sources). */
+  held: number;
+  /** Held deliveries applied on resume (each also recorded as its replay). */
+  released: number;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { HttpStatus } from '@nestjs/common';
 
-/** What a delivery did: applied, seen before, or deliberately not applied. */
-export type WebhookOutcome = 'accepted' | 'duplicate' | 'ignored';
+/**
+ * What a delivery did: applied, seen before, deliberately not applied, or stored to be applied
+ * later (`held`: its source is paused; WebhookHolds).
+ */
+export type WebhookOutcome = 'accepted' | 'duplicate' | 'ignored' | 'held';
 
 /**
  * What a webhook handler returns for a delivery it handled, live or replayed: the answer the

@@ -52,7 +52,7 @@ export const WEBHOOK_MOUNTS = ['/internal', '/api/webhook'];
 export function statusFor(httpStatus: number, outcome?: string): WebhookEventStatus {
   if (httpStatus >= 500) return 'failed';
   if (httpStatus >= 400) return 'rejected';
-  return outcome === 'duplicate' || outcome === 'ignored' ? outcome : 'accepted';
+  return outcome === 'duplicate' || outcome === 'ignored' || outcome === 'held' ? outcome : 'accepted';
 }
 
 /** The status and message an exception becomes (as AllExceptionsFilter answers it). */

@@ -13,6 +13,12 @@ export interface HandledDelivery {
   workspaceId?: string;
   /** The SHA-256 (hex) of the first delivery's raw body, to tell a repeat from a reuse of its id. */
   bodySha256?: string;
+  /**
+   * Held while its source was paused (`eventId` is the held event): a retry is answered as held
+   * and not held again, and the release (WebhookReplayService.release) runs it, then replaces
+   * this memory with the answer it got.
+   */
+  held?: true;
 }
 
 interface DeliveryKey {
@@ -46,13 +52,28 @@ export class WebhookDeliveryRepository {
     return this.inserts.load({ source, deliveryId, ...handled, createdAt: now });
   }
 
+  /**
+   * The release of a held delivery settles its memory: a 2xx answer replaces the held one (a later
+   * retry gets what the release answered); any other answer forgets the id, as a live delivery
+   * answered so is not remembered (a retry runs). Only the memory of that held event is touched.
+   */
+  async settleHeld(source: string, deliveryId: string, heldEventId: string, answer: Omit<HandledDelivery, 'held' | 'bodySha256'> | null): Promise<void> {
+    const filter = { source, deliveryId, held: true, eventId: heldEventId };
+    if (!answer) {
+      await this.model.collection.deleteOne(filter);
+      return;
+    }
+    const { workspaceId, ...rest } = answer;
+    await this.model.collection.updateOne(filter, { $set: { ...rest, ...(workspaceId && { workspaceId }) }, $unset: { held: '' } });
+  }
+
   /** One query per source, side by side: a failure for one source fails only its calls. */
   private async findMany(keys: DeliveryKey[]): Promise<Array<HandledDelivery | null | Error>> {
     const sources = [...new Set(keys.map((key) => key.source))];
     const answers = await Promise.allSettled(sources.map(async (source) => {
       const ids = [...new Set(keys.filter((key) => key.source === source).map((key) => key.deliveryId))];
       const stored = await this.model.collection
-        .find<HandledDelivery & { deliveryId: string }>(deliveryLookup(source, ids), { projection: { _id: 0, deliveryId: 1, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1, bodySha256: 1 } })
+        .find<HandledDelivery & { deliveryId: string }>(deliveryLookup(source, ids), { projection: { _id: 0, deliveryId: 1, httpStatus: 1, response: 1, eventId: 1, workspaceId: 1, bodySha256: 1, held: 1 } })
         .toArray();
       return new Map(stored.map(({ deliveryId, ...handled }) => [deliveryId, handled]));
     }));

@@ -39,6 +39,10 @@ export class WebhookDelivery {
   @Prop()
   bodySha256?: string;
 
+  /** Held while its source was paused, not yet released (WebhookDeliveryRepository.settleHeld). */
+  @Prop()
+  held?: boolean;
+
   @Prop({ required: true })
   createdAt: Date;
 }

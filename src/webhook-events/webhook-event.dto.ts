@@ -165,6 +165,8 @@ export class WebhookEventResponseDto {
   requestId?: string;
   /** On a replay: the event it replayed. */
   replayOf?: string;
+  /** Of a `released` event (held while its source was paused): when its release was recorded. */
+  releasedAt?: Date;
   createdAt: Date;
 }
 
@@ -230,6 +232,10 @@ export class StatusCountsDto {
   /** A delivery id seen before with another body: answered as the first, not applied. */
   conflict: number;
   ignored: number;
+  /** Stored while the source was paused, not yet applied. */
+  held: number;
+  /** Held, then applied on resume (their release is counted as a replay of its own). */
+  released: number;
   rejected: number;
   failed: number;
 }

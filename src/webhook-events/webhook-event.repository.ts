@@ -4,8 +4,12 @@ import { Model, PipelineStage, Types } from 'mongoose';
 import { insertEach } from '../database/insert-each.js';
 import { REFUSED_RETENTION_FILTER, REFUSED_RETENTION_INDEX_NAME, RETENTION_INDEX_NAME, WebhookEvent, WebhookEventStatus } from './webhook-event.schema.js';
 
-/** Statuses of deliveries whose id was handled before: a replay would answer them as that first one and apply nothing. */
-const NOT_REPLAYED: WebhookEventStatus[] = ['duplicate', 'conflict'];
+/**
+ * Statuses a bulk replay leaves alone: deliveries whose id was handled before (a replay would
+ * answer them as that first one and apply nothing), those held while their source is paused (their
+ * source's resume runs them) and those released (their release is the replay).
+ */
+const NOT_REPLAYED: WebhookEventStatus[] = ['duplicate', 'conflict', 'held', 'released'];
 
 /** A webhook event as plain data (`id` is the API's `_id`). */
 export interface WebhookEventRecord {
@@ -36,6 +40,7 @@ export interface WebhookEventRecord {
   error?: string;
   requestId?: string;
   replayOf?: string;
+  releasedAt?: Date;
   createdAt: Date;
 }
 
@@ -166,6 +171,38 @@ export class WebhookEventRepository {
     return new Set(replays.map((replay) => replay.replayOf.toHexString()));
   }
 
+  /**
+   * The ids of a source's held deliveries, oldest first (arrival order; the id breaks a tie), at
+   * most `limit`: through the status index.
+   */
+  async heldIds(source: string, limit: number): Promise<string[]> {
+    const events = await this.model
+      .find({ status: 'held', source }, { _id: 1 })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .lean<Array<{ _id: Types.ObjectId }>>()
+      .exec();
+    return events.map((event) => event._id.toHexString());
+  }
+
+  /** How many deliveries are held, per source (through the status index). */
+  async countHeld(): Promise<Map<string, number>> {
+    const groups = await this.model.aggregate<{ _id: string; count: number }>([{ $match: { status: 'held' } }, { $group: { _id: '$source', count: { $sum: 1 } } }]).exec();
+    return new Map(groups.map((group) => [group._id, group.count]));
+  }
+
+  /** The latest replay recorded of this event, if any (through the replayOf index). */
+  async findLatestReplay(id: string): Promise<WebhookEventRecord | null> {
+    const event = await this.model.findOne({ replayOf: new Types.ObjectId(id) }).sort({ createdAt: -1, _id: -1 }).lean<LeanEvent>().exec();
+    return event ? toRecord(event) : null;
+  }
+
+  /** A held event becomes `released` once its release is recorded; false when it was not held (any more). */
+  async markReleased(id: string, at = new Date()): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: new Types.ObjectId(id), status: 'held' }, { $set: { status: 'released', releasedAt: at } }).exec();
+    return result.modifiedCount === 1;
+  }
+
   /** How many events a bulk replay of `filter` would run (what replayableIds would answer, counted). */
   async countReplayable(filter: WebhookEventFilter): Promise<number> {
     const query = replayableQuery(filter);
@@ -288,7 +325,7 @@ function replayableQuery(filter: WebhookEventFilter): Record<string, unknown> | 
 export function statusesAnswered(httpStatus: number): WebhookEventStatus[] {
   if (httpStatus >= 500) return ['failed'];
   if (httpStatus >= 400) return ['rejected'];
-  return ['accepted', 'duplicate', 'conflict', 'ignored'];
+  return ['accepted', 'duplicate', 'conflict', 'ignored', 'held', 'released'];
 }
 
 /**

@@ -1,13 +1,15 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 
-export const WEBHOOK_EVENT_STATUSES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed'] as const;
+export const WEBHOOK_EVENT_STATUSES = ['accepted', 'duplicate', 'conflict', 'ignored', 'held', 'released', 'rejected', 'failed'] as const;
 /**
  * What a delivery came to: applied (`accepted`), seen before (`duplicate`), an id seen before
  * with another body (`conflict`: answered as the first, not applied; a sender's bug), deliberately
  * not applied (`ignored`, e.g. a failure after a success), refused as the sender's fault
  * (`rejected`, any 4xx: bad signature, malformed or invalid body, unknown video) or not handled
- * because of ours (`failed`, a 5xx: the sender should retry, or we replay).
+ * because of ours (`failed`, a 5xx: the sender should retry, or we replay). While its source is
+ * paused a delivery is stored and answered 2xx but not handled (`held`); when the source is
+ * resumed it runs as a replay (a new event with `replayOf`) and becomes `released`.
  */
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 
@@ -114,6 +116,10 @@ export class WebhookEvent {
 
   @Prop()
   requestId?: string;
+
+  /** Of a `released` event: when its release (the replay that ran it) was recorded. */
+  @Prop()
+  releasedAt?: Date;
 
   /** Set on a replay: the event it replayed. */
   @Prop({ type: Types.ObjectId })

@@ -44,7 +44,7 @@ import { WebhookReplayService } from './webhook-replay.service.js';
     WebhookReplayService,
     WebhookEventsService,
   ],
-  exports: [WebhookEventRecorder, WebhookDeliveryRepository, WebhookReplayRegistry, WebhookEventRepository],
+  exports: [WebhookEventRecorder, WebhookDeliveryRepository, WebhookReplayRegistry, WebhookEventRepository, WebhookReplayService],
 })
 export class WebhookEventsModule implements OnModuleInit {
   constructor(

@@ -106,7 +106,7 @@ export function endpointForms(endpoint: string): string[] {
 }
 
 function emptyCounts(): StatusCountsDto {
-  return { total: 0, accepted: 0, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0 };
+  return { total: 0, accepted: 0, duplicate: 0, conflict: 0, ignored: 0, held: 0, released: 0, rejected: 0, failed: 0 };
 }
 
 function add(counts: StatusCountsDto, status: WebhookEventStatus, count: number): void {

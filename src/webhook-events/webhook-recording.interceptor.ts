@@ -27,6 +27,10 @@ import type { WebhookEventRecord } from './webhook-event.repository.js';
  * answer is 503 so the sender retries; the handler's idempotency makes that retry a duplicate.
  * Refusals and errors are answered at once and their events written shortly after (buffered).
  * OPTIONS requests (HeyGen's validation ping, answered within its 1 s) touch nothing.
+ *
+ * A delivery its handler `held` (its source is paused: WebhookHolds) is stored and remembered the
+ * same way, marked held: a retry of it is a `duplicate` answered as held, not held a second time,
+ * and the release on resume runs the held event (WebhookReplayService.release).
  */
 @Injectable()
 export class WebhookRecordingInterceptor implements NestInterceptor {
@@ -130,8 +134,19 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
         eventId: event.id,
         ...(event.workspaceId && { workspaceId: event.workspaceId }),
         ...(bodySha256 && { bodySha256 }),
+        ...(webhook.outcome === 'held' && { held: true as const }),
       };
       await this.deliveries.remember(source, deliveryId, remembered).catch((error: unknown) => this.unavailable(event, `remembering delivery ${deliveryId}`, error));
+      if (remembered.held) {
+        // A held delivery whose event could not be stored must not stay remembered as held: no
+        // release would run it and its retries would be answered as held. Forgotten (as far as the
+        // database lets us), the sender's retry after the 503 is held anew.
+        await this.stored(event).catch(async (error: unknown) => {
+          await this.deliveries.settleHeld(source, deliveryId, event.id, null).catch(() => undefined);
+          throw error;
+        });
+        return body;
+      }
     }
     await this.stored(event);
     return body;

@@ -13,6 +13,8 @@ import { WebhookReplayRegistry } from './webhook-replay.registry.js';
 export const REPLAY_JOB = 'webhook-events.replay';
 /** The answer of a replayed duplicate whose first delivery is no longer remembered. */
 export const REPEAT_NOT_APPLIED = 'Not applied: this delivery repeated one handled before';
+/** A held delivery is run by its source's resume, never by a replay of its own (it would run twice). */
+export const HELD_NOT_REPLAYED = 'This delivery is held while its source is paused; resume the source to apply it';
 /** Events per replay job: a job's run stays short, and a failed run redoes little. */
 const EVENTS_PER_JOB = 100;
 
@@ -54,9 +56,10 @@ export class WebhookReplayService implements OnModuleInit {
     });
   }
 
-  async replay(eventId: string): Promise<{ event: WebhookEventRecord; response: unknown }> {
+  async replay(eventId: string, options: { releasing?: boolean } = {}): Promise<{ event: WebhookEventRecord; response: unknown }> {
     const original = await this.events.findById(eventId);
     if (!original) throw new NotFoundException('Webhook event not found');
+    if (original.status === 'held' && !options.releasing) throw new ConflictException(HELD_NOT_REPLAYED);
     if (original.signatureValid === false) throw new ConflictException('A delivery whose signature did not verify cannot be replayed');
     if (typeof original.payload !== 'object' || original.payload === null || Array.isArray(original.payload)) {
       throw new ConflictException('Only a delivery whose body was a JSON object can be replayed');
@@ -111,7 +114,9 @@ export class WebhookReplayService implements OnModuleInit {
    * handler, even once the id is no longer remembered.
    */
   private async repeatOf(original: WebhookEventRecord): Promise<WebhookHandled | null> {
-    const handled = original.deliveryId ? await this.deliveries.findHandled(original.source, original.deliveryId) : null;
+    const found = original.deliveryId ? await this.deliveries.findHandled(original.source, original.deliveryId) : null;
+    // The memory of this very delivery held: it was never handled, and its release runs it now.
+    const handled = found?.held && found.eventId === original.id ? null : found;
     if (handled) return { httpStatus: handled.httpStatus, response: handled.response, outcome: 'duplicate', workspaceId: handled.workspaceId };
     if (original.status !== 'duplicate' && original.status !== 'conflict') return null;
     return { httpStatus: original.httpStatus, response: { success: true, message: REPEAT_NOT_APPLIED }, outcome: 'duplicate' };
@@ -151,9 +156,36 @@ export class WebhookReplayService implements OnModuleInit {
         return 'It repeated a delivery handled before: a replay is answered as that one was';
       case 'conflict':
         return 'It reused a handled delivery id with another body: a replay is answered as the first and applies nothing';
+      case 'held':
+        return 'It is held while its source is paused: resuming the source applies it, in arrival order';
+      case 'released':
+        return 'It was held, then released when its source was resumed: its release is the replay that ran it';
       default:
         return undefined;
     }
+  }
+
+  /**
+   * Runs a held delivery (its source was resumed) through the replay path, records the run as a
+   * replay (`replayOf`), settles its delivery id's memory (the answer it got replaces the held
+   * one) and marks it `released`. Safe to run again after a crash at any step: an event already
+   * released is left alone; a run recorded before the crash is not run again; and a run whose
+   * record was lost runs once more, which the handlers' idempotency (by delivery and by the
+   * record's version) makes a `duplicate` that changes nothing. Answers the replay's event, or
+   * null when the event was not held.
+   */
+  async release(eventId: string): Promise<WebhookEventRecord | null> {
+    const held = await this.events.findById(eventId);
+    if (!held || held.status !== 'held') return null;
+    const recorded = await this.events.findLatestReplay(eventId);
+    const run = recorded ? { event: recorded, response: recorded.responseBody } : await this.replay(eventId, { releasing: true });
+    if (held.deliveryId) {
+      const { event, response } = run;
+      const answered = event.httpStatus < 300 ? { httpStatus: event.httpStatus, response, eventId: event.id, workspaceId: event.workspaceId } : null;
+      await this.deliveries.settleHeld(held.source, held.deliveryId, held.id, answered);
+    }
+    await this.events.markReleased(eventId);
+    return run.event;
   }
 
   /** How many events a bulk replay of the filter would queue. */

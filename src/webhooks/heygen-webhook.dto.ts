@@ -43,8 +43,11 @@ export class HeygenWebhookDto {
 
 export class HeygenWebhookResultDto {
   event_type: string;
-  /** `accepted` (applied), `duplicate` (seen before, nothing changed) or `ignored` (unknown video or event, or a failure after a success). */
-  @ApiProperty({ enum: ['accepted', 'duplicate', 'ignored'] })
+  /**
+   * `accepted` (applied), `duplicate` (seen before, nothing changed), `ignored` (unknown video or
+   * event, or a failure after a success) or `held` (HeyGen is paused: stored, applied on resume).
+   */
+  @ApiProperty({ enum: ['accepted', 'duplicate', 'ignored', 'held'] })
   outcome: string;
   video_id?: string;
   reel_id?: string;

@@ -9,6 +9,7 @@ import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry
 import { HeygenOptionsResultDto, HeygenWebhookDto, HeygenWebhookResultDto } from './heygen-webhook.dto.js';
 import { WebhookEndpoint } from '../webhook-contract/webhook-endpoint.decorator.js';
 import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
+import { heldMessage, WebhookHolds } from '../webhook-contract/webhook-holds.js';
 
 /** Validated against the DTO; fields HeyGen adds later are dropped, not refused. */
 const heygenBody = createValidationPipe({ forbidUnknownFields: false, expectedType: HeygenWebhookDto });
@@ -30,9 +31,13 @@ export class HeygenWebhooksController implements OnModuleInit {
   constructor(
     private readonly events: ReelEventsService,
     private readonly replays: WebhookReplayRegistry,
+    private readonly holds: WebhookHolds,
   ) {}
 
-  /** A stored delivery is replayed through the same validation and handling as a live one. */
+  /**
+   * A stored delivery is replayed through the same validation and handling as a live one; never
+   * held (a held delivery's release is such a replay).
+   */
   onModuleInit(): void {
     this.replays.register('/api/webhook/heygen', async (payload) => this.handle((await heygenBody.transform(payload, { type: 'body', metatype: Object })) as HeygenWebhookDto));
   }
@@ -48,10 +53,14 @@ export class HeygenWebhooksController implements OnModuleInit {
   @Post()
   @HttpCode(HttpStatus.OK)
   @ApiBody({ type: HeygenWebhookDto })
-  @ApiEnvelopeResponse(HeygenWebhookResultDto, { withMessage: true })
+  @ApiEnvelopeResponse(HeygenWebhookResultDto, {
+    withMessage: true,
+    description: 'While HeyGen is paused by a superadmin, a verified event is stored and answered with `outcome: held`; it is applied when HeyGen is resumed.',
+  })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST)
   receive(@Body(heygenBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<HeygenWebhookResultDto>>> {
-    return this.handle(body as unknown as HeygenWebhookDto);
+    const dto = body as unknown as HeygenWebhookDto;
+    return this.holds.holding('heygen') ? Promise.resolve(held(dto)) : this.handle(dto);
   }
 
   /** The live route and a replay of a stored delivery run the same code. */
@@ -102,6 +111,17 @@ export class HeygenWebhooksController implements OnModuleInit {
     );
     return handled({ outcome, response, videoId: videoId ?? current.heygenVideoId, recordId: current.id, workspaceId: current.workspaceId, deliveryId });
   }
+}
+
+/**
+ * HeyGen's source is paused (or its held events are still being released): the event, verified and
+ * of the DTO's shape, is stored as `held` and answered 200 with `outcome: held`; it is handled on
+ * resume. Nothing is read: the reel is not looked up.
+ */
+function held(dto: HeygenWebhookDto): WebhookHandled<SuccessEnvelope<HeygenWebhookResultDto>> {
+  const videoId = typeof dto.event_data?.video_id === 'string' ? dto.event_data.video_id.slice(0, 2048) : undefined;
+  const response = ok({ event_type: dto.event_type, outcome: 'held', ...(videoId && { video_id: videoId }) }, heldMessage('heygen'));
+  return handled({ outcome: 'held', response, videoId, deliveryId: dto.event_id || undefined });
 }
 
 function messageFor(outcome: WebhookOutcome, status: string): string {

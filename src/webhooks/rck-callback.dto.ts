@@ -75,3 +75,10 @@ export class RckFailureDataDto {
   /** Only when the failure was ignored: the video's state, `completed`. */
   status?: string;
 }
+
+/** The answer's data while RCK is paused: the callback is stored and applied on resume. */
+export class RckHeldDataDto {
+  videoId: string;
+  @ApiProperty({ enum: [true] })
+  held: true;
+}

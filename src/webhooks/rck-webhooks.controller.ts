@@ -1,12 +1,14 @@
-import { Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Post, Type, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Logger, OnModuleInit, Post, Type, ValidationPipe } from '@nestjs/common';
 import { ApiBody } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
+import { isObjectIdString } from '../common/object-id.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import { STALE_CALLBACK_MESSAGE, VideoCallbacksService } from '../videos/video-callbacks.service.js';
 import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
+import { heldMessage, WebhookHolds } from '../webhook-contract/webhook-holds.js';
 import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
-import { RckFailureCallbackDto, RckFailureDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
+import { RckFailureCallbackDto, RckFailureDataDto, RckHeldDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
 import { WebhookEndpoint } from '../webhook-contract/webhook-endpoint.decorator.js';
 
 /**
@@ -18,6 +20,8 @@ const lenientBody = (expectedType: Type<unknown>) => createValidationPipe({ forb
 const successBody = lenientBody(RckSuccessCallbackDto);
 const failureBody = lenientBody(RckFailureCallbackDto);
 
+const HELD_DESCRIPTION = 'While RCK is paused by a superadmin, a verified callback is stored and answered `{ success: true, message, data: { videoId, held: true } }`; it is applied when RCK is resumed.';
+
 /** RCK Description's callbacks, signed (docs/contracts/rck.md#callbacks). */
 @Controller('internal/videos')
 @WebhookEndpoint('rck')
@@ -27,9 +31,13 @@ export class RckWebhooksController implements OnModuleInit {
   constructor(
     private readonly callbacks: VideoCallbacksService,
     private readonly replays: WebhookReplayRegistry,
+    private readonly holds: WebhookHolds,
   ) {}
 
-  /** A stored delivery is replayed through the same validation and service calls as a live one. */
+  /**
+   * A stored delivery is replayed through the same validation and service calls as a live one;
+   * never held (a held delivery's release is such a replay).
+   */
   onModuleInit(): void {
     this.replays.register('/internal/videos/success', async (payload, { receivedAt }) => this.handleSuccess(await validated(successBody, payload), receivedAt));
     this.replays.register('/internal/videos/failure', async (payload, { receivedAt }) => this.handleFailure(await validated(failureBody, payload), receivedAt));
@@ -39,20 +47,22 @@ export class RckWebhooksController implements OnModuleInit {
   @Post('success')
   @HttpCode(HttpStatus.OK)
   @ApiBody({ type: RckSuccessCallbackDto })
-  @ApiEnvelopeResponse(RckSuccessDataDto, { withMessage: true })
+  @ApiEnvelopeResponse(RckSuccessDataDto, { withMessage: true, description: HELD_DESCRIPTION })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  success(@Body(successBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<RckSuccessDataDto>>> {
-    return this.handleSuccess(body as unknown as RckSuccessCallbackDto);
+  success(@Body(successBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<RckSuccessDataDto | RckHeldDataDto>>> {
+    const dto = body as unknown as RckSuccessCallbackDto;
+    return this.holds.holding('rck') ? Promise.resolve(held(dto.videoId)) : this.handleSuccess(dto);
   }
 
   /** RCK could not generate the video. After a success it is ignored (still 200). */
   @Post('failure')
   @HttpCode(HttpStatus.OK)
   @ApiBody({ type: RckFailureCallbackDto })
-  @ApiEnvelopeResponse(RckFailureDataDto, { withMessage: true })
+  @ApiEnvelopeResponse(RckFailureDataDto, { withMessage: true, description: HELD_DESCRIPTION })
   @ApiErrorResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
-  failure(@Body(failureBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<RckFailureDataDto>>> {
-    return this.handleFailure(body as unknown as RckFailureCallbackDto);
+  failure(@Body(failureBody) body: Record<string, unknown>): Promise<WebhookHandled<SuccessEnvelope<RckFailureDataDto | RckHeldDataDto>>> {
+    const dto = body as unknown as RckFailureCallbackDto;
+    return this.holds.holding('rck') ? Promise.resolve(held(dto.videoId)) : this.handleFailure(dto);
   }
 
   private async handleSuccess(dto: RckSuccessCallbackDto, receivedAt?: Date) {
@@ -73,6 +83,17 @@ export class RckWebhooksController implements OnModuleInit {
     if (outcome === 'ignored') return answer(outcome, workspaceId, ok(data, 'Video already completed; failure ignored'));
     return answer(outcome, workspaceId, ok(data, 'Video failure recorded successfully'));
   }
+}
+
+/**
+ * RCK's source is paused (or its held deliveries are still being released): the callback, verified
+ * and valid, is stored as `held` and answered 200 (RCK only needs a 2xx to stop retrying) with the
+ * contract's envelope (docs/contracts/rck.md); its handler runs on resume. Nothing is read: the video is not looked up.
+ */
+function held(videoId: string): WebhookHandled<SuccessEnvelope<RckHeldDataDto>> {
+  // The one check of the handler's that needs no database: a malformed id is refused as it would be live.
+  if (!isObjectIdString(videoId)) throw new BadRequestException('Invalid videoId format');
+  return handled({ outcome: 'held', response: ok({ videoId, held: true as const }, heldMessage('rck')), videoId });
 }
 
 /** For RCK the sender's videoId is our AIVideo's id. */

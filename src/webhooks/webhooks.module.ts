@@ -5,10 +5,12 @@ import { HeygenWebhooksController } from './heygen-webhooks.controller.js';
 import { WebhookEventsModule } from '../webhook-events/webhook-events.module.js';
 import { RckWebhooksController } from './rck-webhooks.controller.js';
 import { WebhookSignatureGuard } from '../webhook-contract/webhook-signature.guard.js';
+import { WebhookSourcesModule } from '../webhook-sources/webhook-sources.module.js';
 
 /** The generators' callbacks, each controller behind the signature guard of its source. */
 @Module({
-  imports: [VideosModule, ReelsModule, WebhookEventsModule],
+  // WebhookSourcesModule provides WebhookHolds: whether a source's deliveries are held (paused).
+  imports: [VideosModule, ReelsModule, WebhookEventsModule, WebhookSourcesModule],
   controllers: [RckWebhooksController, HeygenWebhooksController],
   providers: [WebhookSignatureGuard],
 })

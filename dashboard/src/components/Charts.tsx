@@ -4,7 +4,7 @@ import type { MonitoringSummaryDto, WebhookEventStatsDto } from '../../../openap
 import { bucketName, duration, formatBucket, TIME_ZONE } from '../format.js';
 import { ChartCanvas } from './ChartCanvas.js';
 
-const OUTCOMES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed'] as const;
+const OUTCOMES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed', 'held', 'released'] as const;
 const OUTCOME_COLORS: Record<string, string> = {
   accepted: '#17803d',
   duplicate: '#c9a227',
@@ -12,6 +12,8 @@ const OUTCOME_COLORS: Record<string, string> = {
   ignored: '#9aa1b1',
   rejected: '#d9534f',
   failed: '#7a1010',
+  held: '#5b6fd6',
+  released: '#2f9e9e',
 };
 
 /**

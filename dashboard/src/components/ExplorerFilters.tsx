@@ -3,7 +3,7 @@ import type { WorkspaceResponseDto } from '../../../openapi/client/index.js';
 import type { EventFilters } from '../hooks/useEvents.js';
 import { fromUtcInput, TIME_ZONE, toUtcInput } from '../format.js';
 
-const STATUSES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed'];
+const STATUSES = ['accepted', 'duplicate', 'conflict', 'ignored', 'rejected', 'failed', 'held', 'released'];
 
 /** The explorer's filters: edited here, applied (into the query string) on submit. */
 export function ExplorerFilters({ filters, workspaces, onApply }: { filters: EventFilters; workspaces: WorkspaceResponseDto[]; onApply: (filters: EventFilters) => void }) {

@@ -7,6 +7,7 @@ import { CounterRow } from './CounterRow.js';
 import { CustomerEndpoints } from './CustomerEndpoints.js';
 import { FailureReasons } from './FailureReasons.js';
 import { Incidents } from './Incidents.js';
+import { Sources } from './Sources.js';
 import { Feed } from './Feed.js';
 import { StaleNotice } from './StaleNotice.js';
 import { StuckTable } from './StuckTable.js';
@@ -66,6 +67,7 @@ export function Overview() {
       <StaleNotice live={live} loadedAt={loadedAt} />
       <main>
         <Incidents />
+        <Sources />
         <section className="wide" data-testid="counters" data-from={summary?.from} data-to={summary?.to}>
           <h2>Created in the range, by status now</h2>
           <CounterRow title="Videos" statuses={VIDEO_STATUSES} values={summary?.videos} prefix="videos" />
