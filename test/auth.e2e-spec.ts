@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { Controller, Get, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Auth, Public } from '../src/auth/auth.decorators.js';
-import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { Role } from '../src/auth/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { eventually } from './utils/eventually.js';

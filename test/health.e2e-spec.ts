@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
 import { refuseEventWrites } from './utils/webhook-events.js';

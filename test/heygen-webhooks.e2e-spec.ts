@@ -8,7 +8,7 @@ import { Types } from 'mongoose';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
-import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';
 import { reelsTestEnv } from './utils/reels-env.js';

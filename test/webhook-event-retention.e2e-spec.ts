@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Types } from 'mongoose';
-import { startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { startMongoWireServer } from '@videogen/mongo-wire-server';
 import { WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
 import { REFUSED_RETENTION_INDEX_NAME, RETENTION_INDEX_NAME } from '../src/webhook-events/webhook-event.schema.js';
 import { eventually } from './utils/eventually.js';

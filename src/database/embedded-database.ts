@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startMongoWireServer, type MongoWireStatus } from '../../tools/mongo-wire-server/src/index.js';
+import { startMongoWireServer, type MongoWireStatus } from '@videogen/mongo-wire-server';
 
 export type EmbeddedKind = 'mongod' | 'wire';
 
