@@ -15,6 +15,7 @@ import { reelsTestEnv } from './utils/reels-env.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { eventsOfRequest, newRequestId } from './utils/webhook-events.js';
+import { describeOnOwnServer } from './utils/own-server.js';
 
 const SECRET = TEST_SECRETS.HEYGEN_WEBHOOK_SECRET;
 
@@ -391,7 +392,7 @@ describe('HeyGen webhook in development without a secret (e2e)', () => {
   });
 });
 
-describe('HeyGen OPTIONS while the database is down (e2e)', () => {
+describeOnOwnServer('HeyGen OPTIONS while the database is down (e2e)', 'stops its own wire server', () => {
   let t: TestApp;
   let server: MongoWireServer;
 

@@ -6,11 +6,10 @@
  * Manual pages: reference/explain-results, reference/command/explain,
  * reference/method/cursor.explain, tutorial/analyze-query-plan and the index pages named per test.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, describeWireOnly, freshName, openSuite, type Suite } from './harness.js';
 import { expect } from 'expect';
 import mongoose, { Schema, type Connection } from 'mongoose';
 import type { Collection, Db, Document } from 'mongodb';
-import { describeWireOnly, freshName, openSuite, type Suite } from './harness.js';
 import {
   assertCollScan,
   assertStage,
