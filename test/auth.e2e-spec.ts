@@ -3,10 +3,11 @@ import { expect } from 'expect';
 import { Controller, Get, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Auth, Public } from '../src/auth/auth.decorators.js';
-import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { Role } from '../src/auth/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { eventually } from './utils/eventually.js';
+import { describeOnOwnServer } from './utils/own-server.js';
 import { getModelToken } from '@nestjs/mongoose';
 import * as argon2 from 'argon2';
 import { Model } from 'mongoose';
@@ -239,7 +240,7 @@ describe('Access decorators combined on class and method (e2e)', () => {
   });
 });
 
-describe('When the database is down (e2e)', () => {
+describeOnOwnServer('When the database is down (e2e)', 'stops its own wire server', () => {
   let t: TestApp;
   let server: MongoWireServer;
 

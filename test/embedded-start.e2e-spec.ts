@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { COMPILED_MAIN, ServiceProcess } from './utils/service-process.js';
 import { eventually } from './utils/eventually.js';
 import { SseClient } from './utils/sse-client.js';
+import { ownServerOnly } from './utils/own-server.js';
 
 /**
  * `npm start` on a machine without MongoDB: the compiled service (what `nest start` runs after
@@ -46,7 +47,7 @@ describe('Start-up on the embedded default (process level)', () => {
     return { Authorization: `Bearer ${response.body.data.accessToken}` };
   };
 
-  it('starts with no MONGODB_URI, keeps its data across a restart, and finishes in-flight requests on SIGTERM', { timeout: 240_000 }, async () => {
+  it('starts with no MONGODB_URI, keeps its data across a restart, and finishes in-flight requests on SIGTERM', { timeout: 240_000, skip: ownServerOnly('runs on the embedded database') }, async () => {
     const first = await start(env());
     const health = await first.waitForHealth(90_000);
     expect(health.body).toEqual({ success: true, data: expect.objectContaining({ status: 'ok', info: { mongodb: expect.objectContaining({ status: 'up' }) } }) });

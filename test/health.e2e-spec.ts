@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
 import { WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
@@ -8,18 +8,20 @@ import { refuseEventWrites } from './utils/webhook-events.js';
 import { eventually } from './utils/eventually.js';
 import { hookable } from './utils/hookable.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
+import { ON_EXTERNAL_MONGODB, ownServerOnly } from './utils/own-server.js';
 
 describe('Health probes (e2e)', () => {
   let t: TestApp;
-  let server: MongoWireServer;
+  // Its own wire server, to stop and restart; on the user's MongoDB (MONGODB_URI) that one.
+  let server: MongoWireServer | undefined;
 
   beforeAll(async () => {
-    server = await startMongoWireServer();
-    t = await createTestApp({ mongoServerUri: server.uri });
+    server = ON_EXTERNAL_MONGODB ? undefined : await startMongoWireServer();
+    t = await createTestApp(server ? { mongoServerUri: server.uri } : {});
   });
   afterAll(async () => {
     await t.app.close();
-    await server.stop();
+    await server?.stop();
   });
 
   it('says live without asking anything, and ready when the database answers and jobs run', async () => {
@@ -33,9 +35,9 @@ describe('Health probes (e2e)', () => {
     });
   });
 
-  it('is not ready while the database does not answer, still live, and ready again once it is back', { timeout: 90_000 }, async () => {
-    const port = Number(new URL(server.uri).port);
-    await server.stop();
+  it('is not ready while the database does not answer, still live, and ready again once it is back', { timeout: 90_000, skip: ownServerOnly('stops and restarts its own wire server') }, async () => {
+    const port = Number(new URL(server!.uri).port);
+    await server!.stop();
     const down = await t.http().get('/health/ready').expect(503);
     expect(down.body).toEqual(expect.objectContaining({ success: false, message: 'Service unavailable: mongodb down' }));
     await t.http().get('/health/live').expect(200);

@@ -8,13 +8,14 @@ import { Types } from 'mongoose';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
-import { MongoWireServer, startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';
 import { reelsTestEnv } from './utils/reels-env.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { eventsOfRequest, newRequestId } from './utils/webhook-events.js';
+import { describeOnOwnServer } from './utils/own-server.js';
 
 const SECRET = TEST_SECRETS.HEYGEN_WEBHOOK_SECRET;
 
@@ -394,7 +395,7 @@ describe('HeyGen webhook in development without a secret (e2e)', () => {
   });
 });
 
-describe('HeyGen OPTIONS while the database is down (e2e)', () => {
+describeOnOwnServer('HeyGen OPTIONS while the database is down (e2e)', 'stops its own wire server', () => {
   let t: TestApp;
   let server: MongoWireServer;
 

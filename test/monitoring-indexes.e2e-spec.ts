@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Document } from 'mongodb';
 import { Model, Types } from 'mongoose';
-import { assertUsesIndex, indexesUsed } from '../tools/mongo-wire-server/test/explain-plan.js';
+import { assertUsesIndex, indexesUsed } from '@videogen/mongo-wire-server/explain-plan';
 import { failureReasonsPipeline, scopedRange } from '../src/common/created-window.js';
 import { deliveryVolumePipeline } from '../src/monitoring/delivery-volume.repository.js';
 import { Reel } from '../src/reels/reel.schema.js';

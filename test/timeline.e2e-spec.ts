@@ -8,7 +8,7 @@ import { JobRunner } from '../src/jobs/job-runner.js';
 import { attemptsAtQuery, messagesAboutQuery } from '../src/webhook-endpoints/webhook-delivery.repository.js';
 import { aboutQuery, WEBHOOK_EVENT_LIST_SORT } from '../src/webhook-events/webhook-event.repository.js';
 import { WEBHOOK_EVENT_INDEX_NAMES } from '../src/webhook-events/webhook-event.schema.js';
-import { assertUsesIndex } from '../tools/mongo-wire-server/test/explain-plan.js';
+import { assertUsesIndex } from '@videogen/mongo-wire-server/explain-plan';
 import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';

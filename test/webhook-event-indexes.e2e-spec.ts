@@ -2,7 +2,7 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { getModelToken } from '@nestjs/mongoose';
 import type { Document } from 'mongodb';
 import { Model, Types } from 'mongoose';
-import { assertUsesIndex, indexesUsed, planSummary } from '../tools/mongo-wire-server/test/explain-plan.js';
+import { assertUsesIndex, indexesUsed, planSummary } from '@videogen/mongo-wire-server/explain-plan';
 import { generationTimesPipeline } from '../src/videos/ai-video.repository.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
 import { deliveryLookup } from '../src/webhook-events/webhook-delivery.repository.js';

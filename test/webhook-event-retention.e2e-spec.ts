@@ -1,13 +1,14 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Types } from 'mongoose';
-import { startMongoWireServer } from '../tools/mongo-wire-server/src/index.js';
+import { startMongoWireServer } from '@videogen/mongo-wire-server';
 import { WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
 import { REFUSED_RETENTION_INDEX_NAME, RETENTION_INDEX_NAME } from '../src/webhook-events/webhook-event.schema.js';
 import { eventually } from './utils/eventually.js';
 import { uniqueDatabaseName } from './utils/mongo-uri.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { eventModel } from './utils/webhook-events.js';
+import { ownServerOnly } from './utils/own-server.js';
 
 describe('Webhook event retention (WEBHOOK_EVENT_RETENTION_DAYS, WEBHOOK_EVENT_REFUSED_RETENTION_DAYS)', () => {
   const indexNamed = async (t: TestApp, name: string) =>
@@ -43,7 +44,7 @@ describe('Webhook event retention (WEBHOOK_EVENT_RETENTION_DAYS, WEBHOOK_EVENT_R
     await t.close();
   });
 
-  it('removes events older than their retention: refused ones sooner (wire server with a fast TTL sweep)', async () => {
+  it('removes events older than their retention: refused ones sooner (wire server with a fast TTL sweep)', { skip: ownServerOnly('needs the TTL sweep of its own wire server (mongod sweeps every 60 s)') }, async () => {
     const server = await startMongoWireServer({ ttlSweepIntervalMs: 100 });
     const t = await createTestApp({ mongoServerUri: server.uri, env: { WEBHOOK_EVENT_RETENTION_DAYS: '2', WEBHOOK_EVENT_REFUSED_RETENTION_DAYS: '1' } });
     try {

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from '../src/app.factory.js';
 import { JSON_SHAPE_LIMITS, LOGIN_BODY_LIMIT_BYTES } from '../src/common/http-body.js';
@@ -64,7 +65,7 @@ function cases(limit: number): Case[] {
 
 async function startDatabase(): Promise<{ uri: string; stop: () => void }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: () => undefined };
-  const cli = join(import.meta.dirname, 'mongo-wire-server', 'src', 'cli.js');
+  const cli = fileURLToPath(import.meta.resolve('@videogen/mongo-wire-server/cli'));
   const child = spawn(process.execPath, [cli, '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { uri: `${chunk.toString().trim()}hostilebench`, stop: () => child.kill('SIGTERM') };

@@ -36,6 +36,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Db, MongoClient, ObjectId } from 'mongodb';
 import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
@@ -66,7 +67,7 @@ interface Target {
 
 async function startDatabase(): Promise<{ uri: string; pid?: number; stop: () => void }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, '/$1'), stop: () => undefined };
-  const cli = join(import.meta.dirname, 'mongo-wire-server', 'src', 'cli.js');
+  const cli = fileURLToPath(import.meta.resolve('@videogen/mongo-wire-server/cli'));
   // BENCH_DB_NODE_ARGS='--cpu-prof' profiles the wire server (written when it stops).
   const nodeArgs = process.env.BENCH_DB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, cli, '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient, ObjectId } from 'mongodb';
 import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
@@ -37,7 +38,7 @@ const CONFIGURATIONS: Array<{ name: string; env: Record<string, string> }> = [
 
 async function startDatabase(): Promise<{ uri: string; stop: () => void }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: () => undefined };
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'mongo-wire-server', 'src', 'cli.js'), '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.resolve('@videogen/mongo-wire-server/cli')), '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { uri: chunk.toString().trim(), stop: () => child.kill('SIGTERM') };
 }

@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { createApp } from '../src/app.factory.js';
 import { AppConfig } from '../src/config/app-config.js';
 import { buildOpenApiDocument } from '../src/openapi.js';
-import { startMongoWireServer } from './mongo-wire-server/src/index.js';
+import { startMongoWireServer } from '@videogen/mongo-wire-server';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DOCUMENT = join(ROOT, 'openapi', 'openapi.json');

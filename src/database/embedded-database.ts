@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startMongoWireServer, type MongoWireStatus } from '../../tools/mongo-wire-server/src/index.js';
+// Types only (erased): the wire server itself is imported in startWire, so a start on MONGODB_URI
+// never loads it (test/embedded-import.e2e-spec.ts).
+import type { MongoWireStatus } from '@videogen/mongo-wire-server';
 
 export type EmbeddedKind = 'mongod' | 'wire';
 
@@ -100,6 +102,7 @@ async function startWire(root: string): Promise<EmbeddedDatabase> {
     if (/^(warning|journal|checkpoint failed|checkpoint worker failed)/.test(message)) logger.warn(`wire server: ${message}`);
     else if (/^(persistence|checkpoint)/.test(message)) logger.log(`wire server: ${message}`);
   };
+  const { startMongoWireServer } = await import('@videogen/mongo-wire-server');
   const server = await startMongoWireServer({ dataDir: dataPath, log });
   return { kind: 'wire', uri: `${server.uri}${DB_NAME}`, dataPath, status: () => server.status(), stop: () => server.stop() };
 }

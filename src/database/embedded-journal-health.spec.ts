@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMongoWireServer, type MongoWireStatus } from '../../tools/mongo-wire-server/src/index.js';
+import { startMongoWireServer, type MongoWireStatus } from '@videogen/mongo-wire-server';
 import { embeddedJournalHealth, READY_MAX_JOURNAL_BACKLOG, type EmbeddedDatabase } from './embedded-database.js';
 
 const wire = (status: () => MongoWireStatus): EmbeddedDatabase => ({ kind: 'wire', uri: 'mongodb://x/videogen', dataPath: '/x', status, stop: async () => undefined });

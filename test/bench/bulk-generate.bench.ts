@@ -15,7 +15,7 @@ import { configureApp, createAppParts } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { Product } from '../../src/products/product.schema.js';
-import { startMongoWireServer } from '../../tools/mongo-wire-server/src/index.js';
+import { startMongoWireServer } from '@videogen/mongo-wire-server';
 import { FakeRck } from '../utils/fake-rck.js';
 import { Factories } from '../utils/factories.js';
 import { TEST_SECRETS } from '../utils/test-app.js';

@@ -30,10 +30,13 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** Starts with exactly `env` on top of PATH/HOME: nothing leaks in from the test runner. */
-  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+  /**
+   * Starts with exactly `env` on top of PATH/HOME: nothing leaks in from the test runner.
+   * `nodeArgs` go to node before the service's file (e.g. `--import` a module-load trace).
+   */
+  static async start(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [COMPILED_MAIN], {
+    const child = spawn(process.execPath, [...nodeArgs, COMPILED_MAIN], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,7 +4,7 @@
  * shutdown and restart), applied to the server's documented dataDir option; types per reference/bson-types,
  * index behaviour per core/index-unique.
  */
-import { after as afterAll, before as beforeAll, it } from 'node:test';
+import { after as afterAll, before as beforeAll, it, clientOptions, describeWireOnly, startWireServer } from './harness.js';
 import { expect } from 'expect';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal128, Double, Int32, Long, MongoClient, ObjectId } from 'mongodb';
-import { clientOptions, describeWireOnly, startWireServer } from './harness.js';
 
 const DB = 'conf_persistence';
 

@@ -2,7 +2,7 @@
  * BSON type fidelity, cross-type numeric comparison and the BSON comparison/sort order.
  * Values are read back with promoteValues: false so the wrapper classes reveal the stored BSON type.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, freshName, openSuite, type Suite } from './harness.js';
 import { expect } from 'expect';
 import {
   Binary,
@@ -20,7 +20,6 @@ import {
   type Db,
   type Document,
 } from 'mongodb';
-import { freshName, openSuite, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

@@ -2,10 +2,9 @@
  * The same server driven through Mongoose 9, the way the application uses it.
  * Expected behaviour: MongoDB manual pages named per test (Mongoose only translates to the commands covered there).
  */
-import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, beforeEach, describe, it, openSuite, type Suite } from './harness.js';
 import { expect } from 'expect';
 import mongoose, { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
-import { openSuite, type Suite } from './harness.js';
 
 let s: Suite;
 let conn: Connection;

@@ -4,11 +4,16 @@
  * - `MONGODB_URI` set   -> every spec talks to that real MongoDB; `stop()` is a no-op.
  * - `MONGODB_URI` unset -> a fresh in-process wire server per spec file (random port,
  *                          200 ms TTL sweep so the wire-only TTL test finishes quickly).
+ * - `TEST_MONGODB_EXTERNAL` set (the application's `MONGODB_URI=… npm test`, which runs the
+ *   application's tests on the user's MongoDB and passes this suite no `MONGODB_URI`): every test
+ *   of a spec that imports its test API from here is skipped, with a reason the report prints and
+ *   counts, and no hook runs, so no wire server starts. This suite tests our server, not theirs.
  *
- * The server module is loaded lazily so that, against a real MongoDB, the suite
+ * Specs take `describe`, `it` and the hooks from here rather than from node:test, so that one
+ * switch skips them. The server module is loaded lazily so that, against a real MongoDB, the suite
  * does not even need the server's sources to load.
  */
-import { describe } from 'node:test';
+import * as nodeTest from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import type { MongoWireServer, MongoWireServerOptions } from '../src/index.js';
@@ -22,12 +27,31 @@ export interface Target {
 
 export const externalUri: string | undefined = process.env.MONGODB_URI || undefined;
 
+/** Why every test here is skipped, when the application's suite runs on another MongoDB. */
+export const skipReason: string | undefined =
+  process.env.TEST_MONGODB_EXTERNAL && !externalUri
+    ? 'the wire server\'s own suite: skipped while npm test runs on the MongoDB in MONGODB_URI'
+    : undefined;
+
+const noHook = (() => undefined) as unknown as typeof nodeTest.before;
+const skippedIt = ((name?: string) => nodeTest.it(name, { skip: skipReason }, () => undefined)) as unknown as typeof nodeTest.it;
+
+export const describe = nodeTest.describe;
+export const it: typeof nodeTest.it = skipReason ? skippedIt : nodeTest.it;
+export const before: typeof nodeTest.before = skipReason ? noHook : nodeTest.before;
+export const after: typeof nodeTest.after = skipReason ? noHook : nodeTest.after;
+export const beforeEach: typeof nodeTest.beforeEach = skipReason ? noHook : nodeTest.beforeEach;
+export const afterEach: typeof nodeTest.afterEach = skipReason ? noHook : nodeTest.afterEach;
+
 /**
  * `describe` for tests only the test server can run (restart with a data directory,
  * TTL with a shortened sweep, its own transaction-refusal message). Chosen once at
  * load time from the environment, so the same files run unchanged against a real MongoDB.
  */
-export const describeWireOnly = externalUri ? describe.skip : describe;
+export const describeWireOnly = (name: string, fn: () => void): void => {
+  if (externalUri) nodeTest.it(name, { skip: 'needs the wire server itself (MONGODB_URI is set)' }, () => undefined);
+  else describe(name, fn);
+};
 
 /** Start the wire server directly (persistence tests need their own options). */
 export async function startWireServer(opts: MongoWireServerOptions = {}): Promise<MongoWireServer> {

@@ -1,10 +1,9 @@
 /**
  * insert / find / update / delete basics and duplicate-key errors, through the native driver.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 import { expect } from 'expect';
 import { MongoBulkWriteError, MongoServerError, ObjectId, type Db } from 'mongodb';
-import { freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

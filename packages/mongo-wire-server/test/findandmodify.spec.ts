@@ -2,10 +2,9 @@
  * findOneAndUpdate / findOneAndDelete / findOneAndReplace (findAndModify command), native driver 7.
  * Driver 7 returns the document (or null) by default; includeResultMetadata gives the raw command shape.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 import { expect } from 'expect';
 import { MongoServerError, type Db } from 'mongodb';
-import { freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

@@ -1,10 +1,9 @@
 /**
  * Collection / database administration commands, sessions and transactions.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, describeWireOnly, freshName, openSuite, rejectionOf, uniqueDbName, type Suite } from './harness.js';
 import { expect } from 'expect';
 import { MongoServerError, type Db } from 'mongodb';
-import { describeWireOnly, freshName, openSuite, rejectionOf, uniqueDbName, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

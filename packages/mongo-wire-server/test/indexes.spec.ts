@@ -1,10 +1,9 @@
 /**
  * createIndex / listIndexes / dropIndex(es), unique enforcement on every write path, TTL expiry.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, describeWireOnly, freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 import { expect } from 'expect';
 import { Double, MongoServerError, type Db, type Document } from 'mongodb';
-import { describeWireOnly, freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

@@ -2,8 +2,8 @@
  * Benchmark (not a test): the wire server through the native `mongodb` driver, with a plain
  * in-process Map doing the same work as a same-run baseline.
  *
- *   npx tsc -p tools/mongo-wire-server/tsconfig.bench.json
- *   node tools/mongo-wire-server/dist-bench/bench/bench.js
+ *   npm run bench:mongo-wire (from the repository root), or npm run bench here
+ *   (it compiles with tsconfig.test.json into dist-test/ and runs dist-test/bench/bench.js)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

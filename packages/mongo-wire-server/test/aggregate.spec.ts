@@ -1,10 +1,9 @@
 /**
  * Aggregation pipeline stages and accumulators, count / distinct.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, freshName, openSuite, type Suite } from './harness.js';
 import { expect } from 'expect';
 import type { Collection, Db, Document } from 'mongodb';
-import { freshName, openSuite, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

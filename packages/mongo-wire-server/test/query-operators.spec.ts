@@ -2,10 +2,9 @@
  * Query operators the application uses, each checked against the manual's semantics.
  * One collection seeded once; every test only reads it.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, freshName, openSuite, type Suite } from './harness.js';
 import { expect } from 'expect';
 import type { Collection, Db, Document, Filter } from 'mongodb';
-import { freshName, openSuite, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

@@ -1,16 +1,15 @@
 /**
  * explain for find, aggregate, count and writes: which plan answers a query, in mongod's shapes.
  *
- * Assertions go through explain-plan.ts, which looks for stages anywhere along the winning plan,
+ * Assertions go through src/explain-plan.ts, which looks for stages anywhere along the winning plan,
  * so they hold on mongod's richer plans too (classic or slot-based engine, EXPRESS stages of 8.0).
  * Manual pages: reference/explain-results, reference/command/explain,
  * reference/method/cursor.explain, tutorial/analyze-query-plan and the index pages named per test.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, describeWireOnly, freshName, openSuite, type Suite } from './harness.js';
 import { expect } from 'expect';
 import mongoose, { Schema, type Connection } from 'mongoose';
 import type { Collection, Db, Document } from 'mongodb';
-import { describeWireOnly, freshName, openSuite, type Suite } from './harness.js';
 import {
   assertCollScan,
   assertStage,
@@ -21,7 +20,7 @@ import {
   stageNames,
   usesIndex,
   winningPlans,
-} from './explain-plan.js';
+} from '../src/explain-plan.js';
 
 let s: Suite;
 let db: Db;

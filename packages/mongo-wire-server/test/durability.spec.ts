@@ -10,7 +10,7 @@
  * - A data directory in the snapshot format of before the journal still loads.
  * - A checkpoint merged from the previous one and the journal holds exactly the server's state.
  */
-import { after as afterAll, before as beforeAll, it } from 'node:test';
+import { after as afterAll, before as beforeAll, it, clientOptions, describeWireOnly, startWireServer } from './harness.js';
 import { expect } from 'expect';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readlinkSync } from 'node:fs';
@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'bson';
 import { Double, Int32, Long, MongoClient, type Db } from 'mongodb';
-import { clientOptions, describeWireOnly, startWireServer } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 

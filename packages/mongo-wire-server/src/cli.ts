@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * Standalone runner: `node dist/tools/mongo-wire-server/src/cli.js [--port N] [--host H] [--data-dir DIR] [--memory]
+ * Standalone runner: `mongo-wire-server` (`node dist/cli.js`; from the repository root `npm run db:dev --`) [--port N] [--host H] [--data-dir DIR] [--memory]
  * [--journal-checkpoint-bytes N] [--data-size-warn-bytes N]`.
  * Prints the connection URI on stdout; diagnostics go to stderr. Stops cleanly on SIGINT/SIGTERM.
  */

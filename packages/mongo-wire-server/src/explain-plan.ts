@@ -10,10 +10,13 @@
  * Stages chain through `inputStage` (one child) or `inputStages` (several: OR, SORT_MERGE, ...).
  *
  * So assert on what is found along the winning plan ("IXSCAN on sku_1 somewhere", "COLLSCAN and
- * no index"), never on one exact tree. Imports nothing from the server: usable by any test.
+ * no index"), never on one exact tree. Imports nothing from the server (nor from the driver): usable
+ * by any test, through `@videogen/mongo-wire-server/explain-plan`.
  */
 import { AssertionError } from 'node:assert';
-import type { Document } from 'mongodb';
+
+/** An explain reply or one of its stages, as any driver returns it (the driver's own `Document`). */
+type Document = { [key: string]: any };
 
 /** Stages that read an index, by name (IDHACK reads the _id index without naming it). */
 const INDEX_STAGES = new Set(['IXSCAN', 'COUNT_SCAN', 'DISTINCT_SCAN', 'EXPRESS_IXSCAN', 'IDHACK', 'EXPRESS_CLUSTERED_IXSCAN']);

@@ -1,10 +1,9 @@
 /**
  * Update operators, upserts and positional updates, through the native driver.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, freshName, openSuite, type Suite } from './harness.js';
 import { expect } from 'expect';
 import { Timestamp, type Collection, type Db, type Document } from 'mongodb';
-import { freshName, openSuite, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;

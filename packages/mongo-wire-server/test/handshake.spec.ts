@@ -2,10 +2,9 @@
  * Handshake and basic server commands, through the native driver.
  * Expected values come from the MongoDB manual pages named on each test.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, clientOptions, openSuite, rejectionOf, type Suite } from './harness.js';
 import { expect } from 'expect';
 import { MongoClient, MongoServerError, type CommandStartedEvent } from 'mongodb';
-import { clientOptions, openSuite, rejectionOf, type Suite } from './harness.js';
 
 let s: Suite;
 

@@ -1,10 +1,9 @@
 /**
  * find + getMore + killCursors, limit / skip / sort / projection.
  */
-import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
+import { after as afterAll, before as beforeAll, describe, it, clientOptions, freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 import { expect } from 'expect';
 import { Long, MongoClient, MongoServerError, type Collection, type CommandStartedEvent, type CommandSucceededEvent, type Db, type Document } from 'mongodb';
-import { clientOptions, freshName, openSuite, rejectionOf, type Suite } from './harness.js';
 
 let s: Suite;
 let db: Db;
