@@ -29,6 +29,7 @@ export const TAGS: ReadonlyArray<readonly [string, string]> = [
   ['reels', 'HeyGen reels: generation from a script, listing, download'],
   ['webhooks', 'Deliveries from the generators (RCK, HeyGen): signed, not bearer-authenticated'],
   ['webhook-events', 'The audit log of every delivery, its statistics and replay (superadmin)'],
+  ['webhook-sources', 'Pausing and resuming a generator (RCK, HeyGen): held deliveries are stored, answered, and applied in order on resume (superadmin)'],
   ['webhook-endpoints', "Customers' own endpoints: the video.* and reel.* events we send them, attempts, redelivery"],
   ['notifications', 'E-mail, Slack and Discord notices of a workspace'],
   ['timeline', 'Everything that happened to one video or reel, in order, across both directions'],

@@ -107,7 +107,7 @@ describe('GET /api/monitoring/summary (e2e)', () => {
     const hour = (await summary({ from: at('10:00:00').toISOString(), to: at('11:00:00').toISOString() }).expect(200)).body.data.deliveries;
     expect(hour.bucketMinutes).toBe(5);
     expect(hour.buckets).toHaveLength(12);
-    expect(hour.buckets[0]).toEqual({ start: at('10:00:00').toISOString(), total: 2, accepted: 2, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0 });
+    expect(hour.buckets[0]).toEqual({ start: at('10:00:00').toISOString(), total: 2, accepted: 2, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0, held: 0, released: 0 });
     expect(hour.buckets[1]).toEqual(expect.objectContaining({ start: at('10:05:00').toISOString(), total: 1, failed: 1 }));
     expect(hour.buckets.slice(2, 11).every((b: { total: number }) => b.total === 0)).toBe(true);
     expect(hour.buckets[11]).toEqual(expect.objectContaining({ start: at('10:55:00').toISOString(), total: 1, rejected: 1 }));

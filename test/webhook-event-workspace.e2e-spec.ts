@@ -87,7 +87,7 @@ describe('Webhook events by workspace (e2e)', () => {
 
   const list = (query: Record<string, string | number>) => t.http().get('/api/webhook-events').query(query).set(admin);
   const stats = (query: Record<string, string>) => t.http().get('/api/webhook-events/stats').query(query).set(admin);
-  const counts = (c: Record<string, number>) => ({ total: 0, accepted: 0, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0, ...c });
+  const counts = (c: Record<string, number>) => ({ total: 0, accepted: 0, duplicate: 0, conflict: 0, ignored: 0, rejected: 0, failed: 0, held: 0, released: 0, ...c });
 
   it('stores the video\'s workspace on an RCK delivery its handler took, and on a repeat of it; none on refused ones', async () => {
     const { workspaceId, videoId } = await givenVideo();

@@ -1,16 +1,17 @@
 /**
  * `npm run bench:login-flood`: RCK callback latency while a flood of logins arrives from many
  * addresses (issue 23). Every login runs argon2 (a core for tens of milliseconds); the
- * per-address limits do not stop a flood from many addresses, so the service bounds the password
- * checks running at once (PASSWORD_CHECK_CONCURRENCY, by default one fewer than the cores).
+ * per-address limits do not stop a flood from many addresses, so the password checks run in their
+ * own process at the lowest CPU priority (nice 19), at most PASSWORD_CHECK_CONCURRENCY at once
+ * (by default one fewer than the cores) with PASSWORD_CHECK_QUEUE waiting, the rest refused 503.
  *
- * For each configuration of the service (bounded, the default; unbounded, as before), in its own
- * process on one wire-protocol server (a child process; MONGODB_URI for a real MongoDB): signed
- * RCK success callbacks at CONNECTIONS connections, first alone, then while LOGINS logins with
- * unknown emails (each checked against the decoy hash, so each runs argon2) arrive from ADDRESSES
- * addresses (TRUST_PROXY and X-Forwarded-For), LOGIN_CONCURRENCY at a time. Prints each phase's
- * callback p50 / p99 and the ratio of p99 under the flood to p99 alone (the aim: below 2), and
- * what the logins were answered.
+ * For each configuration of the service (bounded, the default; unbounded: every login checked),
+ * in its own process on one wire-protocol server (a child process; MONGODB_URI for a real
+ * MongoDB): BENCH_ROUNDS rounds of signed RCK success callbacks at CONNECTIONS connections,
+ * first alone, then while LOGINS logins with unknown emails (each checked against the decoy
+ * hash, so each runs argon2) arrive from ADDRESSES addresses (TRUST_PROXY and X-Forwarded-For),
+ * LOGIN_CONCURRENCY at a time. Prints each round's callback p50 / p99, the ratio of p99 under the
+ * flood to p99 alone, what the logins were answered, and the median ratio (the aim: below 2).
  */
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -25,6 +26,8 @@ import { signStandardWebhook } from '../src/webhook-contract/signature-verifiers
 const CONNECTIONS = 10;
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 3000);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 500);
+/** Alone-then-flood rounds per configuration; the median ratio is printed (p99 of one round is noisy). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ADDRESSES = 50;
 const LOGIN_CONCURRENCY = 50;
 const VIDEOS = 500;
@@ -128,12 +131,20 @@ async function main(): Promise<void> {
       const child = await startService(withDb(database.uri, db), port, configuration.env);
       try {
         await callbacks(port, videoIds); // warm-up
-        const alone = await callbacks(port, videoIds);
-        const [loaded, answered] = await Promise.all([callbacks(port, videoIds), flood(port, index + 1)]);
-        console.log(
-          `${configuration.name.padEnd(20)} alone p50 ${alone.latency.p50} ms p99 ${alone.latency.p99} ms | flood p50 ${loaded.latency.p50} ms p99 ${loaded.latency.p99} ms | ` +
-            `p99 ratio ${(loaded.latency.p99 / Math.max(1, alone.latency.p99)).toFixed(2)} | callbacks 2xx ${alone['2xx'] + loaded['2xx']}/${2 * CALLBACKS} | logins ${JSON.stringify(answered)}`,
-        );
+        const ratios: number[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          // Alone, then under the flood, back to back: each round's ratio has its own baseline.
+          const alone = await callbacks(port, videoIds);
+          const [loaded, answered] = await Promise.all([callbacks(port, videoIds), flood(port, index * ROUNDS + round + 1)]);
+          const ratio = loaded.latency.p99 / Math.max(1, alone.latency.p99);
+          ratios.push(ratio);
+          console.log(
+            `${configuration.name.padEnd(20)} round ${round + 1}: alone p50 ${alone.latency.p50} ms p99 ${alone.latency.p99} ms | flood p50 ${loaded.latency.p50} ms p99 ${loaded.latency.p99} ms | ` +
+              `p99 ratio ${ratio.toFixed(2)} | callbacks 2xx ${alone['2xx'] + loaded['2xx']}/${2 * CALLBACKS} | logins ${JSON.stringify(answered)}`,
+          );
+        }
+        const sorted = [...ratios].sort((a, b) => a - b);
+        console.log(`${configuration.name.padEnd(20)} median p99 ratio over ${ROUNDS} rounds: ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} (min ${sorted[0].toFixed(2)}, max ${sorted.at(-1)!.toFixed(2)})`);
       } finally {
         child.kill('SIGTERM');
         await once(child, 'exit');
