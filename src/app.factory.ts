@@ -14,7 +14,7 @@ import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { registerDashboard } from './monitoring/dashboard.static.js';
 import { registerRequestMetrics } from './monitoring/http-metrics.js';
-import { MetricsService } from './monitoring/metrics.service.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
 import { PasswordHasher } from './users/password-hasher.js';
 

@@ -13,6 +13,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { DashboardModule } from './monitoring/dashboard.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { ProductsModule } from './products/products.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         LoggerModule.forRoot(nestPinoParams(logger)),
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(mongodbUri),
+        MetricsModule,
         MonitoringModule,
         JobsModule,
         HealthModule,

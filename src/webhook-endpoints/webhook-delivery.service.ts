@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { standardWebhookKey } from '../common/standard-webhook-key.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { maskUrl } from '../common/mask-url.js';
-import { MetricsService, OutboundAttemptOutcome } from '../monitoring/metrics.service.js';
+import { MetricsService, OutboundAttemptOutcome } from '../metrics/metrics.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js';
 import { Clock } from './clock.js';
