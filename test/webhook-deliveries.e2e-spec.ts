@@ -1,7 +1,7 @@
 import { after as afterAll, afterEach, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { Clock } from '../src/webhook-endpoints/clock.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';

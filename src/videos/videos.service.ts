@@ -7,7 +7,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { AuthenticatedUser } from '../common/authenticated-user.js';
 import { ProductRepository } from '../products/product.repository.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
