@@ -6,7 +6,7 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { createRootLogger, nestPinoParams } from './common/logging.js';
+import { createRootLogger, nestPinoParams } from './logging/logging.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
