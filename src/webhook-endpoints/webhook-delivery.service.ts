@@ -13,7 +13,7 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js';
 import { Clock } from './clock.js';
 import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
-import { describeOutboundFailure, outboundFailureKind, OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
+import { describeOutboundFailure, outboundFailureKind, OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 import { WebhookDeliveryRepository, WebhookMessageRecord } from './webhook-delivery.repository.js';
 import { WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { MessageStatus } from './webhook-message.schema.js';
