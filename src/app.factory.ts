@@ -6,15 +6,15 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
 import { BadRequestException } from '@nestjs/common';
 import { toErrorResponse } from './common/all-exceptions.filter.js';
-import { clientErrorHandler, frameworkErrorHandler, registerClosingAnswer } from './common/client-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerClosingAnswer } from './logging/client-errors.js';
 import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { registerSecurityHeaders } from './common/security-headers.js';
-import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './common/logging.js';
+import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './logging/logging.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { registerDashboard } from './monitoring/dashboard.static.js';
 import { registerRequestMetrics } from './monitoring/http-metrics.js';
-import { MetricsService } from './monitoring/metrics.service.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi.js';
 import { PasswordHasher } from './users/password-hasher.js';
 

@@ -6,13 +6,14 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { createRootLogger, nestPinoParams } from './common/logging.js';
+import { createRootLogger, nestPinoParams } from './logging/logging.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { DashboardModule } from './monitoring/dashboard.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { ProductsModule } from './products/products.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         LoggerModule.forRoot(nestPinoParams(logger)),
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(mongodbUri),
+        MetricsModule,
         MonitoringModule,
         JobsModule,
         HealthModule,

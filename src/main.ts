@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createApp } from './app.factory.js';
 import { errorMessage } from './common/error-message.js';
-import { createRootLogger, PinoLoggerService } from './common/logging.js';
+import { createRootLogger, PinoLoggerService } from './logging/logging.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigValidationError } from './config/environment.js';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database.js';

@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { Clock } from '../src/common/clock.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';

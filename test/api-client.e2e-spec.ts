@@ -13,7 +13,7 @@ import {
   usersCreate,
 } from '../openapi/client/index.js';
 import { NetworkError, result } from '../openapi/client/result.js';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** A black-box test: the running app, driven only through the client generated for the React app. */

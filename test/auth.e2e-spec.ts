@@ -2,9 +2,9 @@ import { after as afterAll, before as beforeAll, describe, it, mock } from 'node
 import { expect } from 'expect';
 import { Controller, Get, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Auth, Public } from '../src/auth/auth.decorators.js';
+import { Auth, Public } from '../src/common/auth.decorators.js';
 import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { eventually } from './utils/eventually.js';
 import { describeOnOwnServer } from './utils/own-server.js';

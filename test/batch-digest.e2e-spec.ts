@@ -1,7 +1,7 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { Clock } from '../src/common/clock.js';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { eventually } from './utils/eventually.js';

@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { FakeRck } from './utils/fake-rck.js';

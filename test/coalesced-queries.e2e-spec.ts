@@ -15,7 +15,7 @@ import { videosTestEnv } from './utils/videos-env.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { eventModel } from './utils/webhook-events.js';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { ProductRepository } from '../src/products/product.repository.js';
 import { Product } from '../src/products/product.schema.js';
 import { VideoBatch } from '../src/videos/video-batch.schema.js';

@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { FakeRck } from './utils/fake-rck.js';

@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { Clock } from '../src/webhook-endpoints/clock.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
 import { eventually } from './utils/eventually.js';

@@ -4,7 +4,7 @@ import { Controller, Get, Logger, Param, Res } from '@nestjs/common';
 import { errorCodes, type FastifyReply } from 'fastify';
 import { AddressInfo, connect } from 'node:net';
 import type { Response } from 'supertest';
-import { Public } from '../src/auth/auth.decorators.js';
+import { Public } from '../src/common/auth.decorators.js';
 import { eventually } from './utils/eventually.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 

@@ -1,7 +1,7 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Controller, Get, Logger } from '@nestjs/common';
-import { Public } from '../src/auth/auth.decorators.js';
+import { Public } from '../src/common/auth.decorators.js';
 import { eventually } from './utils/eventually.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 

@@ -1,7 +1,7 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Types } from 'mongoose';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { MonitoringStreamService } from '../src/monitoring/monitoring-stream.service.js';
 import { MAX_CURSOR_IDS, StreamCursor } from '../src/monitoring/stream-cursor.js';
 import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';

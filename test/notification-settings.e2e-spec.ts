@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { FakeDns } from './utils/fake-dns.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Types } from 'mongoose';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { eventually } from './utils/eventually.js';
 import { reelBody, bearer, reelsHarness } from './utils/reels-harness.js';
 import { JobRunner } from '../src/jobs/job-runner.js';

@@ -1,7 +1,7 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Types } from 'mongoose';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import type { Document } from 'mongodb';
 import { JOBS_COLLECTION, jobsAboutQuery } from '../src/jobs/job.collection.js';
 import { JobRunner } from '../src/jobs/job-runner.js';

@@ -2,7 +2,7 @@ import { after as afterAll, before as beforeAll, beforeEach, describe, it } from
 import { expect } from 'expect';
 import { getModelToken } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { ProductRepository } from '../src/products/product.repository.js';
 import { WorkspaceRepository } from '../src/workspaces/workspace.repository.js';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';

@@ -1,11 +1,11 @@
 import { after as afterAll, afterEach, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { Clock } from '../src/webhook-endpoints/clock.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
-import type { ResolvedAddress } from '../src/webhook-endpoints/outbound-url.js';
+import type { ResolvedAddress } from '../src/outbound-url/outbound-url.js';
 import { RETRY_SCHEDULE_MS } from '../src/webhook-endpoints/webhook-delivery.service.js';
 import { eventually } from './utils/eventually.js';
 import { FakeClock } from './utils/fake-clock.js';

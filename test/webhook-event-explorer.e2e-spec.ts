@@ -1,7 +1,7 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { WebhookEndpoint } from '../src/webhook-contract/webhook-endpoint.decorator.js';
 import { handled } from '../src/webhook-contract/webhook-handled.js';
 import { RESPONSE_BODY_LIMIT } from '../src/webhook-events/delivery-facts.js';

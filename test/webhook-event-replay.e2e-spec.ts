@@ -2,7 +2,7 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { InternalServerErrorException } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';

@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { Role } from '../src/auth/role.enum.js';
+import { Role } from '../src/common/role.enum.js';
 import { WebhookDeliveryRepository } from '../src/webhook-endpoints/webhook-delivery.repository.js';
 import { WebhookDeliveryService } from '../src/webhook-endpoints/webhook-delivery.service.js';
 import { eventually } from './utils/eventually.js';

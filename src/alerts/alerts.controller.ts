@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Auth } from '../auth/auth.decorators.js';
-import { Role } from '../auth/role.enum.js';
+import { Auth } from '../common/auth.decorators.js';
+import { Role } from '../common/role.enum.js';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, pagination, SuccessEnvelope } from '../common/envelope.js';
 import { ParseObjectIdPipe } from '../common/object-id.js';

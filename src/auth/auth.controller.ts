@@ -3,10 +3,10 @@ import { ApiTags } from '@nestjs/swagger';
 import { normalizeIp, ThrottlerGuard } from '@nestjs/throttler';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
-import { AuthenticatedUser } from './authenticated-user.js';
-import { Auth, CurrentUser, Public } from './auth.decorators.js';
+import { AuthenticatedUser } from '../common/authenticated-user.js';
+import { Auth, CurrentUser, Public } from '../common/auth.decorators.js';
 import { LoginDto, LoginLockParamsDto, LoginLocksLiftedDto, LoginResponseDto, MeResponseDto } from './auth.dto.js';
-import { Role } from './role.enum.js';
+import { Role } from '../common/role.enum.js';
 import { AuthService } from './auth.service.js';
 
 @ApiTags('auth')

@@ -3,7 +3,7 @@ import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { HasVisibleCharacter } from '../common/text.js';
 import { UserResponseDto } from '../users/user.dto.js';
-import { Role } from './role.enum.js';
+import { Role } from '../common/role.enum.js';
 
 export class LoginDto {
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))

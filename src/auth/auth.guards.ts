@@ -1,9 +1,9 @@
 import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { AuthenticatedUser } from './authenticated-user.js';
-import { IS_PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
-import { Role } from './role.enum.js';
+import { AuthenticatedUser } from '../common/authenticated-user.js';
+import { IS_PUBLIC_KEY, ROLES_KEY } from '../common/auth.decorators.js';
+import { Role } from '../common/role.enum.js';
 
 /** Registered globally: a route is protected unless it says `@Public()`. */
 @Injectable()

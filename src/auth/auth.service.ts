@@ -6,7 +6,7 @@ import { PasswordHasher } from '../users/password-hasher.js';
 import { toUserResponse } from '../users/user.dto.js';
 import { UserRepository } from '../users/user.repository.js';
 import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
-import { JwtPayload } from './authenticated-user.js';
+import { JwtPayload } from '../common/authenticated-user.js';
 import { LoginAttemptRepository } from './login-attempt.repository.js';
 import { LoginResponseDto } from './auth.dto.js';
 

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
 import { UserRepository } from '../users/user.repository.js';
-import { AuthenticatedUser, JwtPayload } from './authenticated-user.js';
+import { AuthenticatedUser, JwtPayload } from '../common/authenticated-user.js';
 
 /**
  * `Authorization: Bearer <token>` and nothing else: passport-jwt's own extractor takes the first

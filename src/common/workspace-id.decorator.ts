@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, ForbiddenException } from '@nestjs/common';
-import { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { AuthenticatedUser } from './authenticated-user.js';
 
 /** The caller's workspace id; a caller without one (a superadmin) cannot use workspace routes. */
 export const WorkspaceId = createParamDecorator((_data: unknown, context: ExecutionContext): string => {

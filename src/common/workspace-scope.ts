@@ -1,6 +1,6 @@
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
-import { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Role } from '../auth/role.enum.js';
+import { AuthenticatedUser } from './authenticated-user.js';
+import { Role } from './role.enum.js';
 
 /**
  * The workspace a request acts on: the caller's own, or any one a superadmin names (a superadmin

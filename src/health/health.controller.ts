@@ -7,7 +7,7 @@ import {
   HealthIndicatorService,
   MongooseHealthIndicator,
 } from '@nestjs/terminus';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '../common/auth.decorators.js';
 import { ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { AppConfig } from '../config/app-config.js';

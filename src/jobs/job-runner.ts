@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { AppConfig } from '../config/app-config.js';
-import { MetricsService } from '../monitoring/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { JOBS_COLLECTION, JobCollection, JobSummary, StoredJob } from './job.collection.js';
 
 /** Exponential backoff: the n-th retry waits delayMs × factor^(n-1), at most maxDelayMs, ± jitter × that. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebhookDeliveryInfo } from '../webhook-contract/webhook-signature.guard.js';
-import { MetricsService } from './metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /** Where deliveries refused before the signature guard (bad JSON, too large) still come from. */
 const WEBHOOK_PATHS: Array<[prefix: string, source: string]> = [

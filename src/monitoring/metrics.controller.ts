@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/co
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '../common/auth.decorators.js';
 import { AppConfig } from '../config/app-config.js';
 import { constantTimeEqual } from '../webhook-contract/signature-verifiers.js';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Headers, HttpStatus, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiHeader, ApiOkResponse, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Auth } from '../auth/auth.decorators.js';
-import { Role } from '../auth/role.enum.js';
+import { Auth } from '../common/auth.decorators.js';
+import { Role } from '../common/role.enum.js';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { AppConfig } from '../config/app-config.js';

@@ -2,7 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
-import { describeOutboundFailure, OutboundUrlGuard, OutboundUrlRefused } from '../webhook-endpoints/outbound-url.js';
+import { describeOutboundFailure, OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 
 /** Why a chat message was not delivered; never carries the URL (a secret). */
 export class ChatSendError extends Error {

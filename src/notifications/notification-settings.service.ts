@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { pointsAtInternalAddress } from '../common/net.js';
-import { OutboundUrlGuard, OutboundUrlRefused } from '../webhook-endpoints/outbound-url.js';
+import { OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { NotificationSettingsChanges, NotificationSettingsRecord, NotificationSettingsRepository } from './notification-settings.repository.js';
 

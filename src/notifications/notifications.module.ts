@@ -2,7 +2,7 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { UsersModule } from '../users/users.module.js';
-import { OutboundUrlModule } from '../webhook-endpoints/outbound-url.module.js';
+import { OutboundUrlModule } from '../outbound-url/outbound-url.module.js';
 import { WorkspacesModule } from '../workspaces/workspaces.module.js';
 import { ChatSender } from './chat.sender.js';
 import { Mailer } from './mailer.js';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, PipelineStage, Types } from 'mongoose';
 import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
-import { MetricsService } from '../monitoring/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import {
   Reel,
   REEL_DIMENSIONS,

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Auth, CurrentUser } from '../auth/auth.decorators.js';
-import { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Role } from '../auth/role.enum.js';
+import { Auth, CurrentUser } from '../common/auth.decorators.js';
+import { AuthenticatedUser } from '../common/authenticated-user.js';
+import { Role } from '../common/role.enum.js';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, pagination, SuccessEnvelope } from '../common/envelope.js';
 import { ParseObjectIdPipe } from '../common/object-id.js';

@@ -1,7 +1,7 @@
 import { BadGatewayException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { workspaceScope } from '../common/workspace-scope.js';
-import { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Role } from '../auth/role.enum.js';
+import { AuthenticatedUser } from '../common/authenticated-user.js';
+import { Role } from '../common/role.enum.js';
 import { Clock } from '../common/clock.js';
 import { httpUrlProblem, isHttpUrl, usableHttpUrl } from '../common/http-url.js';
 import { HeygenApiError } from './heygen.client.js';

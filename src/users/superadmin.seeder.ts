@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Role } from '../auth/role.enum.js';
+import { Role } from '../common/role.enum.js';
 import { AppConfig } from '../config/app-config.js';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { PasswordHasher } from './password-hasher.js';

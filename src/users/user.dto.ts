@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { Role } from '../auth/role.enum.js';
+import { Role } from '../common/role.enum.js';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto } from '../common/pagination.dto.js';
 import { HasVisibleCharacter, IsPlainName, Trim } from '../common/text.js';

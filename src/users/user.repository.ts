@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { Role } from '../auth/role.enum.js';
+import { Role } from '../common/role.enum.js';
 import { User } from './user.schema.js';
 
 export interface UserRecord {

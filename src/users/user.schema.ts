@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Types } from 'mongoose';
-import { Role } from '../auth/role.enum.js';
+import { Role } from '../common/role.enum.js';
 
 @Schema({ collection: 'users', timestamps: true })
 export class User {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { BadRequestException, ConflictException } from '@nestjs/common';
-import { Role } from '../auth/role.enum.js';
+import { Role } from '../common/role.enum.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { PasswordHasher } from './password-hasher.js';
 import { NewUser, UserRecord, UserRepository } from './user.repository.js';

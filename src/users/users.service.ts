@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
-import { Role } from '../auth/role.enum.js';
+import { Role } from '../common/role.enum.js';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { PasswordHasher } from './password-hasher.js';

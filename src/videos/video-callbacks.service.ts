@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { isObjectIdString } from '../common/object-id.js';
-import { MetricsService } from '../monitoring/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AIVideoRecord, AIVideoRepository, CompletionResult } from './ai-video.repository.js';
 import { VideoEffectsService } from './video-effects.service.js';
 

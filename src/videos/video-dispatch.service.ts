@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
-import { MetricsService } from '../monitoring/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ProductRecord, ProductRepository } from '../products/product.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { RckBatchItem, RckClient, RckDispatchError } from './rck.client.js';

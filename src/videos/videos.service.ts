@@ -7,10 +7,10 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { AuthenticatedUser } from '../common/authenticated-user.js';
 import { ProductRepository } from '../products/product.repository.js';
 import { AppConfig } from '../config/app-config.js';
-import { MetricsService } from '../monitoring/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository, VideoListFilter } from './ai-video.repository.js';
 import { BatchDigestService } from './batch-digest.service.js';

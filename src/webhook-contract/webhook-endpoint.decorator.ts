@@ -2,7 +2,7 @@ import { applyDecorators, HttpStatus, SetMetadata, UseGuards } from '@nestjs/com
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '../common/auth.decorators.js';
 import { ApiErrorResponsesDescribed } from '../common/api-envelope.decorator.js';
 import { WebhookSource } from './signature-verifiers.js';
 import { WEBHOOK_SOURCE_METADATA, WebhookSignatureGuard } from './webhook-signature.guard.js';

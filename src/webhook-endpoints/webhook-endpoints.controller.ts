@@ -1,8 +1,8 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentUser } from '../auth/auth.decorators.js';
-import { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Role } from '../auth/role.enum.js';
+import { Auth, CurrentUser } from '../common/auth.decorators.js';
+import { AuthenticatedUser } from '../common/authenticated-user.js';
+import { Role } from '../common/role.enum.js';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { workspaceScope } from '../common/workspace-scope.js';
 import { ok, pagination, SuccessEnvelope } from '../common/envelope.js';

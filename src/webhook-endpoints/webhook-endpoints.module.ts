@@ -5,7 +5,7 @@ import { NotificationsModule } from '../notifications/notifications.module.js';
 import { Clock } from './clock.js';
 import { OutboundEvents } from './outbound-events.js';
 import { OutboundHistory } from './outbound-history.js';
-import { OutboundUrlModule } from './outbound-url.module.js';
+import { OutboundUrlModule } from '../outbound-url/outbound-url.module.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { JobRunner } from '../jobs/job-runner.js';
 import { Clock } from './clock.js';
 import { DELIVER_JOB, DeliverJobData } from './outbound-events.js';
-import { OutboundUrlGuard, OutboundUrlRefused } from './outbound-url.js';
+import { OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 import { WebhookAttemptRecord, WebhookDeliveryRepository } from './webhook-delivery.repository.js';
 import { EndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { OutboundEventType } from './webhook-endpoint.schema.js';

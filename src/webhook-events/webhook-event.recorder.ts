@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { Coalescer } from '../database/coalescer.js';
-import { MetricsService } from '../monitoring/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
 
 /** How long shutdown keeps trying to write what is left before logging it (main.ts exits after 15 s). */

@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor, Ser
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { defer, lastValueFrom, Observable } from 'rxjs';
-import { secretHeaderNames } from '../common/secret-headers.js';
+import { secretHeaderNames } from '../logging/secret-headers.js';
 import { AppConfig } from '../config/app-config.js';
 import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
 import { isWebhookHandled } from '../webhook-contract/webhook-handled.js';

@@ -4,7 +4,7 @@ import { normalizeIp } from '@nestjs/throttler';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toErrorResponse } from '../common/all-exceptions.filter.js';
 import { RAW_BODY_CHECK, RawBodyCheck } from '../common/http-body.js';
-import { secretHeaderNames } from '../common/secret-headers.js';
+import { secretHeaderNames } from '../logging/secret-headers.js';
 import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { SignatureVerifier, WebhookSource } from '../webhook-contract/signature-verifiers.js';

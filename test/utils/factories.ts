@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { Role } from '../../src/auth/role.enum.js';
+import { Role } from '../../src/common/role.enum.js';
 import { ProductRecord, ProductRepository } from '../../src/products/product.repository.js';
 import { PasswordHasher } from '../../src/users/password-hasher.js';
 import { UserRecord, UserRepository } from '../../src/users/user.repository.js';

@@ -1,4 +1,4 @@
-import { HostResolver, ResolvedAddress } from '../../src/webhook-endpoints/outbound-url.js';
+import { HostResolver, ResolvedAddress } from '../../src/outbound-url/outbound-url.js';
 
 /**
  * The test's own DNS, in place of the service's HostResolver (through createTestApp's

@@ -1,6 +1,6 @@
 import { after as afterAll, before as beforeAll, beforeEach } from 'node:test';
 import { expect } from 'expect';
-import { Role } from '../../src/auth/role.enum.js';
+import { Role } from '../../src/common/role.enum.js';
 import { Clock } from '../../src/common/clock.js';
 import { ReelRepository } from '../../src/reels/reel.repository.js';
 import { signHeygenWebhook } from '../../src/webhook-contract/signature-verifiers.js';

@@ -7,7 +7,7 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { configureApp, createAppParts } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
-import { createRootLogger } from '../../src/common/logging.js';
+import { createRootLogger } from '../../src/logging/logging.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { Factories } from './factories.js';
 import { testMongoUri, uniqueDatabaseName, withDatabase } from './mongo-uri.js';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AllExceptionsFilter, toErrorResponse } from './all-exceptions.filter.js';
+import { AllExceptionsFilter, toErrorResponse } from '../common/all-exceptions.filter.js';
 import { logRequestCompleted } from './logging.js';
 
 /**

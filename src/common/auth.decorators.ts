@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, HttpStatus, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../common/api-envelope.decorator.js';
+import { ApiErrorResponses } from './api-envelope.decorator.js';
 import { AuthenticatedUser } from './authenticated-user.js';
 import { Role } from './role.enum.js';
 

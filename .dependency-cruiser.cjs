@@ -1,0 +1,81 @@
+/**
+ * The import rules of src/ (`npm run lint:deps`, run by `npm test` before it builds). See the
+ * README, "Folder dependencies".
+ *
+ * Layers: shared folders at the bottom (SHARED below: any file may import any of their files),
+ * features in the middle, the read-sides (monitoring/, timeline/, alerts/) at the top, and
+ * src/*.ts (main, app.module, app.factory) above everything, composing it.
+ *
+ * Type-only imports count (tsPreCompilationDeps): a cycle through types is still a cycle to the
+ * reader, and it becomes a runtime one the day a value is imported along the same path.
+ */
+
+/** Folders whose every file is public: rules and kits that features share; they import no feature. */
+const SHARED = ['common', 'config', 'database', 'logging', 'metrics', 'outbound-url', 'webhook-contract'];
+
+/**
+ * What a feature folder exports to the others: files with one of these roles
+ * (`<name>.<role>.ts`)...
+ */
+const PUBLIC_ROLES = ['module', 'service', 'repository', 'schema', 'dto'];
+
+/** ...and these files, each named here because another folder needs it. */
+const ALSO_EXPORTED = [
+  'jobs/job-runner.ts', // the durable job runner every feature injects (JobsModule is global)
+  'users/password-hasher.ts', // auth checks passwords with it
+  'notifications/chat-messages.ts', // the chat message shapes videos, reels and alerts post
+  'notifications/chat.sender.ts', // alerts post through it
+  'webhook-endpoints/outbound-events.ts', // the outbound event names and payloads videos and reels emit
+  'webhook-endpoints/outbound-history.ts', // timeline reads a video's outbound messages
+  'webhook-events/webhook-event.recorder.ts', // health reads its backlog, alerts its figures
+  'webhook-events/webhook-replay.registry.ts', // webhooks registers its handlers for replay
+];
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycles',
+      severity: 'error',
+      comment:
+        'Two folders of src/ import each other, directly or around a longer circle. Move what both need down ' +
+        '(into a shared folder, or the lower feature) so that lower folders know nothing of higher ones.',
+      scope: 'folder',
+      from: { path: '^src(/|$)' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-file-cycles',
+      severity: 'error',
+      comment: 'Files of src/ import each other in a circle (load order, undefined at decoration time).',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-reaching-into-features',
+      severity: 'error',
+      comment:
+        "A folder imports another feature's file that the feature does not export. Import its module, " +
+        'service, repository, schema or DTO, or add the file to ALSO_EXPORTED in .dependency-cruiser.cjs ' +
+        'when it is meant to be shared.',
+      from: { path: '^src/([^/]+)/' },
+      to: {
+        path: '^src/[^/]+/',
+        pathNot: [
+          '^src/$1/',
+          `^src/(${SHARED.map(escape).join('|')})/`,
+          `^src/[^/]+/[^/]+\\.(${PUBLIC_ROLES.join('|')})\\.ts$`,
+          `^src/(${ALSO_EXPORTED.map(escape).join('|')})$`,
+        ],
+      },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/' },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

@@ -1,0 +1,89 @@
+import { after as afterAll, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './utils/paths.js';
+
+/**
+ * The rules of .dependency-cruiser.cjs (`npm run lint:deps`) fail on what they are meant to catch:
+ * each case cruises a tiny src/ of its own, written to a temporary folder, with the repository's
+ * configuration, and expects a non-zero exit naming the rule and the files or folders.
+ */
+const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
+const CRUISER = join(REPO_ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+const run = promisify(execFile);
+const TSCONFIG = JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', strict: true } });
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
+/** Cruises `files` (path under the fixture's root: source) with our rules; the exit code and output. */
+async function cruise(files: Record<string, string>): Promise<{ code: number; output: string }> {
+  const root = mkdtempSync(join(tmpdir(), 'dep-rules-'));
+  roots.push(root);
+  writeFileSync(join(root, 'tsconfig.json'), TSCONFIG);
+  for (const [path, source] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), source);
+  }
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CRUISER, 'src', '--config', CONFIG, '--output-type', 'err'], { cwd: root });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, output: failed.stdout + failed.stderr };
+  }
+}
+
+describe('dependency rules (.dependency-cruiser.cjs)', () => {
+  it('fails on two folders that import each other, through type-only imports too, and names them', async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': "import { Invoice } from '../billing/invoice.service.js';\nexport class Order { invoice?: Invoice }\n",
+      'src/billing/invoice.service.ts': "import type { Order } from '../orders/order.service.js';\nexport class Invoice { order?: Order }\n",
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('no-folder-cycles');
+    expect(output).toMatch(/src\/orders →\s+src\/billing →\s+src\/orders/);
+  });
+
+  it('fails on a folder cycle around three folders', async () => {
+    const { code, output } = await cruise({
+      'src/a/a.service.ts': "import { b } from '../b/b.service.js';\nexport const a = () => b;\n",
+      'src/b/b.service.ts': "import { c } from '../c/c.service.js';\nexport const b = () => c;\n",
+      'src/c/c.service.ts': "import { a } from '../a/a.service.js';\nexport const c = () => a;\n",
+    });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/no-folder-cycles: src\/a →\s+src\/b →\s+src\/c →\s+src\/a/);
+  });
+
+  it('fails on files that import each other within a folder', async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': "import { line } from './order-line.js';\nexport const order = () => line;\n",
+      'src/orders/order-line.ts': "import { order } from './order.service.js';\nexport const line = () => order;\n",
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('no-file-cycles');
+    expect(output).toContain('src/orders/order-line.ts');
+  });
+
+  it("fails on a feature reaching into another feature's file it does not export", async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': "import { price } from '../billing/price-table.js';\nexport const order = () => price;\n",
+      'src/billing/price-table.ts': 'export const price = 1;\n',
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('no-reaching-into-features: src/orders/order.service.ts → src/billing/price-table.ts');
+  });
+
+  it("passes a feature that imports another's service and a shared folder's file, one way", async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': "import { invoice } from '../billing/invoice.service.js';\nimport { money } from '../common/money.js';\nexport const order = () => [invoice, money];\n",
+      'src/billing/invoice.service.ts': "import { money } from '../common/money.js';\nexport const invoice = () => money;\n",
+      'src/common/money.ts': 'export const money = 1;\n',
+    });
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('no dependency violations found') });
+  });
+});
