@@ -10,6 +10,12 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// What the dependencies declare and CI runs on (README, Quick start); older still starts.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  console.warn(`Node ${process.versions.node} is older than the supported Node 22.18 (see README, Quick start); starting anyway.`);
+}
 const at = (...parts) => join(root, ...parts);
 
 const WIRE = 'packages/mongo-wire-server';
