@@ -72,7 +72,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        // Records every delivery to a @WebhookEndpoint route (src/webhook-events/).
+        // Records every delivery to a @WebhookReceiver route (src/webhook-events/).
         { provide: APP_INTERCEPTOR, useClass: WebhookRecordingInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

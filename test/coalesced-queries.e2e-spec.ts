@@ -5,7 +5,7 @@ import { Model, Types } from 'mongoose';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { WebhookDeliveryRepository } from '../src/webhook-events/webhook-delivery.repository.js';
+import { InboundDeliveryRepository } from '../src/webhook-events/inbound-delivery.repository.js';
 import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { hookable, hooked } from './utils/hookable.js';
@@ -74,7 +74,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
   });
 
   it('looks up and remembers delivery ids together, and the first answer for an id stands', async () => {
-    const deliveries = t.app.get(WebhookDeliveryRepository);
+    const deliveries = t.app.get(InboundDeliveryRepository);
     const model = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name));
     const mine = (id: unknown) => typeof id === 'string' && ['msg_a', 'msg_b', 'msg_unknown'].includes(id);
     const inserts = countCalls(model, 'insertMany', (docs) => docs.some((doc: { deliveryId: unknown }) => mine(doc.deliveryId)));
@@ -114,7 +114,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
   });
 
   it('stores the other deliveries of a batch when one cannot be stored, and fails only that one', async () => {
-    const deliveries = t.app.get(WebhookDeliveryRepository);
+    const deliveries = t.app.get(InboundDeliveryRepository);
     const results = await Promise.allSettled([
       deliveries.remember('rck', 'msg_ok_1', { httpStatus: 200, response: { n: 1 } }),
       // A key the driver cannot encode (NUL byte): the batch cannot be sent as it is.
@@ -130,7 +130,7 @@ describe('Queries shared by concurrent deliveries (e2e)', () => {
   });
 
   it('fails only the lookups of the source whose query failed', async () => {
-    const deliveries = t.app.get(WebhookDeliveryRepository);
+    const deliveries = t.app.get(InboundDeliveryRepository);
     await deliveries.remember('rck', 'msg_lookup', { httpStatus: 200, response: { ok: true } });
     const collection = t.app.get<Model<WebhookDelivery>>(getModelToken(WebhookDelivery.name)).collection as unknown as Record<string, (...args: unknown[]) => unknown>;
     const original = collection.find;

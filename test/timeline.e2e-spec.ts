@@ -5,7 +5,7 @@ import { Role } from '../src/common/role.enum.js';
 import type { Document } from 'mongodb';
 import { JOBS_COLLECTION, jobsAboutQuery } from '../src/jobs/job.collection.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
-import { attemptsAtQuery, messagesAboutQuery } from '../src/webhook-endpoints/webhook-delivery.repository.js';
+import { attemptsAtQuery, messagesAboutQuery } from '../src/webhook-endpoints/outbound-message.repository.js';
 import { aboutQuery, WEBHOOK_EVENT_LIST_SORT } from '../src/webhook-events/webhook-event.repository.js';
 import { WEBHOOK_EVENT_INDEX_NAMES } from '../src/webhook-events/webhook-event.schema.js';
 import { assertUsesIndex } from '@videogen/mongo-wire-server/explain-plan';

@@ -6,7 +6,7 @@ import { JobRunner } from '../src/jobs/job-runner.js';
 import { Clock } from '../src/webhook-endpoints/clock.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
 import type { ResolvedAddress } from '../src/outbound-url/outbound-url.js';
-import { RETRY_SCHEDULE_MS } from '../src/webhook-endpoints/webhook-delivery.service.js';
+import { RETRY_SCHEDULE_MS } from '../src/webhook-endpoints/outbound-delivery.service.js';
 import { eventually } from './utils/eventually.js';
 import { FakeClock } from './utils/fake-clock.js';
 import { FakeDns } from './utils/fake-dns.js';

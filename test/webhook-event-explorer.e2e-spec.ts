@@ -2,7 +2,7 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { Role } from '../src/common/role.enum.js';
-import { WebhookEndpoint } from '../src/webhook-contract/webhook-endpoint.decorator.js';
+import { WebhookReceiver } from '../src/webhook-contract/webhook-receiver.decorator.js';
 import { handled } from '../src/webhook-contract/webhook-handled.js';
 import { RESPONSE_BODY_LIMIT } from '../src/webhook-events/delivery-facts.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
@@ -20,7 +20,7 @@ import { eventModel, eventsOfRequest, newRequestId } from './utils/webhook-event
 
 /** A webhook route whose answer is longer than an event keeps. */
 @Controller('api/webhook/test-long-answer')
-@WebhookEndpoint('heygen')
+@WebhookReceiver('heygen')
 class LongAnswerWebhookController {
   @Post()
   @HttpCode(200)

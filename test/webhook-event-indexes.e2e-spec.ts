@@ -5,7 +5,7 @@ import { Model, Types } from 'mongoose';
 import { assertUsesIndex, indexesUsed, planSummary } from '@videogen/mongo-wire-server/explain-plan';
 import { generationTimesPipeline } from '../src/videos/ai-video.repository.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { deliveryLookup } from '../src/webhook-events/webhook-delivery.repository.js';
+import { deliveryLookup } from '../src/webhook-events/inbound-delivery.repository.js';
 import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
 import {
   listQuery,

@@ -1,8 +1,8 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Role } from '../src/common/role.enum.js';
-import { WebhookDeliveryRepository } from '../src/webhook-endpoints/webhook-delivery.repository.js';
-import { WebhookDeliveryService } from '../src/webhook-endpoints/webhook-delivery.service.js';
+import { OutboundMessageRepository } from '../src/webhook-endpoints/outbound-message.repository.js';
+import { OutboundDeliveryService } from '../src/webhook-endpoints/outbound-delivery.service.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
@@ -34,7 +34,7 @@ describe('Sweep for webhook messages stored but never queued (e2e)', () => {
   async function strandedMessage(workspaceId: string, endpointId: string, storedAgoMs: number) {
     const messageId = `msg_${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`;
     const payload = JSON.stringify({ type: 'video.completed', timestamp: new Date().toISOString(), data: { videoId: 'v1' } });
-    await t.app.get(WebhookDeliveryRepository).createMessages(workspaceId, [{ endpointId, messageId, eventType: 'video.completed', payload }], new Date(Date.now() - storedAgoMs));
+    await t.app.get(OutboundMessageRepository).createMessages(workspaceId, [{ endpointId, messageId, eventType: 'video.completed', payload }], new Date(Date.now() - storedAgoMs));
     return messageId;
   }
   const message = (messageId: string) => t.connection.collection('webhookMessages').findOne({ messageId });
@@ -47,7 +47,7 @@ describe('Sweep for webhook messages stored but never queued (e2e)', () => {
     expect(fake.received[0].headers['webhook-id']).toBe(messageId);
     expect(fake.received[0].headers['webhook-signature']).toMatch(/^v1,/);
     // Another sweep, and every job it could queue, send nothing more.
-    await t.app.get(WebhookDeliveryService).sweep();
+    await t.app.get(OutboundDeliveryService).sweep();
     await t.app.get(JobRunner).drain(20_000, { includeScheduled: true });
     expect(fake.received).toHaveLength(1);
   });
@@ -57,7 +57,7 @@ describe('Sweep for webhook messages stored but never queued (e2e)', () => {
     fake.mode = 'hang'; // nothing completes while the sweeps race
     const overdue = await strandedMessage(workspaceId, endpointId, 5 * 60_000);
     const recent = await strandedMessage(workspaceId, endpointId, 1000);
-    const service = t.app.get(WebhookDeliveryService);
+    const service = t.app.get(OutboundDeliveryService);
     await Promise.all([service.sweep(), service.sweep(), service.sweep()]);
     const jobs = await t.connection.collection('agendaJobs').find({ name: 'webhook-endpoints.deliver', 'data.endpointId': endpointId }).toArray();
     expect(jobs.map((job) => job.data.messageId)).toEqual([overdue]);

@@ -50,7 +50,7 @@ export interface ListedVideo {
   createdAt?: Date;
 }
 
-export interface WebhookEndpoint {
+export interface HeygenWebhookEndpoint {
   endpoint_id: string;
   url: string;
   events?: string[] | null;
@@ -139,14 +139,14 @@ export class HeygenApi {
   }
 
   /** POST /v1/webhook/endpoint.add; the answer carries the endpoint id and the secret that signs its deliveries. */
-  async addWebhookEndpoint(url: string, events: string[]): Promise<WebhookEndpoint> {
-    const answer = await this.call<{ data?: WebhookEndpoint }>('POST', '/v1/webhook/endpoint.add', { url, events });
+  async addWebhookEndpoint(url: string, events: string[]): Promise<HeygenWebhookEndpoint> {
+    const answer = await this.call<{ data?: HeygenWebhookEndpoint }>('POST', '/v1/webhook/endpoint.add', { url, events });
     if (!answer.data?.endpoint_id) throw new HeygenApiError('HeyGen answered without an endpoint_id');
     return answer.data;
   }
 
-  async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
-    const answer = await this.call<{ data?: WebhookEndpoint[] }>('GET', '/v1/webhook/endpoint.list');
+  async listWebhookEndpoints(): Promise<HeygenWebhookEndpoint[]> {
+    const answer = await this.call<{ data?: HeygenWebhookEndpoint[] }>('GET', '/v1/webhook/endpoint.list');
     return Array.isArray(answer.data) ? answer.data : [];
   }
 

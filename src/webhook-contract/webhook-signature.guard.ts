@@ -58,7 +58,7 @@ export class WebhookSignatureGuard implements CanActivate {
       context.getClass(),
     ]);
     const request = context.switchToHttp().getRequest<WebhookRequest>();
-    if (!source) throw new Error(`${request.url} uses the signature guard without @WebhookEndpoint(source)`);
+    if (!source) throw new Error(`${request.url} uses the signature guard without @WebhookReceiver(source)`);
     // A reachability check (HeyGen's OPTIONS on registration, within 1 s) has no body to sign
     // and changes nothing; it reaches its handler unverified.
     if (request.method === 'OPTIONS') return true;

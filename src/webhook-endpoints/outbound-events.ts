@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { JobRunner } from '../jobs/job-runner.js';
 import { Clock } from './clock.js';
-import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { OutboundMessageRepository } from './outbound-message.repository.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { OutboundEventType } from './webhook-endpoint.schema.js';
 
@@ -29,7 +29,7 @@ export class OutboundEvents {
 
   constructor(
     private readonly endpoints: WebhookEndpointRepository,
-    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly deliveries: OutboundMessageRepository,
     private readonly jobs: JobRunner,
     private readonly clock: Clock,
   ) {}
@@ -51,7 +51,7 @@ export class OutboundEvents {
       now,
     );
     // A crash between the insert and these enqueues leaves a message pending with no job: the
-    // sweep (WebhookDeliveryService.sweep) queues it, under this same unique key.
+    // sweep (OutboundDeliveryService.sweep) queues it, under this same unique key.
     for (const endpoint of subscribed.filter((candidate) => created.has(candidate.id))) {
       await this.jobs.enqueue<DeliverJobData>(
         DELIVER_JOB,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { WebhookAttemptRecord, WebhookDeliveryRepository, WebhookMessageRecord } from './webhook-delivery.repository.js';
+import { WebhookAttemptRecord, OutboundMessageRepository, WebhookMessageRecord } from './outbound-message.repository.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 
 export type OutboundMessageSummary = Omit<WebhookMessageRecord, 'payload'> & { subjectId?: string; endpointUrl?: string };
@@ -13,7 +13,7 @@ export type OutboundAttemptSummary = WebhookAttemptRecord & { endpointUrl?: stri
 @Injectable()
 export class OutboundHistory {
   constructor(
-    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly deliveries: OutboundMessageRepository,
     private readonly endpoints: WebhookEndpointRepository,
   ) {}
 

@@ -4,7 +4,7 @@ import { IsHttpUrl } from '../common/http-url.js';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { IsPlainName, Trim } from '../common/text.js';
-import { WebhookAttemptRecord } from './webhook-delivery.repository.js';
+import { WebhookAttemptRecord } from './outbound-message.repository.js';
 import { WebhookEndpointRecord } from './webhook-endpoint.repository.js';
 import { OUTBOUND_EVENT_TYPES, OutboundEventType } from './webhook-endpoint.schema.js';
 import { ATTEMPT_STATUSES, AttemptStatus } from './webhook-message.schema.js';

@@ -6,8 +6,8 @@ import { Clock } from './clock.js';
 import { OutboundEvents } from './outbound-events.js';
 import { OutboundHistory } from './outbound-history.js';
 import { OutboundUrlModule } from '../outbound-url/outbound-url.module.js';
-import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
-import { WebhookDeliveryService } from './webhook-delivery.service.js';
+import { OutboundMessageRepository } from './outbound-message.repository.js';
+import { OutboundDeliveryService } from './outbound-delivery.service.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { WebhookEndpoint, WebhookEndpointSchema } from './webhook-endpoint.schema.js';
 import { WebhookEndpointsController } from './webhook-endpoints.controller.js';
@@ -30,9 +30,9 @@ import { WebhookAttempt, WebhookAttemptSchema, WebhookMessage, WebhookMessageSch
   providers: [
     Clock,
     WebhookEndpointRepository,
-    WebhookDeliveryRepository,
+    OutboundMessageRepository,
     WebhookEndpointsService,
-    WebhookDeliveryService,
+    OutboundDeliveryService,
     OutboundEvents,
     OutboundHistory,
   ],

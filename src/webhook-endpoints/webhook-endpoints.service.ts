@@ -4,7 +4,7 @@ import { JobRunner } from '../jobs/job-runner.js';
 import { Clock } from './clock.js';
 import { DELIVER_JOB, DeliverJobData } from './outbound-events.js';
 import { OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
-import { WebhookAttemptRecord, WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { WebhookAttemptRecord, OutboundMessageRepository } from './outbound-message.repository.js';
 import { EndpointChanges, WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { OutboundEventType } from './webhook-endpoint.schema.js';
 import { AttemptStatus } from './webhook-message.schema.js';
@@ -27,7 +27,7 @@ export class WebhookEndpointsService {
 
   constructor(
     private readonly endpoints: WebhookEndpointRepository,
-    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly deliveries: OutboundMessageRepository,
     private readonly urls: OutboundUrlGuard,
     private readonly jobs: JobRunner,
     private readonly clock: Clock,

@@ -39,7 +39,7 @@ export class WebhookDelivery {
   @Prop()
   bodySha256?: string;
 
-  /** Held while its source was paused, not yet released (WebhookDeliveryRepository.settleHeld). */
+  /** Held while its source was paused, not yet released (InboundDeliveryRepository.settleHeld). */
   @Prop()
   held?: boolean;
 

@@ -5,7 +5,7 @@ import { VideosModule } from '../videos/videos.module.js';
 import { RefusedDeliveryWindowRepository } from './refused-delivery-window.repository.js';
 import { RefusedDeliveryWindow, RefusedDeliveryWindowSchema } from './refused-delivery-window.schema.js';
 import { RefusedDeliveryLimiter } from './refused-delivery.limiter.js';
-import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { InboundDeliveryRepository } from './inbound-delivery.repository.js';
 import { WebhookDelivery, WebhookDeliverySchema } from './webhook-delivery.schema.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import { WebhookEventRepository } from './webhook-event.repository.js';
@@ -17,7 +17,7 @@ import { WebhookReplayRegistry } from './webhook-replay.registry.js';
 import { WebhookReplayService } from './webhook-replay.service.js';
 
 /**
- * The webhook event log: every delivery to a `@WebhookEndpoint` route recorded (the recording
+ * The webhook event log: every delivery to a `@WebhookReceiver` route recorded (the recording
  * interceptor, registered as APP_INTERCEPTOR in AppModule, and WebhookRefusalHooks for what is
  * refused before it, within RefusedDeliveryLimiter's limit per address), searched, measured and
  * replayed by superadmins. Webhook controllers
@@ -35,7 +35,7 @@ import { WebhookReplayService } from './webhook-replay.service.js';
   controllers: [WebhookEventsController],
   providers: [
     WebhookEventRepository,
-    WebhookDeliveryRepository,
+    InboundDeliveryRepository,
     WebhookEventRecorder,
     WebhookRefusalHooks,
     RefusedDeliveryWindowRepository,
@@ -44,7 +44,7 @@ import { WebhookReplayService } from './webhook-replay.service.js';
     WebhookReplayService,
     WebhookEventsService,
   ],
-  exports: [WebhookEventRecorder, WebhookDeliveryRepository, WebhookReplayRegistry, WebhookEventRepository, WebhookReplayService],
+  exports: [WebhookEventRecorder, InboundDeliveryRepository, WebhookReplayRegistry, WebhookEventRepository, WebhookReplayService],
 })
 export class WebhookEventsModule implements OnModuleInit {
   constructor(

@@ -8,12 +8,12 @@ import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
 import { isWebhookHandled } from '../webhook-contract/webhook-handled.js';
 import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
 import { answerFacts, errorAnswer, errorFacts, eventFromRequest, payloadFacts, rawBodySha256 } from './delivery-facts.js';
-import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { InboundDeliveryRepository } from './inbound-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
 
 /**
- * Records every request to a route of a controller marked `@WebhookEndpoint(source)` that gets
+ * Records every request to a route of a controller marked `@WebhookReceiver(source)` that gets
  * past the guards: accepted, duplicate, ignored, or refused by the validation pipe or the handler.
  * (What is refused before, by Fastify or the signature guard, WebhookRefusalHooks records.)
  *
@@ -40,7 +40,7 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly recorder: WebhookEventRecorder,
-    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly deliveries: InboundDeliveryRepository,
     config: AppConfig,
   ) {
     this.secretHeaders = secretHeaderNames(config);

@@ -8,7 +8,7 @@ import { secretHeaderNames } from '../logging/secret-headers.js';
 import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { SignatureVerifier, WebhookSource } from '../webhook-contract/signature-verifiers.js';
-import { WEBHOOK_ROUTE_CONFIG_KEY } from '../webhook-contract/webhook-endpoint.decorator.js';
+import { WEBHOOK_ROUTE_CONFIG_KEY } from '../webhook-contract/webhook-receiver.decorator.js';
 import { webhookVerifiers, WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
 import { refusedEventFromRequest } from './delivery-facts.js';
 import { RefusedDeliveryLimiter } from './refused-delivery.limiter.js';
@@ -31,7 +31,7 @@ export const REFUSED_LIMIT_MESSAGE = 'Too many refused deliveries from this addr
  * Records the deliveries refused before WebhookRecordingInterceptor runs: by Fastify (wrong
  * content type 415, oversized or over-shaped body 413, malformed JSON 400), which Nest never
  * routes, and by the guards (a bad or stale signature, 401), which run before interceptors. A
- * Fastify hook sees every answer; the route's config (set by @WebhookEndpoint) says whether it is
+ * Fastify hook sees every answer; the route's config (set by @WebhookReceiver) says whether it is
  * a webhook route and of which source. What the interceptor recorded is skipped, as is OPTIONS.
  *
  * Anyone can send such a delivery, so each is stored small (refusedEventFromRequest: the body's

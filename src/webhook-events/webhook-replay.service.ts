@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookHandled } from '../webhook-contract/webhook-handled.js';
 import { errorFacts, eventRecord } from './delivery-facts.js';
-import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
+import { InboundDeliveryRepository } from './inbound-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import { WebhookEventFilter, WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
 import { WebhookReplayRegistry } from './webhook-replay.registry.js';
@@ -37,7 +37,7 @@ export class WebhookReplayService implements OnModuleInit {
     private readonly events: WebhookEventRepository,
     private readonly registry: WebhookReplayRegistry,
     private readonly recorder: WebhookEventRecorder,
-    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly deliveries: InboundDeliveryRepository,
     private readonly jobs: JobRunner,
     private readonly config: AppConfig,
   ) {}

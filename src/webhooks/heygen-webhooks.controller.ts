@@ -7,7 +7,7 @@ import { ReelEventResult, ReelEventsService, reelResultProblem } from '../reels/
 import { ReelResult } from '../reels/reel.repository.js';
 import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { HeygenOptionsResultDto, HeygenWebhookDto, HeygenWebhookResultDto } from './heygen-webhook.dto.js';
-import { WebhookEndpoint } from '../webhook-contract/webhook-endpoint.decorator.js';
+import { WebhookReceiver } from '../webhook-contract/webhook-receiver.decorator.js';
 import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
 import { heldMessage, WebhookHolds } from '../webhook-contract/webhook-holds.js';
 
@@ -24,7 +24,7 @@ const FAILURE_EVENTS = new Set(['video.failed', 'avatar_video.fail']);
  * do not handle is answered (and recorded by the event log) so HeyGen does not retry forever.
  */
 @Controller('api/webhook/heygen')
-@WebhookEndpoint('heygen')
+@WebhookReceiver('heygen')
 export class HeygenWebhooksController implements OnModuleInit {
   private readonly logger = new Logger(HeygenWebhooksController.name);
 

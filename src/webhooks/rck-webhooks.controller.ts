@@ -9,7 +9,7 @@ import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/web
 import { heldMessage, WebhookHolds } from '../webhook-contract/webhook-holds.js';
 import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
 import { RckFailureCallbackDto, RckFailureDataDto, RckHeldDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
-import { WebhookEndpoint } from '../webhook-contract/webhook-endpoint.decorator.js';
+import { WebhookReceiver } from '../webhook-contract/webhook-receiver.decorator.js';
 
 /**
  * The body is declared as a plain record so the global pipe (which refuses unknown fields) leaves
@@ -24,7 +24,7 @@ const HELD_DESCRIPTION = 'While RCK is paused by a superadmin, a verified callba
 
 /** RCK Description's callbacks, signed (docs/contracts/rck.md#callbacks). */
 @Controller('internal/videos')
-@WebhookEndpoint('rck')
+@WebhookReceiver('rck')
 export class RckWebhooksController implements OnModuleInit {
   private readonly logger = new Logger(RckWebhooksController.name);
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { WebhookEventRecorder } from '../../src/webhook-events/webhook-event.recorder.js';
 import { WebhookEventRecord, WebhookEventRepository } from '../../src/webhook-events/webhook-event.repository.js';
 import { WebhookEvent } from '../../src/webhook-events/webhook-event.schema.js';
-import { WebhookEndpoint } from '../../src/webhook-contract/webhook-endpoint.decorator.js';
+import { WebhookReceiver } from '../../src/webhook-contract/webhook-receiver.decorator.js';
 import { handled } from '../../src/webhook-contract/webhook-handled.js';
 import { eventually } from './eventually.js';
 import { hooked } from './hookable.js';
@@ -16,7 +16,7 @@ import { TestApp } from './test-app.js';
  * deliveries must be recorded by being marked, and its OPTIONS ping must touch nothing.
  */
 @Controller('api/webhook/test-provider')
-@WebhookEndpoint('heygen')
+@WebhookReceiver('heygen')
 export class TestProviderWebhookController {
   @Options()
   @HttpCode(200)

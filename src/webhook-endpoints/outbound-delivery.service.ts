@@ -14,7 +14,7 @@ import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js'
 import { Clock } from './clock.js';
 import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
 import { describeOutboundFailure, outboundFailureKind, OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
-import { WebhookDeliveryRepository, WebhookMessageRecord } from './webhook-delivery.repository.js';
+import { OutboundMessageRepository, WebhookMessageRecord } from './outbound-message.repository.js';
 import { WebhookEndpointRecord, WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { MessageStatus } from './webhook-message.schema.js';
 
@@ -51,15 +51,15 @@ interface SendResult {
  * receiver deduplicates on `webhook-id`, and only one run records the attempt's outcome.
  */
 @Injectable()
-export class WebhookDeliveryService implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger(WebhookDeliveryService.name);
+export class OutboundDeliveryService implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(OutboundDeliveryService.name);
 
   constructor(
     private readonly config: AppConfig,
     private readonly http: HttpService,
     private readonly jobs: JobRunner,
     private readonly endpoints: WebhookEndpointRepository,
-    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly deliveries: OutboundMessageRepository,
     private readonly urls: OutboundUrlGuard,
     private readonly clock: Clock,
     private readonly notifications: NotificationsService,

@@ -43,7 +43,7 @@ type LeanAttempt = WebhookAttempt & { _id: Types.ObjectId };
 
 /** Messages (one event for one endpoint) and the attempts to deliver them; reads are scoped to a workspace and endpoint. */
 @Injectable()
-export class WebhookDeliveryRepository {
+export class OutboundMessageRepository {
   constructor(
     @InjectModel(WebhookMessage.name) private readonly messages: Model<WebhookMessage>,
     @InjectModel(WebhookAttempt.name) private readonly attempts: Model<WebhookAttempt>,

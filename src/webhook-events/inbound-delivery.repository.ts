@@ -34,7 +34,7 @@ type StoredDelivery = DeliveryKey & HandledDelivery & { createdAt: Date };
  * no casting, the answer no hydration) and concurrent deliveries share one command each way.
  */
 @Injectable()
-export class WebhookDeliveryRepository {
+export class InboundDeliveryRepository {
   private readonly lookups = new Coalescer<DeliveryKey, HandledDelivery | null>((keys) => this.findMany(keys));
   private readonly inserts = new Coalescer<StoredDelivery, void>((deliveries) => this.insertMany(deliveries));
 

@@ -17,7 +17,7 @@ export const WEBHOOK_ROUTE_CONFIG_KEY = 'webhookSource';
  * such routes are recognised, by Nest (the class metadata) and by Fastify (each route's config),
  * so that the webhook event log records every delivery, even those Fastify refuses before Nest.
  */
-export function WebhookEndpoint(source: WebhookSource): ClassDecorator {
+export function WebhookReceiver(source: WebhookSource): ClassDecorator {
   return applyDecorators(
     SetMetadata(WEBHOOK_SOURCE_METADATA, source),
     markWebhookRoutes(source),
