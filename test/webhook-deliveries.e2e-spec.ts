@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { Webhook } from 'standardwebhooks';
 import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
-import { Clock } from '../src/webhook-endpoints/clock.js';
+import { Clock } from '../src/common/clock.js';
 import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
 import type { ResolvedAddress } from '../src/outbound-url/outbound-url.js';
 import { RETRY_SCHEDULE_MS } from '../src/webhook-endpoints/outbound-delivery.service.js';

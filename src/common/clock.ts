@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * The time, as a provider, so that tests can move it (e.g. past HeyGen's 7-day link lifetime)
- * without faking Date for the whole process. Inject `Clock`; tests override it.
+ * The time, as a provider, so that tests can move it (e.g. past HeyGen's 7-day link lifetime, an
+ * endpoint's failure clock, a rotated secret's overlap) without faking Date for the whole process.
+ * Each module that reads the time provides it; a test's override replaces it in all of them.
  */
 @Injectable()
 export class Clock {

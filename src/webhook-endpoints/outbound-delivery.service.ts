@@ -11,7 +11,7 @@ import { maskUrl } from '../common/mask-url.js';
 import { MetricsService, OutboundAttemptOutcome } from '../metrics/metrics.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js';
-import { Clock } from './clock.js';
+import { Clock } from '../common/clock.js';
 import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
 import { describeOutboundFailure, outboundFailureKind, OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 import { OutboundMessageRepository, WebhookMessageRecord } from './outbound-message.repository.js';

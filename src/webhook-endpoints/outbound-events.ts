@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { JobRunner } from '../jobs/job-runner.js';
-import { Clock } from './clock.js';
+import { Clock } from '../common/clock.js';
 import { OutboundMessageRepository } from './outbound-message.repository.js';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository.js';
 import { OutboundEventType } from './webhook-endpoint.schema.js';

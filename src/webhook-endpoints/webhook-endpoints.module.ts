@@ -2,7 +2,7 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { NotificationsModule } from '../notifications/notifications.module.js';
-import { Clock } from './clock.js';
+import { Clock } from '../common/clock.js';
 import { OutboundEvents } from './outbound-events.js';
 import { OutboundHistory } from './outbound-history.js';
 import { OutboundUrlModule } from '../outbound-url/outbound-url.module.js';

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { JobRunner } from '../jobs/job-runner.js';
-import { Clock } from './clock.js';
+import { Clock } from '../common/clock.js';
 import { DELIVER_JOB, DeliverJobData } from './outbound-events.js';
 import { OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 import { WebhookAttemptRecord, OutboundMessageRepository } from './outbound-message.repository.js';
