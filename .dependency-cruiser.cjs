@@ -11,7 +11,7 @@
  */
 
 /** Folders whose every file is public: rules and kits that features share; they import no feature. */
-const SHARED = ['common', 'config', 'database', 'logging', 'metrics', 'outbound-url', 'webhook-contract'];
+const SHARED = ['common', 'config', 'database', 'logging', 'metrics', 'outbound-url', 'inbound-webhook-contract'];
 
 /**
  * What a feature folder exports to the others: files with one of these roles
@@ -25,10 +25,10 @@ const ALSO_EXPORTED = [
   'users/password-hasher.ts', // auth checks passwords with it
   'notifications/chat-messages.ts', // the chat message shapes videos, reels and alerts post
   'notifications/chat.sender.ts', // alerts post through it
-  'webhook-endpoints/outbound-events.ts', // the outbound event names and payloads videos and reels emit
-  'webhook-endpoints/outbound-history.ts', // timeline reads a video's outbound messages
-  'webhook-events/webhook-event.recorder.ts', // health reads its backlog, alerts its figures
-  'webhook-events/webhook-replay.registry.ts', // webhooks registers its handlers for replay
+  'outbound-webhooks/outbound-events.ts', // the outbound event names and payloads videos and reels emit
+  'outbound-webhooks/outbound-history.ts', // timeline reads a video's outbound messages
+  'inbound-webhook-events/webhook-event.recorder.ts', // health reads its backlog, alerts its figures
+  'inbound-webhook-events/webhook-replay.registry.ts', // webhooks registers its handlers for replay
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -20,12 +20,12 @@ import { ProductsModule } from './products/products.module.js';
 import { ReelsModule } from './reels/reels.module.js';
 import { UsersModule } from './users/users.module.js';
 import { VideosModule } from './videos/videos.module.js';
-import { WebhookEventsModule } from './webhook-events/webhook-events.module.js';
-import { WebhookRecordingInterceptor } from './webhook-events/webhook-recording.interceptor.js';
+import { WebhookEventsModule } from './inbound-webhook-events/webhook-events.module.js';
+import { WebhookRecordingInterceptor } from './inbound-webhook-events/webhook-recording.interceptor.js';
 import { TimelineModule } from './timeline/timeline.module.js';
-import { WebhookEndpointsModule } from './webhook-endpoints/webhook-endpoints.module.js';
-import { WebhooksModule } from './webhooks/webhooks.module.js';
-import { WebhookSourcesModule } from './webhook-sources/webhook-sources.module.js';
+import { WebhookEndpointsModule } from './outbound-webhooks/webhook-endpoints.module.js';
+import { WebhooksModule } from './inbound-webhooks/webhooks.module.js';
+import { WebhookSourcesModule } from './inbound-webhook-sources/webhook-sources.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
 export interface AppModuleOptions {
@@ -72,7 +72,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        // Records every delivery to a @WebhookReceiver route (src/webhook-events/).
+        // Records every delivery to a @WebhookReceiver route (src/inbound-webhook-events/).
         { provide: APP_INTERCEPTOR, useClass: WebhookRecordingInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

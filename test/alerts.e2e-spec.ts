@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { Role } from '../src/common/role.enum.js';
 import { Clock } from '../src/common/clock.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
-import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
+import { WebhookEventRecorder } from '../src/inbound-webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { FakeClock } from './utils/fake-heygen.js';

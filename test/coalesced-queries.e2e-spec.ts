@@ -5,22 +5,22 @@ import { Model, Types } from 'mongoose';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { VideoCallbacksService } from '../src/videos/video-callbacks.service.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { InboundDeliveryRepository } from '../src/webhook-events/inbound-delivery.repository.js';
-import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
+import { InboundDeliveryRepository } from '../src/inbound-webhook-events/inbound-delivery.repository.js';
+import { WebhookDelivery } from '../src/inbound-webhook-events/webhook-delivery.schema.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { hookable, hooked } from './utils/hookable.js';
 import { rckHeaders } from './utils/rck-signing.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
-import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
+import { WebhookEventRecorder } from '../src/inbound-webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { eventModel } from './utils/webhook-events.js';
 import { Role } from '../src/common/role.enum.js';
 import { ProductRepository } from '../src/products/product.repository.js';
 import { Product } from '../src/products/product.schema.js';
 import { VideoBatch } from '../src/videos/video-batch.schema.js';
-import { WebhookEndpoint } from '../src/webhook-endpoints/webhook-endpoint.schema.js';
-import { WebhookMessage } from '../src/webhook-endpoints/webhook-message.schema.js';
+import { WebhookEndpoint } from '../src/outbound-webhooks/webhook-endpoint.schema.js';
+import { WebhookMessage } from '../src/outbound-webhooks/webhook-message.schema.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 
 /**

@@ -2,7 +2,7 @@ import { after as afterAll, before as beforeAll, beforeEach, describe, it } from
 import { expect } from 'expect';
 import { Role } from '../src/common/role.enum.js';
 import { Clock } from '../src/common/clock.js';
-import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
+import { OutboundEvents } from '../src/outbound-webhooks/outbound-events.js';
 import { eventually } from './utils/eventually.js';
 import { FakeClock } from './utils/fake-clock.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';

@@ -2,8 +2,8 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { JobRunner } from '../src/jobs/job-runner.js';
-import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
-import { WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
+import { WebhookEventRecorder } from '../src/inbound-webhook-events/webhook-event.recorder.js';
+import { WebhookEventRepository } from '../src/inbound-webhook-events/webhook-event.repository.js';
 import { refuseEventWrites } from './utils/webhook-events.js';
 import { eventually } from './utils/eventually.js';
 import { hookable } from './utils/hookable.js';

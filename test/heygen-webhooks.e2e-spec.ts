@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Types } from 'mongoose';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
-import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
+import { signHeygenWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
 import { MongoWireServer, startMongoWireServer } from '@videogen/mongo-wire-server';
 import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';

@@ -8,7 +8,7 @@ import { failureReasonsPipeline, scopedRange } from '../src/common/created-windo
 import { deliveryVolumePipeline } from '../src/monitoring/delivery-volume.repository.js';
 import { Reel } from '../src/reels/reel.schema.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { RETENTION_INDEX_NAME, WebhookEvent, WEBHOOK_EVENT_INDEX_NAMES } from '../src/webhook-events/webhook-event.schema.js';
+import { RETENTION_INDEX_NAME, WebhookEvent, WEBHOOK_EVENT_INDEX_NAMES } from '../src/inbound-webhook-events/webhook-event.schema.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /**

@@ -5,7 +5,7 @@ import { Model, Types } from 'mongoose';
 import { Role } from '../src/common/role.enum.js';
 import { Reel } from '../src/reels/reel.schema.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { WebhookEvent } from '../src/webhook-events/webhook-event.schema.js';
+import { WebhookEvent } from '../src/inbound-webhook-events/webhook-event.schema.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** GET /api/monitoring/summary: exact numbers for a known data set, the workspace filter, roles and validation. */

@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Role } from '../src/common/role.enum.js';
-import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
+import { OutboundEvents } from '../src/outbound-webhooks/outbound-events.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { FakeDns } from './utils/fake-dns.js';

@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
-import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
+import { signHeygenWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
 import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';

@@ -6,7 +6,7 @@ import { AIVideoRepository } from '../src/videos/ai-video.repository.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { NotificationSettingsRepository } from '../src/notifications/notification-settings.repository.js';
 import { ProductRepository } from '../src/products/product.repository.js';
-import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
+import { OutboundEvents } from '../src/outbound-webhooks/outbound-events.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { FakeRck } from './utils/fake-rck.js';

@@ -2,7 +2,7 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
-import { OutboundEvents } from '../src/webhook-endpoints/outbound-events.js';
+import { OutboundEvents } from '../src/outbound-webhooks/outbound-events.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { createTestApp, TestApp } from './utils/test-app.js';

@@ -2,12 +2,12 @@ import { after as afterAll, before as beforeAll, describe, it } from 'node:test'
 import { expect } from 'expect';
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { Role } from '../src/common/role.enum.js';
-import { WebhookReceiver } from '../src/webhook-contract/webhook-receiver.decorator.js';
-import { handled } from '../src/webhook-contract/webhook-handled.js';
-import { RESPONSE_BODY_LIMIT } from '../src/webhook-events/delivery-facts.js';
+import { WebhookReceiver } from '../src/inbound-webhook-contract/webhook-receiver.decorator.js';
+import { handled } from '../src/inbound-webhook-contract/webhook-handled.js';
+import { RESPONSE_BODY_LIMIT } from '../src/inbound-webhook-events/delivery-facts.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
-import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
-import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
+import { signHeygenWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
+import { WebhookEventRecorder } from '../src/inbound-webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';
 import { FakeRck } from './utils/fake-rck.js';

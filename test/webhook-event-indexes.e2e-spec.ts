@@ -5,8 +5,8 @@ import { Model, Types } from 'mongoose';
 import { assertUsesIndex, indexesUsed, planSummary } from '@videogen/mongo-wire-server/explain-plan';
 import { generationTimesPipeline } from '../src/videos/ai-video.repository.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { deliveryLookup } from '../src/webhook-events/inbound-delivery.repository.js';
-import { WebhookDelivery } from '../src/webhook-events/webhook-delivery.schema.js';
+import { deliveryLookup } from '../src/inbound-webhook-events/inbound-delivery.repository.js';
+import { WebhookDelivery } from '../src/inbound-webhook-events/webhook-delivery.schema.js';
 import {
   listQuery,
   statsPipeline,
@@ -14,9 +14,9 @@ import {
   WebhookEventFilter,
   WebhookEventRecord,
   WebhookEventRepository,
-} from '../src/webhook-events/webhook-event.repository.js';
-import { WEBHOOK_EVENT_INDEX_NAMES as INDEX, RETENTION_INDEX_NAME, WebhookEvent } from '../src/webhook-events/webhook-event.schema.js';
-import { endpointForms } from '../src/webhook-events/webhook-events.service.js';
+} from '../src/inbound-webhook-events/webhook-event.repository.js';
+import { WEBHOOK_EVENT_INDEX_NAMES as INDEX, RETENTION_INDEX_NAME, WebhookEvent } from '../src/inbound-webhook-events/webhook-event.schema.js';
+import { endpointForms } from '../src/inbound-webhook-events/webhook-events.service.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /**

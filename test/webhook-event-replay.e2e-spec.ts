@@ -10,7 +10,7 @@ import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { hookable, hooked } from './utils/hookable.js';
 import { rckHeaders } from './utils/rck-signing.js';
-import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
+import { signHeygenWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
 import { createTestApp, TEST_SECRETS, TestApp } from './utils/test-app.js';
 import { videosTestEnv } from './utils/videos-env.js';
 import { eventModel, eventsOfRequest, newRequestId } from './utils/webhook-events.js';

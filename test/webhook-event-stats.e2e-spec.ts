@@ -4,8 +4,8 @@ import { getModelToken } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { Role } from '../src/common/role.enum.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
-import { WebhookEventRecord, WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
-import { WebhookEventStatus } from '../src/webhook-events/webhook-event.schema.js';
+import { WebhookEventRecord, WebhookEventRepository } from '../src/inbound-webhook-events/webhook-event.repository.js';
+import { WebhookEventStatus } from '../src/inbound-webhook-events/webhook-event.schema.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** A known data set in March 2020 (2 March is a Monday: ISO weeks 10 and 11), far from any live event. */

@@ -1,9 +1,9 @@
 import { after as afterAll, before as beforeAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { MongoClient } from 'mongodb';
-import { WebhookEventRecorder } from '../src/webhook-events/webhook-event.recorder.js';
-import { STORE_UNAVAILABLE } from '../src/webhook-events/webhook-recording.interceptor.js';
-import { WebhookEventRecord, WebhookEventRepository } from '../src/webhook-events/webhook-event.repository.js';
+import { WebhookEventRecorder } from '../src/inbound-webhook-events/webhook-event.recorder.js';
+import { STORE_UNAVAILABLE } from '../src/inbound-webhook-events/webhook-recording.interceptor.js';
+import { WebhookEventRecord, WebhookEventRepository } from '../src/inbound-webhook-events/webhook-event.repository.js';
 import { eventually } from './utils/eventually.js';
 import { FakeRck } from './utils/fake-rck.js';
 import { hookable, hooked } from './utils/hookable.js';

@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { Role } from '../src/common/role.enum.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
 import { ReelRepository } from '../src/reels/reel.repository.js';
-import { signHeygenWebhook } from '../src/webhook-contract/signature-verifiers.js';
+import { signHeygenWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
 import { eventually } from './utils/eventually.js';
 import { FakeHeygen } from './utils/fake-heygen.js';
 import { FakeRck } from './utils/fake-rck.js';

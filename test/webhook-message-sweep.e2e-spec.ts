@@ -1,8 +1,8 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Role } from '../src/common/role.enum.js';
-import { OutboundMessageRepository } from '../src/webhook-endpoints/outbound-message.repository.js';
-import { OutboundDeliveryService } from '../src/webhook-endpoints/outbound-delivery.service.js';
+import { OutboundMessageRepository } from '../src/outbound-webhooks/outbound-message.repository.js';
+import { OutboundDeliveryService } from '../src/outbound-webhooks/outbound-delivery.service.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { createTestApp, TestApp } from './utils/test-app.js';

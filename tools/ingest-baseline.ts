@@ -34,7 +34,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Document, MongoClient, ObjectId, UpdateFilter } from 'mongodb';
 import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
-import { StandardWebhooksVerifier } from '../src/webhook-contract/signature-verifiers.js';
+import { StandardWebhooksVerifier } from '../src/inbound-webhook-contract/signature-verifiers.js';
 
 const DELIVER_JOB = 'webhook-endpoints.deliver';
 const DIGEST_JOB = 'videos.batch-digest';

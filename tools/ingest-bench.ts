@@ -41,7 +41,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Db, MongoClient, ObjectId } from 'mongodb';
 import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
 import { EnvironmentVariables } from '../src/config/environment.js';
-import { signStandardWebhook } from '../src/webhook-contract/signature-verifiers.js';
+import { signStandardWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
 
 // The figure is at 50; fewer shows the service when deliveries rarely arrive together.
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient, ObjectId } from 'mongodb';
 import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
-import { signStandardWebhook } from '../src/webhook-contract/signature-verifiers.js';
+import { signStandardWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
 
 const CONNECTIONS = 10;
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 3000);

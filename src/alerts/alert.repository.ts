@@ -5,10 +5,10 @@ import { Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { AIVideoSchema } from '../videos/ai-video.schema.js';
 import { ReelSchema } from '../reels/reel.schema.js';
-import { WebhookEndpointSchema } from '../webhook-endpoints/webhook-endpoint.schema.js';
-import { WebhookEventSchema } from '../webhook-events/webhook-event.schema.js';
+import { WebhookEndpointSchema } from '../outbound-webhooks/webhook-endpoint.schema.js';
+import { WebhookEventSchema } from '../inbound-webhook-events/webhook-event.schema.js';
 import { AlertChannels, AlertIncident, AlertKind, AlertRule, IncidentStatus } from './alert.schema.js';
-import type { WebhookSource } from '../webhook-contract/signature-verifiers.js';
+import type { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 
 export interface AlertRuleRecord {
   id: string;

@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Types } from 'mongoose';
-import type { WebhookSource } from '../webhook-contract/signature-verifiers.js';
+import type { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 
 export const ALERT_SOURCES = ['rck', 'heygen'] as const satisfies readonly WebhookSource[];
 

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { Clock } from '../common/clock.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
-import { WebhookEventsModule } from '../webhook-events/webhook-events.module.js';
+import { WebhookEventsModule } from '../inbound-webhook-events/webhook-events.module.js';
 import { AlertRepository } from './alert.repository.js';
 import { AlertIncident, AlertIncidentSchema, AlertRule, AlertRuleSchema } from './alert.schema.js';
 import { AlertsController } from './alerts.controller.js';

@@ -6,7 +6,7 @@ import { JobRunner } from '../jobs/job-runner.js';
 import { ChatEvent, discordMessage, slackMessage } from '../notifications/chat-messages.js';
 import { ChatSender } from '../notifications/chat.sender.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
-import { WebhookEventRecorder } from '../webhook-events/webhook-event.recorder.js';
+import { WebhookEventRecorder } from '../inbound-webhook-events/webhook-event.recorder.js';
 import { AlertIncidentRecord, AlertRepository, AlertRuleRecord } from './alert.repository.js';
 
 export const EVALUATE_JOB = 'alerts.evaluate';

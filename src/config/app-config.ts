@@ -85,7 +85,7 @@ export class AppConfig {
   /** Swagger UI and the OpenAPI document at /docs (off in production unless DOCS_ENABLED). */
   readonly docsEnabled: boolean;
   readonly webhookBodyLimitBytes: number;
-  /** Webhooks to customers' own endpoints (src/webhook-endpoints/). */
+  /** Webhooks to customers' own endpoints (src/outbound-webhooks/). */
   readonly outbound: { allowPrivateUrls: boolean; timeoutMs: number; disableAfterMs: number; sweepIntervalMs: number };
   /** A whole request must arrive within `requestMs`; an idle connection is closed after `connectionMs`. */
   readonly timeouts: { requestMs: number; connectionMs: number };
@@ -97,7 +97,7 @@ export class AppConfig {
   readonly logLevel: string;
   /** The durable job runner (src/jobs/). */
   readonly jobs: { processEveryMs: number; lockLifetimeMs: number; concurrency: number; shutdownGraceMs: number };
-  /** The webhook event log (src/webhook-events/). */
+  /** The webhook event log (src/inbound-webhook-events/). */
   readonly webhookEvents: {
     /** Undefined: kept forever. */
     retentionDays?: number;
@@ -112,7 +112,7 @@ export class AppConfig {
   };
   /**
    * Deliveries refused before their handler per client address per window; beyond `max` they
-   * are answered 429 and counted, not stored (src/webhook-events/refused-delivery.limiter.ts).
+   * are answered 429 and counted, not stored (src/inbound-webhook-events/refused-delivery.limiter.ts).
    */
   readonly webhookRefusals: { max: number; windowMs: number };
   /** The monitoring stream (GET /api/monitoring/stream). */

@@ -13,7 +13,7 @@ import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { AppConfig } from '../config/app-config.js';
 import { embeddedJournalHealth } from '../database/embedded-database.js';
 import { JobRunner } from '../jobs/job-runner.js';
-import { WebhookEventRecorder } from '../webhook-events/webhook-event.recorder.js';
+import { WebhookEventRecorder } from '../inbound-webhook-events/webhook-event.recorder.js';
 import { ShutdownState } from './shutdown-state.js';
 
 /** Probes for people (/health) and for an orchestrator (/health/live, /health/ready). */

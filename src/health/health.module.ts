@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { WebhookEventsModule } from '../webhook-events/webhook-events.module.js';
+import { WebhookEventsModule } from '../inbound-webhook-events/webhook-events.module.js';
 import { HealthController } from './health.controller.js';
 import { ShutdownState } from './shutdown-state.js';
 

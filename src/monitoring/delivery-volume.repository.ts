@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, PipelineStage, Types } from 'mongoose';
-import { WebhookEvent, WebhookEventStatus } from '../webhook-events/webhook-event.schema.js';
+import { WebhookEvent, WebhookEventStatus } from '../inbound-webhook-events/webhook-event.schema.js';
 
 /** The bucket sizes the dashboard's delivery chart may use, in minutes, finest first. */
 export const BUCKET_MINUTES = [1, 5, 15, 60, 360, 1440, 10080] as const;

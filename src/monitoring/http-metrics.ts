@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { WebhookDeliveryInfo } from '../webhook-contract/webhook-signature.guard.js';
+import type { WebhookDeliveryInfo } from '../inbound-webhook-contract/webhook-signature.guard.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /** Where deliveries refused before the signature guard (bad JSON, too large) still come from. */

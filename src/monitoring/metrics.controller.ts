@@ -4,7 +4,7 @@ import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/auth.decorators.js';
 import { AppConfig } from '../config/app-config.js';
-import { constantTimeEqual } from '../webhook-contract/signature-verifiers.js';
+import { constantTimeEqual } from '../inbound-webhook-contract/signature-verifiers.js';
 
 /**
  * GET /metrics in Prometheus' text format. In production it needs `Authorization: Bearer

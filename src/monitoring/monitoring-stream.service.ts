@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { JobCounts, JobRunner } from '../jobs/job-runner.js';
 import { ReelRepository } from '../reels/reel.repository.js';
 import { AIVideoRepository } from '../videos/ai-video.repository.js';
-import { WebhookEventRecord, WebhookEventRepository } from '../webhook-events/webhook-event.repository.js';
+import { WebhookEventRecord, WebhookEventRepository } from '../inbound-webhook-events/webhook-event.repository.js';
 import { StreamDeliveryDto } from './monitoring.dto.js';
 import { StreamCursor } from './stream-cursor.js';
 

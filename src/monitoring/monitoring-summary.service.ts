@@ -2,7 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { JobRunner } from '../jobs/job-runner.js';
 import { ReelRepository } from '../reels/reel.repository.js';
 import { AIVideoRepository } from '../videos/ai-video.repository.js';
-import { WEBHOOK_EVENT_STATUSES } from '../webhook-events/webhook-event.schema.js';
+import { WEBHOOK_EVENT_STATUSES } from '../inbound-webhook-events/webhook-event.schema.js';
 import { bucketMinutesFor, DeliveryVolumeRepository } from './delivery-volume.repository.js';
 import { DeliveryBucketDto, DeliveryVolumeDto, MonitoringSummaryDto } from './monitoring.dto.js';
 

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { UserRepository } from '../users/user.repository.js';
-import { messageIdFor, OutboundEvents } from '../webhook-endpoints/outbound-events.js';
+import { messageIdFor, OutboundEvents } from '../outbound-webhooks/outbound-events.js';
 import { ReelRecord, ReelRepository, ReelResult } from './reel.repository.js';
 
 /**

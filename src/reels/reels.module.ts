@@ -3,7 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { Clock } from '../common/clock.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { WebhookEndpointsModule } from '../webhook-endpoints/webhook-endpoints.module.js';
+import { WebhookEndpointsModule } from '../outbound-webhooks/webhook-endpoints.module.js';
 import { HeygenClient } from './heygen.provider.js';
 import { ReelEventsService } from './reel-events.service.js';
 import { ReelGenerationService } from './reel-generation.service.js';

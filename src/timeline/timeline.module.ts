@@ -2,8 +2,8 @@ import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ReelsModule } from '../reels/reels.module.js';
 import { VideosModule } from '../videos/videos.module.js';
-import { WebhookEndpointsModule } from '../webhook-endpoints/webhook-endpoints.module.js';
-import { WebhookEventsModule } from '../webhook-events/webhook-events.module.js';
+import { WebhookEndpointsModule } from '../outbound-webhooks/webhook-endpoints.module.js';
+import { WebhookEventsModule } from '../inbound-webhook-events/webhook-events.module.js';
 import { TimelineController } from './timeline.controller.js';
 import { TimelineService } from './timeline.service.js';
 

@@ -2,8 +2,8 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { NoticeRecord, NotificationsService } from '../notifications/notifications.service.js';
 import { ReelRepository } from '../reels/reel.repository.js';
 import { AIVideoRepository } from '../videos/ai-video.repository.js';
-import { OutboundHistory } from '../webhook-endpoints/outbound-history.js';
-import { WebhookEventRecord, WebhookEventRepository } from '../webhook-events/webhook-event.repository.js';
+import { OutboundHistory } from '../outbound-webhooks/outbound-history.js';
+import { WebhookEventRecord, WebhookEventRepository } from '../inbound-webhook-events/webhook-event.repository.js';
 import { TimelineDto, TimelineEntryDto, TimelineKind } from './timeline.dto.js';
 
 /** How much of each source a timeline reads (the latest). */

@@ -6,7 +6,7 @@ import { JobRunner } from '../jobs/job-runner.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { UserRepository } from '../users/user.repository.js';
-import { OutboundEvents } from '../webhook-endpoints/outbound-events.js';
+import { OutboundEvents } from '../outbound-webhooks/outbound-events.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { VideoBatchRecord, VideoBatchRepository } from './video-batch.repository.js';
 

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
-import { messageIdFor, OutboundEvents } from '../webhook-endpoints/outbound-events.js';
+import { messageIdFor, OutboundEvents } from '../outbound-webhooks/outbound-events.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { OwedEffects } from './ai-video.schema.js';

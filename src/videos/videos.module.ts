@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { ProductsModule } from '../products/products.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { WebhookEndpointsModule } from '../webhook-endpoints/webhook-endpoints.module.js';
+import { WebhookEndpointsModule } from '../outbound-webhooks/webhook-endpoints.module.js';
 import { WorkspacesModule } from '../workspaces/workspaces.module.js';
 import { AIVideoRepository } from './ai-video.repository.js';
 import { AIVideo, AIVideoSchema } from './ai-video.schema.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signStandardWebhook } from '../../src/webhook-contract/signature-verifiers.js';
+import { signStandardWebhook } from '../../src/inbound-webhook-contract/signature-verifiers.js';
 import { standardWebhookKey } from '../../src/common/standard-webhook-key.js';
 import { TEST_SECRETS } from './test-app.js';
 

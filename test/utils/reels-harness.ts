@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { Role } from '../../src/common/role.enum.js';
 import { Clock } from '../../src/common/clock.js';
 import { ReelRepository } from '../../src/reels/reel.repository.js';
-import { signHeygenWebhook } from '../../src/webhook-contract/signature-verifiers.js';
+import { signHeygenWebhook } from '../../src/inbound-webhook-contract/signature-verifiers.js';
 import { eventually } from './eventually.js';
 import { FakeClock, FakeHeygen } from './fake-heygen.js';
 import { reelsTestEnv } from './reels-env.js';

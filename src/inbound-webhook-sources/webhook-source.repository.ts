@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
-import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
+import { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 import { WebhookSourceDoc, WebhookSourceState } from './webhook-source.schema.js';
 
 export interface WebhookSourceRecord {

@@ -5,11 +5,11 @@ import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import { ReelEventResult, ReelEventsService, reelResultProblem } from '../reels/reel-events.service.js';
 import { ReelResult } from '../reels/reel.repository.js';
-import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
+import { WebhookReplayRegistry } from '../inbound-webhook-events/webhook-replay.registry.js';
 import { HeygenOptionsResultDto, HeygenWebhookDto, HeygenWebhookResultDto } from './heygen-webhook.dto.js';
-import { WebhookReceiver } from '../webhook-contract/webhook-receiver.decorator.js';
-import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
-import { heldMessage, WebhookHolds } from '../webhook-contract/webhook-holds.js';
+import { WebhookReceiver } from '../inbound-webhook-contract/webhook-receiver.decorator.js';
+import { handled, WebhookHandled, WebhookOutcome } from '../inbound-webhook-contract/webhook-handled.js';
+import { heldMessage, WebhookHolds } from '../inbound-webhook-contract/webhook-holds.js';
 
 /** Validated against the DTO; fields HeyGen adds later are dropped, not refused. */
 const heygenBody = createValidationPipe({ forbidUnknownFields: false, expectedType: HeygenWebhookDto });

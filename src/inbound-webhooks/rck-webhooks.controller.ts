@@ -5,11 +5,11 @@ import { ok, SuccessEnvelope } from '../common/envelope.js';
 import { isObjectIdString } from '../common/object-id.js';
 import { createValidationPipe } from '../common/validation.pipe.js';
 import { STALE_CALLBACK_MESSAGE, VideoCallbacksService } from '../videos/video-callbacks.service.js';
-import { handled, WebhookHandled, WebhookOutcome } from '../webhook-contract/webhook-handled.js';
-import { heldMessage, WebhookHolds } from '../webhook-contract/webhook-holds.js';
-import { WebhookReplayRegistry } from '../webhook-events/webhook-replay.registry.js';
+import { handled, WebhookHandled, WebhookOutcome } from '../inbound-webhook-contract/webhook-handled.js';
+import { heldMessage, WebhookHolds } from '../inbound-webhook-contract/webhook-holds.js';
+import { WebhookReplayRegistry } from '../inbound-webhook-events/webhook-replay.registry.js';
 import { RckFailureCallbackDto, RckFailureDataDto, RckHeldDataDto, RckSuccessCallbackDto, RckSuccessDataDto } from './rck-callback.dto.js';
-import { WebhookReceiver } from '../webhook-contract/webhook-receiver.decorator.js';
+import { WebhookReceiver } from '../inbound-webhook-contract/webhook-receiver.decorator.js';
 
 /**
  * The body is declared as a plain record so the global pipe (which refuses unknown fields) leaves

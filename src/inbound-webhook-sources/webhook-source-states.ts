@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
-import { WebhookHolds } from '../webhook-contract/webhook-holds.js';
+import { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
+import { WebhookHolds } from '../inbound-webhook-contract/webhook-holds.js';
 import { WebhookSourceRecord, WebhookSourceRepository } from './webhook-source.repository.js';
 import { WebhookSourceState } from './webhook-source.schema.js';
 

@@ -37,7 +37,7 @@ export function WebhookReceiver(source: WebhookSource): ClassDecorator {
             required: false,
           }),
         ]),
-    // 429: the client address is over its limit of refused deliveries (src/webhook-events/refused-delivery.limiter.ts).
+    // 429: the client address is over its limit of refused deliveries (src/inbound-webhook-events/refused-delivery.limiter.ts).
     ApiErrorResponsesDescribed(
       {
         [HttpStatus.UNAUTHORIZED]:

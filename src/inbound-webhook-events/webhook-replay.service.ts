@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
-import { WebhookHandled } from '../webhook-contract/webhook-handled.js';
+import { WebhookHandled } from '../inbound-webhook-contract/webhook-handled.js';
 import { errorFacts, eventRecord } from './delivery-facts.js';
 import { InboundDeliveryRepository } from './inbound-delivery.repository.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { WebhookHandled } from '../webhook-contract/webhook-handled.js';
+import { WebhookHandled } from '../inbound-webhook-contract/webhook-handled.js';
 
 /** What a replay knows of the delivery beyond its body. */
 export interface ReplayContext {

@@ -10,7 +10,7 @@ import { JobRunner } from '../jobs/job-runner.js';
 import { maskUrl } from '../common/mask-url.js';
 import { MetricsService, OutboundAttemptOutcome } from '../metrics/metrics.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
-import { signStandardWebhook } from '../webhook-contract/signature-verifiers.js';
+import { signStandardWebhook } from '../inbound-webhook-contract/signature-verifiers.js';
 import { Clock } from '../common/clock.js';
 import { DELIVER_JOB, DeliverJobData, SWEEP_JOB } from './outbound-events.js';
 import { describeOutboundFailure, outboundFailureKind, OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';

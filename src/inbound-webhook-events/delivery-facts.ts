@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { toErrorResponse } from '../common/all-exceptions.filter.js';
 import { errorMessage } from '../common/error-message.js';
-import type { WebhookHandled } from '../webhook-contract/webhook-handled.js';
-import type { WebhookRequest } from '../webhook-contract/webhook-signature.guard.js';
+import type { WebhookHandled } from '../inbound-webhook-contract/webhook-handled.js';
+import type { WebhookRequest } from '../inbound-webhook-contract/webhook-signature.guard.js';
 import type { WebhookEventRecord } from './webhook-event.repository.js';
 import type { WebhookEventStatus } from './webhook-event.schema.js';
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { JobRunner } from '../jobs/job-runner.js';
-import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
-import { WebhookEventRepository } from '../webhook-events/webhook-event.repository.js';
-import { WebhookReplayService } from '../webhook-events/webhook-replay.service.js';
+import { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
+import { WebhookEventRepository } from '../inbound-webhook-events/webhook-event.repository.js';
+import { WebhookReplayService } from '../inbound-webhook-events/webhook-replay.service.js';
 import { WEBHOOK_SOURCE_TIMING, WebhookSourceStates, WebhookSourceTiming } from './webhook-source-states.js';
 import { WebhookSourceRecord, WebhookSourceRepository } from './webhook-source.repository.js';
 import { WEBHOOK_SOURCE_NAMES } from './webhook-source.schema.js';

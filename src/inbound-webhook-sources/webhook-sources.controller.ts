@@ -5,7 +5,7 @@ import { AuthenticatedUser } from '../common/authenticated-user.js';
 import { Role } from '../common/role.enum.js';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
-import { WebhookSource } from '../webhook-contract/signature-verifiers.js';
+import { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 import { toWebhookSourceResponse, WebhookSourceDto } from './webhook-source.dto.js';
 import { WEBHOOK_SOURCE_NAMES } from './webhook-source.schema.js';
 import { WebhookSourcesService } from './webhook-sources.service.js';

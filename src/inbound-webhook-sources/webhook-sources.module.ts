@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { WebhookHolds } from '../webhook-contract/webhook-holds.js';
-import { WebhookEventsModule } from '../webhook-events/webhook-events.module.js';
+import { WebhookHolds } from '../inbound-webhook-contract/webhook-holds.js';
+import { WebhookEventsModule } from '../inbound-webhook-events/webhook-events.module.js';
 import { DEFAULT_WEBHOOK_SOURCE_TIMING, WEBHOOK_SOURCE_TIMING, WebhookSourceStates } from './webhook-source-states.js';
 import { WebhookSourceRepository } from './webhook-source.repository.js';
 import { WebhookSourceDoc, WebhookSourceSchema } from './webhook-source.schema.js';
