@@ -48,9 +48,47 @@ module.exports = {
     {
       name: 'no-file-cycles',
       severity: 'error',
-      comment: 'Files of src/ import each other in a circle (load order, undefined at decoration time).',
-      from: { path: '^src/' },
+      comment:
+        'Files import each other in a circle (load order, undefined at decoration time). Checked in src/, test/ ' +
+        'and tools/ alike.',
+      from: { path: '^(src|test|tools)/' },
       to: { circular: true },
+    },
+    {
+      name: 'src-imports-no-tests-or-tools',
+      severity: 'error',
+      comment:
+        'The service imports a file of test/ or tools/. Only src/ is built into dist/ and shipped, so the ' +
+        'service would not start in production. Move what both need into src/.',
+      from: { path: '^src/' },
+      to: { path: '^(test|tools)/' },
+    },
+    {
+      name: 'src-uses-no-dev-dependencies',
+      severity: 'error',
+      comment:
+        'The service imports a package listed only in devDependencies: `npm ci --omit=dev` (production) does ' +
+        'not install it. Move the package to dependencies, or keep the import in a spec.',
+      from: { path: '^src/', pathNot: '\\.spec\\.ts$' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    {
+      name: 'tools-import-no-tests',
+      severity: 'error',
+      comment:
+        'A tool (tools/: benchmarks, the OpenAPI generator, start) imports a file of test/. Tools run from ' +
+        'dist/tools without the test build; share through src/ or keep the helper in tools/.',
+      from: { path: '^tools/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'test-helpers-import-no-specs',
+      severity: 'error',
+      comment:
+        'A test helper (test/utils/) imports a spec file: the spec would run its tests wherever the helper is ' +
+        'loaded. Move what is shared into test/utils/.',
+      from: { path: '^test/utils/' },
+      to: { path: '\\.(e2e-spec|spec|bench)\\.ts$' },
     },
     {
       name: 'no-reaching-into-features',
@@ -75,7 +113,6 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)node_modules/' },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -1,7 +1,7 @@
 import { after as afterAll, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,12 +9,17 @@ import { REPO_ROOT } from './utils/paths.js';
 
 /**
  * The rules of .dependency-cruiser.cjs (`npm run lint:deps`) fail on what they are meant to catch:
- * each case cruises a tiny src/ of its own, written to a temporary folder, with the repository's
- * configuration, and expects a non-zero exit naming the rule and the files or folders.
+ * each case cruises a tiny project of its own (src/, and test/ and tools/ when it has them), written
+ * to a temporary folder, with the repository's configuration, and expects a non-zero exit naming the
+ * rule and the files or folders.
  */
 const CONFIG = join(REPO_ROOT, '.dependency-cruiser.cjs');
 const CRUISER = join(REPO_ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const run = promisify(execFile);
+/** The folders `npm run lint:deps` cruises, read from package.json so the two cannot drift. */
+const LINTED = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['lint:deps']
+  .replace(/^depcruise\s+/, '')
+  .split(/\s+/);
 const TSCONFIG = JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', strict: true } });
 
 const roots: string[] = [];
@@ -30,7 +35,8 @@ async function cruise(files: Record<string, string>): Promise<{ code: number; ou
     writeFileSync(join(root, path), source);
   }
   try {
-    const { stdout, stderr } = await run(process.execPath, [CRUISER, 'src', '--config', CONFIG, '--output-type', 'err'], { cwd: root });
+    const roots = LINTED.filter((folder) => existsSync(join(root, folder)));
+    const { stdout, stderr } = await run(process.execPath, [CRUISER, ...roots, '--config', CONFIG, '--output-type', 'err'], { cwd: root });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -85,5 +91,59 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'src/common/money.ts': 'export const money = 1;\n',
     });
     expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('no dependency violations found') });
+  });
+
+  it('cruises src/, test/ and tools/', () => {
+    expect(LINTED).toEqual(['src', 'test', 'tools']);
+  });
+
+  it('fails on files of test/ or tools/ that import each other in a circle', async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': 'export const order = 1;\n',
+      'test/utils/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
+      'test/utils/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('no-file-cycles');
+    expect(output).toContain('test/utils/a.ts');
+  });
+
+  it('fails on the service importing a test helper or a tool', async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': "import { clock } from '../../test/utils/clock.js';\nimport { bench } from '../../tools/bench.js';\nexport const order = () => [clock, bench];\n",
+      'test/utils/clock.ts': 'export const clock = 1;\n',
+      'tools/bench.ts': 'export const bench = 1;\n',
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('src-imports-no-tests-or-tools: src/orders/order.service.ts → test/utils/clock.ts');
+    expect(output).toContain('src-imports-no-tests-or-tools: src/orders/order.service.ts → tools/bench.ts');
+  });
+
+  it('fails on the service importing a package that only devDependencies list, and lets a spec import it', async () => {
+    const { code, output } = await cruise({
+      'package.json': JSON.stringify({ name: 'fixture', dependencies: { 'prod-pkg': '1.0.0' }, devDependencies: { 'dev-pkg': '1.0.0' } }),
+      'node_modules/dev-pkg/package.json': JSON.stringify({ name: 'dev-pkg', version: '1.0.0', main: 'index.js' }),
+      'node_modules/dev-pkg/index.js': 'module.exports = 1;\n',
+      'node_modules/prod-pkg/package.json': JSON.stringify({ name: 'prod-pkg', version: '1.0.0', main: 'index.js' }),
+      'node_modules/prod-pkg/index.js': 'module.exports = 1;\n',
+      'src/orders/order.service.ts': "import dev from 'dev-pkg';\nimport prod from 'prod-pkg';\nexport const order = () => [dev, prod];\n",
+      'src/orders/order.service.spec.ts': "import dev from 'dev-pkg';\nexport const spec = dev;\n",
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('src-uses-no-dev-dependencies: src/orders/order.service.ts → node_modules/dev-pkg/index.js');
+    expect(output).not.toContain('prod-pkg');
+    expect(output).not.toContain('order.service.spec.ts');
+  });
+
+  it('fails on a tool importing a test file, and on a test helper importing a spec', async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': 'export const order = 1;\n',
+      'tools/bench.ts': "import { kit } from '../test/utils/kit.js';\nexport const bench = kit;\n",
+      'test/utils/kit.ts': "import { shared } from '../orders.e2e-spec.js';\nexport const kit = shared;\n",
+      'test/orders.e2e-spec.ts': 'export const shared = 1;\n',
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('tools-import-no-tests: tools/bench.ts → test/utils/kit.ts');
+    expect(output).toContain('test-helpers-import-no-specs: test/utils/kit.ts → test/orders.e2e-spec.ts');
   });
 });
