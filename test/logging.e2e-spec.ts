@@ -3,6 +3,7 @@ import { expect } from 'expect';
 import { Controller, Get, Logger } from '@nestjs/common';
 import { Public } from '../src/common/auth.decorators.js';
 import { eventually } from './utils/eventually.js';
+import { LogCapture } from './utils/log-capture.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 
 /** A handler that logs the way services do, to see the request id reach its line. */
@@ -22,17 +23,6 @@ class ChattyController {
   @Public()
   explode(): never {
     throw new Error('database said something private');
-  }
-}
-
-/** Collects the JSON log lines the app writes. */
-class LogCapture {
-  readonly lines: Array<Record<string, any>> = [];
-  write(chunk: string): void {
-    for (const line of chunk.split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
-  }
-  get text(): string {
-    return JSON.stringify(this.lines);
   }
 }
 

@@ -4,6 +4,7 @@ import { Role } from '../src/common/role.enum.js';
 import { PASSWORD_CHECKS_BUSY, PasswordHasher } from '../src/users/password-hasher.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { eventually } from './utils/eventually.js';
+import { LogCapture } from './utils/log-capture.js';
 import { LoginAttempt } from '../src/auth/login-attempt.schema.js';
 import { Model } from 'mongoose';
 import { getModelToken } from '@nestjs/mongoose';
@@ -125,9 +126,10 @@ describe('Login abuse from many emails and many addresses (e2e)', () => {
 
 describe('Password checks under a flood of logins from many addresses (e2e)', () => {
   let t: TestApp;
+  const logs = new LogCapture();
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { TRUST_PROXY: 'true', PASSWORD_CHECK_CONCURRENCY: '1', PASSWORD_CHECK_QUEUE: '3' } });
+    t = await createTestApp({ env: { TRUST_PROXY: 'true', PASSWORD_CHECK_CONCURRENCY: '1', PASSWORD_CHECK_QUEUE: '3', LOG_LEVEL: 'info' }, logDestination: logs });
   });
   afterAll(() => t.close());
 
@@ -168,5 +170,17 @@ describe('Password checks under a flood of logins from many addresses (e2e)', ()
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(await t.app.get<Model<LoginAttempt>>(getModelToken(LoginAttempt.name)).countDocuments({ email: 'shed@example.com' })).toBe(0);
     expect(await Promise.all(checks)).toEqual([false, false, false, false]);
+  });
+
+  it('logs a turned-away login as a warning, not an error (busy, not broken)', async () => {
+    const hasher = t.app.get(PasswordHasher);
+    const checks = Array.from({ length: 4 }, () => hasher.verify(undefined, 'some-password'));
+    await eventually(() => expect(hasher.load).toEqual({ running: 1, waiting: 3 }), 5000, 1);
+    await t.http().post('/api/auth/login').set('x-forwarded-for', '198.51.100.10').set('X-Request-Id', 'shed-login-1')
+      .send({ email: 'shed-log@example.com', password: 'x' }).expect(503);
+    await Promise.all(checks);
+    await eventually(() => expect(logs.lines.filter((line) => line.reqId === 'shed-login-1' && line.msg === 'request completed'))
+      .toEqual([expect.objectContaining({ level: 40, res: { statusCode: 503 } })]));
+    expect(logs.lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 });

@@ -107,8 +107,13 @@ export function requestIdFor(req: IncomingMessage): string {
 /** Every route, for nestjs-pino's middleware (its default, under Fastify's middleware layer, would log only `/`). */
 export const LOGGED_ROUTES = [{ path: '{*splat}', method: RequestMethod.ALL }];
 
-/** The level of a response's line: error for 5xx, warn for 4xx. */
-function levelFor(status: number): 'error' | 'warn' | 'info' {
+/**
+ * The level of a response's line: error for 5xx, warn for 4xx. A 503 sent with `Retry-After` is
+ * a refusal we chose (busy, not broken: RetryLaterException, a shed login), so it is a warning:
+ * under a flood of logins, an error line each would bury the errors that need someone.
+ */
+function levelFor(status: number, reply: FastifyReply): 'error' | 'warn' | 'info' {
+  if (status === 503 && reply.hasHeader('retry-after')) return 'warn';
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
 }
 
@@ -131,8 +136,8 @@ export function nestPinoParams(root: Pino): Params {
 
 /**
  * The request logging hooks: the request id is echoed in `X-Request-Id`, a request's arrival is
- * logged at debug level, and every response gets one `request completed` line (warn for 4xx,
- * error for 5xx) with the request (redacted), the status and the response time, whether Nest
+ * logged at debug level, and every response gets one `request completed` line (warn for 4xx and
+ * for a 503 with Retry-After, error for other 5xx) with the request (redacted), the status and the response time, whether Nest
  * answered it or Fastify did before Nest saw it (a CORS preflight, a malformed body, a 503 while
  * shutting down). (A line below the log level costs pino nothing: it is not serialized.)
  */
@@ -151,7 +156,7 @@ export function registerRequestLogging(instance: FastifyInstance): void {
 /** The one `request completed` line of a response (also for those answered before any hook, see frameworkErrorHandler). */
 export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply): void {
   if (request.url === '/health') return;
-  request.log[levelFor(reply.statusCode)](
+  request.log[levelFor(reply.statusCode, reply)](
     {
       req: { method: request.method, url: request.url, headers: request.headers, remoteAddress: request.ip },
       res: { statusCode: reply.statusCode },
