@@ -15,9 +15,11 @@ const SHARED = ['common', 'config', 'database', 'logging', 'metrics', 'outbound-
 
 /**
  * What a feature folder exports to the others: files with one of these roles
- * (`<name>.<role>.ts`)...
+ * (`<name>.<role>.ts`)... A `config` is the module's typed configuration slice: others read a
+ * setting of it (every job's lock is sized from the runner's, alerts retry as chat messages do),
+ * and src/app.config.ts composes them all.
  */
-const PUBLIC_ROLES = ['module', 'service', 'repository', 'schema', 'dto'];
+const PUBLIC_ROLES = ['module', 'service', 'repository', 'schema', 'dto', 'config'];
 
 /** ...and these files, each named here because another folder needs it. */
 const ALSO_EXPORTED = [

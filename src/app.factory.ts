@@ -11,7 +11,8 @@ import { bodyLimitRules, registerJsonBodyParsing } from './common/http-body.js';
 import { registerSecurityHeaders } from './common/security-headers.js';
 import { createRootLogger, PinoLoggerService, registerRequestLogging, requestIdFor } from './logging/logging.js';
 import { AppModule } from './app.module.js';
-import { AppConfig } from './config/app-config.js';
+import type { AppConfig } from './app.config.js';
+import { httpConfig, type HttpConfig } from './config/http.config.js';
 import { registerDashboard } from './monitoring/dashboard.static.js';
 import { registerRequestMetrics } from './monitoring/http-metrics.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -23,23 +24,24 @@ const LOGIN_ROUTE = '/api/auth/login';
 
 /** The HTTP adapter and the logger every application instance is created with. */
 export function createAppParts(config: AppConfig, logDestination?: DestinationStream, root = createRootLogger(config, logDestination)) {
+  const { http } = config;
   const adapter = new FastifyAdapter({
-    bodyLimit: config.bodyLimitBytes,
+    bodyLimit: http.bodyLimitBytes,
     loggerInstance: root,
     // One line per response comes from registerRequestLogging instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     // The client address (rate limits, login locks, logs) comes from X-Forwarded-For only when
     // TRUST_PROXY says which proxies to believe.
-    trustProxy: typeof config.trustProxy === 'number' ? hopsToTrust(config.trustProxy) : config.trustProxy,
+    trustProxy: typeof http.trustProxy === 'number' ? hopsToTrust(http.trustProxy) : http.trustProxy,
     // A whole request must arrive in time (408 otherwise); Node checks at the interval given, so
     // the timeout takes effect within a fraction of itself.
-    requestTimeout: config.timeouts.requestMs,
-    connectionTimeout: config.timeouts.connectionMs,
+    requestTimeout: http.timeouts.requestMs,
+    connectionTimeout: http.timeouts.connectionMs,
     http: {
-      requestTimeout: config.timeouts.requestMs,
-      headersTimeout: config.timeouts.requestMs,
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.timeouts.requestMs / 4)),
+      requestTimeout: http.timeouts.requestMs,
+      headersTimeout: http.timeouts.requestMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(http.timeouts.requestMs / 4)),
     },
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
@@ -48,7 +50,7 @@ export function createAppParts(config: AppConfig, logDestination?: DestinationSt
   });
   // Our own JSON-only parser instead of Nest's (which would also take forms); it keeps the exact
   // bytes received on `request.rawBody`, as Nest's `rawBody: true` would, for webhook signatures.
-  registerJsonBodyParsing(adapter.getInstance(), { bodyLimitBytes: config.bodyLimitBytes, rules: bodyLimitRules(config) });
+  registerJsonBodyParsing(adapter.getInstance(), { bodyLimitBytes: http.bodyLimitBytes, rules: bodyLimitRules(http) });
   const options = { bodyParser: false, logger: new PinoLoggerService(root), abortOnError: false } as const;
   return { adapter, options };
 }
@@ -70,7 +72,7 @@ export async function createApp(config: AppConfig, mongodbUri: string, root = cr
  * this code.
  */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
-  const config = app.get(AppConfig);
+  const config = app.get<HttpConfig>(httpConfig.KEY);
   const instance = app.getHttpAdapter().getInstance();
   // First of the hooks: while closing, nothing else runs.
   registerClosingAnswer(instance);

@@ -8,7 +8,7 @@ import { JwtAuthGuard, RolesGuard } from './auth/auth.guards.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { createRootLogger, nestPinoParams } from './logging/logging.js';
 import { createValidationPipe } from './common/validation.pipe.js';
-import { AppConfig } from './config/app-config.js';
+import { CONFIG_SLICES, type AppConfig } from './app.config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -48,7 +48,8 @@ export class AppModule {
       imports: [
         // Request logging: one line per response and the request id in every line (nestjs-pino).
         LoggerModule.forRoot(nestPinoParams(logger)),
-        ConfigModule.forRoot(config),
+        // Each slice under its own token (`@Inject(videosConfig.KEY)`), never the whole.
+        ConfigModule.forRoot(CONFIG_SLICES, config),
         DatabaseModule.forRoot(mongodbUri),
         MetricsModule,
         MonitoringModule,

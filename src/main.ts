@@ -8,8 +8,8 @@ import { pino } from 'pino';
 import { createApp } from './app.factory.js';
 import { errorMessage } from './common/error-message.js';
 import { createRootLogger, PinoLoggerService } from './logging/logging.js';
-import { AppConfig } from './config/app-config.js';
-import { ConfigValidationError } from './config/environment.js';
+import { loadConfig, type AppConfig } from './app.config.js';
+import { ConfigValidationError } from './config/config-validation.error.js';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database.js';
 import { ShutdownState } from './health/shutdown-state.js';
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const root = createRootLogger(config);
   Logger.overrideLogger(new PinoLoggerService(root));
   const logger = new Logger('Bootstrap');
-  if (config.isProduction) {
+  if (config.runtime.isProduction) {
     // Node's own warnings (deprecations) would otherwise be plain text on stderr.
     process.removeAllListeners('warning');
     process.on('warning', (warning) => logger.warn({ warning: { name: warning.name, code: (warning as { code?: string }).code } }, warning.message));
@@ -32,12 +32,12 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(`⚠ ${warning.message}`);
   // Before anything starts (the embedded database, the job runner), so a second instance on the
   // same port stops at once instead of running jobs it cannot serve.
-  await assertPortFree(config.port, config.host);
+  await assertPortFree(config.http.port, config.http.host);
 
   let embedded: EmbeddedDatabase | undefined;
-  let mongodbUri = config.mongodbUri;
+  let mongodbUri = config.database.mongodbUri;
   if (!mongodbUri) {
-    embedded = await startEmbeddedDatabase(config.dataDir, config.embeddedDb);
+    embedded = await startEmbeddedDatabase(config.database.dataDir, config.database.embeddedDb);
     mongodbUri = embedded.uri;
   }
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     app.get(ShutdownState).begin();
-    const delay = config.shutdownReadinessDelayMs;
+    const delay = config.http.shutdownReadinessDelayMs;
     if (delay > 0) {
       logger.log(`${signal} received: /health/ready answers 503; still taking requests for ${delay} ms while load balancers drain`);
       await sleep(delay);
@@ -87,8 +87,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
-  logger.log(`Listening on http://${config.host}:${config.port} (docs at /docs)`);
+  await app.listen({ port: config.http.port, host: config.http.host });
+  logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
 }
 
 /** Exits with one line when something already listens on the port (EADDRINUSE, EACCES). */
@@ -109,7 +109,7 @@ async function assertPortFree(port: number, host: string): Promise<void> {
 
 function loadConfigOrExit(): AppConfig {
   try {
-    return AppConfig.fromEnvironment(process.env);
+    return loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       // No configuration, so no logger yet: JSON in production, as every other line there.

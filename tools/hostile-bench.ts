@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from '../src/app.factory.js';
 import { JSON_SHAPE_LIMITS, LOGIN_BODY_LIMIT_BYTES } from '../src/common/http-body.js';
-import { AppConfig } from '../src/config/app-config.js';
+import { loadConfig } from '../src/app.config.js';
 
 const BUDGET_MS = 50;
 const RUNS = 10;
@@ -73,7 +73,7 @@ async function startDatabase(): Promise<{ uri: string; stop: () => void }> {
 
 async function main(): Promise<number> {
   const database = await startDatabase();
-  const config = AppConfig.fromEnvironment({
+  const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
@@ -105,7 +105,7 @@ async function main(): Promise<number> {
     histogram.enable();
     const rows: Array<{ kind: string; hostile: boolean; status: number; bytes: number; worstMs: number; medianMs: number; wallMs: number }> = [];
     let sku = 0;
-    for (const item of cases(config.bodyLimitBytes)) {
+    for (const item of cases(config.http.bodyLimitBytes)) {
       const blocks: number[] = [];
       let status = 0;
       let wall = 0;
@@ -133,7 +133,7 @@ async function main(): Promise<number> {
     }
     histogram.disable();
 
-    console.log(`Event-loop block per request (max delay while in flight, ${RUNS} runs each; body limit ${config.bodyLimitBytes} B):\n`);
+    console.log(`Event-loop block per request (max delay while in flight, ${RUNS} runs each; body limit ${config.http.bodyLimitBytes} B):\n`);
     console.log(`${'request'.padEnd(66)} ${'status'.padStart(6)} ${'body B'.padStart(9)} ${'median ms'.padStart(10)} ${'worst ms'.padStart(9)} ${'wall ms'.padStart(8)}`);
     for (const row of rows) {
       console.log(

@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Db, MongoClient, ObjectId } from 'mongodb';
 import { standardWebhookKey } from '../src/common/standard-webhook-key.js';
-import { EnvironmentVariables } from '../src/config/environment.js';
+import { VideosEnvironment } from '../src/videos/videos.config.js';
 import { signStandardWebhook } from '../src/inbound-webhook-contract/signature-verifiers.js';
 
 // The figure is at 50; fewer shows the service when deliveries rarely arrive together.
@@ -50,7 +50,7 @@ const WARMUP = 2000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const PER_ROUND = Math.floor(DELIVERIES / ROUNDS);
 /** The videos of one bulk request: as many as one request may name by default. */
-const BATCH_SIZE = new EnvironmentVariables().BULK_GENERATE_MAX_PRODUCTS;
+const BATCH_SIZE = new VideosEnvironment().BULK_GENERATE_MAX_PRODUCTS;
 /** One video per first completion, and a few spare (autocannon builds a request only to send it). */
 const VIDEOS = WARMUP + PER_ROUND * ROUNDS + CONNECTIONS;
 const SECRET = 'whsec_YmVuY2gtcmNrLXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3ODk=';

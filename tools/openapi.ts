@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { createApp } from '../src/app.factory.js';
-import { AppConfig } from '../src/config/app-config.js';
+import { loadConfig } from '../src/app.config.js';
 import { buildOpenApiDocument } from '../src/openapi.js';
 import { startMongoWireServer } from '@videogen/mongo-wire-server';
 
@@ -20,7 +20,7 @@ const CLIENT = join(ROOT, 'openapi', 'client');
 async function renderDocument(): Promise<string> {
   // The app needs a database connection to start; an in-memory wire server is enough for that.
   const server = await startMongoWireServer();
-  const config = AppConfig.fromEnvironment({
+  const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'openapi-generation-only-secret-0123456789',

@@ -1,7 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { alertsConfig, type AlertsConfig } from './alerts.config.js';
+import { chatConfig, type ChatConfig } from '../notifications/chat.config.js';
+import { jobsConfig, type JobsConfig } from '../jobs/jobs.config.js';
+import { linksConfig, type LinksConfig } from '../config/links.config.js';
+import { outboundConfig, type OutboundConfig } from '../outbound-url/outbound.config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { ChatEvent, discordMessage, slackMessage } from '../notifications/chat-messages.js';
 import { ChatSender } from '../notifications/chat.sender.js';
@@ -49,14 +53,18 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
     private readonly chatSender: ChatSender,
     private readonly recorder: WebhookEventRecorder,
     private readonly clock: Clock,
-    private readonly config: AppConfig,
+    @Inject(alertsConfig.KEY) private readonly config: AlertsConfig,
+    @Inject(chatConfig.KEY) private readonly chatConfig: ChatConfig,
+    @Inject(jobsConfig.KEY) private readonly jobsConfig: JobsConfig,
+    @Inject(outboundConfig.KEY) private readonly outboundConfig: OutboundConfig,
+    @Inject(linksConfig.KEY) private readonly linksConfig: LinksConfig,
   ) {}
 
   onModuleInit(): void {
     this.jobs.define(EVALUATE_JOB, () => this.evaluate().then(() => undefined), { concurrency: 1 });
-    const chat = this.config.chat;
+    const chat = this.chatConfig;
     this.jobs.define<ChatAlertJobData>(CHAT_ALERT_JOB, (job) => this.sendChat(job), {
-      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, this.config.outbound.timeoutMs * 2),
+      lockLifetimeMs: Math.max(this.jobsConfig.lockLifetimeMs, this.outboundConfig.timeoutMs * 2),
       backoff: { delayMs: chat.retryBackoffMs, factor: 2, maxRetries: chat.maxAttempts - 1, jitter: 0.2 },
       onFinalFailure: async (job, error) => {
         this.logger.error(`Alert ${job.transition} message for incident ${job.incidentId} not sent to ${job.channel} after ${chat.maxAttempts} attempt(s): ${error.message}`);
@@ -65,7 +73,7 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.every(EVALUATE_JOB, this.config.alerts.evaluateEveryMs);
+    await this.jobs.every(EVALUATE_JOB, this.config.evaluateEveryMs);
   }
 
   /** Evaluates every enabled rule now; a rule that fails to evaluate is logged and skipped. */
@@ -129,7 +137,7 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
 
   /** One e-mail per address and one message per chat channel, each queued once for good. */
   private async announce(rule: AlertRuleRecord, incident: AlertIncidentRecord, transition: Transition): Promise<void> {
-    const event = chatEvent(rule, incident, transition, this.config.serverUrl);
+    const event = chatEvent(rule, incident, transition, this.linksConfig.serverUrl);
     for (const to of rule.channels.emails) {
       await this.notifications.email({ to, subject: `[videogen] ${event.title}`, text: mailText(event) }, { incidentId: incident.id, transition, to }, { once: true });
     }
@@ -145,7 +153,7 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
     // A rule deleted meanwhile, or its channel removed: nothing to send to.
     const url = job.channel === 'slack' ? rule?.channels.slackWebhookUrl : rule?.channels.discordWebhookUrl;
     if (!incident || !rule || !url) return;
-    const event = chatEvent(rule, incident, job.transition, this.config.serverUrl);
+    const event = chatEvent(rule, incident, job.transition, this.linksConfig.serverUrl);
     await this.chatSender.post(url, job.channel === 'slack' ? slackMessage(event) : discordMessage(event));
   }
 }

@@ -4,7 +4,8 @@ import { getModelToken, MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Model } from 'mongoose';
-import { AppConfig } from '../config/app-config.js';
+import { jwtConfig, type JwtConfig } from './jwt.config.js';
+import { loginConfig, type LoginConfig } from './login.config.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -22,18 +23,18 @@ import { MongoThrottlerStorage, RateLimitWindow, RateLimitWindowSchema } from '.
     // counted in MongoDB so that every instance shares it.
     ThrottlerModule.forRootAsync({
       imports: [MongooseModule.forFeature([{ name: RateLimitWindow.name, schema: RateLimitWindowSchema }])],
-      inject: [AppConfig, getModelToken(RateLimitWindow.name)],
-      useFactory: (config: AppConfig, windows: Model<RateLimitWindow>) => ({
-        throttlers: [{ ttl: config.loginRateLimit.windowMs, limit: config.loginRateLimit.max }],
+      inject: [loginConfig.KEY, getModelToken(RateLimitWindow.name)],
+      useFactory: (config: LoginConfig, windows: Model<RateLimitWindow>) => ({
+        throttlers: [{ ttl: config.rateLimit.windowMs, limit: config.rateLimit.max }],
         storage: new MongoThrottlerStorage(windows),
         errorMessage: 'Too many login attempts from this address; try again later',
       }),
     }),
     JwtModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        secret: config.jwt.secret,
-        signOptions: { expiresIn: config.jwt.expiresInSeconds, algorithm: 'HS256' },
+      inject: [jwtConfig.KEY],
+      useFactory: (config: JwtConfig) => ({
+        secret: config.secret,
+        signOptions: { expiresIn: config.expiresInSeconds, algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),
     }),

@@ -1,7 +1,8 @@
-import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { jwtConfig, type JwtConfig } from './jwt.config.js';
+import { loginConfig, type LoginConfig } from './login.config.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { toUserResponse } from '../users/user.dto.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -18,7 +19,8 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
-    private readonly config: AppConfig,
+    @Inject(jwtConfig.KEY) private readonly jwtConfig: JwtConfig,
+    @Inject(loginConfig.KEY) private readonly loginConfig: LoginConfig,
     private readonly attempts: LoginAttemptRepository,
   ) {}
 
@@ -30,7 +32,7 @@ export class AuthService {
    * over many emails are bounded per address by the rate limit in front of this.)
    */
   async login(email: string, password: string, clientAddress: string, now = new Date()): Promise<LoginResponseDto> {
-    const { maxFailures, windowMs } = this.config.loginThrottle;
+    const { maxFailures, windowMs } = this.loginConfig.throttle;
     const { attempts, windowEndsAt } = await this.attempts.countAttempt(email, clientAddress, windowMs, now);
     if (attempts > maxFailures) {
       const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000));
@@ -45,7 +47,7 @@ export class AuthService {
     return {
       accessToken: await this.jwt.signAsync(payload),
       tokenType: 'Bearer',
-      expiresIn: this.config.jwt.expiresInSeconds,
+      expiresIn: this.jwtConfig.expiresInSeconds,
       user: toUserResponse(user),
     };
   }

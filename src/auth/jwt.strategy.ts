@@ -1,7 +1,7 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
-import { AppConfig } from '../config/app-config.js';
+import { jwtConfig, type JwtConfig } from './jwt.config.js';
 import { UserRepository } from '../users/user.repository.js';
 import { AuthenticatedUser, JwtPayload } from '../common/authenticated-user.js';
 
@@ -19,13 +19,13 @@ function bearerToken(request: { headers?: Record<string, unknown> }): string | n
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(
-    config: AppConfig,
+    @Inject(jwtConfig.KEY) config: JwtConfig,
     private readonly users: UserRepository,
   ) {
     super({
       jwtFromRequest: bearerToken,
       ignoreExpiration: false,
-      secretOrKey: config.jwt.secret,
+      secretOrKey: config.secret,
       algorithms: ['HS256'],
     });
   }

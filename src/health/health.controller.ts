@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -10,7 +10,7 @@ import {
 import { Public } from '../common/auth.decorators.js';
 import { ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
-import { AppConfig } from '../config/app-config.js';
+import { webhookEventsConfig, type WebhookEventsConfig } from '../inbound-webhook-events/webhook-events.config.js';
 import { embeddedJournalHealth } from '../database/embedded-database.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookEventRecorder } from '../inbound-webhook-events/webhook-event.recorder.js';
@@ -27,7 +27,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly jobs: JobRunner,
     private readonly recorder: WebhookEventRecorder,
-    private readonly config: AppConfig,
+    @Inject(webhookEventsConfig.KEY) private readonly webhookEventsConfig: WebhookEventsConfig,
     private readonly shutdown: ShutdownState,
   ) {}
 
@@ -83,7 +83,7 @@ export class HealthController {
   private eventRecorder() {
     const indicator = this.indicators.check('webhookEvents');
     const backlog = this.recorder.pending;
-    const max = this.config.webhookEvents.readyMaxBacklog;
+    const max = this.webhookEventsConfig.readyMaxBacklog;
     return backlog <= max
       ? indicator.up({ backlog })
       : indicator.down({ backlog, message: `${backlog} webhook events wait to be written (more than ${max})` });

@@ -1,7 +1,7 @@
-import { CanActivate, ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { AppConfig } from '../config/app-config.js';
+import { webhookSecretsConfig, type WebhookSecretsConfig } from './webhook-secrets.config.js';
 import type { WebhookHandled } from './webhook-handled.js';
 import { HeygenSignatureVerifier, SignatureVerifier, StandardWebhooksVerifier, WebhookSource } from './signature-verifiers.js';
 
@@ -26,10 +26,10 @@ export interface WebhookDeliveryInfo {
 export type WebhookRequest = FastifyRequest & { rawBody?: Buffer; webhook?: WebhookDeliveryInfo };
 
 /** Each source's signature scheme with its configured secrets (the guard's, and the refused-delivery limit's). */
-export function webhookVerifiers(config: AppConfig): Record<WebhookSource, SignatureVerifier> {
+export function webhookVerifiers(webhooks: WebhookSecretsConfig): Record<WebhookSource, SignatureVerifier> {
   return {
-    rck: new StandardWebhooksVerifier(config.webhooks.rckKeys),
-    heygen: new HeygenSignatureVerifier(config.webhooks.heygenSecrets, config.webhooks.heygenSignatureHeaders),
+    rck: new StandardWebhooksVerifier(webhooks.rckKeys),
+    heygen: new HeygenSignatureVerifier(webhooks.heygenSecrets, webhooks.heygenSignatureHeaders),
   };
 }
 
@@ -47,9 +47,9 @@ export class WebhookSignatureGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    config: AppConfig,
+    @Inject(webhookSecretsConfig.KEY) webhooks: WebhookSecretsConfig,
   ) {
-    this.verifiers = webhookVerifiers(config);
+    this.verifiers = webhookVerifiers(webhooks);
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { webhookEventsConfig, type WebhookEventsConfig } from './webhook-events.config.js';
 import { RefusalWindow, RefusedDeliveryWindowRepository } from './refused-delivery-window.repository.js';
 
 /** How often the 429s answered are added to their windows, and expired limits forgotten. */
@@ -34,7 +34,7 @@ export class RefusedDeliveryLimiter implements OnApplicationShutdown {
 
   constructor(
     private readonly windows: RefusedDeliveryWindowRepository,
-    private readonly config: AppConfig,
+    @Inject(webhookEventsConfig.KEY) private readonly config: WebhookEventsConfig,
   ) {}
 
   /** True while this instance knows of any limited address (the common case, false, costs nothing more). */
@@ -65,11 +65,11 @@ export class RefusedDeliveryLimiter implements OnApplicationShutdown {
       this.logger.warn(`Could not count a refused delivery from ${address}: ${String(error)}`);
       return true;
     }
-    if (refused >= this.config.webhookRefusals.max) {
+    if (refused >= this.config.refusals.max) {
       this.limited.set(address, window.endsAt.getTime());
       this.schedule();
     }
-    return refused <= this.config.webhookRefusals.max;
+    return refused <= this.config.refusals.max;
   }
 
   /** Counts one delivery answered 429 (added to its window document within a second). */
@@ -110,9 +110,9 @@ export class RefusedDeliveryLimiter implements OnApplicationShutdown {
 
   /** The fixed window `now` falls in (aligned to the epoch, so every instance agrees on it). */
   private windowOf(address: string, now: Date): RefusalWindow {
-    const { windowMs } = this.config.webhookRefusals;
+    const { windowMs } = this.config.refusals;
     const start = Math.floor(now.getTime() / windowMs) * windowMs;
-    const keptDays = this.config.webhookEvents.refusedRetentionDays ?? this.config.webhookEvents.retentionDays;
+    const keptDays = this.config.refusedRetentionDays ?? this.config.retentionDays;
     return {
       address,
       start: new Date(start),

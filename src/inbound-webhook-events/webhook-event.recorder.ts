@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { webhookEventsConfig, type WebhookEventsConfig } from './webhook-events.config.js';
 import { Coalescer } from '../database/coalescer.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { WebhookEventRecord, WebhookEventRepository } from './webhook-event.repository.js';
@@ -47,11 +47,11 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
 
   constructor(
     private readonly repository: WebhookEventRepository,
-    private readonly config: AppConfig,
+    @Inject(webhookEventsConfig.KEY) private readonly config: WebhookEventsConfig,
     metrics: MetricsService,
   ) {
     metrics.recorderBacklogWith(() => this.pending);
-    this.durable = new Coalescer((events) => this.writeDurable(events), config.webhookEvents.batchSize);
+    this.durable = new Coalescer((events) => this.writeDurable(events), config.batchSize);
   }
 
   /**
@@ -79,12 +79,12 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
     this.buffer.push(event);
     this.enforceBound();
     if (this.pumping) return;
-    if (this.buffer.length >= this.config.webhookEvents.batchSize && !this.backingOff) {
+    if (this.buffer.length >= this.config.batchSize && !this.backingOff) {
       this.clearTimer();
       void this.pump();
       return;
     }
-    if (!this.timer) this.schedule(this.config.webhookEvents.flushIntervalMs);
+    if (!this.timer) this.schedule(this.config.flushIntervalMs);
   }
 
   /**
@@ -158,8 +158,8 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
         this.failures = 0;
         this.backingOff = false;
         // A partial batch waits for more events (up to the flush interval) rather than going alone.
-        if (this.buffer.length > 0 && this.buffer.length < this.config.webhookEvents.batchSize) {
-          this.schedule(this.config.webhookEvents.flushIntervalMs);
+        if (this.buffer.length > 0 && this.buffer.length < this.config.batchSize) {
+          this.schedule(this.config.flushIntervalMs);
           return;
         }
       }
@@ -178,7 +178,7 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
   }
 
   private async writeNextBatch(): Promise<void> {
-    const batch = this.buffer.splice(0, this.config.webhookEvents.batchSize);
+    const batch = this.buffer.splice(0, this.config.batchSize);
     this.inFlight += batch.length;
     let failure: unknown;
     let outcomes: Array<void | Error> = [];
@@ -202,7 +202,7 @@ export class WebhookEventRecorder implements OnApplicationShutdown {
   }
 
   private enforceBound(): void {
-    const excess = this.pending - this.config.webhookEvents.maxBuffered;
+    const excess = this.pending - this.config.maxBuffered;
     if (excess > 0) this.logInFull(this.buffer.splice(0, Math.min(excess, this.buffer.length)), 'too many waiting while the database refuses writes');
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Auth } from '../common/auth.decorators.js';
 import { Role } from '../common/role.enum.js';
@@ -20,7 +20,7 @@ import {
   WebhookEventStatsQueryDto,
   WebhookReplayResultDto,
 } from './webhook-event.dto.js';
-import { AppConfig } from '../config/app-config.js';
+import { webhookEventsConfig, type WebhookEventsConfig } from './webhook-events.config.js';
 import { toFilter, WebhookEventsService } from './webhook-events.service.js';
 import { WebhookReplayService } from './webhook-replay.service.js';
 
@@ -37,7 +37,7 @@ export class WebhookEventsController {
   constructor(
     private readonly events: WebhookEventsService,
     private readonly replays: WebhookReplayService,
-    private readonly config: AppConfig,
+    @Inject(webhookEventsConfig.KEY) private readonly config: WebhookEventsConfig,
   ) {}
 
   /** Every recorded delivery, newest first, with `page` / `limit` / `endpoint` and more filters. */
@@ -73,7 +73,7 @@ export class WebhookEventsController {
   @ApiEnvelopeResponse(ReplayPreviewDto)
   @ApiErrorResponses(HttpStatus.BAD_REQUEST)
   async replayable(@Query() query: WebhookEventFiltersDto): Promise<SuccessEnvelope<ReplayPreviewDto>> {
-    return ok({ replayable: await this.replays.countMatching(toFilter(query)), max: this.config.webhookEvents.replayMaxEvents });
+    return ok({ replayable: await this.replays.countMatching(toFilter(query)), max: this.config.replayMaxEvents });
   }
 
   /** One event; `Webhook event not found` otherwise. */

@@ -1,6 +1,6 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { AppConfig } from '../config/app-config.js';
+import { webhookEventsConfig, type WebhookEventsConfig } from './webhook-events.config.js';
 import { VideosModule } from '../videos/videos.module.js';
 import { RefusedDeliveryWindowRepository } from './refused-delivery-window.repository.js';
 import { RefusedDeliveryWindow, RefusedDeliveryWindowSchema } from './refused-delivery-window.schema.js';
@@ -49,11 +49,11 @@ import { WebhookReplayService } from './webhook-replay.service.js';
 export class WebhookEventsModule implements OnModuleInit {
   constructor(
     private readonly events: WebhookEventRepository,
-    private readonly config: AppConfig,
+    @Inject(webhookEventsConfig.KEY) private readonly config: WebhookEventsConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const { retentionDays, refusedRetentionDays } = this.config.webhookEvents;
+    const { retentionDays, refusedRetentionDays } = this.config;
     await this.events.applyRetention({ days: retentionDays, refusedDays: refusedRetentionDays });
   }
 }

@@ -1,9 +1,9 @@
-import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor, ServiceUnavailableException } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, ServiceUnavailableException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { defer, lastValueFrom, Observable } from 'rxjs';
 import { secretHeaderNames } from '../logging/secret-headers.js';
-import { AppConfig } from '../config/app-config.js';
+import { webhookSecretsConfig, type WebhookSecretsConfig } from '../inbound-webhook-contract/webhook-secrets.config.js';
 import { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 import { isWebhookHandled } from '../inbound-webhook-contract/webhook-handled.js';
 import { WEBHOOK_SOURCE_METADATA, WebhookRequest } from '../inbound-webhook-contract/webhook-signature.guard.js';
@@ -41,9 +41,9 @@ export class WebhookRecordingInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly recorder: WebhookEventRecorder,
     private readonly deliveries: InboundDeliveryRepository,
-    config: AppConfig,
+    @Inject(webhookSecretsConfig.KEY) webhooks: WebhookSecretsConfig,
   ) {
-    this.secretHeaders = secretHeaderNames(config);
+    this.secretHeaders = secretHeaderNames(webhooks);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

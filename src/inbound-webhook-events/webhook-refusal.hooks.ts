@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { normalizeIp } from '@nestjs/throttler';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -6,7 +6,7 @@ import { toErrorResponse } from '../common/all-exceptions.filter.js';
 import { RAW_BODY_CHECK, RawBodyCheck } from '../common/http-body.js';
 import { secretHeaderNames } from '../logging/secret-headers.js';
 import { TooManyRequestsException } from '../common/too-many-requests.exception.js';
-import { AppConfig } from '../config/app-config.js';
+import { webhookSecretsConfig, type WebhookSecretsConfig } from '../inbound-webhook-contract/webhook-secrets.config.js';
 import { SignatureVerifier, WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 import { WEBHOOK_ROUTE_CONFIG_KEY } from '../inbound-webhook-contract/webhook-receiver.decorator.js';
 import { webhookVerifiers, WebhookRequest } from '../inbound-webhook-contract/webhook-signature.guard.js';
@@ -52,15 +52,15 @@ export class WebhookRefusalHooks implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly recorder: WebhookEventRecorder,
     private readonly limiter: RefusedDeliveryLimiter,
-    private readonly config: AppConfig,
+    @Inject(webhookSecretsConfig.KEY) private readonly webhooks: WebhookSecretsConfig,
   ) {
-    this.verifiers = webhookVerifiers(config);
+    this.verifiers = webhookVerifiers(webhooks);
   }
 
   onModuleInit(): void {
     const instance = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!instance?.addHook) return;
-    const secretHeaders = secretHeaderNames(this.config);
+    const secretHeaders = secretHeaderNames(this.webhooks);
     instance.addHook('onRequest', (request: RefusedRequest, reply, done) => {
       // The common case, no address over its limit, costs one property read.
       if (!this.limiter.anyLimited || request.method === 'OPTIONS') return done();

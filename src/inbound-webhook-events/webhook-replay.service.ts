@@ -1,7 +1,7 @@
-import { BadRequestException, ConflictException, HttpStatus, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpStatus, Inject, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { webhookEventsConfig, type WebhookEventsConfig } from './webhook-events.config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookHandled } from '../inbound-webhook-contract/webhook-handled.js';
 import { errorFacts, eventRecord } from './delivery-facts.js';
@@ -39,7 +39,7 @@ export class WebhookReplayService implements OnModuleInit {
     private readonly recorder: WebhookEventRecorder,
     private readonly deliveries: InboundDeliveryRepository,
     private readonly jobs: JobRunner,
-    private readonly config: AppConfig,
+    @Inject(webhookEventsConfig.KEY) private readonly config: WebhookEventsConfig,
   ) {}
 
   onModuleInit(): void {
@@ -195,7 +195,7 @@ export class WebhookReplayService implements OnModuleInit {
 
   /** Queues every replayable event matching the filter, oldest first, in jobs of EVENTS_PER_JOB. */
   async replayMatching(filter: WebhookEventFilter): Promise<number> {
-    const max = this.config.webhookEvents.replayMaxEvents;
+    const max = this.config.replayMaxEvents;
     const ids = await this.events.replayableIds(filter, max);
     if (ids.length > max) {
       throw new BadRequestException(`More than ${max} events match; narrow the filters (from / to) and replay in parts`);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { jobsConfig, type JobsConfig } from '../jobs/jobs.config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 import { WebhookEventRepository } from '../inbound-webhook-events/webhook-event.repository.js';
@@ -43,7 +43,7 @@ export class WebhookSourcesService implements OnModuleInit {
     private readonly replays: WebhookReplayService,
     private readonly jobs: JobRunner,
     @Inject(WEBHOOK_SOURCE_TIMING) private readonly timing: WebhookSourceTiming,
-    private readonly config: AppConfig,
+    @Inject(jobsConfig.KEY) private readonly jobsConfig: JobsConfig,
   ) {}
 
   onModuleInit(): void {
@@ -112,7 +112,7 @@ export class WebhookSourcesService implements OnModuleInit {
    */
   private async release({ source, generation }: ReleaseJob): Promise<void> {
     let released = 0;
-    const deadline = Date.now() + this.config.jobs.lockLifetimeMs / 3;
+    const deadline = Date.now() + this.jobsConfig.lockLifetimeMs / 3;
     for (;;) {
       const ids = await this.events.heldIds(source, RELEASE_BATCH);
       for (const id of ids) {

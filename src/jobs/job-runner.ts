@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { Agenda, AgendaBackend, exponential, Job, JobWithId, RetryDetails } from 'agenda';
@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
-import { AppConfig } from '../config/app-config.js';
+import { jobsConfig, type JobsConfig } from './jobs.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JOBS_COLLECTION, JobCollection, JobSummary, StoredJob } from './job.collection.js';
 
@@ -107,7 +107,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @InjectConnection() connection: Connection,
-    private readonly config: AppConfig,
+    @Inject(jobsConfig.KEY) private readonly config: JobsConfig,
     private readonly metrics: MetricsService,
   ) {
     const db = connection.db;
@@ -128,7 +128,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
       disconnect: async () => undefined,
     };
 
-    const { processEveryMs, lockLifetimeMs, concurrency } = config.jobs;
+    const { processEveryMs, lockLifetimeMs, concurrency } = config;
     this.agenda = new Agenda({
       backend,
       // Recorded as lastModifiedBy on every job this instance touches.
@@ -161,12 +161,12 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
   ): void {
     if (this.agenda.definitions[name]) throw new Error(`Job "${name}" is already defined`);
     validateDefinition(name, options);
-    const concurrency = options.concurrency ?? this.config.jobs.concurrency;
+    const concurrency = options.concurrency ?? this.config.concurrency;
     const { backoff } = options;
     this.agenda.define<T>(name, (job: Job<T>) => this.runOnce(name, job, handler, options), {
       concurrency,
       lockLimit: concurrency,
-      lockLifetime: options.lockLifetimeMs ?? this.config.jobs.lockLifetimeMs,
+      lockLifetime: options.lockLifetimeMs ?? this.config.lockLifetimeMs,
       // agenda retries only with a backoff strategy; it asks with attempt = failures so far, and
       // null (maxRetries exceeded) means no retry. runOnce decides "final" by the same rule.
       backoff: backoff
@@ -274,7 +274,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     await this.agenda.start();
     this.started = true;
     const names = Object.keys(this.agenda.definitions);
-    this.logger.log(`Processing ${names.length} job type(s) every ${this.config.jobs.processEveryMs} ms: ${names.join(', ') || 'none'}`);
+    this.logger.log(`Processing ${names.length} job type(s) every ${this.config.processEveryMs} ms: ${names.join(', ') || 'none'}`);
   }
 
   /**
@@ -292,7 +292,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.error(`Stopping the job runner failed: ${errorOf(error).message}`);
       }
     }
-    const deadline = Date.now() + this.config.jobs.shutdownGraceMs;
+    const deadline = Date.now() + this.config.shutdownGraceMs;
     while (this.running.size > 0 && Date.now() < deadline) await sleep(10);
     if (this.running.size > 0) {
       this.logger.warn(

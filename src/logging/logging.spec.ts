@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
-import { AppConfig } from '../config/app-config.js';
+import { composeConfig } from '../config/define-config.js';
+import { webhookSecretsConfig } from '../inbound-webhook-contract/webhook-secrets.config.js';
+import { loggingConfig } from './logging.config.js';
 import { createRootLogger, PinoLoggerService } from './logging.js';
 
 function capture() {
@@ -8,8 +10,11 @@ function capture() {
   return { lines, write: (chunk: string) => lines.push(JSON.parse(chunk)) };
 }
 
+/** The slices the root logger reads, from environment variables as the service gets them. */
+const loggerConfig = (env: Record<string, string>) => composeConfig([loggingConfig, webhookSecretsConfig], env);
+
 describe('logging', () => {
-  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'debug' });
+  const config = loggerConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug' });
 
   it('redacts credentials wherever they appear in a logged object', () => {
     const out = capture();
@@ -30,7 +35,7 @@ describe('logging', () => {
 
   it('redacts the signature headers named in HEYGEN_SIGNATURE_HEADERS, beside the default ones', () => {
     const out = capture();
-    const custom = AppConfig.fromEnvironment({ NODE_ENV: 'test', HEYGEN_SIGNATURE_HEADERS: 'X-Custom-Sig' });
+    const custom = loggerConfig({ NODE_ENV: 'test', HEYGEN_SIGNATURE_HEADERS: 'X-Custom-Sig' });
     createRootLogger(custom, out).info({ req: { headers: { 'x-custom-sig': 'cafe01', 'x-heygen-signature': 'beef02', host: 'x' } } }, 'delivery');
     expect(out.lines[0].req.headers).toEqual({ 'x-custom-sig': '[REDACTED]', 'x-heygen-signature': '[REDACTED]', host: 'x' });
   });

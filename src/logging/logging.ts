@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DestinationStream, pino, Logger as Pino } from 'pino';
-import { AppConfig } from '../config/app-config.js';
+import type { LoggingConfig } from './logging.config.js';
 import { secretHeaderNames } from './secret-headers.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -23,8 +23,8 @@ const REDACTED_FIELD_PATHS = [
  * Every path redacted in log lines: the fields above and the secret request headers, including
  * the signature headers configured in HEYGEN_SIGNATURE_HEADERS.
  */
-export function redactedPaths(config: AppConfig): string[] {
-  return [...[...secretHeaderNames(config)].map((name) => `req.headers[${JSON.stringify(name)}]`), ...REDACTED_FIELD_PATHS];
+export function redactedPaths(config: LoggerConfig): string[] {
+  return [...[...secretHeaderNames(config.webhooks)].map((name) => `req.headers[${JSON.stringify(name)}]`), ...REDACTED_FIELD_PATHS];
 }
 
 /** Query parameters logged as `[REDACTED]`, like the body fields above (compared without case, `-` or `_`). */
@@ -78,18 +78,24 @@ function serializeRequest(req: { method?: string; url?: string; headers?: unknow
   };
 }
 
+/** What the root logger reads: its own slice, and the webhook signature headers it redacts. */
+export interface LoggerConfig {
+  readonly logging: LoggingConfig;
+  readonly webhooks: { readonly heygenSignatureHeaders: readonly string[] };
+}
+
 /**
  * JSON lines in production and tests; readable lines in development. `destination` is for tests
  * that read what was logged.
  */
-export function createRootLogger(config: AppConfig, destination?: DestinationStream): Pino {
+export function createRootLogger(config: LoggerConfig, destination?: DestinationStream): Pino {
   const options = {
-    level: config.logLevel,
+    level: config.logging.level,
     redact: { paths: redactedPaths(config), censor: '[REDACTED]' },
     serializers: { req: serializeRequest },
   };
   if (destination) return pino(options, destination);
-  if (config.nodeEnv === 'development') {
+  if (config.logging.pretty) {
     return pino({
       ...options,
       transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },

@@ -1,5 +1,3 @@
-import type { AppConfig } from '../config/app-config.js';
-
 /** Request headers that carry credentials or signatures: redacted in logs, never stored with a webhook event. */
 export const SECRET_HEADERS = [
   'authorization',
@@ -12,7 +10,10 @@ export const SECRET_HEADERS = [
   'x-rck-signature',
 ] as const;
 
-/** SECRET_HEADERS and the signature headers an operator named in HEYGEN_SIGNATURE_HEADERS (lower case). */
-export function secretHeaderNames(config: AppConfig): ReadonlySet<string> {
-  return new Set<string>([...SECRET_HEADERS, ...config.webhooks.heygenSignatureHeaders]);
+/**
+ * SECRET_HEADERS and the signature headers an operator named in HEYGEN_SIGNATURE_HEADERS (lower
+ * case; the `webhooks` slice, src/inbound-webhook-contract/webhook-secrets.config.ts).
+ */
+export function secretHeaderNames(webhooks: { readonly heygenSignatureHeaders: readonly string[] }): ReadonlySet<string> {
+  return new Set<string>([...SECRET_HEADERS, ...webhooks.heygenSignatureHeaders]);
 }

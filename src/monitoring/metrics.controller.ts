@@ -1,9 +1,9 @@
-import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/auth.decorators.js';
-import { AppConfig } from '../config/app-config.js';
+import { metricsConfig, type MetricsConfig } from '../metrics/metrics.config.js';
 import { constantTimeEqual } from '../inbound-webhook-contract/signature-verifiers.js';
 
 /**
@@ -14,13 +14,13 @@ import { constantTimeEqual } from '../inbound-webhook-contract/signature-verifie
 @Controller()
 @Public()
 export class MetricsController extends PrometheusController {
-  constructor(private readonly config: AppConfig) {
+  constructor(@Inject(metricsConfig.KEY) private readonly config: MetricsConfig) {
     super();
   }
 
   @Get()
   override async index(@Res({ passthrough: true }) response: FastifyReply, @Headers('authorization') authorization?: string) {
-    const { token, required } = this.config.metrics;
+    const { token, required } = this.config;
     if (required) {
       const offered = Buffer.from(authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : '');
       if (!token || !constantTimeEqual(offered, Buffer.from(token))) throw new UnauthorizedException('Invalid or missing metrics token');

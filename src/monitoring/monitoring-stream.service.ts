@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { webhookEventsConfig, type WebhookEventsConfig } from '../inbound-webhook-events/webhook-events.config.js';
+import { monitoringStreamConfig, type MonitoringStreamConfig } from './monitoring.config.js';
 import { JobCounts, JobRunner } from '../jobs/job-runner.js';
 import { ReelRepository } from '../reels/reel.repository.js';
 import { AIVideoRepository } from '../videos/ai-video.repository.js';
@@ -104,7 +105,8 @@ export class MonitoringStreamService implements OnModuleDestroy {
   private closed = false;
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(monitoringStreamConfig.KEY) private readonly config: MonitoringStreamConfig,
+    @Inject(webhookEventsConfig.KEY) private readonly webhookEventsConfig: WebhookEventsConfig,
     private readonly events: WebhookEventRepository,
     private readonly videos: AIVideoRepository,
     private readonly reels: ReelRepository,
@@ -123,7 +125,7 @@ export class MonitoringStreamService implements OnModuleDestroy {
    * one, from now; returns the function that ends it (the client went away).
    */
   subscribe(sink: StreamSink, options: { workspaceId?: string; cursor?: StreamCursor }): () => void {
-    const { overlapMs } = this.config.monitoringStream;
+    const { overlapMs } = this.config;
     const subscriber = new Subscriber(options.workspaceId, options.cursor ?? new StreamCursor(Date.now(), overlapMs), sink, (s) => this.drop(s));
     let gone = false;
     void this.exclusive(async () => {
@@ -176,7 +178,7 @@ export class MonitoringStreamService implements OnModuleDestroy {
     if (!this.heartbeat) {
       this.heartbeat = setInterval(() => {
         for (const subscriber of this.subscribers) subscriber.send(': heartbeat\n\n');
-      }, this.config.monitoringStream.heartbeatMs);
+      }, this.config.heartbeatMs);
       this.heartbeat.unref();
     }
     this.schedulePoll();
@@ -201,7 +203,7 @@ export class MonitoringStreamService implements OnModuleDestroy {
         this.timer = undefined;
         this.schedulePoll();
       });
-    }, this.config.monitoringStream.pollMs);
+    }, this.config.pollMs);
     timer.unref();
     this.timer = timer;
   }
@@ -216,7 +218,7 @@ export class MonitoringStreamService implements OnModuleDestroy {
       // flush interval after the request, so waiting that long lets each instance's batch land
       // and deliveries to different instances go out in the order they arrived. (An event later
       // still is sent all the same, by the cursor's overlap.) Catch-ups read everything stored.
-      const settled = new Date(Date.now() - this.config.webhookEvents.flushIntervalMs - SETTLE_MARGIN_MS);
+      const settled = new Date(Date.now() - this.webhookEventsConfig.flushIntervalMs - SETTLE_MARGIN_MS);
       await this.readNew(hub, settled, (events) => {
         for (const subscriber of this.subscribers) subscriber.deliver(events);
       });
@@ -240,7 +242,7 @@ export class MonitoringStreamService implements OnModuleDestroy {
 
   /** A cursor at `now` that has seen everything already stored within the window. */
   private async primedCursor(now: number): Promise<StreamCursor> {
-    const cursor = new StreamCursor(now, this.config.monitoringStream.overlapMs);
+    const cursor = new StreamCursor(now, this.config.overlapMs);
     await this.readNew(cursor, undefined, () => undefined);
     return cursor;
   }

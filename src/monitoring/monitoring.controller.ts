@@ -1,11 +1,11 @@
-import { Controller, Get, Headers, HttpStatus, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpStatus, Inject, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiHeader, ApiOkResponse, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Auth } from '../common/auth.decorators.js';
 import { Role } from '../common/role.enum.js';
 import { ApiEnvelopeResponse, ApiErrorResponses } from '../common/api-envelope.decorator.js';
 import { ok, SuccessEnvelope } from '../common/envelope.js';
-import { AppConfig } from '../config/app-config.js';
+import { monitoringStreamConfig, type MonitoringStreamConfig } from './monitoring.config.js';
 import { MonitoringStreamService } from './monitoring-stream.service.js';
 import { MonitoringSummaryService } from './monitoring-summary.service.js';
 import {
@@ -26,7 +26,7 @@ export class MonitoringController {
   constructor(
     private readonly summaries: MonitoringSummaryService,
     private readonly streams: MonitoringStreamService,
-    private readonly config: AppConfig,
+    @Inject(monitoringStreamConfig.KEY) private readonly config: MonitoringStreamConfig,
   ) {}
 
   /**
@@ -64,7 +64,7 @@ export class MonitoringController {
     @Res() reply: FastifyReply,
   ): void {
     // Refused here, before anything is written, so a bad id gets the usual error envelope.
-    const cursor = lastEventId ? StreamCursor.decode(lastEventId, this.config.monitoringStream.overlapMs) : undefined;
+    const cursor = lastEventId ? StreamCursor.decode(lastEventId, this.config.overlapMs) : undefined;
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {

@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
-import { AppConfig } from '../config/app-config.js';
+import { outboundConfig, type OutboundConfig } from '../outbound-url/outbound.config.js';
 import { describeOutboundFailure, OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 
 /** Why a chat message was not delivered; never carries the URL (a secret). */
@@ -19,7 +19,7 @@ export class ChatSender {
   constructor(
     private readonly http: HttpService,
     private readonly urls: OutboundUrlGuard,
-    private readonly config: AppConfig,
+    @Inject(outboundConfig.KEY) private readonly outboundConfig: OutboundConfig,
   ) {}
 
   async post(url: string, body: object): Promise<void> {
@@ -29,7 +29,7 @@ export class ChatSender {
       if (error instanceof OutboundUrlRefused) throw new ChatSendError(error.message);
       throw error;
     }
-    const timeoutMs = this.config.outbound.timeoutMs;
+    const timeoutMs = this.outboundConfig.timeoutMs;
     let status: number;
     try {
       const response = await firstValueFrom(

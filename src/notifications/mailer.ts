@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { Transporter } from 'nodemailer';
-import { AppConfig } from '../config/app-config.js';
+import { mailConfig, type MailConfig } from './mail.config.js';
 
 export interface MailMessage {
   to: string;
@@ -23,19 +23,19 @@ export class Mailer implements OnModuleDestroy {
   /** Renders messages to bytes for the outbox. */
   private readonly renderer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
 
-  constructor(private readonly config: AppConfig) {
-    if (config.mail.smtpUrl) this.smtp = nodemailer.createTransport(config.mail.smtpUrl);
+  constructor(@Inject(mailConfig.KEY) private readonly config: MailConfig) {
+    if (config.smtpUrl) this.smtp = nodemailer.createTransport(config.smtpUrl);
   }
 
   async send(message: MailMessage): Promise<void> {
-    const mail = { from: this.config.mail.from, to: message.to, subject: message.subject, text: message.text };
+    const mail = { from: this.config.from, to: message.to, subject: message.subject, text: message.text };
     if (this.smtp) {
       const info = await this.smtp.sendMail(mail);
       this.logger.log(`📧 E-mail "${message.subject}" sent to ${message.to} (${String(info.messageId)})`);
       return;
     }
     const rendered = await this.renderer.sendMail(mail);
-    const dir = this.config.mail.outboxDir;
+    const dir = this.config.outboxDir;
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.eml`);
     await writeFile(file, rendered.message as Buffer);

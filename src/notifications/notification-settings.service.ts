@@ -1,5 +1,5 @@
-import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { outboundConfig, type OutboundConfig } from '../outbound-url/outbound.config.js';
 import { pointsAtInternalAddress } from '../common/net.js';
 import { OutboundUrlGuard, OutboundUrlRefused } from '../outbound-url/outbound-url.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
@@ -19,7 +19,7 @@ export class NotificationSettingsService {
     private readonly settings: NotificationSettingsRepository,
     private readonly workspaces: WorkspaceRepository,
     private readonly urls: OutboundUrlGuard,
-    private readonly config: AppConfig,
+    @Inject(outboundConfig.KEY) private readonly outboundConfig: OutboundConfig,
   ) {}
 
   async get(workspaceId: string): Promise<NotificationSettingsRecord> {
@@ -46,7 +46,7 @@ export class NotificationSettingsService {
 
   private async checkUrl(field: string, url: string): Promise<void> {
     const { protocol } = new URL(url);
-    const localHttp = protocol === 'http:' && this.config.outbound.allowPrivateUrls && pointsAtInternalAddress(url);
+    const localHttp = protocol === 'http:' && this.outboundConfig.allowPrivateUrls && pointsAtInternalAddress(url);
     if (protocol !== 'https:' && !localHttp) throw new BadRequestException(`${field} must be an https URL`);
     try {
       await this.urls.check(url);

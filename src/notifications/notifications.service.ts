@@ -1,7 +1,10 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Role } from '../common/role.enum.js';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { chatConfig, type ChatConfig } from './chat.config.js';
+import { jobsConfig, type JobsConfig } from '../jobs/jobs.config.js';
+import { mailConfig, type MailConfig } from './mail.config.js';
+import { outboundConfig, type OutboundConfig } from '../outbound-url/outbound.config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { UserRecord, UserRepository } from '../users/user.repository.js';
 import { ChatEvent, discordMessage, slackMessage } from './chat-messages.js';
@@ -71,22 +74,25 @@ export class NotificationsService implements OnModuleInit {
     private readonly mailer: Mailer,
     private readonly chatSender: ChatSender,
     private readonly settings: NotificationSettingsRepository,
-    private readonly config: AppConfig,
+    @Inject(mailConfig.KEY) private readonly mailConfig: MailConfig,
+    @Inject(chatConfig.KEY) private readonly chatConfig: ChatConfig,
+    @Inject(jobsConfig.KEY) private readonly jobsConfig: JobsConfig,
+    @Inject(outboundConfig.KEY) private readonly outboundConfig: OutboundConfig,
     private readonly users: UserRepository,
   ) {}
 
   onModuleInit(): void {
-    const { retryBackoffMs, maxAttempts } = this.config.mail;
+    const { retryBackoffMs, maxAttempts } = this.mailConfig;
     this.jobs.define<EmailJobData>(EMAIL_JOB, (message) => this.mailer.send(message), {
       backoff: { delayMs: retryBackoffMs, factor: 2, maxRetries: maxAttempts - 1, jitter: 0.2 },
       onFinalFailure: async (message, error) => {
         this.logger.error(`📧 E-mail "${message.subject}" to ${message.to} not sent after ${maxAttempts} attempt(s): ${error.message}`);
       },
     });
-    const chat = this.config.chat;
+    const chat = this.chatConfig;
     this.jobs.define<ChatJobData>(CHAT_JOB, (job) => this.sendChat(job), {
       // A run lasts at most the request's timeout, plus the database work around it.
-      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, this.config.outbound.timeoutMs * 2),
+      lockLifetimeMs: Math.max(this.jobsConfig.lockLifetimeMs, this.outboundConfig.timeoutMs * 2),
       backoff: { delayMs: chat.retryBackoffMs, factor: 2, maxRetries: chat.maxAttempts - 1, jitter: 0.2 },
       onFinalFailure: async (job, error) => {
         this.logger.error(`${job.channel} message "${job.title}" for workspace ${job.workspaceId} not sent after ${chat.maxAttempts} attempt(s): ${error.message}`);

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { outboundConfig, type OutboundConfig } from './outbound.config.js';
 import { isInternalAddress, pointsAtInternalAddress } from '../common/net.js';
 
 export interface ResolvedAddress {
@@ -59,12 +59,12 @@ export function outboundFailureKind(error: unknown): 'refused' | 'timeout' | 'ne
 @Injectable()
 export class OutboundUrlGuard {
   constructor(
-    private readonly config: AppConfig,
+    @Inject(outboundConfig.KEY) private readonly config: OutboundConfig,
     private readonly resolver: HostResolver,
   ) {}
 
   get enforced(): boolean {
-    return !this.config.outbound.allowPrivateUrls;
+    return !this.config.allowPrivateUrls;
   }
 
   /** Throws OutboundUrlRefused when the URL may not be called. */

@@ -1,10 +1,13 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { firstValueFrom } from 'rxjs';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { linksConfig, type LinksConfig } from '../config/links.config.js';
+import { jobsConfig, type JobsConfig } from '../jobs/jobs.config.js';
+import { outboundConfig, type OutboundConfig } from '../outbound-url/outbound.config.js';
+import { outboundWebhooksConfig, type OutboundWebhooksConfig } from './outbound-webhooks.config.js';
 import { standardWebhookKey } from '../common/standard-webhook-key.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { maskUrl } from '../common/mask-url.js';
@@ -55,7 +58,10 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
   private readonly logger = new Logger(OutboundDeliveryService.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(outboundWebhooksConfig.KEY) private readonly config: OutboundWebhooksConfig,
+    @Inject(outboundConfig.KEY) private readonly outboundConfig: OutboundConfig,
+    @Inject(jobsConfig.KEY) private readonly jobsConfig: JobsConfig,
+    @Inject(linksConfig.KEY) private readonly linksConfig: LinksConfig,
     private readonly http: HttpService,
     private readonly jobs: JobRunner,
     private readonly endpoints: WebhookEndpointRepository,
@@ -68,7 +74,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
 
   /** A run lasts at most the request's timeout, plus the database work around it. */
   private get deliverLockLifetimeMs(): number {
-    return Math.max(this.config.jobs.lockLifetimeMs, this.config.outbound.timeoutMs * 2);
+    return Math.max(this.jobsConfig.lockLifetimeMs, this.outboundConfig.timeoutMs * 2);
   }
 
   onModuleInit(): void {
@@ -80,7 +86,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.every(SWEEP_JOB, this.config.outbound.sweepIntervalMs);
+    await this.jobs.every(SWEEP_JOB, this.config.sweepIntervalMs);
   }
 
   /**
@@ -178,7 +184,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
             `Hello ${producer.name},\n\nWe stopped sending events to your webhook endpoint ${shown}` +
             (endpoint.description ? ` (${endpoint.description})` : '') +
             `.\n\nReason: ${reason}\n\nFix the endpoint, then enable it again (PATCH /api/webhook-endpoints/${endpoint.id} with ` +
-            `{"enabled": true}, or in the app: ${this.config.appUrl}/webhook-endpoints/${endpoint.id}). Messages that failed ` +
+            `{"enabled": true}, or in the app: ${this.linksConfig.appUrl}/webhook-endpoints/${endpoint.id}). Messages that failed ` +
             'meanwhile can be sent again with POST /api/webhook-endpoints/' + endpoint.id + '/recover.\n',
         }),
         { endpointDisabled: endpoint.id, at: this.clock.now().toISOString() },
@@ -198,7 +204,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
       reason = 'The endpoint answered 410 Gone';
     } else {
       const failingSince = await this.endpoints.markFailing(endpoint.id, at);
-      const { disableAfterMs } = this.config.outbound;
+      const { disableAfterMs } = this.config;
       if (failingSince && at.getTime() - failingSince.getTime() >= disableAfterMs) {
         reason = `Deliveries have failed for ${Math.round(disableAfterMs / (24 * 3600_000))} day(s) without a success`;
       }
@@ -219,7 +225,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
     const signature = secrets
       .map((secret) => signStandardWebhook(standardWebhookKey(secret)!, message.messageId, timestamp, message.payload))
       .join(' ');
-    const timeoutMs = this.config.outbound.timeoutMs;
+    const timeoutMs = this.outboundConfig.timeoutMs;
     try {
       const response = await firstValueFrom(
         this.http.post<Readable>(url, message.payload, {

@@ -1,5 +1,5 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { productsConfig, type ProductsConfig } from './products.config.js';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { pointsAtInternalAddress } from '../common/net.js';
 import { CreateProductDto } from './product.dto.js';
@@ -9,7 +9,7 @@ import { ProductRecord, ProductRepository } from './product.repository.js';
 export class ProductsService {
   constructor(
     private readonly products: ProductRepository,
-    private readonly config: AppConfig,
+    @Inject(productsConfig.KEY) private readonly config: ProductsConfig,
   ) {}
 
   async create(workspaceId: string, dto: CreateProductDto): Promise<ProductRecord> {

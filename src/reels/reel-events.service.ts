@@ -1,8 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { errorMessage } from '../common/error-message.js';
 import { httpUrlProblem } from '../common/http-url.js';
-import { AppConfig } from '../config/app-config.js';
+import { linksConfig, type LinksConfig } from '../config/links.config.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -53,7 +53,7 @@ export class ReelEventsService {
     private readonly users: UserRepository,
     private readonly notifications: NotificationsService,
     private readonly clock: Clock,
-    private readonly config: AppConfig,
+    @Inject(linksConfig.KEY) private readonly linksConfig: LinksConfig,
     private readonly outbound: OutboundEvents,
   ) {}
 
@@ -155,7 +155,7 @@ export class ReelEventsService {
   }
 
   private chatEventFor(reel: ReelRecord): ChatEvent {
-    const link = { label: 'Open the reel', url: `${this.config.appUrl}/reels/${reel.id}` };
+    const link = { label: 'Open the reel', url: `${this.linksConfig.appUrl}/reels/${reel.id}` };
     if (reel.status === 'completed') {
       return { title: `Reel ready: ${reel.title}`, text: `The reel "${reel.title}" is ready.`, level: 'success', fields: [{ name: 'Reel', value: reel.title }], link };
     }
@@ -172,7 +172,7 @@ export class ReelEventsService {
   private messageFor(reel: ReelRecord, to: string, name: string): { to: string; subject: string; text: string } {
     if (reel.status === 'completed') {
       // The React app's page of the reel (APP_URL), where a signed-in owner downloads it.
-      const link = `${this.config.appUrl}/reels/${reel.id}`;
+      const link = `${this.linksConfig.appUrl}/reels/${reel.id}`;
       return {
         to,
         subject: `Your reel "${reel.title}" is ready`,

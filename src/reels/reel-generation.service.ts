@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { errorMessage } from '../common/error-message.js';
 import { isHttpUrl } from '../common/http-url.js';
-import { AppConfig } from '../config/app-config.js';
+import { heygenConfig, type HeygenConfig } from './heygen.config.js';
+import { jobsConfig, type JobsConfig } from '../jobs/jobs.config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { HeygenApiError } from './heygen.client.js';
 import { HeygenClient } from './heygen.provider.js';
@@ -33,7 +34,8 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
   private readonly logger = new Logger(ReelGenerationService.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(heygenConfig.KEY) private readonly config: HeygenConfig,
+    @Inject(jobsConfig.KEY) private readonly jobsConfig: JobsConfig,
     private readonly jobs: JobRunner,
     private readonly heygen: HeygenClient,
     private readonly reels: ReelRepository,
@@ -42,18 +44,18 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
   ) {}
 
   onModuleInit(): void {
-    const { generateBackoffMs, generateMaxAttempts, timeoutMs } = this.config.heygen;
+    const { generateBackoffMs, generateMaxAttempts, timeoutMs } = this.config;
     this.jobs.define<GenerateJobData>(GENERATE_JOB, (data) => this.generate(data.reelId), {
       backoff: { delayMs: generateBackoffMs, factor: 2, maxRetries: generateMaxAttempts - 1, jitter: 0.2 },
       // A run must end before its lock does, or another instance could call HeyGen a second time.
-      lockLifetimeMs: Math.max(this.config.jobs.lockLifetimeMs, timeoutMs * 2 + 1000),
+      lockLifetimeMs: Math.max(this.jobsConfig.lockLifetimeMs, timeoutMs * 2 + 1000),
       onFinalFailure: (data, error) => this.giveUp(data.reelId, error.message),
     });
     this.jobs.define(RECONCILE_JOB, () => this.reconcile().then(() => undefined), { concurrency: 1 });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.every(RECONCILE_JOB, this.config.heygen.reconcileIntervalMs);
+    await this.jobs.every(RECONCILE_JOB, this.config.reconcileIntervalMs);
   }
 
   /** Queues the generate call of a reel that was just approved (once: the approval is a conditional update). */
@@ -117,7 +119,7 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
   private async giveUp(reelId: string, lastError: string): Promise<void> {
     const reel = await this.reels.findById(reelId);
     if (!reel || reel.status !== 'approved') return;
-    await this.events.failed(reel, `HeyGen did not accept the video after ${this.config.heygen.generateMaxAttempts} attempt(s): ${lastError}`);
+    await this.events.failed(reel, `HeyGen did not accept the video after ${this.config.generateMaxAttempts} attempt(s): ${lastError}`);
   }
 
   /**
@@ -126,7 +128,7 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
    */
   async reconcile(): Promise<{ checked: number; completed: number; failed: number }> {
     const now = this.clock.now();
-    const cutoff = new Date(now.getTime() - this.config.heygen.reconcileAfterMs);
+    const cutoff = new Date(now.getTime() - this.config.reconcileAfterMs);
     let completed = 0;
     let failed = 0;
     const stale = await this.reels.findStaleProcessing(cutoff, RECONCILE_BATCH);
@@ -148,8 +150,8 @@ export class ReelGenerationService implements OnModuleInit, OnApplicationBootstr
         } else if (status.status === 'failed') {
           const result = await this.events.failed(reel, status.error);
           if (result.outcome === 'accepted') failed++;
-        } else if (reel.processingAt && now.getTime() - reel.processingAt.getTime() > this.config.heygen.maxProcessingMs) {
-          const hours = Math.round(this.config.heygen.maxProcessingMs / 3600_000);
+        } else if (reel.processingAt && now.getTime() - reel.processingAt.getTime() > this.config.maxProcessingMs) {
+          const hours = Math.round(this.config.maxProcessingMs / 3600_000);
           const result = await this.events.failed(reel, `HeyGen still reported the video as ${status.status} after ${hours} hour(s)`);
           if (result.outcome === 'accepted') failed++;
         } else {

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { RetryLaterException } from '../common/too-many-requests.exception.js';
-import { AppConfig } from '../config/app-config.js';
+import { usersConfig, type UsersConfig } from './users.config.js';
 import { PasswordCheckProcessEnded, passwordChecks } from './password-check.client.js';
 
 export const PASSWORD_CHECKS_BUSY = 'Too many sign-ins at once; try again shortly';
@@ -35,7 +35,7 @@ export class PasswordHasher {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(@Inject(usersConfig.KEY) private readonly config: UsersConfig) {}
 
   hash(password: string): Promise<string> {
     return this.limited(() => passwordChecks.hash(password, PASSWORD_HASH_OPTIONS));

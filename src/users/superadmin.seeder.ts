@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Role } from '../common/role.enum.js';
-import { AppConfig } from '../config/app-config.js';
+import { usersConfig, type UsersConfig } from './users.config.js';
 import { isDuplicateKeyError } from '../common/mongo-errors.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UserRepository } from './user.repository.js';
@@ -11,7 +11,7 @@ export class SuperadminSeeder implements OnApplicationBootstrap {
   private readonly logger = new Logger(SuperadminSeeder.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(usersConfig.KEY) private readonly config: UsersConfig,
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
   ) {}

@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { linksConfig, type LinksConfig } from '../config/links.config.js';
+import { videosConfig, type VideosConfig } from './videos.config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
@@ -41,7 +42,8 @@ export class BatchDigestService implements OnModuleInit {
   private readonly logger = new Logger(BatchDigestService.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(videosConfig.KEY) private readonly config: VideosConfig,
+    @Inject(linksConfig.KEY) private readonly linksConfig: LinksConfig,
     private readonly jobs: JobRunner,
     private readonly batches: VideoBatchRepository,
     private readonly videos: AIVideoRepository,
@@ -135,11 +137,11 @@ export class BatchDigestService implements OnModuleInit {
     if (digest.completed.length + digest.failed.length + digest.inFlight.length === 0) return;
     const requester = await this.users.findActiveById(batch.userId);
     if (requester) {
-      await this.notifications.emailForWorkspace(batch.workspaceId, digestEmail(digest, requester.email, requester.name, this.config.appUrl), { batchDigest: batch.batchId });
+      await this.notifications.emailForWorkspace(batch.workspaceId, digestEmail(digest, requester.email, requester.name, this.linksConfig.appUrl), { batchDigest: batch.batchId });
     } else {
       this.logger.warn(`Batch ${batch.batchId}: its requester ${batch.userId} no longer exists; no e-mail`);
     }
-    await this.notifications.chat(batch.workspaceId, batchChatEvent(digest, this.config.appUrl), { batchId: batch.batchId });
+    await this.notifications.chat(batch.workspaceId, batchChatEvent(digest, this.linksConfig.appUrl), { batchId: batch.batchId });
     try {
       await this.outbound.publish(batch.workspaceId, 'batch.completed', batchCompletedData(digest));
     } catch (error) {

@@ -1,9 +1,10 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { linksConfig, type LinksConfig } from '../config/links.config.js';
+import { videosConfig, type VideosConfig } from './videos.config.js';
 
 /** One product as RCK's create-images-batch takes it (field names are RCK's). */
 export interface RckBatchItem {
@@ -28,14 +29,15 @@ export class RckDispatchError extends Error {
 export class RckClient {
   constructor(
     private readonly http: HttpService,
-    private readonly config: AppConfig,
+    @Inject(videosConfig.KEY) private readonly config: VideosConfig,
+    @Inject(linksConfig.KEY) private readonly linksConfig: LinksConfig,
   ) {}
 
   /** The callback URLs RCK calls, always built from SERVER_URL (never from a request's Host). */
   callbackUrls(): { success_callback_url: string; failure_callback_url: string } {
     return {
-      success_callback_url: `${this.config.serverUrl}/internal/videos/success`,
-      failure_callback_url: `${this.config.serverUrl}/internal/videos/failure`,
+      success_callback_url: `${this.linksConfig.serverUrl}/internal/videos/success`,
+      failure_callback_url: `${this.linksConfig.serverUrl}/internal/videos/failure`,
     };
   }
 
@@ -47,7 +49,7 @@ export class RckClient {
         this.http.post<{ job_ids?: unknown }>(
           url,
           { items, ...this.callbackUrls() },
-          { timeout: this.config.videos.rckTimeoutMs, headers: { 'content-type': 'application/json' } },
+          { timeout: this.config.rckTimeoutMs, headers: { 'content-type': 'application/json' } },
         ),
       );
       const jobIds = response.data?.job_ids;

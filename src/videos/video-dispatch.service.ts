@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { videosConfig, type VideosConfig } from './videos.config.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProductRecord, ProductRepository } from '../products/product.repository.js';
@@ -29,7 +29,7 @@ export class VideoDispatchService implements OnModuleInit {
   private readonly logger = new Logger(VideoDispatchService.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(videosConfig.KEY) private readonly config: VideosConfig,
     private readonly jobs: JobRunner,
     private readonly rck: RckClient,
     private readonly videos: AIVideoRepository,
@@ -41,7 +41,7 @@ export class VideoDispatchService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const { dispatchBackoffMs, dispatchMaxAttempts } = this.config.videos;
+    const { dispatchBackoffMs, dispatchMaxAttempts } = this.config;
     this.jobs.define<DispatchJobData>(DISPATCH_JOB, (data) => this.redispatch(data.videoIds), {
       // The request made the first send and the job's first run is the second; each run after
       // waits twice as long as the one before.
@@ -52,7 +52,7 @@ export class VideoDispatchService implements OnModuleInit {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.every(MAINTENANCE_JOB, this.config.videos.maintenanceIntervalMs);
+    await this.jobs.every(MAINTENANCE_JOB, this.config.maintenanceIntervalMs);
   }
 
   /**
@@ -62,7 +62,7 @@ export class VideoDispatchService implements OnModuleInit {
    */
   async dispatchNow(videos: AIVideoRecord[], products: Map<string, ProductRecord>): Promise<Map<string, 'generating' | 'pending' | 'failed'>> {
     const numbered = new Map((await this.products.withRckIds([...products.values()])).map((product) => [product.id, product]));
-    const chunks = chunk(videos, this.config.videos.rckBatchSize);
+    const chunks = chunk(videos, this.config.rckBatchSize);
     const results = await mapLimited(chunks, 4, async (videosOfChunk) => {
       try {
         const jobIds = await this.rck.createImagesBatch(videosOfChunk.map((video) => toItem(video, numbered.get(video.productId)!)));
@@ -85,7 +85,7 @@ export class VideoDispatchService implements OnModuleInit {
       return statuses;
     }
 
-    const { dispatchBackoffMs, dispatchMaxAttempts } = this.config.videos;
+    const { dispatchBackoffMs, dispatchMaxAttempts } = this.config;
     // The retry job is written before the videos are marked pending: a crash in between leaves
     // them `generating` (the orphan sweep's to judge), never `pending` with nothing to send them.
     for (const result of refused) {
@@ -132,7 +132,7 @@ export class VideoDispatchService implements OnModuleInit {
 
   /** RCK never took these videos: they fail with the reason and give their quota unit back. */
   private async abandon(videoIds: string[], lastError: string): Promise<void> {
-    await this.failUnsent(videoIds, `RCK did not accept the video after ${this.config.videos.dispatchMaxAttempts} attempt(s): ${lastError}`);
+    await this.failUnsent(videoIds, `RCK did not accept the video after ${this.config.dispatchMaxAttempts} attempt(s): ${lastError}`);
   }
 
   private async failUnsent(videoIds: string[], reason: string, idleSince?: Date): Promise<void> {
@@ -147,8 +147,8 @@ export class VideoDispatchService implements OnModuleInit {
    * repair, and the batch digests that are due.
    */
   async maintain(now = new Date()): Promise<{ orphaned: number; repaired: number }> {
-    const cutoff = new Date(now.getTime() - this.config.videos.orphanTimeoutMs);
-    const minutes = Math.round(this.config.videos.orphanTimeoutMs / 60_000);
+    const cutoff = new Date(now.getTime() - this.config.orphanTimeoutMs);
+    const minutes = Math.round(this.config.orphanTimeoutMs / 60_000);
     const orphaned: string[] = [];
     const stuck = await this.videos.findOrphans(cutoff, 500);
     const failed: AIVideoRecord[] = [];

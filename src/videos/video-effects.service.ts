@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '../common/error-message.js';
-import { AppConfig } from '../config/app-config.js';
+import { linksConfig, type LinksConfig } from '../config/links.config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { messageIdFor, OutboundEvents } from '../outbound-webhooks/outbound-events.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
@@ -41,7 +41,7 @@ export class VideoEffectsService {
     private readonly notifications: NotificationsService,
     private readonly digests: BatchDigestService,
     private readonly workspaces: WorkspaceRepository,
-    private readonly config: AppConfig,
+    @Inject(linksConfig.KEY) private readonly linksConfig: LinksConfig,
   ) {}
 
   /** Pays what these videos (as just read or changed) owe. Never throws: what fails stays owed for the sweep. */
@@ -87,7 +87,7 @@ export class VideoEffectsService {
           { name: 'Product', value: video.productId },
           { name: 'Reason', value: error },
         ],
-        link: { label: 'Open the video', url: `${this.config.appUrl}/videos/${video.id}` },
+        link: { label: 'Open the video', url: `${this.linksConfig.appUrl}/videos/${video.id}` },
       }, { videoId: video.id, status: 'failed', version });
     }
     // Paid twice (a crash between this and settling) it drifts; the count at 0 is checked exactly.

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../common/auth.decorators.js';
 import { AuthenticatedUser } from '../common/authenticated-user.js';
@@ -9,7 +9,7 @@ import { ParseObjectIdPipe } from '../common/object-id.js';
 import { pageWindow } from '../common/pagination.dto.js';
 import { WorkspaceId } from '../common/workspace-id.decorator.js';
 import { workspaceScope } from '../common/workspace-scope.js';
-import { AppConfig } from '../config/app-config.js';
+import { videosConfig, type VideosConfig } from './videos.config.js';
 import {
   BulkGenerateDto,
   BulkGenerateResponseDto,
@@ -29,7 +29,7 @@ const VideoIdPipe = new ParseObjectIdPipe('Invalid videoId format');
 export class VideosController {
   constructor(
     private readonly videos: VideosService,
-    private readonly config: AppConfig,
+    @Inject(videosConfig.KEY) private readonly config: VideosConfig,
   ) {}
 
   /**
@@ -44,7 +44,7 @@ export class VideosController {
     @WorkspaceId() workspaceId: string,
     @Body() dto: BulkGenerateDto,
   ): Promise<SuccessEnvelope<BulkGenerateResponseDto>> {
-    const max = this.config.videos.bulkMaxProducts;
+    const max = this.config.bulkMaxProducts;
     if (dto.productIds.length > max) throw new BadRequestException(`productIds must contain at most ${max} product ids`);
     // Hex digits in either case name the same product.
     const productIds = dto.productIds.map((id) => id.toLowerCase());

@@ -1,15 +1,8 @@
-import {
-  ConflictException,
-  HttpException,
-  HttpStatus,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, HttpException, HttpStatus, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuthenticatedUser } from '../common/authenticated-user.js';
 import { ProductRepository } from '../products/product.repository.js';
-import { AppConfig } from '../config/app-config.js';
+import { videosConfig, type VideosConfig } from './videos.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { WorkspaceRepository } from '../workspaces/workspace.repository.js';
 import { AIVideoRecord, AIVideoRepository, VideoListFilter } from './ai-video.repository.js';
@@ -42,7 +35,7 @@ export class VideosService {
   private readonly logger = new Logger(VideosService.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(videosConfig.KEY) private readonly config: VideosConfig,
     private readonly videos: AIVideoRepository,
     private readonly products: ProductRepository,
     private readonly workspaces: WorkspaceRepository,
@@ -148,7 +141,7 @@ export class VideosService {
   async retry(workspaceId: string, id: string): Promise<AIVideoRecord> {
     const video = await this.get(workspaceId, id);
     if (video.status !== 'failed') throw new ConflictException(`Only a failed video can be retried; this one is ${video.status}`);
-    const max = this.config.videos.maxRetries;
+    const max = this.config.maxRetries;
     if (video.metadata.retryCount >= max) throw new ConflictException(`Video has reached the retry limit (${max})`);
     const product = await this.products.findInWorkspace(workspaceId, video.productId);
     if (!product) throw new NotFoundException('Product not found');

@@ -13,7 +13,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { configureApp, createAppParts } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
-import { AppConfig } from '../../src/config/app-config.js';
+import { loadConfig } from '../../src/app.config.js';
 import { Product } from '../../src/products/product.schema.js';
 import { startMongoWireServer } from '@videogen/mongo-wire-server';
 import { FakeRck } from '../utils/fake-rck.js';
@@ -26,7 +26,7 @@ const RUNS = 3;
 async function main(): Promise<void> {
   const server = await startMongoWireServer();
   const rck = await FakeRck.start();
-  const config = AppConfig.fromEnvironment({
+  const config = loadConfig({
     NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_SECRETS,
     RCK_DESCRIPTION_SERVER_URL: rck.url, BULK_GENERATE_MAX_PRODUCTS: '1000', JOBS_PROCESS_EVERY_MS: '60000',
   });

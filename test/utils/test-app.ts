@@ -8,7 +8,7 @@ import request from 'supertest';
 import { configureApp, createAppParts } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import { createRootLogger } from '../../src/logging/logging.js';
-import { AppConfig } from '../../src/config/app-config.js';
+import { loadConfig, type AppConfig } from '../../src/app.config.js';
 import { Factories } from './factories.js';
 import { testMongoUri, uniqueDatabaseName, withDatabase } from './mongo-uri.js';
 
@@ -72,7 +72,7 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   // Every test logs in, and sends its refused webhook deliveries, from the same address; specs
   // about the per-address limits set their own.
-  const config = AppConfig.fromEnvironment({
+  const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     LOGIN_RATE_LIMIT_MAX: '10000',
