@@ -193,6 +193,31 @@ describe('BatchDigestService.digest (unit)', () => {
     expect(batches.get(batch.batchId).digestSentAt).toEqual(NOW);
   });
 
+  // A known gap the README states (Notifications, "Left: a crash after the digest is queued but
+  // before the batch is marked sent sends it ... again once the claim's 5-minute lease has
+  // passed"): the e-mail and chat use a uniqueKey, which holds only while the first job waits, and
+  // batch.completed gets a random message id. The reels and the effects step make such a repeat
+  // harmless (once-keys, message ids derived from the record); this pins what closing the gap means.
+  it(
+    're-sent after a crash between the send and marking it sent, it repeats nothing the first send queued',
+    { todo: 'known gap (README, Notifications, "Left: ..."): the digest e-mail is not once-keyed and batch.completed has a random message id' },
+    async () => {
+      const { service, batches, clock, notifications, outbound, batch } = givenDigestCase();
+      batches.failures.fail('markDigestSent', new Error('instance killed'));
+      await expect(service.digest(batch.batchId)).rejects.toThrow('instance killed');
+      batches.failures.heal('markDigestSent');
+      // Within the lease nobody sends it again; past it, the sweep does.
+      expect(await service.digest(batch.batchId)).toBe(false);
+      clock.freeze(NOW.getTime() + DIGEST_CLAIM_LEASE_MS + 1);
+      expect(await service.digest(batch.batchId)).toBe(true);
+
+      expect(outbound.published).toHaveLength(2);
+      expect(outbound.published[0].messageId).toBeDefined();
+      expect(outbound.published[1].messageId).toBe(outbound.published[0].messageId);
+      expect(notifications.emails.map((email) => email.once)).toEqual([true, true]);
+    },
+  );
+
   it('an unknown batch sends nothing', async () => {
     const { service, notifications } = newBatchDigestService();
     expect(await service.digest('no-such-batch')).toBe(false);
