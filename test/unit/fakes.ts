@@ -7,7 +7,15 @@
  * The repositories' fakes keep the real ones' state rules (which states a change may leave), as
  * their doc comments state them: the service under test decides from what they answer.
  */
+import type { HttpService } from '@nestjs/axios';
+import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { Types } from 'mongoose';
+import { Readable } from 'node:stream';
+import { Observable, of, throwError } from 'rxjs';
+import { OutboundUrlRefused, type OutboundUrlGuard } from '../../src/outbound-url/outbound-url.js';
+import type { NewAttempt, OutboundMessageRepository, WebhookMessageRecord } from '../../src/outbound-webhooks/outbound-message.repository.js';
+import type { WebhookEndpointRecord, WebhookEndpointRepository } from '../../src/outbound-webhooks/webhook-endpoint.repository.js';
+import type { MessageStatus } from '../../src/outbound-webhooks/webhook-message.schema.js';
 import type { JobRunner } from '../../src/jobs/job-runner.js';
 import type { MetricsService } from '../../src/metrics/metrics.service.js';
 import type { ChatEvent } from '../../src/notifications/chat-messages.js';
@@ -494,8 +502,10 @@ export interface QueuedChat {
   once: boolean;
 }
 
-export class FakeNotifications implements Pick<NotificationsService, 'emailForWorkspace' | 'chat' | 'chatOnce'> {
+export class FakeNotifications implements Pick<NotificationsService, 'emailForWorkspace' | 'chat' | 'chatOnce' | 'emailProducers'> {
   readonly emails: QueuedEmail[] = [];
+  /** E-mails to a workspace's producers, as built for one producer named Ada. */
+  readonly producerEmails: Array<{ workspaceId: string; message: Omit<MailMessage, 'to'>; key: Record<string, unknown> }> = [];
   readonly chats: QueuedChat[] = [];
   /** The workspace's e-mail setting (NotificationsService answers false and queues nothing when off). */
   emailEnabled = true;
@@ -511,6 +521,11 @@ export class FakeNotifications implements Pick<NotificationsService, 'emailForWo
   /** Never throws, as the real one (chat is a courtesy). */
   async chat(workspaceId: string, event: ChatEvent, key: Record<string, unknown>): Promise<void> {
     this.chats.push({ workspaceId, event, key, once: false });
+  }
+
+  async emailProducers(workspaceId: string, build: (producer: UserRecord) => Omit<MailMessage, 'to'>, key: Record<string, unknown>): Promise<number> {
+    this.producerEmails.push({ workspaceId, message: build({ id: 'producer', name: 'Ada', email: 'ada@example.com' } as UserRecord), key });
+    return 1;
   }
 
   async chatOnce(workspaceId: string, event: ChatEvent, key: Record<string, unknown>): Promise<void> {
@@ -532,8 +547,12 @@ export class FakeJobRunner implements Pick<JobRunner, 'define' | 'enqueue'> {
   }
 }
 
-export class FakeMetrics implements Pick<MetricsService, 'videoCompleted' | 'videoEntered' | 'reelEntered'> {
+export class FakeMetrics implements Pick<MetricsService, 'videoCompleted' | 'videoEntered' | 'reelEntered' | 'outboundAttempt'> {
   readonly entered: string[] = [];
+  readonly outboundAttempts: string[] = [];
+  outboundAttempt(outcome: string): void {
+    this.outboundAttempts.push(outcome);
+  }
   videoCompleted(): void {
     this.entered.push('video:completed');
   }
@@ -542,5 +561,153 @@ export class FakeMetrics implements Pick<MetricsService, 'videoCompleted' | 'vid
   }
   reelEntered(status: string): void {
     this.entered.push(`reel:${status}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound webhooks (messages to customers' endpoints)
+
+export function givenEndpoint(overrides: Partial<WebhookEndpointRecord> = {}): WebhookEndpointRecord {
+  const at = new Date('2026-03-01T10:00:00Z');
+  return { id: newId(), workspaceId: newId(), url: 'https://hooks.customer.example/videogen', eventTypes: ['video.completed'], enabled: true, createdAt: at, updatedAt: at, ...overrides };
+}
+
+export function givenMessage(endpoint: WebhookEndpointRecord, overrides: Partial<WebhookMessageRecord> = {}): WebhookMessageRecord {
+  return {
+    id: newId(),
+    messageId: `msg_${newId()}`,
+    endpointId: endpoint.id,
+    workspaceId: endpoint.workspaceId,
+    eventType: 'video.completed',
+    payload: JSON.stringify({ type: 'video.completed', data: { videoId: 'v1' } }),
+    status: 'pending',
+    attempts: 0,
+    createdAt: new Date('2026-03-01T10:00:00Z'),
+    ...overrides,
+  };
+}
+
+type MessageMethods = 'findMessage' | 'abandon' | 'recordScheduledOutcome' | 'markDelivered' | 'addAttempt';
+
+export class FakeOutboundMessages implements Pick<OutboundMessageRepository, MessageMethods> {
+  readonly stored = new Map<string, WebhookMessageRecord>();
+  readonly outcomes: Array<{ id: string; attempt: number; status: string; at: Date; nextAttemptAt?: Date }> = [];
+  readonly attempts: NewAttempt[] = [];
+  readonly abandoned: string[] = [];
+  readonly delivered: Array<{ id: string; at: Date }> = [];
+
+  put(message: WebhookMessageRecord): WebhookMessageRecord {
+    this.stored.set(message.id, copy(message));
+    return message;
+  }
+
+  get(id: string): WebhookMessageRecord {
+    return copy(this.stored.get(id)!);
+  }
+
+  async findMessage(workspaceId: string, endpointId: string, messageId: string): Promise<WebhookMessageRecord | null> {
+    const message = [...this.stored.values()].find((candidate) => candidate.workspaceId === workspaceId && candidate.endpointId === endpointId && candidate.messageId === messageId);
+    return message ? copy(message) : null;
+  }
+
+  async abandon(id: string): Promise<void> {
+    this.abandoned.push(id);
+    const message = this.stored.get(id);
+    if (message?.status === 'pending') Object.assign(message, { status: 'failed', nextAttemptAt: undefined });
+  }
+
+  /** As the real one: recorded only by the run that finds the attempt before it recorded (a job may run twice). */
+  async recordScheduledOutcome(id: string, attempt: number, outcome: { status: MessageStatus; at: Date; nextAttemptAt?: Date }): Promise<boolean> {
+    this.outcomes.push({ id, attempt, ...outcome });
+    const message = this.stored.get(id);
+    if (!message || message.status !== 'pending' || message.attempts !== attempt - 1) return false;
+    Object.assign(message, { status: outcome.status, attempts: attempt, lastAttemptAt: outcome.at, nextAttemptAt: outcome.nextAttemptAt });
+    return true;
+  }
+
+  async markDelivered(id: string, at: Date): Promise<void> {
+    this.delivered.push({ id, at });
+    const message = this.stored.get(id);
+    if (message) Object.assign(message, { status: 'succeeded', lastAttemptAt: at, nextAttemptAt: undefined });
+  }
+
+  async addAttempt(attempt: NewAttempt): Promise<void> {
+    this.attempts.push(copy(attempt));
+  }
+}
+
+type EndpointMethods = 'findForDelivery' | 'markHealthy' | 'markFailing' | 'disable';
+
+export class FakeWebhookEndpoints implements Pick<WebhookEndpointRepository, EndpointMethods> {
+  readonly stored = new Map<string, WebhookEndpointRecord & { secrets: string[] }>();
+  readonly healthy: string[] = [];
+  readonly disabled: Array<{ id: string; reason: string; at: Date }> = [];
+
+  put(endpoint: WebhookEndpointRecord, secrets: string[]): WebhookEndpointRecord {
+    this.stored.set(endpoint.id, { ...copy(endpoint), secrets });
+    return endpoint;
+  }
+
+  get(id: string): WebhookEndpointRecord {
+    const { secrets: _secrets, ...endpoint } = copy(this.stored.get(id)!);
+    return endpoint;
+  }
+
+  async findForDelivery(workspaceId: string, id: string): Promise<{ endpoint: WebhookEndpointRecord; secrets: string[] } | null> {
+    const stored = this.stored.get(id);
+    if (!stored || stored.workspaceId !== workspaceId) return null;
+    const { secrets, ...endpoint } = copy(stored);
+    return { endpoint, secrets };
+  }
+
+  async markHealthy(id: string): Promise<void> {
+    this.healthy.push(id);
+    const endpoint = this.stored.get(id);
+    if (endpoint) delete endpoint.failingSince;
+  }
+
+  /** As the real one: failing since the first failure after the last success; answers since when. */
+  async markFailing(id: string, now: Date): Promise<Date | undefined> {
+    const endpoint = this.stored.get(id);
+    if (!endpoint) return undefined;
+    endpoint.failingSince ??= now;
+    return endpoint.failingSince;
+  }
+
+  /** True for the call that disabled it (it was enabled). */
+  async disable(id: string, reason: string, at: Date): Promise<boolean> {
+    const endpoint = this.stored.get(id);
+    if (!endpoint?.enabled) return false;
+    Object.assign(endpoint, { enabled: false, disabledReason: reason, disabledAt: at });
+    this.disabled.push({ id, reason, at });
+    return true;
+  }
+}
+
+/** What the endpoint answers the next posts (the last answer repeats), and what it was sent. */
+export class FakeHttp implements Pick<HttpService, 'post'> {
+  readonly posts: Array<{ url: string; body: unknown; headers: Record<string, string> }> = [];
+  private answers: Array<{ status: number; headers?: Record<string, string>; body?: string } | Error> = [{ status: 200 }];
+
+  answer(...answers: Array<{ status: number; headers?: Record<string, string>; body?: string } | Error>): void {
+    this.answers = answers;
+  }
+
+  post<T = unknown>(url: string, body?: unknown, config?: AxiosRequestConfig): Observable<AxiosResponse<T>> {
+    this.posts.push({ url, body, headers: { ...(config?.headers as Record<string, string>) } });
+    const answer = this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
+    if (answer instanceof Error) return throwError(() => answer);
+    return of({ status: answer.status, statusText: '', headers: answer.headers ?? {}, config: {}, data: Readable.from([answer.body ?? '']) } as unknown as AxiosResponse<T>);
+  }
+}
+
+export class FakeUrlGuard implements Pick<OutboundUrlGuard, 'check' | 'enforced' | 'lookup'> {
+  readonly enforced = false;
+  refuse?: string;
+  readonly lookup = async (): Promise<never> => {
+    throw new Error('not used: the guard is not enforced in unit tests');
+  };
+  async check(): Promise<void> {
+    if (this.refuse) throw new OutboundUrlRefused(this.refuse);
   }
 }

@@ -15,6 +15,11 @@ import type { JobRunner } from '../../src/jobs/job-runner.js';
 import type { MetricsService } from '../../src/metrics/metrics.service.js';
 import type { NotificationsService } from '../../src/notifications/notifications.service.js';
 import type { OutboundEvents } from '../../src/outbound-webhooks/outbound-events.js';
+import type { HttpService } from '@nestjs/axios';
+import type { OutboundUrlGuard } from '../../src/outbound-url/outbound-url.js';
+import { OutboundDeliveryService } from '../../src/outbound-webhooks/outbound-delivery.service.js';
+import type { OutboundMessageRepository } from '../../src/outbound-webhooks/outbound-message.repository.js';
+import type { WebhookEndpointRepository } from '../../src/outbound-webhooks/webhook-endpoint.repository.js';
 import { ReelEventsService } from '../../src/reels/reel-events.service.js';
 import type { ReelRepository } from '../../src/reels/reel.repository.js';
 import type { UserRepository } from '../../src/users/user.repository.js';
@@ -28,6 +33,10 @@ import type { WorkspaceRepository } from '../../src/workspaces/workspace.reposit
 import { FakeClock } from '../utils/fake-clock.js';
 import {
   FakeBatchDigests,
+  FakeHttp,
+  FakeOutboundMessages,
+  FakeUrlGuard,
+  FakeWebhookEndpoints,
   FakeJobRunner,
   FakeMetrics,
   FakeNotifications,
@@ -132,6 +141,31 @@ export function newReelEventsService(overrides: { clock?: FakeClock; env?: Recor
     as<Clock>(fakes.clock),
     unitConfig(overrides.env),
     as<OutboundEvents>(fakes.outbound),
+  );
+  return { service, ...fakes };
+}
+
+export function newOutboundDeliveryService(overrides: { clock?: FakeClock; env?: Record<string, string> } = {}) {
+  const fakes = {
+    http: new FakeHttp(),
+    jobs: new FakeJobRunner(),
+    endpoints: new FakeWebhookEndpoints(),
+    messages: new FakeOutboundMessages(),
+    urls: new FakeUrlGuard(),
+    clock: overrides.clock ?? frozenClock(),
+    notifications: new FakeNotifications(),
+    metrics: new FakeMetrics(),
+  };
+  const service = new OutboundDeliveryService(
+    unitConfig(overrides.env),
+    as<HttpService>(fakes.http),
+    as<JobRunner>(fakes.jobs),
+    as<WebhookEndpointRepository>(fakes.endpoints),
+    as<OutboundMessageRepository>(fakes.messages),
+    as<OutboundUrlGuard>(fakes.urls),
+    as<Clock>(fakes.clock),
+    as<NotificationsService>(fakes.notifications),
+    as<MetricsService>(fakes.metrics),
   );
   return { service, ...fakes };
 }
