@@ -23,6 +23,8 @@ import type { MailMessage } from '../../src/notifications/mailer.js';
 import type { NotificationsService } from '../../src/notifications/notifications.service.js';
 import type { OutboundEvents } from '../../src/outbound-webhooks/outbound-events.js';
 import type { OutboundEventType } from '../../src/outbound-webhooks/webhook-endpoint.schema.js';
+import type { GenerateVideoRequest, VideoStatusAnswer } from '../../src/reels/heygen.client.js';
+import type { HeygenClient } from '../../src/reels/heygen.provider.js';
 import type { ReelRecord, ReelRepository, ReelResult } from '../../src/reels/reel.repository.js';
 import type { ReelStatus } from '../../src/reels/reel.schema.js';
 import type { UserRecord, UserRepository } from '../../src/users/user.repository.js';
@@ -369,7 +371,19 @@ export function givenReel(overrides: Partial<ReelRecord> = {}): ReelRecord {
   };
 }
 
-type ReelMethods = 'findById' | 'findByHeygenVideoId' | 'complete' | 'fail' | 'noteRefusedEvent' | 'markNotified';
+type ReelMethods =
+  | 'findById'
+  | 'findByHeygenVideoId'
+  | 'complete'
+  | 'fail'
+  | 'noteRefusedEvent'
+  | 'markNotified'
+  | 'findStaleProcessing'
+  | 'markChecked'
+  | 'findNotifyPending'
+  | 'markGenerateStarted'
+  | 'markGenerateFailed'
+  | 'markProcessing';
 
 /** The states the real ReelRepository lets each HeyGen verdict leave. */
 const COMPLETABLE: ReelStatus[] = ['approved', 'processing', 'failed'];
@@ -380,6 +394,10 @@ export class FakeReelRepository implements Pick<ReelRepository, ReelMethods> {
   readonly requests: Array<{ kind: 'complete' | 'fail'; id: string; at: Date; heygenVideoId?: string; result?: ReelResult; reason?: string }> = [];
   readonly notedRefusals: Array<{ id: string; reason: string }> = [];
   readonly notified: Array<{ id: string; status: ReelStatus }> = [];
+  readonly checked: Array<{ id: string; at: Date }> = [];
+  readonly staleQueries: Array<{ cutoff: Date; limit: number }> = [];
+  readonly generateFailures: Array<{ id: string; reason: string; countAttempt: boolean }> = [];
+  readonly processing: Array<{ id: string; heygenVideoId: string; at: Date; countAttempt: boolean }> = [];
   readonly failures = new Failures<ReelMethods>();
 
   put(reel: ReelRecord): ReelRecord {
@@ -441,6 +459,48 @@ export class FakeReelRepository implements Pick<ReelRepository, ReelMethods> {
     this.notified.push({ id, status });
     const reel = this.stored.get(id);
     if (reel && reel.status === status) reel.notifyPending = false;
+  }
+
+  /** As the real one: processing since before `cutoff` and not asked about since. */
+  async findStaleProcessing(cutoff: Date, limit: number): Promise<ReelRecord[]> {
+    this.failures.check('findStaleProcessing');
+    this.staleQueries.push({ cutoff, limit });
+    return [...this.stored.values()]
+      .filter((reel) => reel.status === 'processing' && reel.processingAt! < cutoff && (!reel.lastCheckedAt || reel.lastCheckedAt < cutoff))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async markChecked(id: string, now: Date): Promise<void> {
+    this.checked.push({ id, at: now });
+    const reel = this.stored.get(id);
+    if (reel) reel.lastCheckedAt = now;
+  }
+
+  async findNotifyPending(updatedBefore: Date, limit: number): Promise<ReelRecord[]> {
+    return [...this.stored.values()].filter((reel) => reel.notifyPending && reel.updatedAt < updatedBefore).slice(0, limit).map(copy);
+  }
+
+  async markGenerateStarted(id: string, now: Date): Promise<void> {
+    const reel = this.stored.get(id);
+    if (reel) reel.generateStartedAt ??= now;
+  }
+
+  async markGenerateFailed(id: string, reason: string, countAttempt = true): Promise<void> {
+    this.generateFailures.push({ id, reason, countAttempt });
+    const reel = this.stored.get(id);
+    if (reel?.status === 'approved') Object.assign(reel, { lastGenerateError: reason, generateAttempts: reel.generateAttempts + (countAttempt ? 1 : 0) });
+  }
+
+  /** As the real one: the video id is recorded if the reel has none, then approved → processing. */
+  async markProcessing(id: string, heygenVideoId: string, now: Date, countAttempt = true): Promise<ReelRecord | null> {
+    this.processing.push({ id, heygenVideoId, at: now, countAttempt });
+    const reel = this.stored.get(id);
+    if (reel && reel.heygenVideoId === undefined) Object.assign(reel, { heygenVideoId, generateAttempts: reel.generateAttempts + (countAttempt ? 1 : 0) });
+    if (!reel || reel.status !== 'approved') return null;
+    Object.assign(reel, { status: 'processing', processingAt: now, version: reel.version + 1 });
+    delete reel.lastGenerateError;
+    return copy(reel);
   }
 
   private transition(id: string, from: ReelStatus[], heygenVideoId: string | undefined, change: (reel: ReelRecord) => ReelRecord): ReelRecord | null {
@@ -709,5 +769,33 @@ export class FakeUrlGuard implements Pick<OutboundUrlGuard, 'check' | 'enforced'
   };
   async check(): Promise<void> {
     if (this.refuse) throw new OutboundUrlRefused(this.refuse);
+  }
+}
+
+/** HeyGen's API as the reels' generation and reconciliation call it. */
+export class FakeHeygen implements Pick<HeygenClient, 'generateVideo' | 'findVideoByCallbackId' | 'videoStatus'> {
+  readonly generated: GenerateVideoRequest[] = [];
+  readonly lookups: Array<{ callbackId: string; since: Date }> = [];
+  readonly statuses = new Map<string, VideoStatusAnswer | Error>();
+  nextVideoId = 'hg-new';
+  earlierVideo?: string;
+  readonly failures = new Failures<'generateVideo' | 'findVideoByCallbackId'>();
+
+  async generateVideo(request: GenerateVideoRequest): Promise<string> {
+    this.failures.check('generateVideo');
+    this.generated.push(request);
+    return this.nextVideoId;
+  }
+
+  async findVideoByCallbackId(callbackId: string, _title: string, since: Date): Promise<string | undefined> {
+    this.failures.check('findVideoByCallbackId');
+    this.lookups.push({ callbackId, since });
+    return this.earlierVideo;
+  }
+
+  async videoStatus(videoId: string): Promise<VideoStatusAnswer> {
+    const answer = this.statuses.get(videoId);
+    if (answer instanceof Error) throw answer;
+    return answer ?? { status: 'processing' };
   }
 }

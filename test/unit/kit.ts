@@ -20,7 +20,9 @@ import type { OutboundUrlGuard } from '../../src/outbound-url/outbound-url.js';
 import { OutboundDeliveryService } from '../../src/outbound-webhooks/outbound-delivery.service.js';
 import type { OutboundMessageRepository } from '../../src/outbound-webhooks/outbound-message.repository.js';
 import type { WebhookEndpointRepository } from '../../src/outbound-webhooks/webhook-endpoint.repository.js';
+import type { HeygenClient } from '../../src/reels/heygen.provider.js';
 import { ReelEventsService } from '../../src/reels/reel-events.service.js';
+import { ReelGenerationService } from '../../src/reels/reel-generation.service.js';
 import type { ReelRepository } from '../../src/reels/reel.repository.js';
 import type { UserRepository } from '../../src/users/user.repository.js';
 import type { AIVideoRepository } from '../../src/videos/ai-video.repository.js';
@@ -33,6 +35,7 @@ import type { WorkspaceRepository } from '../../src/workspaces/workspace.reposit
 import { FakeClock } from '../utils/fake-clock.js';
 import {
   FakeBatchDigests,
+  FakeHeygen,
   FakeHttp,
   FakeOutboundMessages,
   FakeUrlGuard,
@@ -143,6 +146,21 @@ export function newReelEventsService(overrides: { clock?: FakeClock; env?: Recor
     as<OutboundEvents>(fakes.outbound),
   );
   return { service, ...fakes };
+}
+
+/** The reels' generation and reconciliation, over the real ReelEventsService (with its fakes). */
+export function newReelGenerationService(overrides: { clock?: FakeClock; env?: Record<string, string> } = {}) {
+  const events = newReelEventsService(overrides);
+  const fakes = { ...events, events: events.service, heygen: new FakeHeygen(), jobs: new FakeJobRunner() };
+  const service = new ReelGenerationService(
+    unitConfig(overrides.env),
+    as<JobRunner>(fakes.jobs),
+    as<HeygenClient>(fakes.heygen),
+    as<ReelRepository>(fakes.reels),
+    fakes.events,
+    as<Clock>(fakes.clock),
+  );
+  return { ...fakes, service };
 }
 
 export function newOutboundDeliveryService(overrides: { clock?: FakeClock; env?: Record<string, string> } = {}) {
