@@ -4,9 +4,10 @@
  * fakes.ts in place of its repositories and collaborators. A change of a constructor is fixed
  * here, in one line per service; the specs only read the fakes.
  *
- * The specs live here in test/unit/ rather than beside the services because src/ may not import
- * test/ (.dependency-cruiser.cjs sees a folder cycle src/videos → test/unit → src/videos), and
- * these fakes are shared by several services.
+ * The specs live here in test/unit/ rather than beside the services because a spec in src/ may
+ * not import test/ (.dependency-cruiser.cjs: a folder cycle src/videos → test/unit → src/videos,
+ * and on main the rule src-imports-no-tests-or-tools), and these fakes are shared by several
+ * services.
  */
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../../src/common/clock.js';
