@@ -1,6 +1,6 @@
 /**
  * The unit tier's one place that builds each service under test: the real service, its
- * configuration from AppConfig.fromEnvironment (as the application makes it), and the fakes of
+ * configuration slices from loadConfig (as the application makes them), and the fakes of
  * fakes.ts in place of its repositories and collaborators. A change of a constructor is fixed
  * here, in one line per service; the specs only read the fakes.
  *
@@ -11,7 +11,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../../src/common/clock.js';
-import { AppConfig } from '../../src/config/app-config.js';
+import { AppConfig, loadConfig } from '../../src/app.config.js';
 import type { JobRunner } from '../../src/jobs/job-runner.js';
 import type { MetricsService } from '../../src/metrics/metrics.service.js';
 import type { NotificationsService } from '../../src/notifications/notifications.service.js';
@@ -63,7 +63,7 @@ export const NOW = new Date('2026-03-01T12:00:00Z');
 
 /** The configuration as the application builds it, for tests; `env` adds or replaces variables. */
 export function unitConfig(env: Record<string, string> = {}): AppConfig {
-  return AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', APP_URL, ...env });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', APP_URL, ...env });
 }
 
 export function frozenClock(at: Date = NOW): FakeClock {
@@ -102,7 +102,7 @@ export function newVideoEffectsService(overrides: { videos?: FakeVideoRepository
     as<NotificationsService>(fakes.notifications),
     as<BatchDigestService>(fakes.digests),
     as<WorkspaceRepository>(fakes.workspaces),
-    unitConfig(overrides.env),
+    unitConfig(overrides.env).links,
   );
   return { service, ...fakes };
 }
@@ -117,8 +117,10 @@ export function newBatchDigestService(overrides: { videos?: FakeVideoRepository;
     clock: overrides.clock ?? frozenClock(),
     outbound: new FakeOutboundEvents(),
   };
+  const config = unitConfig(overrides.env);
   const service = new BatchDigestService(
-    unitConfig(overrides.env),
+    config.videos,
+    config.links,
     as<JobRunner>(fakes.jobs),
     as<VideoBatchRepository>(fakes.batches),
     as<AIVideoRepository>(fakes.videos),
@@ -143,7 +145,7 @@ export function newReelEventsService(overrides: { clock?: FakeClock; env?: Recor
     as<UserRepository>(fakes.users),
     as<NotificationsService>(fakes.notifications),
     as<Clock>(fakes.clock),
-    unitConfig(overrides.env),
+    unitConfig(overrides.env).links,
     as<OutboundEvents>(fakes.outbound),
   );
   return { service, ...fakes };
@@ -153,8 +155,10 @@ export function newReelEventsService(overrides: { clock?: FakeClock; env?: Recor
 export function newReelGenerationService(overrides: { clock?: FakeClock; env?: Record<string, string> } = {}) {
   const events = newReelEventsService(overrides);
   const fakes = { ...events, events: events.service, heygen: new FakeHeygen(), jobs: new FakeJobRunner() };
+  const config = unitConfig(overrides.env);
   const service = new ReelGenerationService(
-    unitConfig(overrides.env),
+    config.heygen,
+    config.jobs,
     as<JobRunner>(fakes.jobs),
     as<HeygenClient>(fakes.heygen),
     as<ReelRepository>(fakes.reels),
@@ -175,8 +179,12 @@ export function newOutboundDeliveryService(overrides: { clock?: FakeClock; env?:
     notifications: new FakeNotifications(),
     metrics: new FakeMetrics(),
   };
+  const config = unitConfig(overrides.env);
   const service = new OutboundDeliveryService(
-    unitConfig(overrides.env),
+    config.outboundWebhooks,
+    config.outbound,
+    config.jobs,
+    config.links,
     as<HttpService>(fakes.http),
     as<JobRunner>(fakes.jobs),
     as<WebhookEndpointRepository>(fakes.endpoints),
