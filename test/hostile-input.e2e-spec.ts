@@ -93,6 +93,8 @@ describe('Hostile input (e2e)', () => {
       ['a long array', `{"imageUrls":[${'0,'.repeat(limit / 2 - 20)}0]}`, /array in the body has more than 1000 items/],
       ['many small objects', `[${Array.from({ length: 100 }, () => objectWithKeys(150)).join(',')}]`, /more than 2000 keys and items/],
       ['keys with long names', objectWithKeys(200, 'x'.repeat(4000)), /key in the JSON body is longer than 128 bytes/],
+      // Each array's first item counts too: 30 001 items in 60 KB, which counting commas saw as 1 000.
+      ['single items nested deep', `{"a":[${Array.from({ length: 1000 }, () => `${'['.repeat(29)}1${']'.repeat(29)}`).join(',')}]}`, /more than 2000 keys and items/],
     ];
     for (const [kind, body, message] of hostile) {
       it(`refuses ${kind} at the size limit with 413, quickly, on the login and on an authenticated route`, async () => {

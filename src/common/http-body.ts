@@ -127,9 +127,17 @@ export function jsonShapeProblem(
   let depth = 0;
   let entries = 0;
   let lastStringBytes = 0;
+  // An array was just opened: its first item (anything but `]`) counts as an entry, as each one a comma introduces does.
+  let arrayOpened = false;
   const length = bytes.length;
   for (let i = 0; i < length; i++) {
     const byte = bytes[i];
+    if (arrayOpened && !isJsonWhitespace(byte)) {
+      arrayOpened = false;
+      if (byte !== CLOSE_ARRAY && ++entries > limits.maxTotalEntries) {
+        return `JSON body has more than ${limits.maxTotalEntries} keys and items`;
+      }
+    }
     if (byte === QUOTE) {
       // Skip the string: find the closing quote that is not escaped.
       let end = i;
@@ -149,6 +157,7 @@ export function jsonShapeProblem(
       depth++;
       isObject[depth] = byte === OPEN_OBJECT ? 1 : 0;
       counts[depth] = 0;
+      arrayOpened = byte === OPEN_ARRAY;
     } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
       if (depth === 0) return undefined;
       depth--;
@@ -163,7 +172,7 @@ export function jsonShapeProblem(
         return `JSON body has more than ${limits.maxTotalEntries} keys and items`;
       }
     } else if (byte === COMMA && depth > 0 && isObject[depth] === 0) {
-      // n commas separate n + 1 items.
+      // n commas separate n + 1 items (the first was counted when it began).
       if (++counts[depth] + 1 > limits.maxArrayLength) {
         return `A JSON array in the body has more than ${limits.maxArrayLength} items`;
       }
@@ -173,4 +182,9 @@ export function jsonShapeProblem(
     }
   }
   return undefined;
+}
+
+/** JSON's insignificant whitespace (RFC 8259, section 2): space, tab, line feed, carriage return. */
+function isJsonWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }
