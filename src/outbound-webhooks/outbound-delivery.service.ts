@@ -274,9 +274,29 @@ function jittered(ms: number): number {
 export function parseRetryAfter(value: unknown, now: Date): number | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const text = value.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now.getTime();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : httpDate(text) - now.getTime();
   if (Number.isNaN(ms)) return undefined;
   return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+/** RFC 9110 §5.6.7's three forms of an HTTP-date, which a recipient must all accept; always GMT. */
+const HTTP_DATE = [
+  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`), // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`), // rfc850-date
+  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`), // asctime-date: Sun Nov  6 08:49:37 1994
+];
+
+/**
+ * The time an HTTP-date names, in ms since the epoch, or NaN for anything else: Date.parse alone
+ * reads far more (`1.5` and `-5` as days in 2001), which would make such a Retry-After "at once".
+ */
+function httpDate(text: string): number {
+  if (!HTTP_DATE.some((form) => form.test(text))) return NaN;
+  // asctime carries no zone but is GMT; Date.parse would read it as local time.
+  return Date.parse(text.endsWith('GMT') ? text : `${text} GMT`);
 }
 
 /** The first `max` bytes of an answer; the rest is not read. */
