@@ -84,7 +84,7 @@ async function main(): Promise<void> {
           );
           for (const endpoint of created) {
             const endpointId = endpoint._id.toHexString();
-            await enqueue(DELIVER_JOB, { workspaceId: video.workspaceId.toHexString(), endpointId, messageId }, { endpointId, messageId, attempt: 1 });
+            await enqueue(DELIVER_JOB, { workspaceId: video.workspaceId.toHexString(), endpointId, messageId, attempt: 1 }, { endpointId, messageId, attempt: 1 });
           }
         }
       }

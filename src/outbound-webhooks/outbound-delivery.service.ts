@@ -106,7 +106,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
       queued++;
       await this.jobs.enqueue<DeliverJobData>(
         DELIVER_JOB,
-        { workspaceId: message.workspaceId, endpointId: message.endpointId, messageId: message.messageId },
+        { workspaceId: message.workspaceId, endpointId: message.endpointId, messageId: message.messageId, attempt: message.attempts + 1 },
         { uniqueKey: { endpointId: message.endpointId, messageId: message.messageId, attempt: message.attempts + 1 } },
       );
     }
@@ -119,6 +119,8 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
     const manual = job.manual === true;
     const message = await this.deliveries.findMessage(job.workspaceId, job.endpointId, job.messageId);
     if (!message || (!manual && message.status !== 'pending')) return;
+    // A repeated run of a job whose attempt is recorded: the next one is queued for its time.
+    if (!manual && job.attempt !== undefined && job.attempt !== message.attempts + 1) return;
     const target = await this.endpoints.findForDelivery(job.workspaceId, job.endpointId, this.clock.now());
     if (!target || !target.endpoint.enabled) {
       if (!manual) await this.deliveries.abandon(message.id);
@@ -141,7 +143,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
         // later rather than leaving the message with no job.
         await this.jobs.enqueue<DeliverJobData>(
           DELIVER_JOB,
-          { workspaceId: job.workspaceId, endpointId: job.endpointId, messageId: job.messageId },
+          { workspaceId: job.workspaceId, endpointId: job.endpointId, messageId: job.messageId, attempt: attempt + 1 },
           { runAt: nextAttemptAt, uniqueKey: { endpointId: job.endpointId, messageId: job.messageId, attempt: attempt + 1 } },
         );
       }

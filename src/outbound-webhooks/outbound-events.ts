@@ -14,6 +14,13 @@ export interface DeliverJobData {
   workspaceId: string;
   endpointId: string;
   messageId: string;
+  /**
+   * The scheduled attempt this run makes (its unique key's). A run of a job whose attempt the
+   * message has already recorded (the job taken over after its worker was lost) sends nothing:
+   * the next attempt is queued already. Absent in manual re-sends and in jobs queued before it
+   * was recorded in the data.
+   */
+  attempt?: number;
   manual?: boolean;
 }
 
@@ -55,7 +62,7 @@ export class OutboundEvents {
     for (const endpoint of subscribed.filter((candidate) => created.has(candidate.id))) {
       await this.jobs.enqueue<DeliverJobData>(
         DELIVER_JOB,
-        { workspaceId, endpointId: endpoint.id, messageId },
+        { workspaceId, endpointId: endpoint.id, messageId, attempt: 1 },
         { uniqueKey: { endpointId: endpoint.id, messageId, attempt: 1 } },
       );
     }

@@ -20,7 +20,8 @@ function given(options: { attempts?: number; status?: 'pending' | 'succeeded' | 
   const kit = newOutboundDeliveryService({ env: options.env });
   const endpoint = kit.endpoints.put(givenEndpoint({ enabled: options.enabled ?? true, ...(options.failingSince && { failingSince: options.failingSince }) }), [SECRET]);
   const message = kit.messages.put(givenMessage(endpoint, { attempts: options.attempts ?? 0, status: options.status ?? 'pending' }));
-  const job = { workspaceId: endpoint.workspaceId, endpointId: endpoint.id, messageId: message.messageId };
+  // As queued: by the publication (attempt 1), by the attempt before, or by the sweep.
+  const job = { workspaceId: endpoint.workspaceId, endpointId: endpoint.id, messageId: message.messageId, attempt: (options.attempts ?? 0) + 1 };
   return { ...kit, endpoint, message, job };
 }
 
@@ -66,7 +67,7 @@ describe('OutboundDeliveryService.deliver (unit)', () => {
       expect(delay).toBeGreaterThanOrEqual(Math.floor(RETRY_SCHEDULE_MS[attempt] * (1 - RETRY_JITTER)));
       expect(delay).toBeLessThanOrEqual(Math.ceil(RETRY_SCHEDULE_MS[attempt] * (1 + RETRY_JITTER)));
       expect(jobs.enqueued).toEqual([
-        { name: DELIVER_JOB, data: job, options: { runAt: outcome.nextAttemptAt, uniqueKey: { endpointId: job.endpointId, messageId: message.messageId, attempt: attempt + 1 } } },
+        { name: DELIVER_JOB, data: { ...job, attempt: attempt + 1 }, options: { runAt: outcome.nextAttemptAt, uniqueKey: { endpointId: job.endpointId, messageId: message.messageId, attempt: attempt + 1 } } },
       ]);
       expect(messages.attempts).toEqual([expect.objectContaining({ attempt, status: 'failed', responseStatus: 500, responseBody: 'oops', error: 'The endpoint answered 500', nextAttemptAt: outcome.nextAttemptAt })]);
     });
@@ -156,24 +157,46 @@ describe('OutboundDeliveryService.deliver (unit)', () => {
 
   // The class says "A run may happen twice: ... only one run records the attempt's outcome". A
   // run repeated after the first recorded a failure (its worker lost after recording, the job taken
-  // over once its lock expired) finds the message still pending and reads its attempt number from
-  // the message, not the job: it sends attempt n + 1 at once, before the attempt n + 1 already
-  // queued for later, which then runs as attempt n + 2. One extra send, and the schedule shortened.
-  it(
-    'a job run repeated after its failed attempt was recorded sends nothing before the next attempt is due',
-    { todo: 'deliver() takes the attempt number from the message, not the job: reported to the lead, not fixed here' },
-    async () => {
-      const { service, http, messages, jobs, job } = given();
-      http.answer({ status: 500 });
+  // over once its lock expired) finds the message still pending. It read its attempt number from
+  // the message alone, so it sent attempt n + 1 at once, before the attempt n + 1 already queued
+  // for later, which then ran as attempt n + 2: one extra send, and the schedule shortened. The
+  // job now carries its attempt.
+  it('a job run repeated after its failed attempt was recorded sends nothing: the next attempt is queued for its time', async () => {
+    const { service, http, messages, jobs, job } = given();
+    http.answer({ status: 500 });
 
-      await service.deliver(job);
-      await service.deliver(job);
+    await service.deliver(job);
+    await service.deliver(job);
 
-      expect(http.posts).toHaveLength(1);
-      expect(messages.outcomes.map((outcome) => outcome.attempt)).toEqual([1]);
-      expect(jobs.enqueued).toHaveLength(1);
-    },
-  );
+    expect(http.posts).toHaveLength(1);
+    expect(messages.outcomes.map((outcome) => outcome.attempt)).toEqual([1]);
+    expect(jobs.enqueued).toHaveLength(1);
+    expect(jobs.enqueued[0].data).toEqual({ ...job, attempt: 2 });
+
+    // The queued attempt 2 goes when it runs.
+    await service.deliver(jobs.enqueued[0].data as typeof job);
+    expect(http.posts).toHaveLength(2);
+    expect(messages.outcomes.map((outcome) => outcome.attempt)).toEqual([1, 2]);
+  });
+
+  it('a job run repeated after a crash before its outcome was recorded repeats that attempt (nothing recorded, nothing lost)', async () => {
+    const { service, http, messages, job } = given({ attempts: 2 });
+    http.answer({ status: 500 });
+    // The attempt the job names is the message's next: it was never recorded.
+    await service.deliver(job);
+    expect(http.posts).toHaveLength(1);
+    expect(messages.outcomes.map((outcome) => outcome.attempt)).toEqual([3]);
+  });
+
+  it('a job queued before jobs carried their attempt still delivers the message’s next attempt', async () => {
+    const { service, http, messages, job } = given({ attempts: 1 });
+    http.answer({ status: 500 });
+    const { attempt, ...older } = job;
+    expect(attempt).toBe(2);
+    await service.deliver(older);
+    expect(http.posts).toHaveLength(1);
+    expect(messages.outcomes.map((outcome) => outcome.attempt)).toEqual([2]);
+  });
 
   it('a message no longer pending (a repeated job run) is not sent again', async () => {
     for (const status of ['succeeded', 'failed'] as const) {
