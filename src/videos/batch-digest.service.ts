@@ -7,7 +7,7 @@ import { JobRunner } from '../jobs/job-runner.js';
 import { ChatEvent } from '../notifications/chat-messages.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { UserRepository } from '../users/user.repository.js';
-import { OutboundEvents } from '../outbound-webhooks/outbound-events.js';
+import { messageIdFor, OutboundEvents } from '../outbound-webhooks/outbound-events.js';
 import { AIVideoRecord, AIVideoRepository } from './ai-video.repository.js';
 import { VideoBatchRecord, VideoBatchRepository } from './video-batch.repository.js';
 
@@ -137,13 +137,13 @@ export class BatchDigestService implements OnModuleInit {
     if (digest.completed.length + digest.failed.length + digest.inFlight.length === 0) return;
     const requester = await this.users.findActiveById(batch.userId);
     if (requester) {
-      await this.notifications.emailForWorkspace(batch.workspaceId, digestEmail(digest, requester.email, requester.name, this.linksConfig.appUrl), { batchDigest: batch.batchId });
+      await this.notifications.emailForWorkspace(batch.workspaceId, digestEmail(digest, requester.email, requester.name, this.linksConfig.appUrl), { batchDigest: batch.batchId }, { once: true });
     } else {
       this.logger.warn(`Batch ${batch.batchId}: its requester ${batch.userId} no longer exists; no e-mail`);
     }
-    await this.notifications.chat(batch.workspaceId, batchChatEvent(digest, this.linksConfig.appUrl), { batchId: batch.batchId });
+    await this.notifications.chatOnce(batch.workspaceId, batchChatEvent(digest, this.linksConfig.appUrl), { batchId: batch.batchId });
     try {
-      await this.outbound.publish(batch.workspaceId, 'batch.completed', batchCompletedData(digest));
+      await this.outbound.publish(batch.workspaceId, 'batch.completed', batchCompletedData(digest), { messageId: messageIdFor(batch.batchId, 0, 'batch.completed') });
     } catch (error) {
       // The e-mail is queued: the digest counts as sent; the customer's endpoints miss this one.
       this.logger.error(`Batch ${batch.batchId}: could not publish batch.completed (${describe(error)})`);

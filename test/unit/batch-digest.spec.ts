@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { BATCH_DIGEST_JOB, BatchDigest, batchChatEvent, batchCompletedData, DIGEST_CLAIM_LEASE_MS, digestEmail } from '../../src/videos/batch-digest.service.js';
 import type { AIVideoRecord } from '../../src/videos/ai-video.repository.js';
+import { messageIdFor } from '../../src/outbound-webhooks/outbound-events.js';
 import { FakeVideoRepository, givenBatch, givenVideo } from './fakes.js';
 import { APP_URL, newBatchDigestService, NOW } from './kit.js';
 
@@ -107,11 +108,11 @@ describe('BatchDigestService.digest (unit)', () => {
 
     expect(batches.claims).toEqual([{ batchId: batch.batchId, now: NOW, staleBefore: new Date(NOW.getTime() - DIGEST_CLAIM_LEASE_MS), won: true }]);
     expect(notifications.emails).toEqual([
-      { workspaceId: batch.workspaceId, key: { batchDigest: batch.batchId }, once: false, message: expect.objectContaining({ to: requester.email, subject: 'Your videos: 2 of 3 ready, 1 failed' }) },
+      { workspaceId: batch.workspaceId, key: { batchDigest: batch.batchId }, once: true, message: expect.objectContaining({ to: requester.email, subject: 'Your videos: 2 of 3 ready, 1 failed' }) },
     ]);
-    expect(notifications.chats).toEqual([expect.objectContaining({ workspaceId: batch.workspaceId, key: { batchId: batch.batchId } })]);
+    expect(notifications.chats).toEqual([expect.objectContaining({ workspaceId: batch.workspaceId, key: { batchId: batch.batchId }, once: true })]);
     expect(outbound.published).toEqual([expect.objectContaining({ workspaceId: batch.workspaceId, eventType: 'batch.completed', data: expect.objectContaining({ total: 3, completed: 2, failed: 1, stillGenerating: 0 }) })]);
-    expect(outbound.published[0].messageId).toBeUndefined();
+    expect(outbound.published[0].messageId).toBe(messageIdFor(batch.batchId, 0, 'batch.completed'));
     expect(batches.get(batch.batchId)).toMatchObject({ digestSentAt: NOW, digestCounts: { completed: 2, failed: 1, inFlight: 0 } });
     expect(videoList).toHaveLength(3);
   });
@@ -193,30 +194,26 @@ describe('BatchDigestService.digest (unit)', () => {
     expect(batches.get(batch.batchId).digestSentAt).toEqual(NOW);
   });
 
-  // A known gap the README states (Notifications, "Left: a crash after the digest is queued but
-  // before the batch is marked sent sends it ... again once the claim's 5-minute lease has
-  // passed"): the e-mail and chat use a uniqueKey, which holds only while the first job waits, and
-  // batch.completed gets a random message id. The reels and the effects step make such a repeat
-  // harmless (once-keys, message ids derived from the record); this pins what closing the gap means.
-  it(
-    're-sent after a crash between the send and marking it sent, it repeats nothing the first send queued',
-    { todo: 'known gap (README, Notifications, "Left: ..."): the digest e-mail is not once-keyed and batch.completed has a random message id' },
-    async () => {
-      const { service, batches, clock, notifications, outbound, batch } = givenDigestCase();
-      batches.failures.fail('markDigestSent', new Error('instance killed'));
-      await expect(service.digest(batch.batchId)).rejects.toThrow('instance killed');
-      batches.failures.heal('markDigestSent');
-      // Within the lease nobody sends it again; past it, the sweep does.
-      expect(await service.digest(batch.batchId)).toBe(false);
-      clock.freeze(NOW.getTime() + DIGEST_CLAIM_LEASE_MS + 1);
-      expect(await service.digest(batch.batchId)).toBe(true);
+  // A crash after the digest was queued but before the batch was marked sent: the sweep sends it
+  // again once the claim's 5-minute lease has passed. What the first send queued is not queued
+  // twice: the e-mail and the chat message are once-keyed by the batch, and batch.completed's
+  // message id is derived from the batch (the outbox and the endpoints drop the repeat).
+  it('re-sent after a crash between the send and marking it sent, it repeats nothing the first send queued', async () => {
+    const { service, batches, clock, notifications, outbound, batch } = givenDigestCase();
+    batches.failures.fail('markDigestSent', new Error('instance killed'));
+    await expect(service.digest(batch.batchId)).rejects.toThrow('instance killed');
+    batches.failures.heal('markDigestSent');
+    // Within the lease nobody sends it again; past it, the sweep does.
+    expect(await service.digest(batch.batchId)).toBe(false);
+    clock.freeze(NOW.getTime() + DIGEST_CLAIM_LEASE_MS + 1);
+    expect(await service.digest(batch.batchId)).toBe(true);
 
-      expect(outbound.published).toHaveLength(2);
-      expect(outbound.published[0].messageId).toBeDefined();
-      expect(outbound.published[1].messageId).toBe(outbound.published[0].messageId);
-      expect(notifications.emails.map((email) => email.once)).toEqual([true, true]);
-    },
-  );
+    expect(outbound.published).toHaveLength(2);
+    expect(outbound.published[0].messageId).toBeDefined();
+    expect(outbound.published[1].messageId).toBe(outbound.published[0].messageId);
+    expect(notifications.emails.map((email) => [email.key, email.once])).toEqual([[{ batchDigest: batch.batchId }, true], [{ batchDigest: batch.batchId }, true]]);
+    expect(notifications.chats.map((chat) => [chat.key, chat.once])).toEqual([[{ batchId: batch.batchId }, true], [{ batchId: batch.batchId }, true]]);
+  });
 
   it('an unknown batch sends nothing', async () => {
     const { service, notifications } = newBatchDigestService();
