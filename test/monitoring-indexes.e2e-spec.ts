@@ -4,7 +4,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { Document } from 'mongodb';
 import { Model, Types } from 'mongoose';
 import { assertUsesIndex, indexesUsed } from '@videogen/mongo-wire-server/explain-plan';
-import { failureReasonsPipeline, scopedRange } from '../src/common/created-window.js';
+import { failureReasonsPipeline, scopedRange } from '../src/monitoring/created-window.js';
 import { deliveryVolumePipeline } from '../src/monitoring/delivery-volume.repository.js';
 import { Reel } from '../src/reels/reel.schema.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';

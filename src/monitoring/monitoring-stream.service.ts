@@ -2,11 +2,11 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { errorMessage } from '../common/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobCounts, JobRunner } from '../jobs/job-runner.js';
-import { ReelRepository } from '../reels/reel.repository.js';
-import { AIVideoRepository } from '../videos/ai-video.repository.js';
 import { WebhookEventRecord, WebhookEventRepository } from '../inbound-webhook-events/webhook-event.repository.js';
 import { StreamDeliveryDto } from './monitoring.dto.js';
+import { ReelStatistics } from './reel.statistics.js';
 import { StreamCursor } from './stream-cursor.js';
+import { VideoStatistics } from './video.statistics.js';
 
 /** One delivery as the stream sends it (`event: delivery`): the shape the API document declares. */
 export type StreamDelivery = StreamDeliveryDto;
@@ -106,8 +106,8 @@ export class MonitoringStreamService implements OnModuleDestroy {
   constructor(
     private readonly config: AppConfig,
     private readonly events: WebhookEventRepository,
-    private readonly videos: AIVideoRepository,
-    private readonly reels: ReelRepository,
+    private readonly videos: VideoStatistics,
+    private readonly reels: ReelStatistics,
     private readonly jobs: JobRunner,
   ) {}
 

@@ -1,10 +1,10 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { JobRunner } from '../jobs/job-runner.js';
-import { ReelRepository } from '../reels/reel.repository.js';
-import { AIVideoRepository } from '../videos/ai-video.repository.js';
 import { WEBHOOK_EVENT_STATUSES } from '../inbound-webhook-events/webhook-event.schema.js';
 import { bucketMinutesFor, DeliveryVolumeRepository } from './delivery-volume.repository.js';
 import { DeliveryBucketDto, DeliveryVolumeDto, MonitoringSummaryDto } from './monitoring.dto.js';
+import { ReelStatistics } from './reel.statistics.js';
+import { VideoStatistics } from './video.statistics.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
 const TOP = 10;
@@ -15,8 +15,8 @@ export const DEFAULT_STUCK_AFTER_MINUTES = 30;
 @Injectable()
 export class MonitoringSummaryService {
   constructor(
-    private readonly videos: AIVideoRepository,
-    private readonly reels: ReelRepository,
+    private readonly videos: VideoStatistics,
+    private readonly reels: ReelStatistics,
     private readonly jobs: JobRunner,
     private readonly volume: DeliveryVolumeRepository,
   ) {}
