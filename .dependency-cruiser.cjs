@@ -29,6 +29,7 @@ const ALSO_EXPORTED = [
   'outbound-webhooks/outbound-history.ts', // timeline reads a video's outbound messages
   'inbound-webhook-events/webhook-event.recorder.ts', // health reads its backlog, alerts its figures
   'inbound-webhook-events/webhook-replay.registry.ts', // webhooks registers its handlers for replay
+  'inbound-webhook-events/webhook-event-stats.registry.ts', // monitoring registers the statistics the stats route answers
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

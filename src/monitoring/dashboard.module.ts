@@ -10,12 +10,15 @@ import { MonitoringSummaryService } from './monitoring-summary.service.js';
 import { MonitoringController } from './monitoring.controller.js';
 import { ReelStatistics } from './reel.statistics.js';
 import { VideoStatistics } from './video.statistics.js';
+import { WebhookEventStatistics } from './webhook-event.statistics.js';
 
 /**
- * What the dashboard (/dashboard, served by registerDashboard) reads: the summary and the live
- * stream. The read-side at the top: its statistics read the features' collections through their
- * exported schemas (the same schema is the same model; its indexes are declared there), the live
- * feed reads the event log's repository, and no feature imports anything from here.
+ * What the dashboard (/dashboard, served by registerDashboard) reads: the summary, the live
+ * stream and the webhook statistics (the answer of the event log's `GET /api/webhook-events/stats`,
+ * given through its WebhookEventStatsRegistry). The read-side at the top: its statistics read
+ * the features' collections through their exported schemas (the same schema is the same model;
+ * its indexes are declared there), the live feed reads the event log's repository, and no
+ * feature imports anything from here.
  */
 @Module({
   imports: [
@@ -27,6 +30,6 @@ import { VideoStatistics } from './video.statistics.js';
     ]),
   ],
   controllers: [MonitoringController],
-  providers: [MonitoringSummaryService, MonitoringStreamService, DeliveryVolumeRepository, VideoStatistics, ReelStatistics],
+  providers: [MonitoringSummaryService, MonitoringStreamService, DeliveryVolumeRepository, VideoStatistics, ReelStatistics, WebhookEventStatistics],
 })
 export class DashboardModule {}

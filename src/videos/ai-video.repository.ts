@@ -484,17 +484,6 @@ export class AIVideoRepository {
     }
   });
 
-  /**
-   * Time from `metadata.queuedAt` to `metadata.completedAt` of the videos completed in
-   * [from, to): how many, the average and the nearest-rank 95th percentile, computed in the
-   * database (sorted durations, then the element at rank ⌈0.95·n⌉), which mongod and the wire
-   * server both do exactly, unlike `$percentile`'s approximation.
-   */
-  async generationTimes(from: Date, to: Date, workspaceId?: string): Promise<{ videos: number; averageMs: number | null; p95Ms: number | null }> {
-    const [result] = await this.model.aggregate<{ videos: number; averageMs: number; p95Ms: number }>(generationTimesPipeline(from, to, workspaceId)).exec();
-    return result ? { videos: result.videos, averageMs: Number(result.averageMs), p95Ms: Number(result.p95Ms) } : { videos: 0, averageMs: null, p95Ms: null };
-  }
-
   /** Videos whose product copy may lag behind (a crash between the two writes). */
   async findUnsynced(updatedBefore: Date, limit: number): Promise<AIVideoRecord[]> {
     const videos = await this.model
@@ -563,30 +552,6 @@ function orphanFilter(cutoff: Date): QueryFilter<AIVideo> {
       { 'metadata.dispatchedAt': { $exists: false }, createdAt: { $lt: cutoff } },
     ],
   };
-}
-
-/** The aggregation behind generationTimes (exported for the index-use test). */
-export function generationTimesPipeline(from: Date, to: Date, workspaceId?: string): PipelineStage[] {
-  return [
-    {
-      $match: {
-        ...(workspaceId && { workspaceId: new Types.ObjectId(workspaceId) }),
-        status: 'completed',
-        'metadata.completedAt': { $gte: from, $lt: to },
-      },
-    },
-    { $project: { _id: 0, ms: { $subtract: ['$metadata.completedAt', '$metadata.queuedAt'] } } },
-    { $sort: { ms: 1 } },
-    { $group: { _id: null, videos: { $sum: 1 }, averageMs: { $avg: '$ms' }, durations: { $push: '$ms' } } },
-    {
-      $project: {
-        _id: 0,
-        videos: 1,
-        averageMs: 1,
-        p95Ms: { $arrayElemAt: ['$durations', { $subtract: [{ $ceil: { $divide: [{ $multiply: ['$videos', 95] }, 100] } }, 1] }] },
-      },
-    },
-  ];
 }
 
 export function toRecord(video: LeanVideo): AIVideoRecord {
