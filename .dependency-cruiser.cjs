@@ -14,6 +14,12 @@
 const SHARED = ['common', 'config', 'database', 'logging', 'metrics', 'outbound-url', 'inbound-webhook-contract'];
 
 /**
+ * The read-sides, at the top: they read the features (and each other, one way); no feature or
+ * shared folder imports them. Only src/*.ts, composing everything, does.
+ */
+const READ_SIDES = ['monitoring', 'timeline', 'alerts'];
+
+/**
  * What a feature folder exports to the others: files with one of these roles
  * (`<name>.<role>.ts`)...
  */
@@ -52,6 +58,16 @@ module.exports = {
       comment: 'Files of src/ import each other in a circle (load order, undefined at decoration time).',
       from: { path: '^src/' },
       to: { circular: true },
+    },
+    {
+      name: 'no-importing-read-sides',
+      severity: 'error',
+      comment:
+        'A feature or shared folder imports a read-side (' + READ_SIDES.map((f) => `${f}/`).join(', ') + '). Read-sides depend on ' +
+        'the features, never the reverse: let the read-side register with the feature (as the statistics do in ' +
+        'WebhookEventStatsRegistry), or move what both need down.',
+      from: { path: '^src/[^/]+/', pathNot: `^src/(${READ_SIDES.map(escape).join('|')})/` },
+      to: { path: `^src/(${READ_SIDES.map(escape).join('|')})/` },
     },
     {
       name: 'no-reaching-into-features',
