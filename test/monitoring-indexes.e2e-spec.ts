@@ -5,7 +5,7 @@ import type { Document } from 'mongodb';
 import { Model, Types } from 'mongoose';
 import { assertUsesIndex, indexesUsed } from '@videogen/mongo-wire-server/explain-plan';
 import { failureReasonsPipeline, scopedRange } from '../src/monitoring/created-window.js';
-import { deliveryVolumePipeline } from '../src/monitoring/delivery-volume.repository.js';
+import { deliveryVolumePipeline } from '../src/monitoring/webhook-event.statistics.js';
 import { Reel } from '../src/reels/reel.schema.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
 import { RETENTION_INDEX_NAME, WebhookEvent, WEBHOOK_EVENT_INDEX_NAMES } from '../src/inbound-webhook-events/webhook-event.schema.js';

@@ -4,7 +4,6 @@ import { Reel, ReelSchema } from '../reels/reel.schema.js';
 import { AIVideo, AIVideoSchema } from '../videos/ai-video.schema.js';
 import { WebhookEvent, WebhookEventSchema } from '../inbound-webhook-events/webhook-event.schema.js';
 import { WebhookEventsModule } from '../inbound-webhook-events/webhook-events.module.js';
-import { DeliveryVolumeRepository } from './delivery-volume.repository.js';
 import { MonitoringStreamService } from './monitoring-stream.service.js';
 import { MonitoringSummaryService } from './monitoring-summary.service.js';
 import { MonitoringController } from './monitoring.controller.js';
@@ -30,6 +29,6 @@ import { WebhookEventStatistics } from './webhook-event.statistics.js';
     ]),
   ],
   controllers: [MonitoringController],
-  providers: [MonitoringSummaryService, MonitoringStreamService, DeliveryVolumeRepository, VideoStatistics, ReelStatistics, WebhookEventStatistics],
+  providers: [MonitoringSummaryService, MonitoringStreamService, VideoStatistics, ReelStatistics, WebhookEventStatistics],
 })
 export class DashboardModule {}

@@ -37,11 +37,11 @@ const SUCCEEDED_EVENT_TYPE = '(^|[._])(success|succeeded|completed)$';
 const FAILED_EVENT_TYPE = '(^|[._])(fail|failed|failure)$';
 
 /**
- * The webhook statistics (`GET /api/webhook-events/stats`, docs/contracts/webhook-events.md#statistics):
- * the event log counted in the database, with the videos' generation time beside it. A read-side
- * (it never writes): it reads the event log's collection through its exported schema, and
- * answers the event log's route through WebhookEventStatsRegistry, so the log depends on neither
- * this folder nor the videos.
+ * The event log counted in the database: the webhook statistics (`GET /api/webhook-events/stats`,
+ * docs/contracts/webhook-events.md#statistics, with the videos' generation time beside them) and
+ * the dashboard's delivery chart. A read-side (it never writes): it reads the event log's
+ * collection through its exported schema, and answers the event log's route through
+ * WebhookEventStatsRegistry, so the log depends on neither this folder nor the videos.
  */
 @Injectable()
 export class WebhookEventStatistics implements WebhookEventStatsProvider, OnModuleInit {
@@ -107,6 +107,11 @@ export class WebhookEventStatistics implements WebhookEventStatsProvider, OnModu
     };
   }
 
+  /** Deliveries in [from, to) by bucket of `bucketMinutes` and status (see deliveryVolumePipeline). */
+  async countByBucket(from: Date, to: Date, bucketMinutes: number, workspaceId?: string): Promise<Array<{ start: Date; status: WebhookEventStatus; count: number }>> {
+    return this.events.aggregate<{ start: Date; status: WebhookEventStatus; count: number }>(deliveryVolumePipeline(from, to, bucketMinutes, workspaceId)).exec();
+  }
+
   /** Counts by source, status, period, kind and HTTP status: small groups `stats` folds into the answer. */
   private statsGroups(from: Date, to: Date, period: StatsPeriod, workspaceId?: string): Promise<WebhookEventStatsGroup[]> {
     return this.events.aggregate<WebhookEventStatsGroup>(statsPipeline(from, to, period, workspaceId)).exec();
@@ -156,6 +161,37 @@ export function statsPipeline(from: Date, to: Date, period: StatsPeriod, workspa
         count: 1,
       },
     },
+  ];
+}
+
+/** The bucket sizes the dashboard's delivery chart may use, in minutes, finest first. */
+export const BUCKET_MINUTES = [1, 5, 15, 60, 360, 1440, 10080] as const;
+/** A range gets the finest bucket that makes at most this many bars. */
+export const MAX_BUCKETS = 48;
+
+/**
+ * The bucket for a range: the finest of BUCKET_MINUTES giving at most MAX_BUCKETS buckets, so a
+ * 1-hour range is drawn in 5-minute bars, 24 hours in hours, 7 days in 6 hours, 30 days in days.
+ */
+export function bucketMinutesFor(rangeMs: number): number {
+  return BUCKET_MINUTES.find((minutes) => Math.ceil(rangeMs / (minutes * 60_000)) <= MAX_BUCKETS) ?? BUCKET_MINUTES[BUCKET_MINUTES.length - 1];
+}
+
+/**
+ * Deliveries in [from, to) by bucket and status (bucket starts are UTC, aligned on multiples of the
+ * bucket since 2000-01-01, so hours and days start on the hour and at midnight). Read through the
+ * event log's createdAt index, or its workspace one; exported for the index-use test.
+ */
+export function deliveryVolumePipeline(from: Date, to: Date, bucketMinutes: number, workspaceId?: string): PipelineStage[] {
+  return [
+    { $match: { ...(workspaceId && { workspaceId: new Types.ObjectId(workspaceId) }), createdAt: { $gte: from, $lt: to } } },
+    {
+      $group: {
+        _id: { start: { $dateTrunc: { date: '$createdAt', unit: 'minute', binSize: bucketMinutes } }, status: '$status' },
+        count: { $sum: 1 },
+      },
+    },
+    { $project: { _id: 0, start: '$_id.start', status: '$_id.status', count: 1 } },
   ];
 }
 
