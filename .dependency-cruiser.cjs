@@ -14,6 +14,12 @@
 const SHARED = ['common', 'config', 'database', 'logging', 'metrics', 'outbound-url', 'inbound-webhook-contract'];
 
 /**
+ * The read-sides, at the top: they read the features (and each other, one way); no feature or
+ * shared folder imports them. Only src/*.ts, composing everything, does.
+ */
+const READ_SIDES = ['monitoring', 'timeline', 'alerts'];
+
+/**
  * What a feature folder exports to the others: files with one of these roles
  * (`<name>.<role>.ts`)... A `config` is the module's typed configuration slice: others read a
  * setting of it (every job's lock is sized from the runner's, alerts retry as chat messages do),
@@ -31,6 +37,7 @@ const ALSO_EXPORTED = [
   'outbound-webhooks/outbound-history.ts', // timeline reads a video's outbound messages
   'inbound-webhook-events/webhook-event.recorder.ts', // health reads its backlog, alerts its figures
   'inbound-webhook-events/webhook-replay.registry.ts', // webhooks registers its handlers for replay
+  'inbound-webhook-events/webhook-event-stats.registry.ts', // monitoring registers the statistics the stats route answers
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -91,6 +98,16 @@ module.exports = {
         'loaded. Move what is shared into test/utils/.',
       from: { path: '^test/utils/' },
       to: { path: '\\.(e2e-spec|spec|bench)\\.ts$' },
+    },
+    {
+      name: 'no-importing-read-sides',
+      severity: 'error',
+      comment:
+        'A feature or shared folder imports a read-side (' + READ_SIDES.map((f) => `${f}/`).join(', ') + '). Read-sides depend on ' +
+        'the features, never the reverse: let the read-side register with the feature (as the statistics do in ' +
+        'WebhookEventStatsRegistry), or move what both need down.',
+      from: { path: '^src/[^/]+/', pathNot: `^src/(${READ_SIDES.map(escape).join('|')})/` },
+      to: { path: `^src/(${READ_SIDES.map(escape).join('|')})/` },
     },
     {
       name: 'no-reaching-into-features',

@@ -84,6 +84,27 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     expect(output).toContain('no-reaching-into-features: src/orders/order.service.ts → src/billing/price-table.ts');
   });
 
+  it('fails on a feature or a shared folder importing a read-side, even what the read-side exports', async () => {
+    const { code, output } = await cruise({
+      'src/orders/order.service.ts': "import { summary } from '../monitoring/monitoring.service.js';\nexport const order = () => summary;\n",
+      'src/common/money.ts': "import type { Summary } from '../timeline/timeline.dto.js';\nexport type Money = Summary;\n",
+      'src/monitoring/monitoring.service.ts': 'export const summary = 1;\n',
+      'src/timeline/timeline.dto.ts': 'export type Summary = number;\n',
+    });
+    expect(code).not.toBe(0);
+    expect(output).toContain('no-importing-read-sides: src/orders/order.service.ts → src/monitoring/monitoring.service.ts');
+    expect(output).toContain('no-importing-read-sides: src/common/money.ts → src/timeline/timeline.dto.ts');
+  });
+
+  it('passes a read-side that imports a feature and another read-side, one way', async () => {
+    const { code, output } = await cruise({
+      'src/monitoring/monitoring.service.ts': "import { order } from '../orders/order.service.js';\nexport const summary = () => order;\n",
+      'src/alerts/alerts.service.ts': "import { summary } from '../monitoring/monitoring.service.js';\nexport const alert = () => summary;\n",
+      'src/orders/order.service.ts': 'export const order = 1;\n',
+    });
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('no dependency violations found') });
+  });
+
   it("passes a feature that imports another's service and a shared folder's file, one way", async () => {
     const { code, output } = await cruise({
       'src/orders/order.service.ts': "import { invoice } from '../billing/invoice.service.js';\nimport { money } from '../common/money.js';\nexport const order = () => [invoice, money];\n",

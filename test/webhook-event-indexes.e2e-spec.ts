@@ -3,13 +3,13 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { Document } from 'mongodb';
 import { Model, Types } from 'mongoose';
 import { assertUsesIndex, indexesUsed, planSummary } from '@videogen/mongo-wire-server/explain-plan';
-import { generationTimesPipeline } from '../src/videos/ai-video.repository.js';
+import { generationTimesPipeline } from '../src/monitoring/video.statistics.js';
+import { statsPipeline } from '../src/monitoring/webhook-event.statistics.js';
 import { AIVideo } from '../src/videos/ai-video.schema.js';
 import { deliveryLookup } from '../src/inbound-webhook-events/inbound-delivery.repository.js';
 import { WebhookDelivery } from '../src/inbound-webhook-events/webhook-delivery.schema.js';
 import {
   listQuery,
-  statsPipeline,
   WEBHOOK_EVENT_LIST_SORT,
   WebhookEventFilter,
   WebhookEventRecord,

@@ -3,10 +3,11 @@ import { Transform, Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsObjectId } from '../common/object-id.js';
 import { PaginationDto, PaginationQueryDto } from '../common/pagination.dto.js';
-import { WebhookEventRecord, StatsPeriod } from './webhook-event.repository.js';
+import { WebhookEventRecord } from './webhook-event.repository.js';
 import { WEBHOOK_EVENT_STATUSES, WebhookEventStatus } from './webhook-event.schema.js';
 
 export const WEBHOOK_SOURCES = ['rck', 'heygen'] as const;
+export type StatsPeriod = 'hour' | 'day' | 'week' | 'month';
 export const STATS_PERIODS: StatsPeriod[] = ['hour', 'day', 'week', 'month'];
 
 const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));

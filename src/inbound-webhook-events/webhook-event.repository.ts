@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, PipelineStage, Types } from 'mongoose';
+import { Model, Types } from 'mongoose';
 import { insertEach } from '../database/insert-each.js';
 import { REFUSED_RETENTION_FILTER, REFUSED_RETENTION_INDEX_NAME, RETENTION_INDEX_NAME, WebhookEvent, WebhookEventStatus } from './webhook-event.schema.js';
 
@@ -63,31 +63,8 @@ export interface WebhookEventFilter {
   to?: Date;
 }
 
-export type StatsPeriod = 'hour' | 'day' | 'week' | 'month';
-
-/** One group of the stats aggregation: events of one source, status, period and kind. */
-export interface WebhookEventStatsGroup {
-  source: string;
-  status: WebhookEventStatus;
-  period: string;
-  /** What an accepted delivery reported: a finished video, a failed one, or neither. */
-  kind: 'succeeded' | 'failed' | 'other';
-  httpStatus: number;
-  count: number;
-}
-
 /** The list's order: newest first, `_id` breaking ties so pages never overlap. */
 export const WEBHOOK_EVENT_LIST_SORT = { createdAt: -1, _id: -1 } as const;
-
-/** `$dateToString` formats of the stats periods (UTC; hours like 2025-01-17T09; ISO weeks, e.g. 2025-W03). */
-export const PERIOD_FORMATS: Record<StatsPeriod, string> = { hour: '%Y-%m-%dT%H', day: '%Y-%m-%d', week: '%G-W%V', month: '%Y-%m' };
-
-/**
- * An event type ending like these reports a finished video or a failed one (RCK's, HeyGen's and the
- * names docs/contracts/heygen.md#the-webhook also takes).
- */
-const SUCCEEDED_EVENT_TYPE = '(^|[._])(success|succeeded|completed)$';
-const FAILED_EVENT_TYPE = '(^|[._])(fail|failed|failure)$';
 
 type LeanEvent = Omit<WebhookEventRecord, 'id' | 'replayOf' | 'workspaceId'> & {
   _id: Types.ObjectId;
@@ -225,11 +202,6 @@ export class WebhookEventRepository {
     return events.map(toRecord);
   }
 
-  /** Counts by source, status, period, kind and HTTP status: small groups the service folds into the answer. */
-  async statsGroups(from: Date, to: Date, period: StatsPeriod, workspaceId?: string): Promise<WebhookEventStatsGroup[]> {
-    return this.model.aggregate<WebhookEventStatsGroup>(statsPipeline(from, to, period, workspaceId)).exec();
-  }
-
   /**
    * The retention TTL indexes on `createdAt`: one for every event (WEBHOOK_EVENT_RETENTION_DAYS)
    * and a partial one for `rejected` events alone, when they are kept for less
@@ -326,52 +298,6 @@ export function statusesAnswered(httpStatus: number): WebhookEventStatus[] {
   if (httpStatus >= 500) return ['failed'];
   if (httpStatus >= 400) return ['rejected'];
   return ['accepted', 'duplicate', 'conflict', 'ignored', 'held', 'released'];
-}
-
-/**
- * The stats aggregation (one pass over the window, read through the createdAt index, or the
- * workspace one for a workspace); exported for the index-use test.
- */
-export function statsPipeline(from: Date, to: Date, period: StatsPeriod, workspaceId?: string): PipelineStage[] {
-  const eventType = { $ifNull: ['$eventType', ''] };
-  return [
-    { $match: { ...(workspaceId && { workspaceId: new Types.ObjectId(workspaceId) }), createdAt: { $gte: from, $lt: to } } },
-    {
-      $group: {
-        _id: {
-          source: '$source',
-          status: '$status',
-          period: { $dateToString: { date: '$createdAt', format: PERIOD_FORMATS[period] } },
-          kind: {
-            $cond: [
-              { $ne: ['$status', 'accepted'] },
-              'other',
-              {
-                $cond: [
-                  { $regexMatch: { input: eventType, regex: SUCCEEDED_EVENT_TYPE, options: 'i' } },
-                  'succeeded',
-                  { $cond: [{ $regexMatch: { input: eventType, regex: FAILED_EVENT_TYPE, options: 'i' } }, 'failed', 'other'] },
-                ],
-              },
-            ],
-          },
-          httpStatus: '$httpStatus',
-        },
-        count: { $sum: 1 },
-      },
-    },
-    {
-      $project: {
-        _id: 0,
-        source: '$_id.source',
-        status: '$_id.status',
-        period: '$_id.period',
-        kind: '$_id.kind',
-        httpStatus: '$_id.httpStatus',
-        count: 1,
-      },
-    },
-  ];
 }
 
 function toDocument(event: WebhookEventRecord): Record<string, unknown> {

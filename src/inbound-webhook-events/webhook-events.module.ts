@@ -1,12 +1,12 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { webhookEventsConfig, type WebhookEventsConfig } from './webhook-events.config.js';
-import { VideosModule } from '../videos/videos.module.js';
 import { RefusedDeliveryWindowRepository } from './refused-delivery-window.repository.js';
 import { RefusedDeliveryWindow, RefusedDeliveryWindowSchema } from './refused-delivery-window.schema.js';
 import { RefusedDeliveryLimiter } from './refused-delivery.limiter.js';
 import { InboundDeliveryRepository } from './inbound-delivery.repository.js';
 import { WebhookDelivery, WebhookDeliverySchema } from './webhook-delivery.schema.js';
+import { WebhookEventStatsRegistry } from './webhook-event-stats.registry.js';
 import { WebhookEventRecorder } from './webhook-event.recorder.js';
 import { WebhookEventRepository } from './webhook-event.repository.js';
 import { WebhookEvent, WebhookEventSchema } from './webhook-event.schema.js';
@@ -21,7 +21,8 @@ import { WebhookReplayService } from './webhook-replay.service.js';
  * interceptor, registered as APP_INTERCEPTOR in AppModule, and WebhookRefusalHooks for what is
  * refused before it, within RefusedDeliveryLimiter's limit per address), searched, measured and
  * replayed by superadmins. Webhook controllers
- * register their replay handlers in the exported WebhookReplayRegistry.
+ * register their replay handlers in the exported WebhookReplayRegistry, and the dashboard's
+ * read-side its statistics in WebhookEventStatsRegistry.
  */
 @Module({
   imports: [
@@ -30,7 +31,6 @@ import { WebhookReplayService } from './webhook-replay.service.js';
       { name: WebhookDelivery.name, schema: WebhookDeliverySchema },
       { name: RefusedDeliveryWindow.name, schema: RefusedDeliveryWindowSchema },
     ]),
-    VideosModule,
   ],
   controllers: [WebhookEventsController],
   providers: [
@@ -43,8 +43,9 @@ import { WebhookReplayService } from './webhook-replay.service.js';
     WebhookReplayRegistry,
     WebhookReplayService,
     WebhookEventsService,
+    WebhookEventStatsRegistry,
   ],
-  exports: [WebhookEventRecorder, InboundDeliveryRepository, WebhookReplayRegistry, WebhookEventRepository, WebhookReplayService],
+  exports: [WebhookEventRecorder, InboundDeliveryRepository, WebhookReplayRegistry, WebhookEventRepository, WebhookReplayService, WebhookEventStatsRegistry],
 })
 export class WebhookEventsModule implements OnModuleInit {
   constructor(

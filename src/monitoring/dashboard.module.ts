@@ -1,22 +1,34 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { ReelsModule } from '../reels/reels.module.js';
-import { VideosModule } from '../videos/videos.module.js';
+import { Reel, ReelSchema } from '../reels/reel.schema.js';
+import { AIVideo, AIVideoSchema } from '../videos/ai-video.schema.js';
 import { WebhookEvent, WebhookEventSchema } from '../inbound-webhook-events/webhook-event.schema.js';
 import { WebhookEventsModule } from '../inbound-webhook-events/webhook-events.module.js';
-import { DeliveryVolumeRepository } from './delivery-volume.repository.js';
 import { MonitoringStreamService } from './monitoring-stream.service.js';
 import { MonitoringSummaryService } from './monitoring-summary.service.js';
 import { MonitoringController } from './monitoring.controller.js';
+import { ReelStatistics } from './reel.statistics.js';
+import { VideoStatistics } from './video.statistics.js';
+import { WebhookEventStatistics } from './webhook-event.statistics.js';
 
 /**
- * What the dashboard (/dashboard, served by registerDashboard) reads: the summary and the live
- * stream, from the videos', reels' and webhook event log's repositories and the job runner.
+ * What the dashboard (/dashboard, served by registerDashboard) reads: the summary, the live
+ * stream and the webhook statistics (the answer of the event log's `GET /api/webhook-events/stats`,
+ * given through its WebhookEventStatsRegistry). The read-side at the top: its statistics read
+ * the features' collections through their exported schemas (the same schema is the same model;
+ * its indexes are declared there), the live feed reads the event log's repository, and no
+ * feature imports anything from here.
  */
 @Module({
-  // The event log's model again (the same schema: one model), for the delivery chart's read.
-  imports: [VideosModule, ReelsModule, WebhookEventsModule, MongooseModule.forFeature([{ name: WebhookEvent.name, schema: WebhookEventSchema }])],
+  imports: [
+    WebhookEventsModule,
+    MongooseModule.forFeature([
+      { name: AIVideo.name, schema: AIVideoSchema },
+      { name: Reel.name, schema: ReelSchema },
+      { name: WebhookEvent.name, schema: WebhookEventSchema },
+    ]),
+  ],
   controllers: [MonitoringController],
-  providers: [MonitoringSummaryService, MonitoringStreamService, DeliveryVolumeRepository],
+  providers: [MonitoringSummaryService, MonitoringStreamService, VideoStatistics, ReelStatistics, WebhookEventStatistics],
 })
 export class DashboardModule {}

@@ -3,11 +3,11 @@ import { errorMessage } from '../common/error-message.js';
 import { webhookEventsConfig, type WebhookEventsConfig } from '../inbound-webhook-events/webhook-events.config.js';
 import { monitoringStreamConfig, type MonitoringStreamConfig } from './monitoring.config.js';
 import { JobCounts, JobRunner } from '../jobs/job-runner.js';
-import { ReelRepository } from '../reels/reel.repository.js';
-import { AIVideoRepository } from '../videos/ai-video.repository.js';
 import { WebhookEventRecord, WebhookEventRepository } from '../inbound-webhook-events/webhook-event.repository.js';
 import { StreamDeliveryDto } from './monitoring.dto.js';
+import { ReelStatistics } from './reel.statistics.js';
 import { StreamCursor } from './stream-cursor.js';
+import { VideoStatistics } from './video.statistics.js';
 
 /** One delivery as the stream sends it (`event: delivery`): the shape the API document declares. */
 export type StreamDelivery = StreamDeliveryDto;
@@ -108,8 +108,8 @@ export class MonitoringStreamService implements OnModuleDestroy {
     @Inject(monitoringStreamConfig.KEY) private readonly config: MonitoringStreamConfig,
     @Inject(webhookEventsConfig.KEY) private readonly webhookEventsConfig: WebhookEventsConfig,
     private readonly events: WebhookEventRepository,
-    private readonly videos: AIVideoRepository,
-    private readonly reels: ReelRepository,
+    private readonly videos: VideoStatistics,
+    private readonly reels: ReelStatistics,
     private readonly jobs: JobRunner,
   ) {}
 

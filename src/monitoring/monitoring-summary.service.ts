@@ -1,10 +1,10 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { JobRunner } from '../jobs/job-runner.js';
-import { ReelRepository } from '../reels/reel.repository.js';
-import { AIVideoRepository } from '../videos/ai-video.repository.js';
 import { WEBHOOK_EVENT_STATUSES } from '../inbound-webhook-events/webhook-event.schema.js';
-import { bucketMinutesFor, DeliveryVolumeRepository } from './delivery-volume.repository.js';
 import { DeliveryBucketDto, DeliveryVolumeDto, MonitoringSummaryDto } from './monitoring.dto.js';
+import { ReelStatistics } from './reel.statistics.js';
+import { VideoStatistics } from './video.statistics.js';
+import { bucketMinutesFor, WebhookEventStatistics } from './webhook-event.statistics.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
 const TOP = 10;
@@ -15,10 +15,10 @@ export const DEFAULT_STUCK_AFTER_MINUTES = 30;
 @Injectable()
 export class MonitoringSummaryService {
   constructor(
-    private readonly videos: AIVideoRepository,
-    private readonly reels: ReelRepository,
+    private readonly videos: VideoStatistics,
+    private readonly reels: ReelStatistics,
     private readonly jobs: JobRunner,
-    private readonly volume: DeliveryVolumeRepository,
+    private readonly events: WebhookEventStatistics,
   ) {}
 
   async summary(query: { from?: Date; to?: Date; workspaceId?: string; stuckAfterMinutes?: number }, now = new Date()): Promise<MonitoringSummaryDto> {
@@ -70,7 +70,7 @@ export class MonitoringSummaryService {
   private async deliveryVolume(from: Date, to: Date, workspaceId?: string): Promise<DeliveryVolumeDto> {
     const bucketMinutes = bucketMinutesFor(to.getTime() - from.getTime());
     const bucketMs = bucketMinutes * 60_000;
-    const counted = await this.volume.countByBucket(from, to, bucketMinutes, workspaceId);
+    const counted = await this.events.countByBucket(from, to, bucketMinutes, workspaceId);
     const buckets = new Map<number, DeliveryBucketDto>();
     // Aligned as $dateTrunc aligns them: multiples of the bucket since 2000-01-01 UTC.
     const origin = Date.UTC(2000, 0, 1);

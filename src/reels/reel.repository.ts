@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, PipelineStage, Types } from 'mongoose';
-import { failureReasonsPipeline, scopedRange } from '../common/created-window.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import {
   Reel,
   REEL_DIMENSIONS,
   REEL_GENERATE_HISTORY_LIMIT,
   REEL_HISTORY_LIMIT,
-  REEL_STATUSES,
   ReelAspectRatio,
   ReelGenerateAttempt,
   ReelStateChange,
@@ -138,18 +136,6 @@ export class ReelRepository {
       this.model.countDocuments(query).exec(),
     ]);
     return { reels: reels.map(toRecord), total };
-  }
-
-  /** Reels by status, created in [from, to) when given, in one workspace or all (one index count per status). */
-  async countByStatus(filter: { workspaceId?: string; from?: Date; to?: Date } = {}): Promise<Record<ReelStatus, number>> {
-    const base = scopedRange(filter);
-    const counts = await Promise.all(REEL_STATUSES.map((status) => this.model.countDocuments({ ...base, status }).exec()));
-    return Object.fromEntries(REEL_STATUSES.map((status, i) => [status, counts[i]])) as Record<ReelStatus, number>;
-  }
-
-  /** The most frequent `error` of the reels created in [from, to) that failed. */
-  async failureReasons(filter: { workspaceId?: string; from: Date; to: Date }, limit: number): Promise<Array<{ reason: string; count: number }>> {
-    return this.model.aggregate<{ reason: string; count: number }>(failureReasonsPipeline(filter, limit)).exec();
   }
 
   /** requested → approved; null when the reel was not `requested` (already decided). */

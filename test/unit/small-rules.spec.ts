@@ -8,7 +8,7 @@ import { Role } from '../../src/common/role.enum.js';
 import { API_POLICY, DASHBOARD_POLICY, DOCS_POLICY, policyFor } from '../../src/common/security-headers.js';
 import { hasVisibleCharacter } from '../../src/common/text.js';
 import { workspaceScope } from '../../src/common/workspace-scope.js';
-import { bucketMinutesFor } from '../../src/monitoring/delivery-volume.repository.js';
+import { bucketMinutesFor } from '../../src/monitoring/webhook-event.statistics.js';
 import { sseMessage } from '../../src/monitoring/monitoring-stream.service.js';
 import { ChatEvent, DISCORD_COLORS, discordMessage, slackMessage } from '../../src/notifications/chat-messages.js';
 

@@ -1,8 +1,8 @@
 import { PipelineStage, Types } from 'mongoose';
 
 /**
- * Queries the monitoring summary runs on videos and reels alike (both have `workspaceId`,
- * `status`, `error` and `createdAt`, indexed as {status, createdAt} and {workspaceId, status, createdAt}).
+ * Statistics the dashboard reads from videos and reels alike (both have `workspaceId`, `status`,
+ * `error` and `createdAt`, indexed as {status, createdAt} and {workspaceId, status, createdAt}).
  */
 
 /** A workspace (when given) and a creation window (when given), as a find filter. */
