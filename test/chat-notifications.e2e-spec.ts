@@ -78,7 +78,7 @@ describe('Slack and Discord messages for the RCK flow (e2e)', () => {
       list.find((m) => (m.text ?? m.embeds![0].title).startsWith(title))!;
 
     expect(byTitle(bodies(slackGot()), 'Video failed')).toEqual({
-      text: `Video failed: Video ${ids[0]} (product ${products[0].id}) failed: Template <b> & co`,
+      text: `Video failed: Video ${ids[0]} (product ${products[0].id}) failed: Template &lt;b&gt; &amp; co`,
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Video failed', emoji: true } },
         { type: 'section', text: { type: 'mrkdwn', text: `:x: Video ${ids[0]} (product ${products[0].id}) failed: Template &lt;b&gt; &amp; co` } },
@@ -106,7 +106,7 @@ describe('Slack and Discord messages for the RCK flow (e2e)', () => {
     });
 
     const batchSlack = byTitle(bodies(slackGot()), 'Batch finished');
-    expect(batchSlack.text).toBe(`Batch finished: 1 of 2 video(s) ready: 1 completed, 1 failed.\n• ${ids[0]}: Template <b> & co`);
+    expect(batchSlack.text).toBe(`Batch finished: 1 of 2 video(s) ready: 1 completed, 1 failed.\n• ${ids[0]}: Template &lt;b&gt; &amp; co`);
     expect(batchSlack.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Batch finished: 1 of 2 video(s) ready', emoji: true } });
     expect(batchSlack.blocks[3]).toEqual({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open the videos' }, url: `${APP}/videos` }] });
     const batchDiscord = byTitle(bodies(discordGot()), 'Batch finished').embeds[0];

@@ -93,7 +93,7 @@ describe('Reel events to customer webhook endpoints, Slack and Discord (e2e)', (
     }, 20_000);
     const link = `https://app.videogen.example.com/reels/${given.reelId}`;
     expect(JSON.parse(slack.received[0].body)).toEqual({
-      text: 'Reel ready: Promo <@everyone> & *bold*: The reel "Promo <@everyone> & *bold*" is ready.',
+      text: 'Reel ready: Promo &lt;@everyone&gt; &amp; *bold*: The reel "Promo &lt;@everyone&gt; &amp; *bold*" is ready.',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Reel ready: Promo <@everyone> & *bold*', emoji: true } },
         { type: 'section', text: { type: 'mrkdwn', text: ':white_check_mark: The reel "Promo &lt;@everyone&gt; &amp; *bold*" is ready.' } },

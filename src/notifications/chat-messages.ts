@@ -33,7 +33,8 @@ export function slackMessage(event: ChatEvent): { text: string; blocks: object[]
       elements: [{ type: 'button', text: { type: 'plain_text', text: cut(event.link.label, 75) }, url: event.link.url }],
     });
   }
-  return { text: cut(`${event.title}: ${event.text}`, 3000), blocks };
+  // The fallback is parsed too (a typed `<!channel>` in it would ping the channel from the notification).
+  return { text: cut(slackEscape(`${event.title}: ${event.text}`), 3000), blocks };
 }
 
 /** Discord's webhook body: one embed, within Discord's limits, mentioning nobody. */

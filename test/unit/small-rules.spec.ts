@@ -123,9 +123,10 @@ describe('chat messages (unit)', () => {
     link: { label: 'Open the reel', url: 'https://app.example.com/reels/1' },
   };
 
-  it('Slack: mrkdwn control characters in texts and fields are escaped, so typed text never mentions or links', () => {
-    const { blocks } = slackMessage(event);
+  it('Slack: mrkdwn control characters in texts, fields and the fallback are escaped, so typed text never mentions or links', () => {
+    const { text, blocks } = slackMessage(event);
     expect(JSON.stringify(blocks)).not.toContain('<!channel>');
+    expect(text).toBe('Reel ready: &lt;b&gt;@everyone&lt;/b&gt;: The reel "&lt;!channel&gt; &amp; co" is ready.');
     expect(blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: ':warning: The reel "&lt;!channel&gt; &amp; co" is ready.' } });
     expect(blocks[2]).toEqual({ type: 'section', fields: [{ type: 'mrkdwn', text: '*Reel*\n&lt;@U123&gt;' }, { type: 'mrkdwn', text: '*Empty*\n' }] });
     expect(blocks[3]).toMatchObject({ type: 'actions', elements: [{ url: 'https://app.example.com/reels/1' }] });
