@@ -24,7 +24,7 @@ import { MessageStatus } from './webhook-message.schema.js';
 /**
  * When each scheduled attempt is made, after the one before it failed (Standard Webhooks' and
  * Svix's schedule): immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. Ten
- * attempts over about three and a half days.
+ * attempts over a little more than three days (3.15 d; 3.5 at most with every delay 10 % late).
  */
 export const RETRY_SCHEDULE_MS = [0, 5_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 10 * 3600_000, 14 * 3600_000, 20 * 3600_000, 24 * 3600_000];
 /** Each delay is spread over ±10 % so that endpoints failing together do not come back together. */
