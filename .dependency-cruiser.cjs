@@ -73,13 +73,15 @@ module.exports = {
       to: { path: '^(test|tools)/' },
     },
     {
-      name: 'src-uses-no-dev-dependencies',
+      name: 'src-uses-declared-dependencies',
       severity: 'error',
       comment:
-        'The service imports a package listed only in devDependencies: `npm ci --omit=dev` (production) does ' +
-        'not install it. Move the package to dependencies, or keep the import in a spec.',
+        'The service imports a package that package.json does not list in dependencies: listed only in ' +
+        'devDependencies, `npm ci --omit=dev` (production) does not install it; not listed at all, it is there ' +
+        "only as another package's dependency, at whatever version that one wants. Add it to dependencies, or " +
+        'keep the import in a spec.',
       from: { path: '^src/', pathNot: '\\.spec\\.ts$' },
-      to: { dependencyTypes: ['npm-dev'] },
+      to: { dependencyTypes: ['npm-dev', 'npm-no-pkg', 'npm-unknown'] },
     },
     {
       name: 'tools-import-no-tests',

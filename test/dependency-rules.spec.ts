@@ -140,18 +140,22 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     expect(output).toContain('src-imports-no-tests-or-tools: src/orders/order.service.ts → tools/bench.ts');
   });
 
-  it('fails on the service importing a package that only devDependencies list, and lets a spec import it', async () => {
+  it('fails on the service importing a package that dependencies do not list (dev-only or not at all), and lets a spec import it', async () => {
+    const pkg = (name: string) => ({
+      [`node_modules/${name}/package.json`]: JSON.stringify({ name, version: '1.0.0', main: 'index.js' }),
+      [`node_modules/${name}/index.js`]: 'module.exports = 1;\n',
+    });
     const { code, output } = await cruise({
       'package.json': JSON.stringify({ name: 'fixture', dependencies: { 'prod-pkg': '1.0.0' }, devDependencies: { 'dev-pkg': '1.0.0' } }),
-      'node_modules/dev-pkg/package.json': JSON.stringify({ name: 'dev-pkg', version: '1.0.0', main: 'index.js' }),
-      'node_modules/dev-pkg/index.js': 'module.exports = 1;\n',
-      'node_modules/prod-pkg/package.json': JSON.stringify({ name: 'prod-pkg', version: '1.0.0', main: 'index.js' }),
-      'node_modules/prod-pkg/index.js': 'module.exports = 1;\n',
-      'src/orders/order.service.ts': "import dev from 'dev-pkg';\nimport prod from 'prod-pkg';\nexport const order = () => [dev, prod];\n",
+      ...pkg('dev-pkg'),
+      ...pkg('prod-pkg'),
+      ...pkg('transitive-pkg'),
+      'src/orders/order.service.ts': "import dev from 'dev-pkg';\nimport prod from 'prod-pkg';\nimport hoisted from 'transitive-pkg';\nexport const order = () => [dev, prod, hoisted];\n",
       'src/orders/order.service.spec.ts': "import dev from 'dev-pkg';\nexport const spec = dev;\n",
     });
     expect(code).not.toBe(0);
-    expect(output).toContain('src-uses-no-dev-dependencies: src/orders/order.service.ts → node_modules/dev-pkg/index.js');
+    expect(output).toContain('src-uses-declared-dependencies: src/orders/order.service.ts → node_modules/dev-pkg/index.js');
+    expect(output).toContain('src-uses-declared-dependencies: src/orders/order.service.ts → node_modules/transitive-pkg/index.js');
     expect(output).not.toContain('prod-pkg');
     expect(output).not.toContain('order.service.spec.ts');
   });
