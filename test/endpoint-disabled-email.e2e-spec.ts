@@ -1,5 +1,6 @@
 import { after as afterAll, before as beforeAll, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { ObjectId } from 'mongodb';
 import { Role } from '../src/common/role.enum.js';
 import { Clock } from '../src/common/clock.js';
 import { OutboundEvents } from '../src/outbound-webhooks/outbound-events.js';
@@ -9,6 +10,9 @@ import { FakeEndpoint } from './utils/fake-endpoint.js';
 import { SmtpSink } from './utils/smtp-sink.js';
 import { createTestApp, TestApp } from './utils/test-app.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
+import { NotificationsService } from '../src/notifications/notifications.service.js';
+import { OutboundDeliveryService } from '../src/outbound-webhooks/outbound-delivery.service.js';
+import { Hookable, hookable } from './utils/hookable.js';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -20,7 +24,10 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
 
   beforeAll(async () => {
     [fake, smtp] = await Promise.all([FakeEndpoint.start(), SmtpSink.start()]);
-    t = await createTestApp({ env: { SMTP_URL: smtp.url, MAIL_RETRY_BACKOFF_MS: '40', OUTBOUND_TIMEOUT_MS: '3000' }, overrides: [{ provide: Clock, useValue: clock }] });
+    t = await createTestApp({
+      env: { SMTP_URL: smtp.url, MAIL_RETRY_BACKOFF_MS: '40', OUTBOUND_TIMEOUT_MS: '3000' },
+      overrides: [{ provide: Clock, useValue: clock }, hookable(NotificationsService)],
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -30,6 +37,7 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
     fake.reset();
     smtp.reset();
     clock.reset();
+    (t.app.get(NotificationsService) as Hookable<NotificationsService>).hooks = {};
   });
 
   async function givenEndpoint() {
@@ -78,5 +86,42 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
     }, 20_000);
     const mail = await eventually(() => smtp.to(producers[1].email), 20_000);
     expect(mail.text).toContain('Reason: Deliveries have failed for 5 day(s) without a success');
+  });
+
+  it('owes the e-mail with the disable: queued by the sweep when the first try failed (a crash, a queue down), once for good', async () => {
+    const { workspaceId, producers, endpoint } = await givenEndpoint();
+    const notifications = t.app.get(NotificationsService) as Hookable<NotificationsService>;
+    let refused = 0;
+    notifications.hooks.emailProducers = async () => {
+      refused++;
+      throw new Error('mail queue down');
+    };
+    fake.mode = { status: 410 };
+    await t.app.get(OutboundEvents).publish(workspaceId, 'video.completed', { videoId: 'v1' });
+    const endpoints = t.connection.collection('webhookEndpoints');
+    const disabled = await eventually(async () => {
+      const stored = await endpoints.findOne({ _id: new ObjectId(endpoint.id) });
+      expect(stored).toMatchObject({ enabled: false, disabledNoticeOwed: true });
+      return stored!;
+    }, 20_000);
+    expect(refused).toBe(1);
+    notifications.hooks = {};
+
+    const sweeper = t.app.get(OutboundDeliveryService);
+    // Within the disabling run's time the sweep leaves it be; past it, it pays what is owed.
+    await sweeper.sweep();
+    await t.app.get(JobRunner).drain(20_000);
+    expect(smtp.messages).toHaveLength(0);
+    clock.advance(10 * 60_000);
+    await sweeper.sweep();
+    const mails = await eventually(() => producers.map((producer) => smtp.to(producer.email)), 20_000);
+    expect(mails.map((mail) => mail.text)).toEqual([expect.stringContaining('Reason: The endpoint answered 410 Gone'), expect.stringContaining('Reason: The endpoint answered 410 Gone')]);
+    expect(await endpoints.findOne({ _id: disabled._id })).not.toHaveProperty('disabledNoticeOwed');
+
+    // Paid: another sweep, and a repeat of the same e-mail (as a sweep racing the run would queue), send nothing more.
+    await sweeper.sweep();
+    await sweeper.onEndpointDisabled({ ...endpoint, workspaceId }, 'The endpoint answered 410 Gone', disabled.disabledAt);
+    await t.app.get(JobRunner).drain(20_000);
+    expect(smtp.messages).toHaveLength(producers.length);
   });
 });

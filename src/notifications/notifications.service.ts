@@ -148,10 +148,16 @@ export class NotificationsService implements OnModuleInit {
   /**
    * One e-mail to each active producer of the workspace (operational news such as a disabled
    * webhook endpoint: sent whatever the workspace's e-mail setting). Answers how many were queued.
+   * With `once`, each producer's e-mail of that key is queued once for good.
    */
-  async emailProducers(workspaceId: string, build: (producer: UserRecord) => Omit<MailMessage, 'to'>, key: Record<string, unknown>): Promise<number> {
+  async emailProducers(
+    workspaceId: string,
+    build: (producer: UserRecord) => Omit<MailMessage, 'to'>,
+    key: Record<string, unknown>,
+    options: { once?: boolean } = {},
+  ): Promise<number> {
     const producers = await this.users.findActiveInWorkspace(workspaceId, [Role.Producer]);
-    for (const producer of producers) await this.email({ ...build(producer), to: producer.email }, { ...key, to: producer.id });
+    for (const producer of producers) await this.email({ ...build(producer), to: producer.email }, { ...key, to: producer.id }, options);
     if (producers.length === 0) this.logger.warn(`Workspace ${workspaceId} has no active producer to tell: ${build({ name: '' } as UserRecord).subject}`);
     return producers.length;
   }

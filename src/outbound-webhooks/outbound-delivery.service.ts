@@ -111,6 +111,9 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
       );
     }
     if (queued > 0) this.logger.warn(`Sweep: ${queued} webhook message(s) stored but never queued, queued for delivery now`);
+    // Disables whose e-mail a crash left owed (their run has had its time): the Clock's time, as it wrote disabledAt.
+    const owed = await this.endpoints.findOwedNotices(new Date(this.clock.now().getTime() - grace), SWEEP_LIMIT);
+    for (const endpoint of owed) await this.onEndpointDisabled(endpoint, endpoint.disabledReason ?? 'Disabled', endpoint.disabledAt!);
     return queued;
   }
 
@@ -170,11 +173,13 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
   }
 
   /**
-   * Tells the workspace's producers by e-mail that deliveries to their endpoint stopped. Called
-   * once, by the run whose update disabled it. Never throws: the delivery's outcome is recorded
-   * whatever becomes of the e-mail.
+   * Tells the workspace's producers by e-mail that deliveries to their endpoint stopped: owed by
+   * the update that disabled it (`disabledNoticeOwed`), queued once for good per producer and
+   * disable, then marked paid. Called by the run whose update disabled it, and by the sweep for a
+   * notice a crash left owed. Never throws: the delivery's outcome is recorded whatever becomes of
+   * the e-mail, and what is not queued stays owed for the next sweep.
    */
-  async onEndpointDisabled(endpoint: WebhookEndpointRecord, reason: string): Promise<void> {
+  async onEndpointDisabled(endpoint: WebhookEndpointRecord, reason: string, disabledAt: Date): Promise<void> {
     const shown = maskUrl(endpoint.url);
     this.logger.warn(`Webhook endpoint ${endpoint.id} (${shown}) of workspace ${endpoint.workspaceId} disabled: ${reason}`);
     try {
@@ -189,10 +194,12 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
             `{"enabled": true}, or in the app: ${this.linksConfig.appUrl}/webhook-endpoints/${endpoint.id}). Messages that failed ` +
             'meanwhile can be sent again with POST /api/webhook-endpoints/' + endpoint.id + '/recover.\n',
         }),
-        { endpointDisabled: endpoint.id, at: this.clock.now().toISOString() },
+        { endpointDisabled: endpoint.id, at: disabledAt.toISOString() },
+        { once: true },
       );
+      await this.endpoints.noticePaid(endpoint.id, disabledAt);
     } catch (error) {
-      this.logger.error(`Webhook endpoint ${endpoint.id}: the e-mail about it being disabled could not be queued (${errorMessage(error)})`);
+      this.logger.error(`Webhook endpoint ${endpoint.id}: the e-mail about it being disabled could not be queued; the sweep tries again (${errorMessage(error)})`);
     }
   }
 
@@ -211,7 +218,7 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
         reason = `Deliveries have failed for ${Math.round(disableAfterMs / (24 * 3600_000))} day(s) without a success`;
       }
     }
-    if (reason && (await this.endpoints.disable(endpoint.id, reason, at))) await this.onEndpointDisabled(endpoint, reason);
+    if (reason && (await this.endpoints.disable(endpoint.id, reason, at))) await this.onEndpointDisabled(endpoint, reason, at);
   }
 
   private async send(url: string, secrets: string[], message: WebhookMessageRecord): Promise<SendResult> {

@@ -109,7 +109,7 @@ export class WebhookEndpointRepository {
     if (changes.description !== undefined) set.description = changes.description;
     if (changes.enabled === true) {
       set.enabled = true;
-      Object.assign(unset, { disabledReason: 1, disabledAt: 1, failingSince: 1 });
+      Object.assign(unset, { disabledReason: 1, disabledAt: 1, failingSince: 1, disabledNoticeOwed: 1 });
     } else if (changes.enabled === false) {
       Object.assign(set, { enabled: false, disabledReason: 'Disabled by a user', disabledAt: now });
     }
@@ -187,12 +187,31 @@ export class WebhookEndpointRepository {
     return endpoint?.failingSince;
   }
 
-  /** Disables an enabled endpoint; true only for the call that disabled it (so it is reported once). */
+  /**
+   * Disables an enabled endpoint, owing its producers the e-mail in the same update; true only for
+   * the call that disabled it.
+   */
   async disable(id: string, reason: string, now: Date): Promise<boolean> {
     const result = await this.model
-      .updateOne({ _id: new Types.ObjectId(id), enabled: true }, { $set: { enabled: false, disabledReason: reason, disabledAt: now } })
+      .updateOne({ _id: new Types.ObjectId(id), enabled: true }, { $set: { enabled: false, disabledReason: reason, disabledAt: now, disabledNoticeOwed: true } })
       .exec();
     return result.modifiedCount === 1;
+  }
+
+  /** The disable's e-mail is queued: owed no more (unless the endpoint was enabled and disabled again meanwhile). */
+  async noticePaid(id: string, disabledAt: Date): Promise<void> {
+    await this.model.updateOne({ _id: new Types.ObjectId(id), disabledNoticeOwed: true, disabledAt }, { $unset: { disabledNoticeOwed: 1 } }).exec();
+  }
+
+  /** Endpoints disabled before `before` whose e-mail is still owed (a crash came between), the earliest first. */
+  async findOwedNotices(before: Date, limit: number): Promise<WebhookEndpointRecord[]> {
+    const endpoints = await this.model
+      .find({ disabledNoticeOwed: true, disabledAt: { $lt: before } })
+      .sort({ disabledAt: 1 })
+      .limit(limit)
+      .lean<LeanEndpoint[]>()
+      .exec();
+    return endpoints.map((endpoint) => toRecord(endpoint));
   }
 }
 

@@ -43,6 +43,14 @@ export class WebhookEndpoint {
   @Prop()
   disabledAt?: Date;
 
+  /**
+   * The producers' e-mail about an automatic disable is owed: set in the update that disables,
+   * cleared once the e-mail is queued (once for good), so a crash in between delays it to the
+   * next sweep and never loses it.
+   */
+  @Prop()
+  disabledNoticeOwed?: boolean;
+
   /** The first failed delivery since the last success: failing this long disables the endpoint. */
   @Prop()
   failingSince?: Date;
@@ -58,3 +66,5 @@ export class WebhookEndpoint {
 export const WebhookEndpointSchema = SchemaFactory.createForClass(WebhookEndpoint);
 WebhookEndpointSchema.index({ workspaceId: 1, createdAt: -1 });
 WebhookEndpointSchema.index({ workspaceId: 1, enabled: 1, eventTypes: 1 });
+// The sweep's owed notices: only endpoints that owe one are in it.
+WebhookEndpointSchema.index({ disabledAt: 1 }, { name: 'disabledNoticeOwed', partialFilterExpression: { disabledNoticeOwed: true } });

@@ -565,11 +565,11 @@ export interface QueuedChat {
 export class FakeNotifications implements Pick<NotificationsService, 'emailForWorkspace' | 'chat' | 'chatOnce' | 'emailProducers'> {
   readonly emails: QueuedEmail[] = [];
   /** E-mails to a workspace's producers, as built for one producer named Ada. */
-  readonly producerEmails: Array<{ workspaceId: string; message: Omit<MailMessage, 'to'>; key: Record<string, unknown> }> = [];
+  readonly producerEmails: Array<{ workspaceId: string; message: Omit<MailMessage, 'to'>; key: Record<string, unknown>; once: boolean }> = [];
   readonly chats: QueuedChat[] = [];
   /** The workspace's e-mail setting (NotificationsService answers false and queues nothing when off). */
   emailEnabled = true;
-  readonly failures = new Failures<'emailForWorkspace' | 'chatOnce'>();
+  readonly failures = new Failures<'emailForWorkspace' | 'chatOnce' | 'emailProducers'>();
 
   async emailForWorkspace(workspaceId: string, message: MailMessage, key: Record<string, unknown>, options: { once?: boolean } = {}): Promise<boolean> {
     this.failures.check('emailForWorkspace');
@@ -583,8 +583,9 @@ export class FakeNotifications implements Pick<NotificationsService, 'emailForWo
     this.chats.push({ workspaceId, event, key, once: false });
   }
 
-  async emailProducers(workspaceId: string, build: (producer: UserRecord) => Omit<MailMessage, 'to'>, key: Record<string, unknown>): Promise<number> {
-    this.producerEmails.push({ workspaceId, message: build({ id: 'producer', name: 'Ada', email: 'ada@example.com' } as UserRecord), key });
+  async emailProducers(workspaceId: string, build: (producer: UserRecord) => Omit<MailMessage, 'to'>, key: Record<string, unknown>, options: { once?: boolean } = {}): Promise<number> {
+    this.failures.check('emailProducers');
+    this.producerEmails.push({ workspaceId, message: build({ id: 'producer', name: 'Ada', email: 'ada@example.com' } as UserRecord), key, once: options.once ?? false });
     return 1;
   }
 
@@ -696,7 +697,7 @@ export class FakeOutboundMessages implements Pick<OutboundMessageRepository, Mes
   }
 }
 
-type EndpointMethods = 'findForDelivery' | 'markHealthy' | 'markFailing' | 'disable';
+type EndpointMethods = 'findForDelivery' | 'markHealthy' | 'markFailing' | 'disable' | 'noticePaid';
 
 export class FakeWebhookEndpoints implements Pick<WebhookEndpointRepository, EndpointMethods> {
   readonly stored = new Map<string, WebhookEndpointRecord & { secrets: string[] }>();
@@ -740,7 +741,15 @@ export class FakeWebhookEndpoints implements Pick<WebhookEndpointRepository, End
     if (!endpoint?.enabled) return false;
     Object.assign(endpoint, { enabled: false, disabledReason: reason, disabledAt: at });
     this.disabled.push({ id, reason, at });
+    this.noticesOwed.add(id);
     return true;
+  }
+
+  /** Endpoints whose disable's e-mail is owed (set with the disable, as the real one does). */
+  readonly noticesOwed = new Set<string>();
+
+  async noticePaid(id: string, disabledAt: Date): Promise<void> {
+    if (this.stored.get(id)?.disabledAt?.getTime() === disabledAt.getTime()) this.noticesOwed.delete(id);
   }
 }
 

@@ -93,8 +93,24 @@ describe('OutboundDeliveryService.deliver (unit)', () => {
     expect(jobs.enqueued).toEqual([]);
     expect(endpoints.disabled).toEqual([{ id: endpoint.id, reason: 'The endpoint answered 410 Gone', at: NOW }]);
     expect(notifications.producerEmails).toEqual([
-      expect.objectContaining({ workspaceId: endpoint.workspaceId, message: expect.objectContaining({ subject: 'Webhook endpoint disabled: https://hooks.customer.example/…ogen' }) }),
+      expect.objectContaining({ workspaceId: endpoint.workspaceId, key: { endpointDisabled: endpoint.id, at: NOW.toISOString() }, once: true, message: expect.objectContaining({ subject: 'Webhook endpoint disabled: https://hooks.customer.example/…ogen' }) }),
     ]);
+    // Queued: owed no more.
+    expect([...endpoints.noticesOwed]).toEqual([]);
+  });
+
+  it('410 Gone with the e-mail queue down: the endpoint is disabled and its e-mail stays owed (the sweep pays it), the delivery recorded all the same', async () => {
+    const { service, http, messages, endpoints, notifications, endpoint, message, job } = given();
+    http.answer({ status: 410 });
+    notifications.failures.fail('emailProducers', new Error('queue down'));
+
+    await service.deliver(job);
+
+    expect(messages.get(message.id)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(messages.attempts).toEqual([expect.objectContaining({ status: 'failed', responseStatus: 410 })]);
+    expect(endpoints.get(endpoint.id)).toMatchObject({ enabled: false, disabledAt: NOW });
+    expect(notifications.producerEmails).toEqual([]);
+    expect([...endpoints.noticesOwed]).toEqual([endpoint.id]);
   });
 
   for (const status of [429, 503]) {
