@@ -3,6 +3,8 @@ import { expect } from 'expect';
 import { Role } from '../src/common/role.enum.js';
 import { Clock } from '../src/common/clock.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
+import { NotificationsService } from '../src/notifications/notifications.service.js';
+import { Hookable, hookable } from './utils/hookable.js';
 import { WebhookEventRecorder } from '../src/inbound-webhook-events/webhook-event.recorder.js';
 import { eventually } from './utils/eventually.js';
 import { FakeEndpoint } from './utils/fake-endpoint.js';
@@ -31,7 +33,7 @@ describe('Alerts (e2e)', () => {
     slack = await FakeEndpoint.start();
     const dbName = uniqueDatabaseName('alerts');
     const env = { SMTP_URL: smtp.url, MAIL_RETRY_BACKOFF_MS: '40', CHAT_RETRY_BACKOFF_MS: '40' };
-    a = await createTestApp({ env, dbName, overrides: [{ provide: Clock, useValue: clock }] });
+    a = await createTestApp({ env, dbName, overrides: [{ provide: Clock, useValue: clock }, hookable(NotificationsService)] });
     b = await createTestApp({ env, dbName, overrides: [{ provide: Clock, useValue: clock }] });
     admin = { Authorization: `Bearer ${(await a.given.loggedIn({ role: Role.SuperAdmin })).token}` };
   });
@@ -119,6 +121,43 @@ describe('Alerts (e2e)', () => {
     const after = (await evaluateOnBoth()).filter((e) => e.ruleId === rule.id);
     expect(after.map((e) => e.breached)).toEqual([false, false]);
     expect(after.filter((e) => e.resolved).map((e) => e.resolved)).toEqual([opened[0].opened]);
+    await a.http().delete(`/api/alerts/rules/${rule.id}`).set(admin).expect(200);
+  });
+
+  it('announces an incident whose announcement a crash left owed at the next evaluation, once, whichever instance pays it', async () => {
+    const rule = (await a.http().post('/api/alerts/rules').set(admin).send({
+      name: 'Owed failures', kind: 'failure_rate', threshold: 50, windowMinutes: 60, minDeliveries: 2,
+      channels: { emails: ['owed@example.com'], slackWebhookUrl: slack.url('/slack-owed') },
+    }).expect(201)).body.data;
+    const notifications = a.app.get(NotificationsService) as Hookable<NotificationsService>;
+    notifications.hooks.email = async () => {
+      throw new Error('mail queue down');
+    };
+    try {
+      // The incident opens, and its announcement fails on its way out (as a crash would cut it).
+      await a.http().post('/api/alerts/evaluate').set(admin).expect(200);
+    } finally {
+      notifications.hooks = {};
+    }
+    const incidents = a.connection.collection('alertincidents');
+    expect(await incidents.findOne({ ruleName: 'Owed failures', status: 'open' })).toMatchObject({ owedAnnouncements: ['opened'] });
+    await settle();
+    expect(smtp.messages.filter((m) => m.to.includes('owed@example.com'))).toEqual([]);
+
+    // The next evaluations, on both instances at once, open nothing new and pay what is owed: once.
+    expect((await evaluateOnBoth()).filter((e) => e.ruleId === rule.id && e.opened)).toEqual([]);
+    await settle();
+    expect(smtp.messages.filter((m) => m.to.includes('owed@example.com')).map((m) => m.subject)).toEqual(['[videogen] Alert: Owed failures']);
+    expect(slack.received.filter((r) => r.path === '/slack-owed')).toHaveLength(1);
+    expect(await incidents.findOne({ ruleName: 'Owed failures', status: 'open' })).not.toHaveProperty('owedAnnouncements');
+    // The incidents answer does not show the bookkeeping.
+    const listed = await a.http().get('/api/alerts/incidents?status=open').set(admin).expect(200);
+    expect(listed.body.data.incidents.every((incident: object) => !('owedAnnouncements' in incident))).toBe(true);
+
+    await evaluateOnBoth();
+    await settle();
+    expect(smtp.messages.filter((m) => m.to.includes('owed@example.com'))).toHaveLength(1);
+    expect(slack.received.filter((r) => r.path === '/slack-owed')).toHaveLength(1);
     await a.http().delete(`/api/alerts/rules/${rule.id}`).set(admin).expect(200);
   });
 

@@ -154,5 +154,7 @@ export function toAlertRuleResponse(rule: AlertRuleRecord): AlertRuleResponseDto
 }
 
 export function toAlertIncidentResponse(incident: AlertIncidentRecord): AlertIncidentResponseDto {
-  return { ...incident };
+  // What is still to be announced is the service's bookkeeping, not the incident's story.
+  const { owedAnnouncements: _owed, ...shown } = incident;
+  return shown;
 }

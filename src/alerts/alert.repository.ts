@@ -7,7 +7,7 @@ import { AIVideoSchema } from '../videos/ai-video.schema.js';
 import { ReelSchema } from '../reels/reel.schema.js';
 import { WebhookEndpointSchema } from '../outbound-webhooks/webhook-endpoint.schema.js';
 import { WebhookEventSchema } from '../inbound-webhook-events/webhook-event.schema.js';
-import { AlertChannels, AlertIncident, AlertKind, AlertRule, IncidentStatus } from './alert.schema.js';
+import { AlertChannels, AlertIncident, AlertKind, AlertRule, IncidentStatus, IncidentTransition } from './alert.schema.js';
 import type { WebhookSource } from '../inbound-webhook-contract/signature-verifiers.js';
 
 export interface AlertRuleRecord {
@@ -38,6 +38,8 @@ export interface AlertIncidentRecord {
   openedAt: Date;
   resolvedAt?: Date;
   resolvedValue?: number;
+  /** Announcements not queued yet (see AlertIncident.owedAnnouncements). */
+  owedAnnouncements?: IncidentTransition[];
 }
 
 type LeanRule = AlertRule & { _id: Types.ObjectId };
@@ -98,6 +100,7 @@ export class AlertRepository {
         openedValue: value,
         lastValue: value,
         openedAt: now,
+        owedAnnouncements: ['opened'],
       });
       return toIncident(created.toObject() as LeanIncident);
     } catch (error) {
@@ -112,12 +115,30 @@ export class AlertRepository {
     const incident = await this.incidents
       .findOneAndUpdate(
         { ruleId: new Types.ObjectId(ruleId), status: 'open' },
-        { $set: { status: 'resolved', resolvedAt: now, resolvedValue: value, lastValue: value } },
+        { $set: { status: 'resolved', resolvedAt: now, resolvedValue: value, lastValue: value }, $addToSet: { owedAnnouncements: 'resolved' } },
         { returnDocument: 'after' },
       )
       .lean<LeanIncident>()
       .exec();
     return incident ? toIncident(incident) : null;
+  }
+
+  /** The incident's `transition` is announced (its messages queued): owed no more. */
+  async announcementPaid(id: string, transition: IncidentTransition): Promise<void> {
+    const _id = new Types.ObjectId(id);
+    await this.incidents.updateOne({ _id, owedAnnouncements: transition }, { $pull: { owedAnnouncements: transition } }).exec();
+    await this.incidents.updateOne({ _id, owedAnnouncements: { $size: 0 } }, { $unset: { owedAnnouncements: 1 } }).exec();
+  }
+
+  /** Incidents with an announcement still owed (a crash came between their write and it), the earliest first. */
+  async findOwedAnnouncements(limit: number): Promise<AlertIncidentRecord[]> {
+    const incidents = await this.incidents
+      .find({ owedAnnouncements: { $exists: true } })
+      .sort({ openedAt: 1 })
+      .limit(limit)
+      .lean<LeanIncident[]>()
+      .exec();
+    return incidents.map(toIncident);
   }
 
   async findIncident(id: string): Promise<AlertIncidentRecord | null> {
@@ -203,5 +224,6 @@ function toIncident(incident: LeanIncident): AlertIncidentRecord {
     openedAt: incident.openedAt,
     ...(incident.resolvedAt && { resolvedAt: incident.resolvedAt }),
     ...(incident.resolvedValue !== undefined && { resolvedValue: incident.resolvedValue }),
+    ...(incident.owedAnnouncements?.length && { owedAnnouncements: incident.owedAnnouncements }),
   };
 }

@@ -67,6 +67,10 @@ export const AlertRuleSchema = SchemaFactory.createForClass(AlertRule);
 export const INCIDENT_STATUSES = ['open', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
+/** What an incident announces: that it opened, and that it resolved. */
+export const INCIDENT_TRANSITIONS = ['opened', 'resolved'] as const;
+export type IncidentTransition = (typeof INCIDENT_TRANSITIONS)[number];
+
 /**
  * One breach of a rule, from the evaluation that found it to the one that found it over. At most
  * one incident of a rule is open (a unique partial index), so instances evaluating at once open
@@ -105,9 +109,19 @@ export class AlertIncident {
 
   @Prop()
   resolvedValue?: number;
+
+  /**
+   * Announcements owed: added by the write that opens or resolves the incident, removed once its
+   * messages are queued (each once for good), so a crash in between delays them to the next
+   * evaluation and never loses them. Absent when nothing is owed.
+   */
+  @Prop({ type: [String], enum: INCIDENT_TRANSITIONS, default: undefined })
+  owedAnnouncements?: IncidentTransition[];
 }
 
 export type AlertIncidentDocument = HydratedDocument<AlertIncident>;
 export const AlertIncidentSchema = SchemaFactory.createForClass(AlertIncident);
 AlertIncidentSchema.index({ ruleId: 1 }, { name: 'one_open_incident_per_rule', unique: true, partialFilterExpression: { status: 'open' } });
 AlertIncidentSchema.index({ status: 1, openedAt: -1 });
+// Each evaluation's owed announcements: only incidents that owe one are in it.
+AlertIncidentSchema.index({ openedAt: 1 }, { name: 'owed_announcements', partialFilterExpression: { owedAnnouncements: { $exists: true } } });

@@ -12,11 +12,14 @@ import { ChatSender } from '../notifications/chat.sender.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { WebhookEventRecorder } from '../inbound-webhook-events/webhook-event.recorder.js';
 import { AlertIncidentRecord, AlertRepository, AlertRuleRecord } from './alert.repository.js';
+import type { IncidentTransition } from './alert.schema.js';
 
 export const EVALUATE_JOB = 'alerts.evaluate';
 export const CHAT_ALERT_JOB = 'alerts.chat';
+/** Owed announcements one evaluation pays at most (the earliest first); the next pays the rest. */
+const OWED_ANNOUNCEMENTS_PER_RUN = 100;
 
-type Transition = 'opened' | 'resolved';
+type Transition = IncidentTransition;
 
 /** A chat message about an incident: the rule's URL (a secret) is read when sending. */
 interface ChatAlertJobData {
@@ -76,7 +79,10 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
     await this.jobs.every(EVALUATE_JOB, this.config.evaluateEveryMs);
   }
 
-  /** Evaluates every enabled rule now; a rule that fails to evaluate is logged and skipped. */
+  /**
+   * Evaluates every enabled rule now; a rule that fails to evaluate is logged and skipped. Then
+   * announces what a crash (or a queue that refused) left owed.
+   */
   async evaluate(): Promise<RuleEvaluation[]> {
     const now = this.clock.now();
     const results: RuleEvaluation[] = [];
@@ -87,7 +93,27 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
         this.logger.error(`Alert rule "${rule.name}" (${rule.id}) not evaluated: ${errorMessage(error)}`);
       }
     }
+    await this.payOwedAnnouncements();
     return results;
+  }
+
+  /**
+   * Announcements owed by incidents whose open or resolve was written but not announced. Each
+   * message is queued once for good, so paying one that its evaluation is announcing at the same
+   * moment sends nothing twice. A rule deleted meanwhile has nobody to tell.
+   */
+  private async payOwedAnnouncements(): Promise<void> {
+    for (const incident of await this.alerts.findOwedAnnouncements(OWED_ANNOUNCEMENTS_PER_RUN)) {
+      try {
+        const rule = await this.alerts.findRule(incident.ruleId);
+        for (const transition of incident.owedAnnouncements ?? []) {
+          if (rule) await this.announce(rule, incident, transition);
+          await this.alerts.announcementPaid(incident.id, transition);
+        }
+      } catch (error) {
+        this.logger.error(`Alert incident ${incident.id}: its owed announcement was not queued; the next evaluation tries again (${errorMessage(error)})`);
+      }
+    }
   }
 
   private async evaluateRule(rule: AlertRuleRecord, now: Date): Promise<RuleEvaluation> {
@@ -99,6 +125,7 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
         result.opened = opened.id;
         this.logger.warn(`Alert "${rule.name}" opened: ${describeMeasure(rule, value)}`);
         await this.announce(rule, opened, 'opened');
+        await this.alerts.announcementPaid(opened.id, 'opened');
       }
     } else {
       const resolved = await this.alerts.resolveIncident(rule.id, value, now);
@@ -106,6 +133,7 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
         result.resolved = resolved.id;
         this.logger.log(`Alert "${rule.name}" resolved: ${describeMeasure(rule, value)}`);
         await this.announce(rule, resolved, 'resolved');
+        await this.alerts.announcementPaid(resolved.id, 'resolved');
       }
     }
     return result;
