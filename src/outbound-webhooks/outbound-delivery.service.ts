@@ -122,8 +122,13 @@ export class OutboundDeliveryService implements OnModuleInit, OnApplicationBoots
     const manual = job.manual === true;
     const message = await this.deliveries.findMessage(job.workspaceId, job.endpointId, job.messageId);
     if (!message || (!manual && message.status !== 'pending')) return;
-    // A repeated run of a job whose attempt is recorded: the next one is queued for its time.
-    if (!manual && job.attempt !== undefined && job.attempt !== message.attempts + 1) return;
+    if (!manual && job.attempt !== undefined) {
+      // A repeated run of a job whose attempt is recorded: the next one is queued for its time.
+      if (job.attempt <= message.attempts) return;
+      // Ahead of the record: the attempt before is still being recorded (its run queues this one
+      // first). Failing hands it to the job's backoff, so it runs again once that is recorded.
+      if (job.attempt > message.attempts + 1) throw new AttemptNotRecordedYet(job.attempt, message.attempts);
+    }
     const target = await this.endpoints.findForDelivery(job.workspaceId, job.endpointId, this.clock.now());
     if (!target || !target.endpoint.enabled) {
       if (!manual) await this.deliveries.abandon(message.id);
@@ -306,6 +311,13 @@ function httpDate(text: string): number {
   if (!HTTP_DATE.some((form) => form.test(text))) return NaN;
   // asctime carries no zone but is GMT; Date.parse would read it as local time.
   return Date.parse(text.endsWith('GMT') ? text : `${text} GMT`);
+}
+
+/** A delivery job for attempt n ran before attempt n - 1's outcome was recorded: tried again by the job's backoff. */
+export class AttemptNotRecordedYet extends Error {
+  constructor(attempt: number, recorded: number) {
+    super(`Attempt ${attempt} waits for attempt ${attempt - 1} to be recorded (${recorded} recorded so far)`);
+  }
 }
 
 /** The first `max` bytes of an answer; the rest is not read. */

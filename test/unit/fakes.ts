@@ -678,7 +678,10 @@ export class FakeOutboundMessages implements Pick<OutboundMessageRepository, Mes
   }
 
   /** As the real one: recorded only by the run that finds the attempt before it recorded (a job may run twice). */
+  readonly failures = new Failures<'recordScheduledOutcome'>();
+
   async recordScheduledOutcome(id: string, attempt: number, outcome: { status: MessageStatus; at: Date; nextAttemptAt?: Date }): Promise<boolean> {
+    this.failures.check('recordScheduledOutcome');
     this.outcomes.push({ id, attempt, ...outcome });
     const message = this.stored.get(id);
     if (!message || message.status !== 'pending' || message.attempts !== attempt - 1) return false;

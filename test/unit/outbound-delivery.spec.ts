@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { standardWebhookKey } from '../../src/common/standard-webhook-key.js';
 import { signStandardWebhook } from '../../src/inbound-webhook-contract/signature-verifiers.js';
 import { DELIVER_JOB } from '../../src/outbound-webhooks/outbound-events.js';
-import { RETRY_JITTER, RETRY_SCHEDULE_MS } from '../../src/outbound-webhooks/outbound-delivery.service.js';
+import { AttemptNotRecordedYet, RETRY_JITTER, RETRY_SCHEDULE_MS } from '../../src/outbound-webhooks/outbound-delivery.service.js';
 import { givenEndpoint, givenMessage } from './fakes.js';
 import { newOutboundDeliveryService, NOW } from './kit.js';
 
@@ -196,12 +196,29 @@ describe('OutboundDeliveryService.deliver (unit)', () => {
   });
 
   it('a job run repeated after a crash before its outcome was recorded repeats that attempt (nothing recorded, nothing lost)', async () => {
-    const { service, http, messages, job } = given({ attempts: 2 });
+    const { service, http, messages, jobs, message, job } = given();
     http.answer({ status: 500 });
-    // The attempt the job names is the message's next: it was never recorded.
+    // The first run sends and queues attempt 2, then dies before recording attempt 1.
+    messages.failures.fail('recordScheduledOutcome', new Error('instance killed'));
+    await expect(service.deliver(job)).rejects.toThrow('instance killed');
+    messages.failures.heal('recordScheduledOutcome');
+    expect(messages.get(message.id).attempts).toBe(0);
+
+    // Taken over: attempt 1 again, recorded this time; attempt 2's job was queued once.
     await service.deliver(job);
-    expect(http.posts).toHaveLength(1);
-    expect(messages.outcomes.map((outcome) => outcome.attempt)).toEqual([3]);
+    expect(http.posts).toHaveLength(2);
+    expect(messages.outcomes.map((outcome) => outcome.attempt)).toEqual([1]);
+    expect(jobs.enqueued.map((queued) => queued.data)).toEqual([{ ...job, attempt: 2 }, { ...job, attempt: 2 }]);
+    expect(new Set(jobs.enqueued.map((queued) => JSON.stringify(queued.options?.uniqueKey))).size).toBe(1);
+  });
+
+  it('a job run ahead of the record (attempt n + 1 while attempt n is still being recorded) sends nothing and fails, for its backoff to run it again', async () => {
+    const { service, http, messages, jobs, job } = given();
+    await expect(service.deliver({ ...job, attempt: 2 })).rejects.toThrow(AttemptNotRecordedYet);
+    expect(http.posts).toEqual([]);
+    expect(messages.outcomes).toEqual([]);
+    expect(messages.attempts).toEqual([]);
+    expect(jobs.enqueued).toEqual([]);
   });
 
   it('a job queued before jobs carried their attempt still delivers the message’s next attempt', async () => {
