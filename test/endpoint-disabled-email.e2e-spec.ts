@@ -48,7 +48,7 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
     const stranger = await t.given.user({ role: Role.Producer });
     const endpoint = (await t.http().post('/api/webhook-endpoints').set(bearer(first.token))
       .send({ url: fake.url('/hooks/secret-path-9Zq4'), eventTypes: ['video.completed'], description: 'Our Zapier hook' }).expect(201)).body.data;
-    return { workspaceId: workspace.id, producers: [first.user, second], reader, stranger, endpoint };
+    return { workspaceId: workspace.id, producers: [first.user, second], token: first.token, reader, stranger, endpoint };
   }
 
   it('tells every producer of the workspace once when the endpoint answers 410, and nobody else', async () => {
@@ -89,7 +89,7 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
   });
 
   it('owes the e-mail with the disable: queued by the sweep when the first try failed (a crash, a queue down), once for good', async () => {
-    const { workspaceId, producers, endpoint } = await givenEndpoint();
+    const { workspaceId, producers, token, endpoint } = await givenEndpoint();
     const notifications = t.app.get(NotificationsService) as Hookable<NotificationsService>;
     let refused = 0;
     notifications.hooks.emailProducers = async () => {
@@ -106,6 +106,9 @@ describe('E-mail to the producers when a webhook endpoint is disabled (e2e)', ()
     }, 20_000);
     expect(refused).toBe(1);
     notifications.hooks = {};
+    // Disabling it by hand now (a form sending the state it shows) keeps the reason and time the e-mail is owed for.
+    const patched = await t.http().patch(`/api/webhook-endpoints/${endpoint.id}`).set(bearer(token)).send({ enabled: false }).expect(200);
+    expect(patched.body.data).toMatchObject({ enabled: false, disabledReason: 'The endpoint answered 410 Gone', disabledAt: disabled.disabledAt.toISOString() });
 
     const sweeper = t.app.get(OutboundDeliveryService);
     // Within the disabling run's time the sweep leaves it be; past it, it pays what is owed.

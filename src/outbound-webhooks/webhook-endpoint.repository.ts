@@ -100,7 +100,11 @@ export class WebhookEndpointRepository {
     return new Map(endpoints.map((endpoint) => [endpoint._id.toHexString(), endpoint.url]));
   }
 
-  /** Enabling clears what disabled it (and the failure clock); disabling by hand records why. */
+  /**
+   * Enabling clears what disabled it (and the failure clock); disabling by hand records why, but
+   * only on an endpoint that is enabled: one disabled already (by a 410, say) keeps its reason and
+   * time, which key the e-mail its producers are owed.
+   */
   async update(workspaceId: string, id: string, changes: EndpointChanges, now = new Date()): Promise<WebhookEndpointRecord | null> {
     const set: Record<string, unknown> = {};
     const unset: Record<string, 1> = {};
@@ -110,11 +114,12 @@ export class WebhookEndpointRepository {
     if (changes.enabled === true) {
       set.enabled = true;
       Object.assign(unset, { disabledReason: 1, disabledAt: 1, failingSince: 1, disabledNoticeOwed: 1 });
-    } else if (changes.enabled === false) {
-      Object.assign(set, { enabled: false, disabledReason: 'Disabled by a user', disabledAt: now });
+    }
+    const filter = scope(workspaceId, id);
+    if (changes.enabled === false) {
+      await this.model.updateOne({ ...filter, enabled: true }, { $set: { enabled: false, disabledReason: 'Disabled by a user', disabledAt: now } }).exec();
     }
     const update = { ...(Object.keys(set).length > 0 && { $set: set }), ...(Object.keys(unset).length > 0 && { $unset: unset }) };
-    const filter = scope(workspaceId, id);
     const endpoint =
       Object.keys(update).length === 0
         ? await this.model.findOne(filter).select('+secrets').lean<LeanEndpoint>().exec()
