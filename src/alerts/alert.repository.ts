@@ -123,7 +123,11 @@ export class AlertRepository {
     return incident ? toIncident(incident) : null;
   }
 
-  /** The incident's `transition` is announced (its messages queued): owed no more. */
+  /**
+   * The incident's `transition` is announced (its messages queued): owed no more. The field goes
+   * once it is empty, to leave the partial index; an empty one a crash left behind is owed nothing
+   * (findOwedAnnouncements passes it over) and goes at the next payment.
+   */
   async announcementPaid(id: string, transition: IncidentTransition): Promise<void> {
     const _id = new Types.ObjectId(id);
     await this.incidents.updateOne({ _id, owedAnnouncements: transition }, { $pull: { owedAnnouncements: transition } }).exec();
@@ -133,7 +137,7 @@ export class AlertRepository {
   /** Incidents with an announcement still owed (a crash came between their write and it), the earliest first. */
   async findOwedAnnouncements(limit: number): Promise<AlertIncidentRecord[]> {
     const incidents = await this.incidents
-      .find({ owedAnnouncements: { $exists: true } })
+      .find({ owedAnnouncements: { $exists: true, $ne: [] } })
       .sort({ openedAt: 1 })
       .limit(limit)
       .lean<LeanIncident[]>()

@@ -80,10 +80,12 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /**
-   * Evaluates every enabled rule now; a rule that fails to evaluate is logged and skipped. Then
-   * announces what a crash (or a queue that refused) left owed.
+   * Announces what a crash (or a queue that refused) left owed, then evaluates every enabled rule
+   * now; a rule that fails to evaluate is logged and skipped.
    */
   async evaluate(): Promise<RuleEvaluation[]> {
+    // First, so that an incident's owed "opened" goes out before this evaluation may resolve it.
+    await this.payOwedAnnouncements();
     const now = this.clock.now();
     const results: RuleEvaluation[] = [];
     for (const rule of await this.alerts.findEnabledRules()) {
@@ -93,7 +95,6 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
         this.logger.error(`Alert rule "${rule.name}" (${rule.id}) not evaluated: ${errorMessage(error)}`);
       }
     }
-    await this.payOwedAnnouncements();
     return results;
   }
 
@@ -103,7 +104,14 @@ export class AlertsService implements OnModuleInit, OnApplicationBootstrap {
    * moment sends nothing twice. A rule deleted meanwhile has nobody to tell.
    */
   private async payOwedAnnouncements(): Promise<void> {
-    for (const incident of await this.alerts.findOwedAnnouncements(OWED_ANNOUNCEMENTS_PER_RUN)) {
+    let owed: AlertIncidentRecord[];
+    try {
+      owed = await this.alerts.findOwedAnnouncements(OWED_ANNOUNCEMENTS_PER_RUN);
+    } catch (error) {
+      this.logger.error(`Owed alert announcements not read; the next evaluation tries again (${errorMessage(error)})`);
+      return;
+    }
+    for (const incident of owed) {
       try {
         const rule = await this.alerts.findRule(incident.ruleId);
         for (const transition of incident.owedAnnouncements ?? []) {
